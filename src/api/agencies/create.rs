@@ -1,0 +1,114 @@
+//! `POST /api/v1/agencies`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::Data;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::AgencyView;
+use super::{code_taken, map_unique};
+use crate::api::extract::{Caller, JsonBody, etag};
+use crate::app::AppState;
+use crate::db::agency::{self, AgencyRow, NewAgency};
+use crate::db::audit::{self, Change};
+use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
+use crate::error::{ApiError, Problem};
+
+/// A new agency.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgency {
+    /// 2 to 32 characters: lower-case ASCII letters, digits, `-`.
+    #[validate(custom(function = "validate_code"))]
+    #[schema(example = "jingxin")]
+    pub code: String,
+    #[validate(custom(function = "validate_name"))]
+    #[schema(example = "市经信局")]
+    pub name: String,
+    pub kind: AgencyKind,
+    /// 1 to 10 contact addresses.
+    #[validate(custom(function = "validate_emails"))]
+    #[schema(example = json!(["office@jingxin.example.org"]))]
+    pub emails: Vec<String>,
+    /// `zh-CN` unless given.
+    #[serde(default)]
+    pub locale: Locale,
+    /// `true` unless given.
+    #[serde(default = "active_by_default")]
+    pub active: bool,
+    #[serde(default)]
+    pub illustrative: bool,
+}
+
+fn active_by_default() -> bool {
+    true
+}
+
+/// Adds an agency. Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/agencies",
+    tag = "agencies",
+    request_body = CreateAgency,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    responses(
+        (status = 201, description = "Created", body = AgencyView,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not add agencies", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code taken, or the same Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    state: Data<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let input: CreateAgency = body.parse()?;
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let row = state
+        .db
+        .write(move |conn| {
+            if agency::find_by_code(conn, &input.code)?.is_some() {
+                return Err(code_taken(&input.code));
+            }
+            let row = AgencyRow::new(
+                NewAgency {
+                    code: input.code,
+                    name: input.name,
+                    kind: input.kind,
+                    emails: input.emails,
+                    locale: input.locale,
+                    active: input.active,
+                    illustrative: input.illustrative,
+                },
+                now,
+            );
+            agency::insert(conn, &row).map_err(|e| map_unique(e, &row.code))?;
+            audit::record(
+                conn,
+                &actor,
+                now,
+                Change {
+                    action: "agency.create",
+                    entity_type: "agency",
+                    entity_id: &row.id,
+                    before: None,
+                    after: Some(AgencyView::audit_value(&row)),
+                },
+            )?;
+            Ok(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", row.id)))
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(AgencyView::from(row)))
+}

@@ -1,0 +1,73 @@
+//! `GET /api/v1/agencies`
+
+use actix_web::HttpRequest;
+use actix_web::web::{Data, Json};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::views::AgencyView;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Page, decode, page_size, paginate};
+use crate::app::AppState;
+use crate::db::agency::{self, AgencyFilter};
+use crate::domain::agency::AgencyKind;
+use crate::error::{ApiError, Problem};
+
+/// Filters and paging for the agency list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAgencies {
+    pub kind: Option<AgencyKind>,
+    pub active: Option<bool>,
+    /// Part of the code or the name.
+    pub q: Option<String>,
+    /// Page size, 1 to 500; 100 unless given.
+    pub limit: Option<u32>,
+    /// `next_page` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists agencies by code. An agency token sees only its own agency.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies",
+    tag = "agencies",
+    params(ListAgencies),
+    responses(
+        (status = 200, description = "One page of agencies", body = Page<AgencyView>),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    state: Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<Json<Page<AgencyView>>, ApiError> {
+    let query: ListAgencies = parse_query(&request)?;
+    let size = page_size(query.limit, 100, 500)?;
+    let after = query.cursor.as_deref().map(decode).transpose()?;
+    let filter = AgencyFilter {
+        // Staff see every agency; an agency only itself.
+        id: if caller.role.is_staff() {
+            None
+        } else {
+            Some(caller.agency_id.clone().ok_or(ApiError::Forbidden)?)
+        },
+        kind: query.kind.map(AgencyKind::as_str),
+        active: query.active,
+        text: query.q.filter(|q| !q.trim().is_empty()),
+    };
+    let rows = state
+        .db
+        .read(move |conn| agency::list(conn, &filter, after.as_deref(), size as i64 + 1))
+        .await?;
+    Ok(Json(paginate(
+        rows,
+        size,
+        |row| row.code.clone(),
+        AgencyView::from,
+    )))
+}

@@ -1,0 +1,44 @@
+//! `GET /api/v1/agencies/{id}`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+
+use super::views::AgencyView;
+use crate::api::extract::{Caller, etag};
+use crate::app::AppState;
+use crate::db::agency;
+use crate::error::{ApiError, Problem};
+
+/// One agency. Another agency's token gets 404, as if it did not exist.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{id}",
+    tag = "agencies",
+    params(("id" = String, Path, description = "Agency id")),
+    responses(
+        (status = 200, description = "The agency", body = AgencyView,
+            headers(("ETag" = String, description = "Current revision"))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    if !caller.can_see_agency(&id) {
+        return Err(ApiError::NotFound);
+    }
+    let row = state
+        .db
+        .read(move |conn| agency::find(conn, &id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(AgencyView::from(row)))
+}

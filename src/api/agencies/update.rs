@@ -1,0 +1,125 @@
+//! `PATCH /api/v1/agencies/{id}`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::AgencyView;
+use super::{code_taken, map_unique};
+use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
+use crate::app::AppState;
+use crate::db::agency;
+use crate::db::audit::{self, Change};
+use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
+use crate::error::{ApiError, Problem};
+
+/// The fields to change; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgency {
+    #[validate(custom(function = "validate_code"))]
+    pub code: Option<String>,
+    #[validate(custom(function = "validate_name"))]
+    pub name: Option<String>,
+    pub kind: Option<AgencyKind>,
+    #[validate(custom(function = "validate_emails"))]
+    pub emails: Option<Vec<String>>,
+    pub locale: Option<Locale>,
+    pub active: Option<bool>,
+    pub illustrative: Option<bool>,
+}
+
+/// Changes an agency. Drafters and admins only; send `If-Match` with the `ETag` you read so that
+/// a concurrent change is not overwritten.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/agencies/{id}",
+    tag = "agencies",
+    request_body = UpdateAgency,
+    params(
+        ("id" = String, Path, description = "Agency id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the revision the change is based on"),
+    ),
+    responses(
+        (status = 200, description = "The changed agency", body = AgencyView,
+            headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not change agencies", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    if !caller.can_see_agency(&id) {
+        return Err(ApiError::NotFound);
+    }
+    caller.require_staff()?;
+    let input: UpdateAgency = body.parse()?;
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let row = state
+        .db
+        .write(move |conn| {
+            let before = agency::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+            if_match.check(&etag(before.revision))?;
+            let mut after = before.clone();
+            if let Some(code) = input.code.filter(|c| *c != before.code) {
+                if agency::find_by_code(conn, &code)?.is_some() {
+                    return Err(code_taken(&code));
+                }
+                after.code = code;
+            }
+            if let Some(name) = input.name {
+                after.name = name.trim().to_owned();
+            }
+            if let Some(kind) = input.kind {
+                after.kind = kind.as_str().to_owned();
+            }
+            if let Some(emails) = input.emails {
+                after.emails = serde_json::Value::from(emails).to_string();
+            }
+            if let Some(locale) = input.locale {
+                after.locale = locale.as_str().to_owned();
+            }
+            after.active = input.active.unwrap_or(after.active);
+            after.illustrative = input.illustrative.unwrap_or(after.illustrative);
+            // A patch that changes nothing moves neither the revision nor the log.
+            if after == before {
+                return Ok(before);
+            }
+            after.revision += 1;
+            after.updated_at = now;
+            agency::update(conn, &after).map_err(|e| map_unique(e, &after.code))?;
+            audit::record(
+                conn,
+                &actor,
+                now,
+                Change {
+                    action: "agency.update",
+                    entity_type: "agency",
+                    entity_id: &after.id,
+                    before: Some(AgencyView::audit_value(&before)),
+                    after: Some(AgencyView::audit_value(&after)),
+                },
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(AgencyView::from(row)))
+}

@@ -1,0 +1,93 @@
+//! `GET /api/v1/audit`
+
+use actix_web::HttpRequest;
+use actix_web::web::{Data, Json};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::views::AuditEventView;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Page, decode, page_size, paginate};
+use crate::app::AppState;
+use crate::db::audit::{self, AuditFilter};
+use crate::error::{ApiError, Problem};
+
+/// Filters and paging for the audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAudit {
+    /// Such as `agency`.
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_token_id: Option<String>,
+    /// Such as `agency.update`.
+    pub action: Option<String>,
+    /// Page size, 1 to 500; 100 unless given.
+    pub limit: Option<u32>,
+    /// `next_page` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The audit log, newest first. Administrators only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    params(ListAudit),
+    responses(
+        (status = 200, description = "One page of events", body = Page<AuditEventView>),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    state: Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<Json<Page<AuditEventView>>, ApiError> {
+    caller.require_admin()?;
+    let query: ListAudit = parse_query(&request)?;
+    let size = page_size(query.limit, 100, 500)?;
+    let before = query
+        .cursor
+        .as_deref()
+        .map(|cursor| {
+            let position = decode(cursor)?;
+            position
+                .split_once('|')
+                .and_then(|(at, id)| {
+                    let at = NaiveDateTime::parse_from_str(at, POSITION_TIME).ok()?;
+                    Some((at, id.to_owned()))
+                })
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "query.cursor",
+                        "invalid_cursor",
+                        "not a cursor this listing returned",
+                    )
+                })
+        })
+        .transpose()?;
+    let filter = AuditFilter {
+        entity_type: query.entity_type,
+        entity_id: query.entity_id,
+        actor_token_id: query.actor_token_id,
+        action: query.action,
+    };
+    let rows = state
+        .db
+        .read(move |conn| audit::list(conn, &filter, before, size as i64 + 1))
+        .await?;
+    Ok(Json(paginate(
+        rows,
+        size,
+        |row| format!("{}|{}", row.occurred_at.format(POSITION_TIME), row.id),
+        AuditEventView::from,
+    )))
+}
+
+const POSITION_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";

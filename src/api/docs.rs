@@ -1,0 +1,57 @@
+//! The OpenAPI description, generated from the handlers' annotations, and the page that shows it.
+
+use actix_web::web::Json;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{agencies, audit, health};
+
+/// The API's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "consult",
+        description = "Consultation rounds on draft policy documents: comment requests to agencies, \
+                       their replies, the drafters' decisions and the versions that follow.",
+    ),
+    paths(
+        health::check,
+        openapi,
+        agencies::list::list,
+        agencies::create::create,
+        agencies::show::show,
+        agencies::update::update,
+        audit::list::list,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "service", description = "Health and the API description"),
+        (name = "agencies", description = "The agencies a drafting office consults"),
+        (name = "audit", description = "Who changed what, for administrators"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// This document, as JSON. No token needed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "service",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,281 @@
+//! What handlers take from a request: the authenticated caller, a validated JSON body, a page.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::{Bytes, BytesMut, Data};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::db::audit::Actor;
+use crate::db::token;
+use crate::domain::role::Role;
+use crate::error::ApiError;
+
+/// The id given to each request, in its log line, its `X-Request-Id` header and the audit log.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// The bearer token in the `Authorization` header, if any.
+pub fn bearer_token(request: &HttpRequest) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The authenticated caller: a usable token and what it may do.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub token_id: String,
+    pub name: String,
+    pub role: Role,
+    /// The agency an `agency` token answers for.
+    pub agency_id: Option<String>,
+    request_id: Option<String>,
+}
+
+impl Caller {
+    /// Refuses callers who do not work for the drafting office.
+    pub fn require_staff(&self) -> Result<(), ApiError> {
+        if self.role.is_staff() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Refuses callers who are not administrators.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    /// Whether the caller may see the data of `agency_id`: staff see all, an agency itself.
+    pub fn can_see_agency(&self, agency_id: &str) -> bool {
+        self.role.is_staff() || self.agency_id.as_deref() == Some(agency_id)
+    }
+
+    /// The caller as the audit log records it.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            token_id: Some(self.token_id.clone()),
+            name: self.name.clone(),
+            role: self.role.as_str().to_owned(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let hash = bearer_token(request).map(crate::domain::token::hash);
+        let state = request.app_data::<Data<AppState>>().cloned();
+        let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
+        Box::pin(async move {
+            let (Some(hash), Some(state)) = (hash, state) else {
+                return Err(ApiError::Unauthenticated);
+            };
+            let now = state.clock.now().naive_utc();
+            let row = state
+                .db
+                .read(move |conn| token::find_usable(conn, &hash, now))
+                .await?
+                .ok_or(ApiError::Unauthenticated)?;
+            let role = Role::parse(&row.role).ok_or_else(|| {
+                ApiError::internal(format!("token {} has role {}", row.id, row.role))
+            })?;
+            Ok(Caller {
+                token_id: row.id,
+                name: row.name,
+                role,
+                agency_id: row.agency_id,
+                request_id,
+            })
+        })
+    }
+}
+
+/// Reads the whole body, refusing it as soon as it passes `limit` bytes.
+pub async fn read_body(
+    request: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::MalformedJson(format!("reading the body failed: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The JSON body, read up to the size limit when the request arrives but parsed and validated
+/// only when the handler asks, after it has authorized the caller: a stranger learns nothing
+/// from validation errors, and 401 and 403 come before 415 and 422.
+#[derive(Debug)]
+pub struct JsonBody(Result<Bytes, ApiError>);
+
+impl JsonBody {
+    /// Parses with unknown fields refused, then validates; a bad field is named by its path.
+    pub fn parse<T: DeserializeOwned + Validate>(self) -> Result<T, ApiError> {
+        let value = parse_json::<T>(&self.0?)?;
+        value.validate()?;
+        Ok(value)
+    }
+}
+
+impl FromRequest for JsonBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<JsonBody, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let is_json =
+                request.mime_type().ok().flatten().is_some_and(|m| {
+                    m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")
+                });
+            if !is_json {
+                return Ok(JsonBody(Err(ApiError::UnsupportedMediaType)));
+            }
+            let limit = request
+                .app_data::<Data<AppState>>()
+                .map_or(crate::app::DEFAULT_MAX_BODY_BYTES, |s| {
+                    s.config.max_body_bytes
+                });
+            Ok(JsonBody(read_body(&request, &mut payload, limit).await))
+        })
+    }
+}
+
+/// Parses the query string as `T`, once the handler has authorized the caller.
+pub fn parse_query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(request.query_string())
+        .map_err(|error| ApiError::field("query", "invalid_query", error.to_string()))
+}
+
+/// The `If-Match` header, checked against the current revision before a change.
+#[derive(Debug)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// Refuses the change with 412 when the header names another revision than `current`.
+    /// Without the header the change applies to whatever is current.
+    pub fn check(&self, current: &str) -> Result<(), ApiError> {
+        match &self.0 {
+            None => Ok(()),
+            Some(value) if value.trim() == "*" => Ok(()),
+            Some(value) => {
+                let matches = value
+                    .split(',')
+                    .map(|tag| tag.trim().trim_start_matches("W/"))
+                    .any(|tag| tag == current);
+                if matches {
+                    Ok(())
+                } else {
+                    Err(ApiError::PreconditionFailed)
+                }
+            }
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<IfMatch, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = request
+            .headers()
+            .get(header::IF_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        std::future::ready(Ok(IfMatch(value)))
+    }
+}
+
+/// The entity tag of a stored revision.
+pub fn etag(revision: i32) -> String {
+    format!("\"{revision}\"")
+}
+
+/// Parses `body` as `T`: broken JSON is a 400, JSON of the wrong shape a 422 naming the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_data() {
+            let (field, code, message) = describe(&path, &inner);
+            ApiError::field(field, code, message)
+        } else {
+            ApiError::MalformedJson(format!("the body is not valid JSON: {inner}"))
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Names the field a shape error is about. serde reports a missing or unknown field at the path
+/// of the object holding it, with the name only in the message.
+fn describe(path: &str, error: &serde_json::Error) -> (String, &'static str, String) {
+    let mut message = error.to_string();
+    // " at line 1 column 42" means nothing to a client sending a generated body.
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    let parent = if path == "." { "" } else { path };
+    let join = |name: &str| {
+        if parent.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{parent}.{name}")
+        }
+    };
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(|name| name.to_owned())
+    };
+    if let Some(name) = named("missing field `") {
+        (join(&name), "required", "this field is required".to_owned())
+    } else if let Some(name) = named("unknown field `") {
+        (join(&name), "unknown_field", message)
+    } else {
+        (parent.to_owned(), "invalid_value", message)
+    }
+}

@@ -1,0 +1,197 @@
+//! `Idempotency-Key` on POST: a retry with the same key and body gets the first response again.
+//!
+//! Keys are scoped to the token that sent them (by its hash, so that no lookup is needed before
+//! the handler authenticates). The first response is stored unless it is a 401 (nothing ran) or a
+//! 5xx (the retry should run again); either releases the key.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::Data;
+use actix_web::{Error, HttpResponse, ResponseError};
+use sha2::{Digest, Sha256};
+
+use super::extract::{bearer_token, read_body};
+use crate::app::AppState;
+use crate::db::idempotency::{self as keys, Claim, KeyPolicy, StoredResponse};
+use crate::domain::token::{hash, hex};
+use crate::error::ApiError;
+
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+
+/// Response headers that belong to the stored response.
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+/// How long keys are kept, and when an unfinished first request counts as dead.
+pub const POLICY: KeyPolicy = KeyPolicy {
+    retention: chrono::Duration::hours(24),
+    abandoned_after: chrono::Duration::minutes(2),
+};
+
+/// The middleware.
+pub async fn idempotent_post(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Without a token the handler answers 401; there is no one to keep a response for.
+    if request.method() != Method::POST
+        || !request.headers().contains_key(&IDEMPOTENCY_KEY)
+        || bearer_token(request.request()).is_none()
+    {
+        return next
+            .call(request)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    match run(request, next).await {
+        Ok(response) => Ok(response),
+        Err((request, error)) => Ok(ServiceResponse::new(request, error.error_response())),
+    }
+}
+
+type Failed = (actix_web::HttpRequest, ApiError);
+
+async fn run(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Failed> {
+    let (http, mut payload) = request.into_parts();
+    let fail = |error: ApiError| (http.clone(), error);
+    let key = match http
+        .headers()
+        .get(&IDEMPOTENCY_KEY)
+        .map(HeaderValue::to_str)
+    {
+        Some(Ok(key)) if (1..=255).contains(&key.len()) => key.to_owned(),
+        _ => {
+            return Err(fail(ApiError::field(
+                "header.Idempotency-Key",
+                "invalid_idempotency_key",
+                "1 to 255 visible ASCII characters",
+            )));
+        }
+    };
+    let token_hash = bearer_token(&http).map(hash).unwrap_or_default();
+    let Some(state) = http.app_data::<Data<AppState>>().cloned() else {
+        return Err(fail(ApiError::internal("application state missing")));
+    };
+    let body = read_body(&http, &mut payload, state.config.max_body_bytes)
+        .await
+        .map_err(fail)?;
+    let request_hash = {
+        let mut digest = Sha256::new();
+        digest.update(http.method().as_str());
+        digest.update([0]);
+        digest.update(http.uri().to_string());
+        digest.update([0]);
+        digest.update(&body);
+        hex(&digest.finalize())
+    };
+
+    let now = state.clock.now().naive_utc();
+    let claim = {
+        let (token_hash, key) = (token_hash.clone(), key.clone());
+        state
+            .db
+            .write(move |conn| keys::claim(conn, &token_hash, &key, &request_hash, now, POLICY))
+            .await
+            .map_err(fail)?
+    };
+    match claim {
+        Claim::Run => {}
+        Claim::Replay(stored) => {
+            return Ok(ServiceResponse::new(http, replay(stored)));
+        }
+        Claim::Mismatch => {
+            return Err(fail(ApiError::Unprocessable {
+                code: "idempotency_key_reused",
+                detail: "this Idempotency-Key was used with a different request".into(),
+            }));
+        }
+        Claim::InProgress => {
+            return Err(fail(ApiError::conflict(
+                "idempotency_request_in_progress",
+                "the first request with this Idempotency-Key is still running; retry shortly",
+            )));
+        }
+    }
+
+    let mut request = ServiceRequest::from_parts(http.clone(), payload);
+    request.set_payload(actix_web::dev::Payload::from(body));
+    let response = match next.call(request).await {
+        Ok(response) => response,
+        Err(error) => {
+            release(&state, token_hash, key).await;
+            return Ok(ServiceResponse::new(http, error.error_response()));
+        }
+    };
+
+    let status = response.status();
+    let (http, response) = response.into_parts();
+    let (head, response_body) = response.into_parts();
+    let bytes = match body::to_bytes(response_body).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            release(&state, token_hash, key).await;
+            return Err((http, ApiError::internal("response body could not be read")));
+        }
+    };
+    if status == StatusCode::UNAUTHORIZED || status.is_server_error() {
+        release(&state, token_hash, key).await;
+    } else {
+        let headers: serde_json::Map<String, serde_json::Value> = KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = head.headers().get(name)?.to_str().ok()?;
+                Some((name.as_str().to_owned(), value.into()))
+            })
+            .collect();
+        let stored = StoredResponse {
+            status: status.as_u16(),
+            headers: serde_json::Value::Object(headers).to_string(),
+            body: bytes.to_vec(),
+        };
+        let saved = state
+            .db
+            .write(move |conn| keys::complete(conn, &token_hash, &key, &stored))
+            .await;
+        if let Err(error) = saved {
+            // The change itself has landed; only the replay record is lost, and the key stays
+            // claimed until it is taken as abandoned.
+            tracing::error!(%error, "storing the idempotent response failed");
+        }
+    }
+    Ok(ServiceResponse::new(
+        http,
+        head.set_body(bytes).map_into_boxed_body(),
+    ))
+}
+
+async fn release(state: &AppState, token_hash: String, key: String) {
+    let released = state
+        .db
+        .write(move |conn| keys::release(conn, &token_hash, &key))
+        .await;
+    if let Err(error) = released {
+        tracing::error!(%error, "releasing an idempotency key failed");
+    }
+}
+
+fn replay(stored: StoredResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    if let Ok(serde_json::Value::Object(headers)) = serde_json::from_str(&stored.headers) {
+        for (name, value) in headers {
+            if let (Ok(name), Some(value)) = (HeaderName::try_from(name), value.as_str()) {
+                if let Ok(value) = HeaderValue::from_str(value) {
+                    response.insert_header((name, value));
+                }
+            }
+        }
+    }
+    response.insert_header((REPLAYED, "true"));
+    response.body(stored.body)
+}

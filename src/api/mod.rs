@@ -1,0 +1,11 @@
+//! HTTP: one module per resource with one file per action, the extractors, the middleware, and
+//! the OpenAPI document. Handlers parse, authorize, run one transaction, and map rows to views.
+
+pub mod agencies;
+pub mod audit;
+pub mod docs;
+pub mod extract;
+pub mod health;
+pub mod idempotency;
+pub mod pagination;
+pub mod request_log;

@@ -1,0 +1,53 @@
+//! One log line per request, under a request id that is also sent back as `X-Request-Id`.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+use uuid::Uuid;
+
+use super::extract::RequestId;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Logs method, path, status and duration; never headers, so no token reaches the log.
+pub async fn log_request(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    // A caller's own id is kept when it is short and plain, so that logs on both sides match.
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| Uuid::now_v7().to_string(), str::to_owned);
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let method = request.method().clone();
+    let path = request.path().to_owned();
+    let started = Instant::now();
+    let result = next.call(request).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            tracing::info!(request_id = %id, %method, %path, status, elapsed_ms, "request");
+            if let Ok(value) = HeaderValue::from_str(&id) {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
+            Ok(response)
+        }
+        Err(error) => {
+            let status = error.as_response_error().status_code().as_u16();
+            tracing::info!(request_id = %id, %method, %path, status, elapsed_ms, "request");
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The application: its state, the actix `App` built from it, and the running server.
+
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpServer};
+
+use crate::api::{idempotency, request_log};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::routes;
+
+/// Largest request body when no configuration is at hand.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1_048_576;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: Clock,
+    pub config: Config,
+}
+
+/// The actix application over `state`: every route, the middleware, and the error forms.
+pub fn build(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.config.max_body_bytes;
+    App::new()
+        .app_data(Data::new(state))
+        // Extractors that read bodies or paths on their own answer in problem form too.
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+        .configure(routes::configure)
+        .default_service(web::to(routes::no_such_route))
+        .wrap(from_fn(idempotency::idempotent_post))
+        .wrap(from_fn(request_log::log_request))
+}
+
+/// Runs the HTTP server and the background housekeeping until the process is told to stop.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let bind = state.config.bind.clone();
+    let workers = state.config.http_workers;
+    let housekeeping = actix_web::rt::spawn(housekeeping(state.clone()));
+    let mut server = HttpServer::new(move || build(state.clone())).bind(&bind)?;
+    if workers > 0 {
+        server = server.workers(workers);
+    }
+    let result = server.run().await;
+    housekeeping.abort();
+    result
+}
+
+/// Forgets idempotency keys past their retention, hourly.
+async fn housekeeping(state: AppState) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let cutoff = (state.clock.now() - idempotency::POLICY.retention).naive_utc();
+        let purged = state
+            .db
+            .write(move |conn| {
+                crate::db::idempotency::purge_before(conn, cutoff).map_err(ApiError::from)
+            })
+            .await;
+        match purged {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "forgot expired idempotency keys"),
+            Err(error) => tracing::warn!(%error, "purging idempotency keys failed"),
+        }
+    }
+}

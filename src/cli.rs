@@ -1,0 +1,226 @@
+//! The command line's work that is more than starting the server: tokens and backups.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde_json::json;
+use uuid::Uuid;
+use validator::ValidateEmail;
+
+use crate::db::audit::{self, Actor, Change};
+use crate::db::token::{self, TokenRow};
+use crate::db::{Db, Unavailable, agency};
+use crate::domain::role::Role;
+use crate::domain::token::generate;
+
+/// A command that could not be carried out, in words for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+}
+
+/// Who a new token is for.
+#[derive(Debug)]
+pub enum TokenHolder {
+    /// An administrator or drafter, with an optional address for digests.
+    Staff { role: Role, email: Option<String> },
+    /// An agency, by its code.
+    Agency { code: String },
+}
+
+/// Creates a token; returns the secret, which is shown this once and stored only as a hash.
+pub fn create_token(
+    db: &Db,
+    holder: TokenHolder,
+    name: &str,
+    expires: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, CommandError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(CommandError::Usage(
+            "--name must be 1 to 100 characters".into(),
+        ));
+    }
+    let expires_at = expires.map(parse_expiry).transpose()?;
+    if expires_at.is_some_and(|at| at <= now) {
+        return Err(CommandError::Usage(
+            "--expires must be in the future".into(),
+        ));
+    }
+    if let TokenHolder::Staff {
+        email: Some(email), ..
+    } = &holder
+    {
+        if !email.validate_email() {
+            return Err(CommandError::Usage(format!(
+                "--email {email:?} is not a valid address"
+            )));
+        }
+    }
+    let secret = generate().map_err(|e| CommandError::Usage(format!("no randomness: {e}")))?;
+    let now = now.naive_utc();
+    let name = name.to_owned();
+    db.write_now(|conn| -> Result<(), CommandError> {
+        let (role, agency_id, email) = match holder {
+            TokenHolder::Staff { role, email } => (role, None, email),
+            TokenHolder::Agency { code } => {
+                let found = agency::find_by_code(conn, &code)?.ok_or_else(|| {
+                    CommandError::Usage(format!("no agency has the code {code:?}"))
+                })?;
+                (Role::Agency, Some(found.id), None)
+            }
+        };
+        let row = TokenRow {
+            id: Uuid::now_v7().to_string(),
+            name,
+            role: role.as_str().to_owned(),
+            agency_id,
+            email,
+            token_hash: secret.hash.clone(),
+            created_at: now,
+            expires_at: expires_at.map(|at| at.naive_utc()),
+            revoked_at: None,
+        };
+        token::insert(conn, &row)?;
+        audit::record(
+            conn,
+            &Actor::command_line(),
+            now,
+            Change {
+                action: "token.create",
+                entity_type: "token",
+                entity_id: &row.id,
+                before: None,
+                after: Some(token_audit_value(&row)),
+            },
+        )?;
+        Ok(())
+    })?;
+    Ok(secret.secret)
+}
+
+/// A table of every token, without secrets.
+pub fn list_tokens(db: &Db, now: DateTime<Utc>) -> Result<String, CommandError> {
+    let rows = db.read_now(|conn| token::list(conn).map_err(CommandError::from))?;
+    let now = now.naive_utc();
+    let mut out = format!(
+        "{:<36}  {:<7}  {:<12}  {:<8}  {:<20}  {}\n",
+        "ID", "ROLE", "AGENCY", "STATE", "EXPIRES (UTC)", "NAME <EMAIL>"
+    );
+    for (row, agency_code) in rows {
+        let state = if row.revoked_at.is_some() {
+            "revoked"
+        } else if row.expires_at.is_some_and(|at| at <= now) {
+            "expired"
+        } else {
+            "active"
+        };
+        let expires = row.expires_at.map_or_else(
+            || "never".to_owned(),
+            |at| at.format("%Y-%m-%d %H:%M").to_string(),
+        );
+        let email = row.email.map(|e| format!(" <{e}>")).unwrap_or_default();
+        out.push_str(&format!(
+            "{:<36}  {:<7}  {:<12}  {:<8}  {:<20}  {}{}\n",
+            row.id,
+            row.role,
+            agency_code.unwrap_or_else(|| "-".to_owned()),
+            state,
+            expires,
+            row.name,
+            email
+        ));
+    }
+    Ok(out)
+}
+
+/// Revokes the token with this id.
+pub fn revoke_token(db: &Db, id: &str, now: DateTime<Utc>) -> Result<(), CommandError> {
+    let now = now.naive_utc();
+    db.write_now(|conn| {
+        let before = token::find(conn, id)?
+            .ok_or_else(|| CommandError::Usage(format!("no token has the id {id:?}")))?;
+        if !token::revoke(conn, id, now)? {
+            return Err(CommandError::Usage(format!(
+                "token {id} is already revoked"
+            )));
+        }
+        let mut after = before.clone();
+        after.revoked_at = Some(now);
+        audit::record(
+            conn,
+            &Actor::command_line(),
+            now,
+            Change {
+                action: "token.revoke",
+                entity_type: "token",
+                entity_id: id,
+                before: Some(token_audit_value(&before)),
+                after: Some(token_audit_value(&after)),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Writes a consistent copy of the SQLite database to `target` while the service runs.
+pub fn backup(db: &Db, target: &str) -> Result<(), CommandError> {
+    if db.engine() != crate::db::Engine::Sqlite {
+        return Err(CommandError::Usage(
+            "backup copies the SQLite file; on PostgreSQL use pg_dump (see docs/deployment.md)"
+                .into(),
+        ));
+    }
+    if std::path::Path::new(target).exists() {
+        return Err(CommandError::Usage(format!("{target} exists already")));
+    }
+    let statement = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
+    db.write_now(|conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(statement)
+            .execute(conn)
+            .map(drop)
+            .map_err(CommandError::from)
+    })
+}
+
+/// `YYYY-MM-DD` (valid to the end of that day in Asia/Shanghai) or an RFC 3339 instant.
+fn parse_expiry(value: &str) -> Result<DateTime<Utc>, CommandError> {
+    // China has kept UTC+8 without daylight saving since 1991.
+    let shanghai =
+        FixedOffset::east_opt(8 * 3600).ok_or_else(|| CommandError::Usage("offset".into()))?;
+    if let Ok(instant) = DateTime::parse_from_rfc3339(value) {
+        return Ok(instant.with_timezone(&Utc));
+    }
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        CommandError::Usage(format!(
+            "--expires {value:?}: give a date (2026-12-31) or an RFC 3339 time"
+        ))
+    })?;
+    let next_midnight: NaiveDateTime = date
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| CommandError::Usage(format!("--expires {value:?} is out of range")))?;
+    shanghai
+        .from_local_datetime(&next_midnight)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(|| CommandError::Usage(format!("--expires {value:?} is out of range")))
+}
+
+fn token_audit_value(row: &TokenRow) -> serde_json::Value {
+    json!({
+        "id": row.id,
+        "name": row.name,
+        "role": row.role,
+        "agency_id": row.agency_id,
+        "email": row.email,
+        "created_at": row.created_at.and_utc(),
+        "expires_at": row.expires_at.map(|t| t.and_utc()),
+        "revoked_at": row.revoked_at.map(|t| t.and_utc()),
+    })
+}

@@ -1,0 +1,70 @@
+//! Settings, read from the environment (and a `.env` file in the working directory, if any).
+//! Every setting has a default; `.env.example` and docs/configuration.md list them.
+
+use std::env;
+
+use crate::db::{DatabaseUrl, StorageError};
+
+/// The service's settings. `Debug` hides the database password.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://consult.db` unless set.
+    pub database_url: DatabaseUrl,
+    /// `CONSULT_BIND`: host:port to listen on.
+    pub bind: String,
+    /// `CONSULT_MAX_BODY_BYTES`: largest request body accepted.
+    pub max_body_bytes: usize,
+    /// `CONSULT_DB_POOL_SIZE`: connections for readers (SQLite) or for everything (PostgreSQL).
+    pub db_pool_size: u32,
+    /// `CONSULT_WORKERS`: HTTP worker threads; 0 means one per core.
+    pub http_workers: usize,
+}
+
+/// A setting that is present but unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} must be {expected}, not {value:?}")]
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+        value: String,
+    },
+    #[error(transparent)]
+    Database(#[from] StorageError),
+}
+
+/// The default `DATABASE_URL`: a file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://consult.db";
+
+impl Config {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        // A missing .env file is the normal case; a broken one is reported by the settings it
+        // fails to provide.
+        let _ = dotenvy::dotenv();
+        let database_url = env::var("DATABASE_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        Ok(Config {
+            database_url: DatabaseUrl::parse(&database_url)?,
+            bind: env::var("CONSULT_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
+            max_body_bytes: number("CONSULT_MAX_BODY_BYTES", 1_048_576)?,
+            db_pool_size: number("CONSULT_DB_POOL_SIZE", 8)?,
+            http_workers: number("CONSULT_WORKERS", 0)?,
+        })
+    }
+}
+
+fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
+    match env::var(name) {
+        Ok(value) if !value.trim().is_empty() => {
+            value.trim().parse().map_err(|_| ConfigError::Invalid {
+                name,
+                expected: "a whole number",
+                value,
+            })
+        }
+        _ => Ok(default),
+    }
+}

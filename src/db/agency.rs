@@ -1,0 +1,141 @@
+//! Agency rows and their queries.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::DbConnection;
+use super::dialect::contains_pattern;
+use super::schema::agencies;
+use crate::domain::agency::{AgencyKind, Locale};
+
+/// An agency as stored. `emails` is a JSON array of addresses.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = agencies)]
+pub struct AgencyRow {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub emails: String,
+    pub locale: String,
+    pub active: bool,
+    pub illustrative: bool,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The fields of a new agency, already validated.
+#[derive(Debug)]
+pub struct NewAgency {
+    pub code: String,
+    pub name: String,
+    pub kind: AgencyKind,
+    pub emails: Vec<String>,
+    pub locale: Locale,
+    pub active: bool,
+    pub illustrative: bool,
+}
+
+impl AgencyRow {
+    /// The row for a new agency at revision 1.
+    pub fn new(agency: NewAgency, now: NaiveDateTime) -> Self {
+        AgencyRow {
+            id: Uuid::now_v7().to_string(),
+            code: agency.code,
+            name: agency.name.trim().to_owned(),
+            kind: agency.kind.as_str().to_owned(),
+            emails: serde_json::Value::from(agency.emails).to_string(),
+            locale: agency.locale.as_str().to_owned(),
+            active: agency.active,
+            illustrative: agency.illustrative,
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The contact addresses. They are written only from validated lists, so a row that does not
+    /// parse has been edited by hand; it reads as having none rather than failing every listing.
+    pub fn email_list(&self) -> Vec<String> {
+        serde_json::from_str(&self.emails).unwrap_or_default()
+    }
+}
+
+/// Which agencies a listing returns.
+#[derive(Debug, Default)]
+pub struct AgencyFilter {
+    /// Only this one (an agency token sees itself alone).
+    pub id: Option<String>,
+    pub kind: Option<&'static str>,
+    pub active: Option<bool>,
+    /// Part of the code or the name.
+    pub text: Option<String>,
+}
+
+/// Adds a new agency.
+pub fn insert(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult<()> {
+    diesel::insert_into(agencies::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Writes every field of `row` over the stored agency with its id.
+pub fn update(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult<()> {
+    diesel::update(agencies::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The agency with this id.
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AgencyRow>> {
+    agencies::table.find(id).first(conn).optional()
+}
+
+/// The agency with this code.
+pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<AgencyRow>> {
+    agencies::table
+        .filter(agencies::code.eq(code))
+        .first(conn)
+        .optional()
+}
+
+/// One page of agencies ordered by code, starting after the code `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AgencyFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<AgencyRow>> {
+    let mut query = agencies::table.order(agencies::code.asc()).into_boxed();
+    if let Some(id) = &filter.id {
+        query = query.filter(agencies::id.eq(id.clone()));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(agencies::kind.eq(kind));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(agencies::active.eq(active));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = contains_pattern(text);
+        query = query.filter(
+            agencies::code
+                .like(pattern.clone())
+                .escape('\\')
+                .or(agencies::name.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(agencies::code.gt(after.to_owned()));
+    }
+    query.limit(limit).load(conn)
+}
+
+/// How many agencies there are.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    agencies::table.count().get_result(conn)
+}

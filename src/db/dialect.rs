@@ -1,0 +1,34 @@
+//! What the two engines say differently, or what the multi-engine connection cannot express.
+
+/// `INSERT … ON CONFLICT DO NOTHING`, returning the number of rows inserted (0 on a clash).
+///
+/// The multi-engine connection cannot build an `ON CONFLICT` clause, but both engines accept the
+/// same statement, so it runs on the inner connection. Catching a unique violation instead would
+/// abort the caller's whole transaction on PostgreSQL.
+macro_rules! insert_or_ignore {
+    ($conn:expr, $table:expr, $values:expr) => {{
+        let statement = diesel::insert_into($table)
+            .values($values)
+            .on_conflict_do_nothing();
+        match $conn {
+            $crate::db::DbConnection::Postgres(c) => diesel::RunQueryDsl::execute(statement, c),
+            $crate::db::DbConnection::Sqlite(c) => diesel::RunQueryDsl::execute(statement, c),
+        }
+    }};
+}
+
+pub(crate) use insert_or_ignore;
+
+/// `pattern` for `LIKE … ESCAPE '\'` matching `text` anywhere, with the wildcards in it escaped.
+pub fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}

@@ -1,0 +1,337 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pools, migrations, and one file
+//! per entity with its rows and queries.
+//!
+//! SQLite has a single writer, so on SQLite writes go through a pool of one connection and take
+//! the lock up front (`BEGIN IMMEDIATE`); reads use their own pool. On PostgreSQL both share one
+//! pool.
+
+pub mod agency;
+pub mod audit;
+pub mod dialect;
+pub mod idempotency;
+pub mod outbox;
+pub mod schema;
+pub mod token;
+
+use std::fmt;
+use std::time::Duration;
+
+use diesel::connection::{SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever engine `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The database engine behind a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Postgres,
+    Sqlite,
+}
+
+impl Engine {
+    /// Lower-case name, as reported by `/healthz`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Postgres => "postgresql",
+            Engine::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// Failures opening or preparing the database: reported as one line by the command line.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error(
+        "unsupported DATABASE_URL {0:?}: use postgres://user@host/db, sqlite://path/to/file.db or a file path"
+    )]
+    UnsupportedUrl(String),
+    #[error("cannot open the {engine} database at {target}: {reason}")]
+    Connect {
+        engine: &'static str,
+        target: String,
+        reason: String,
+    },
+    #[error("migrating the database failed: {0}")]
+    Migrate(String),
+}
+
+/// The database is out of reach for now (pool exhausted, connection lost, server shutting down).
+#[derive(Debug, thiserror::Error)]
+#[error("database unavailable: {0}")]
+pub struct Unavailable(pub String);
+
+/// `DATABASE_URL`, with the engine picked from its scheme.
+///
+/// The engine is chosen here rather than by trying each backend in turn, because the derived
+/// multi-engine `establish` reports every failure as an invalid URL and hides the real cause.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    engine: Engine,
+    target: String,
+}
+
+impl DatabaseUrl {
+    /// Parses `postgres://…`, `postgresql://…`, `sqlite://PATH`, `sqlite:PATH`, `file:…` (an SQLite
+    /// URI) or a plain file path.
+    pub fn parse(url: &str) -> Result<Self, StorageError> {
+        let url = url.trim();
+        let (engine, target) = if url.starts_with("postgres://") || url.starts_with("postgresql://")
+        {
+            (Engine::Postgres, url.to_owned())
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            (Engine::Sqlite, path.to_owned())
+        } else if url.starts_with("file:") || !url.contains("://") {
+            (Engine::Sqlite, url.to_owned())
+        } else {
+            return Err(StorageError::UnsupportedUrl(redact(url)));
+        };
+        if target.is_empty() {
+            return Err(StorageError::UnsupportedUrl(url.to_owned()));
+        }
+        Ok(DatabaseUrl { engine, target })
+    }
+
+    /// The engine the URL names.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The SQLite file path, for commands that work on the file itself (backup).
+    pub fn sqlite_path(&self) -> Option<&str> {
+        (self.engine == Engine::Sqlite).then_some(self.target.as_str())
+    }
+
+    fn establish(&self) -> ConnectionResult<DbConnection> {
+        match self.engine {
+            Engine::Postgres => PgConnection::establish(&self.target).map(DbConnection::Postgres),
+            Engine::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.target)?;
+                // Foreign keys are off by default in SQLite; WAL lets readers run beside the
+                // writer; the busy timeout covers other processes (the CLI) holding the lock.
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.target))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Hides a password in `scheme://user:password@host`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Debug)]
+struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.url
+            .establish()
+            .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+type DbPool = Pool<Manager>;
+
+/// The database handle in the application state: cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    engine: Engine,
+    readers: DbPool,
+    writer: DbPool,
+}
+
+impl Db {
+    /// Opens the database, runs pending migrations, and builds the pools. Returns the names of
+    /// the migrations it applied.
+    pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<(Db, Vec<String>), StorageError> {
+        let connect_error = |reason: String| StorageError::Connect {
+            engine: url.engine.as_str(),
+            target: url.to_string(),
+            reason: reason.trim().to_owned(),
+        };
+        // One connection first, so that a bad URL or a server that is down fails at once with
+        // the engine's own message instead of after a pool timeout.
+        let mut first = url.establish().map_err(|e| connect_error(e.to_string()))?;
+        let applied = run_migrations(&mut first)?;
+        drop(first);
+
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(10))
+                // A test query on every checkout costs a round trip per request; broken
+                // connections are caught by `has_broken` instead.
+                .test_on_check_out(false)
+                .build(Manager { url: url.clone() })
+                .map_err(|e| connect_error(e.to_string()))
+        };
+        let readers = build(pool_size.max(1))?;
+        let writer = match url.engine {
+            Engine::Postgres => readers.clone(),
+            Engine::Sqlite => build(1)?,
+        };
+        Ok((
+            Db {
+                engine: url.engine,
+                readers,
+                writer,
+            },
+            applied,
+        ))
+    }
+
+    /// The engine behind this handle.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Runs `f` in a read transaction on the blocking thread pool.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let db = self.clone();
+        blocking(move || db.read_now(|conn| f(conn).map_err(Into::into))).await
+    }
+
+    /// Runs `f` in one write transaction on the blocking thread pool: all of it lands or none.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let db = self.clone();
+        blocking(move || db.write_now(|conn| f(conn).map_err(Into::into))).await
+    }
+
+    /// Runs `f` in one write transaction on the calling thread (for the command line and
+    /// workers that are already off the async executor).
+    pub fn write_now<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<diesel::result::Error> + From<Unavailable>,
+    {
+        let mut conn = checkout(&self.writer)?;
+        write_transaction(&mut conn, f)
+    }
+
+    /// Runs `f` in a read transaction on the calling thread.
+    pub fn read_now<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<diesel::result::Error> + From<Unavailable>,
+    {
+        let mut conn = checkout(&self.readers)?;
+        let conn: &mut DbConnection = &mut conn;
+        conn.transaction(f)
+    }
+}
+
+fn checkout(pool: &DbPool) -> Result<PooledConnection<Manager>, Unavailable> {
+    pool.get().map_err(|e| Unavailable(e.to_string()))
+}
+
+async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::rt::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(ApiError::internal(format!("database task failed: {e}"))))
+}
+
+/// A transaction that on SQLite takes the write lock at `BEGIN`, so that it cannot fail half-way
+/// with "database is locked" when it upgrades from reading to writing.
+fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    diesel::connection::AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, StorageError> {
+    let applied = match conn {
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| StorageError::Migrate(e.to_string()))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}

@@ -1,0 +1,91 @@
+//! The outbox: emails written in the transaction of the change that causes them, delivered later
+//! by a worker.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::DbConnection;
+use super::dialect::insert_or_ignore;
+use super::schema::outbox_messages;
+
+/// A queued email as stored.
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = outbox_messages)]
+pub struct OutboxRow {
+    pub id: String,
+    pub dedupe_key: String,
+    pub kind: String,
+    pub agency_id: Option<String>,
+    pub round_id: Option<String>,
+    pub recipients: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub message_id: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// An email to queue.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    /// Two messages with the same key are one message: the second enqueue does nothing. A
+    /// reminder's key names the request and the deadline it is about, for instance.
+    pub dedupe_key: String,
+    pub kind: String,
+    pub agency_id: Option<String>,
+    pub round_id: Option<String>,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    /// When to send it first.
+    pub send_at: NaiveDateTime,
+}
+
+/// Queues `message` in the caller's transaction. Returns `false`, changing nothing, when a
+/// message with the same dedupe key is already queued or sent.
+pub fn enqueue(
+    conn: &mut DbConnection,
+    message: NewMessage,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let id = Uuid::now_v7();
+    let row = OutboxRow {
+        id: id.to_string(),
+        dedupe_key: message.dedupe_key,
+        kind: message.kind,
+        agency_id: message.agency_id,
+        round_id: message.round_id,
+        recipients: serde_json::Value::from(message.recipients).to_string(),
+        subject: message.subject,
+        body_text: message.body_text,
+        body_html: message.body_html,
+        message_id: format!("<{}@consult>", id.simple()),
+        state: "pending".to_owned(),
+        attempts: 0,
+        next_attempt_at: message.send_at,
+        locked_until: None,
+        last_error: None,
+        created_at: now,
+        sent_at: None,
+    };
+    insert_or_ignore!(conn, outbox_messages::table, &row).map(|inserted| inserted == 1)
+}
+
+/// The message queued under `dedupe_key`.
+pub fn find_by_dedupe_key(
+    conn: &mut DbConnection,
+    dedupe_key: &str,
+) -> QueryResult<Option<OutboxRow>> {
+    outbox_messages::table
+        .filter(outbox_messages::dedupe_key.eq(dedupe_key))
+        .first(conn)
+        .optional()
+}

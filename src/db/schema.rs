@@ -1,0 +1,94 @@
+//! Table definitions shared by both engines; types limited to those SQLite and PostgreSQL share.
+
+diesel::table! {
+    agencies (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        emails -> Text,
+        locale -> Text,
+        active -> Bool,
+        illustrative -> Bool,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        agency_id -> Nullable<Text>,
+        email -> Nullable<Text>,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_token_id -> Nullable<Text>,
+        actor_name -> Text,
+        actor_role -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> Text,
+        dedupe_key -> Text,
+        kind -> Text,
+        agency_id -> Nullable<Text>,
+        round_id -> Nullable<Text>,
+        recipients -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        message_id -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (token_hash, idempotency_key) {
+        token_hash -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        created_at -> Timestamp,
+        locked_at -> Nullable<Timestamp>,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Binary>,
+    }
+}
+
+diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::joinable!(audit_events -> api_tokens (actor_token_id));
+diesel::joinable!(outbox_messages -> agencies (agency_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    api_tokens,
+    audit_events,
+    outbox_messages,
+    idempotency_keys,
+);

@@ -1,0 +1,6 @@
+//! The rules of the consultation, free of HTTP and storage: what an agency is, who may act, how
+//! tokens are made.
+
+pub mod agency;
+pub mod role;
+pub mod token;

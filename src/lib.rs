@@ -1,0 +1,21 @@
+//! consult runs the consultation round on a draft policy document.
+//!
+//! Module map (see docs/ARCHITECTURE.md for how a request flows):
+//! - [`routes`]: every URL, in one place.
+//! - [`api`]: HTTP handlers (one file per action), extractors, middleware, OpenAPI.
+//! - [`domain`]: the rules, free of HTTP and storage.
+//! - [`db`]: the connection over SQLite or PostgreSQL, migrations, rows and their queries.
+//! - [`email`]: messages to agencies and drafters, queued in the outbox.
+//! - [`seed`]: the demo data in `seeds/`.
+//! - [`app`], [`config`], [`clock`], [`error`]: state, settings, time, and the one error type.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod seed;

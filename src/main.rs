@@ -1,0 +1,169 @@
+//! The `consult` command: serve the API, migrate, load the demo data, manage tokens, back up.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use consult::app::{self, AppState};
+use consult::cli::{self, TokenHolder};
+use consult::clock::Clock;
+use consult::config::Config;
+use consult::db::{Db, agency};
+use consult::domain::role::Role;
+use consult::routes::DOCS_PATH;
+use consult::seed;
+
+/// Runs the consultation round on a draft policy document.
+#[derive(Parser)]
+#[command(name = "consult", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the API (migrates first; loads the demo data into an empty database).
+    Serve {
+        /// Do not load the demo data.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load the demo data from seeds/ (agencies already there are left alone).
+    Seed,
+    /// Copy the SQLite database to FILE while the service runs.
+    Backup { file: String },
+    /// Create, list and revoke API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it, alone, on stdout (it is not shown again).
+    Create {
+        /// admin or drafter (agency tokens are made with --agency).
+        #[arg(long, value_parser = ["admin", "drafter"], required_unless_present = "agency", conflicts_with = "agency")]
+        role: Option<String>,
+        /// The code of the agency the token answers for.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Who uses the token: a person or a system.
+        #[arg(long)]
+        name: String,
+        /// Where digests go (admin and drafter tokens).
+        #[arg(long, conflicts_with = "agency")]
+        email: Option<String>,
+        /// Last day of validity (YYYY-MM-DD, Asia/Shanghai) or an RFC 3339 time.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke { id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let (db, applied) =
+        Db::open(&config.database_url, config.db_pool_size).map_err(|e| e.to_string())?;
+    for name in &applied {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    let clock = Clock::System;
+    match command {
+        Command::Serve { no_demo } => serve(config, db, clock, no_demo),
+        Command::Migrate => {
+            println!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::Seed => {
+            let report = seed::load_demo(&db, clock.now()).map_err(|e| e.to_string())?;
+            println!(
+                "{} agencies added, {} already present",
+                report.agencies_added, report.agencies_present
+            );
+            Ok(())
+        }
+        Command::Backup { file } => {
+            cli::backup(&db, &file).map_err(|e| e.to_string())?;
+            println!("backed up to {file}");
+            Ok(())
+        }
+        Command::Token { command } => token(command, &db, &clock),
+    }
+}
+
+fn token(command: TokenCommand, db: &Db, clock: &Clock) -> Result<(), String> {
+    match command {
+        TokenCommand::Create {
+            role,
+            agency,
+            name,
+            email,
+            expires,
+        } => {
+            let holder = match (agency, role.as_deref().and_then(Role::parse)) {
+                (Some(code), _) => TokenHolder::Agency { code },
+                (None, Some(role)) => TokenHolder::Staff { role, email },
+                (None, None) => return Err("give --role admin|drafter or --agency CODE".into()),
+            };
+            let secret = cli::create_token(db, holder, &name, expires.as_deref(), clock.now())
+                .map_err(|e| e.to_string())?;
+            println!("{secret}");
+        }
+        TokenCommand::List => print!(
+            "{}",
+            cli::list_tokens(db, clock.now()).map_err(|e| e.to_string())?
+        ),
+        TokenCommand::Revoke { id } => {
+            cli::revoke_token(db, &id, clock.now()).map_err(|e| e.to_string())?;
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), String> {
+    let empty = db
+        .read_now(|conn| agency::count(conn).map_err(cli::CommandError::from))
+        .map_err(|e| e.to_string())?
+        == 0;
+    if empty && !no_demo {
+        let report = seed::load_demo(&db, clock.now()).map_err(|e| e.to_string())?;
+        println!("loaded the demo data: {} agencies", report.agencies_added);
+    }
+    let base = format!("http://{}", config.bind);
+    println!("consult on {} ({})", base, db.engine().as_str());
+    println!("  health:   {base}/healthz");
+    println!("  API docs: {base}{DOCS_PATH}");
+    println!("  a token:  consult token create --role drafter --name NAME");
+    println!("            (cargo run --release -- token create ... from a checkout)");
+    let state = AppState { db, clock, config };
+    actix_web::rt::System::new()
+        .block_on(app::serve(state))
+        .map_err(|e| format!("cannot serve: {e}"))
+}

@@ -1,0 +1,59 @@
+//! Every URL the service answers, in one place.
+
+use actix_web::HttpResponse;
+use actix_web::http::Method;
+use actix_web::web::{self, ServiceConfig};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::api::{agencies, audit, docs, health};
+use crate::error::ApiError;
+
+/// Where the API documentation page is served.
+pub const DOCS_PATH: &str = "/api/v1/docs/";
+
+/// Declares the routes once, and from that both registers them and lists them (the list lets a
+/// test check that the OpenAPI document describes exactly what is served).
+macro_rules! routes {
+    ($($path:literal => { $($method:ident => $handler:path),+ $(,)? }),+ $(,)?) => {
+        /// Registers every route.
+        pub fn configure(cfg: &mut ServiceConfig) {
+            $(
+                cfg.service(
+                    web::resource($path)
+                        $(.route(web::method(Method::$method).to($handler)))+
+                        .default_service(web::to(method_not_allowed)),
+                );
+            )+
+            cfg.service(
+                SwaggerUi::new(format!("{DOCS_PATH}{{_:.*}}"))
+                    .config(Config::new(["/api/v1/openapi.json"])),
+            );
+        }
+
+        /// `(method, path)` of every API route, as registered.
+        pub const SERVED: &[(&str, &str)] = &[$($((stringify!($method), $path),)+)+];
+    };
+}
+
+routes! {
+    "/healthz" => { GET => health::check },
+    "/api/v1/openapi.json" => { GET => docs::openapi },
+    "/api/v1/agencies" => {
+        GET => agencies::list::list,
+        POST => agencies::create::create,
+    },
+    "/api/v1/agencies/{id}" => {
+        GET => agencies::show::show,
+        PATCH => agencies::update::update,
+    },
+    "/api/v1/audit" => { GET => audit::list::list },
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+/// The answer for a URL no route matches.
+pub async fn no_such_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NoSuchRoute)
+}

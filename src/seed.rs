@@ -1,0 +1,105 @@
+//! The demo data: data files under `seeds/`, built into the binary so that `consult serve` needs
+//! nothing beside it.
+
+use serde::Deserialize;
+use validator::Validate;
+
+use crate::api::agencies::views::AgencyView;
+use crate::db::agency::{self, AgencyRow, NewAgency};
+use crate::db::audit::{self, Actor, Change};
+use crate::db::{Db, Unavailable};
+use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
+
+const AGENCIES: &str = include_str!("../seeds/agencies.json");
+
+/// Why the demo data could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("seeds/agencies.json is not valid: {0}")]
+    Invalid(String),
+    #[error("loading the demo data failed: {0}")]
+    Database(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+}
+
+/// What loading the demo data did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub agencies_added: usize,
+    pub agencies_present: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgencyFile {
+    /// Where the list comes from; for readers of the file.
+    #[serde(rename = "about")]
+    _about: String,
+    agencies: Vec<SeedAgency>,
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct SeedAgency {
+    #[validate(custom(function = "validate_code"))]
+    code: String,
+    #[validate(custom(function = "validate_name"))]
+    name: String,
+    kind: AgencyKind,
+    #[validate(custom(function = "validate_emails"))]
+    emails: Vec<String>,
+    locale: Locale,
+    illustrative: bool,
+    /// Why the agency is in the list.
+    #[serde(rename = "basis")]
+    _basis: String,
+}
+
+/// Adds the demo agencies that are not there yet (matched by code), in one transaction.
+pub fn load_demo(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<SeedReport, SeedError> {
+    let file: AgencyFile =
+        serde_json::from_str(AGENCIES).map_err(|e| SeedError::Invalid(e.to_string()))?;
+    for seed in &file.agencies {
+        seed.validate()
+            .map_err(|e| SeedError::Invalid(format!("agency {}: {e}", seed.code)))?;
+    }
+    let now = now.naive_utc();
+    let actor = Actor::command_line();
+    db.write_now(|conn| {
+        let mut report = SeedReport::default();
+        for seed in file.agencies {
+            if agency::find_by_code(conn, &seed.code)?.is_some() {
+                report.agencies_present += 1;
+                continue;
+            }
+            let row = AgencyRow::new(
+                NewAgency {
+                    code: seed.code,
+                    name: seed.name,
+                    kind: seed.kind,
+                    emails: seed.emails,
+                    locale: seed.locale,
+                    active: true,
+                    illustrative: seed.illustrative,
+                },
+                now,
+            );
+            agency::insert(conn, &row)?;
+            audit::record(
+                conn,
+                &actor,
+                now,
+                Change {
+                    action: "agency.create",
+                    entity_type: "agency",
+                    entity_id: &row.id,
+                    before: None,
+                    after: Some(AgencyView::audit_value(&row)),
+                },
+            )?;
+            report.agencies_added += 1;
+        }
+        Ok(report)
+    })
+}
