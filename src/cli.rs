@@ -178,14 +178,7 @@ pub fn backup(db: &Db, target: &str) -> Result<(), CommandError> {
     if std::path::Path::new(target).exists() {
         return Err(CommandError::Usage(format!("{target} exists already")));
     }
-    let statement = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
-    db.write_now(|conn| {
-        use diesel::RunQueryDsl;
-        diesel::sql_query(statement)
-            .execute(conn)
-            .map(drop)
-            .map_err(CommandError::from)
-    })
+    db.sqlite_backup(target)
 }
 
 /// `YYYY-MM-DD` (valid to the end of that day in Asia/Shanghai) or an RFC 3339 instant.

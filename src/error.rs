@@ -275,16 +275,17 @@ fn flatten(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<Fie
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for error in list {
+                    // A rule over a list names the bad item (see `domain::agency::at_index`).
+                    let path = match error.params.get("index") {
+                        Some(index) => format!("{path}[{index}]"),
+                        None => path.clone(),
+                    };
                     let message = error
                         .message
                         .as_ref()
                         .map(ToString::to_string)
                         .unwrap_or_else(|| default_message(error));
-                    out.push(FieldError::new(
-                        path.clone(),
-                        error.code.to_string(),
-                        message,
-                    ));
+                    out.push(FieldError::new(path, error.code.to_string(), message));
                 }
             }
             ValidationErrorsKind::Struct(inner) => flatten(inner, &path, out),

@@ -249,8 +249,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// Names the field a shape error is about. serde reports a missing or unknown field at the path
-/// of the object holding it, with the name only in the message.
+/// Names the field a shape error is about. serde reports a missing field at the path of the
+/// object holding it, with the name only in the message; an unknown one at its own path.
 fn describe(path: &str, error: &serde_json::Error) -> (String, &'static str, String) {
     let mut message = error.to_string();
     // " at line 1 column 42" means nothing to a client sending a generated body.
@@ -259,8 +259,10 @@ fn describe(path: &str, error: &serde_json::Error) -> (String, &'static str, Str
     }
     let parent = if path == "." { "" } else { path };
     let join = |name: &str| {
-        if parent.is_empty() {
+        if parent.is_empty() || parent == name {
             name.to_owned()
+        } else if parent.ends_with(&format!(".{name}")) {
+            parent.to_owned()
         } else {
             format!("{parent}.{name}")
         }

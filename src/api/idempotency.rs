@@ -46,20 +46,8 @@ pub async fn idempotent_post(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     }
-    match run(request, next).await {
-        Ok(response) => Ok(response),
-        Err((request, error)) => Ok(ServiceResponse::new(request, error.error_response())),
-    }
-}
-
-type Failed = (actix_web::HttpRequest, ApiError);
-
-async fn run(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Failed> {
+    // The request is never cloned: actix needs it unshared to route it.
     let (http, mut payload) = request.into_parts();
-    let fail = |error: ApiError| (http.clone(), error);
     let key = match http
         .headers()
         .get(&IDEMPOTENCY_KEY)
@@ -67,77 +55,73 @@ async fn run(
     {
         Some(Ok(key)) if (1..=255).contains(&key.len()) => key.to_owned(),
         _ => {
-            return Err(fail(ApiError::field(
+            let error = ApiError::field(
                 "header.Idempotency-Key",
                 "invalid_idempotency_key",
                 "1 to 255 visible ASCII characters",
-            )));
+            );
+            return Ok(problem(http, error));
         }
     };
     let token_hash = bearer_token(&http).map(hash).unwrap_or_default();
     let Some(state) = http.app_data::<Data<AppState>>().cloned() else {
-        return Err(fail(ApiError::internal("application state missing")));
+        return Ok(problem(
+            http,
+            ApiError::internal("application state missing"),
+        ));
     };
-    let body = read_body(&http, &mut payload, state.config.max_body_bytes)
-        .await
-        .map_err(fail)?;
-    let request_hash = {
-        let mut digest = Sha256::new();
-        digest.update(http.method().as_str());
-        digest.update([0]);
-        digest.update(http.uri().to_string());
-        digest.update([0]);
-        digest.update(&body);
-        hex(&digest.finalize())
+    let body = match read_body(&http, &mut payload, state.config.max_body_bytes).await {
+        Ok(body) => body,
+        Err(error) => return Ok(problem(http, error)),
     };
+    let request_hash = fingerprint(http.method().as_str(), &http.uri().to_string(), &body);
 
     let now = state.clock.now().naive_utc();
-    let claim = {
+    let claimed = {
         let (token_hash, key) = (token_hash.clone(), key.clone());
         state
             .db
             .write(move |conn| keys::claim(conn, &token_hash, &key, &request_hash, now, POLICY))
             .await
-            .map_err(fail)?
     };
-    match claim {
-        Claim::Run => {}
-        Claim::Replay(stored) => {
-            return Ok(ServiceResponse::new(http, replay(stored)));
-        }
-        Claim::Mismatch => {
-            return Err(fail(ApiError::Unprocessable {
+    match claimed {
+        Ok(Claim::Run) => {}
+        Ok(Claim::Replay(stored)) => return Ok(ServiceResponse::new(http, replay(stored))),
+        Ok(Claim::Mismatch) => {
+            let error = ApiError::Unprocessable {
                 code: "idempotency_key_reused",
                 detail: "this Idempotency-Key was used with a different request".into(),
-            }));
+            };
+            return Ok(problem(http, error));
         }
-        Claim::InProgress => {
-            return Err(fail(ApiError::conflict(
+        Ok(Claim::InProgress) => {
+            let error = ApiError::conflict(
                 "idempotency_request_in_progress",
                 "the first request with this Idempotency-Key is still running; retry shortly",
-            )));
+            );
+            return Ok(problem(http, error));
         }
+        Err(error) => return Ok(problem(http, error)),
     }
 
-    let mut request = ServiceRequest::from_parts(http.clone(), payload);
-    request.set_payload(actix_web::dev::Payload::from(body));
+    let request = ServiceRequest::from_parts(http, actix_web::dev::Payload::from(body));
     let response = match next.call(request).await {
         Ok(response) => response,
         Err(error) => {
             release(&state, token_hash, key).await;
-            return Ok(ServiceResponse::new(http, error.error_response()));
+            return Err(error);
         }
     };
 
     let status = response.status();
     let (http, response) = response.into_parts();
     let (head, response_body) = response.into_parts();
-    let bytes = match body::to_bytes(response_body).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            release(&state, token_hash, key).await;
-            return Err((http, ApiError::internal("response body could not be read")));
-        }
+    let Ok(bytes) = body::to_bytes(response_body).await else {
+        release(&state, token_hash, key).await;
+        return Ok(problem(
+            http,
+            ApiError::internal("response body could not be read"),
+        ));
     };
     if status == StatusCode::UNAUTHORIZED || status.is_server_error() {
         release(&state, token_hash, key).await;
@@ -168,6 +152,21 @@ async fn run(
         http,
         head.set_body(bytes).map_into_boxed_body(),
     ))
+}
+
+fn problem(http: actix_web::HttpRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+    ServiceResponse::new(http, error.error_response())
+}
+
+/// What makes two requests the same request: method, path with query, and body.
+pub fn fingerprint(method: &str, uri: &str, body: &[u8]) -> String {
+    let mut digest = Sha256::new();
+    digest.update(method);
+    digest.update([0]);
+    digest.update(uri);
+    digest.update([0]);
+    digest.update(body);
+    hex(&digest.finalize())
 }
 
 async fn release(state: &AppState, token_hash: String, key: String) {

@@ -208,11 +208,7 @@ impl Db {
             target: url.to_string(),
             reason: reason.trim().to_owned(),
         };
-        // One connection first, so that a bad URL or a server that is down fails at once with
-        // the engine's own message instead of after a pool timeout.
-        let mut first = url.establish().map_err(|e| connect_error(e.to_string()))?;
-        let applied = run_migrations(&mut first)?;
-        drop(first);
+        let applied = migrate(url)?;
 
         let build = |size: u32| {
             Pool::builder()
@@ -290,6 +286,19 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Writes a consistent copy of the SQLite database to the file `target` (`VACUUM INTO`,
+    /// which runs beside the live service and cannot run inside a transaction).
+    pub fn sqlite_backup<E>(&self, target: &str) -> Result<(), E>
+    where
+        E: From<diesel::result::Error> + From<Unavailable>,
+    {
+        let mut conn = checkout(&self.readers)?;
+        let statement = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
+        Ok(conn.batch_execute(&statement)?)
+    }
+}
+
 fn checkout(pool: &DbPool) -> Result<PooledConnection<Manager>, Unavailable> {
     pool.get().map_err(|e| Unavailable(e.to_string()))
 }
@@ -327,8 +336,17 @@ where
     }
 }
 
-fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, StorageError> {
-    let applied = match conn {
+/// Applies pending migrations over one connection of its own; returns their names.
+///
+/// It runs before any pool is built, so that a bad URL or a server that is down fails at once
+/// with the engine's own message instead of after a pool timeout.
+pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, StorageError> {
+    let mut conn = url.establish().map_err(|e| StorageError::Connect {
+        engine: url.engine.as_str(),
+        target: url.to_string(),
+        reason: e.to_string().trim().to_owned(),
+    })?;
+    let applied = match &mut conn {
         DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
     }

@@ -106,22 +106,28 @@ pub fn validate_emails(emails: &[String]) -> Result<(), ValidationError> {
     }
     for (index, email) in emails.iter().enumerate() {
         if !email.validate_email() {
-            return Err(invalid(
-                "invalid_email",
-                format!("emails[{index}] is not a valid email address"),
+            return Err(at_index(
+                invalid("invalid_email", "not a valid email address"),
+                index,
             ));
         }
         if emails[..index]
             .iter()
             .any(|e| e.eq_ignore_ascii_case(email))
         {
-            return Err(invalid(
-                "duplicate_email",
-                format!("emails[{index}] repeats an earlier address"),
+            return Err(at_index(
+                invalid("duplicate_email", "repeats an earlier address"),
+                index,
             ));
         }
     }
     Ok(())
+}
+
+/// Marks an error as about one item of a list field; the API reports it as `field[index]`.
+fn at_index(mut error: ValidationError, index: usize) -> ValidationError {
+    error.add_param(Cow::Borrowed("index"), &index);
+    error
 }
 
 fn invalid(code: &'static str, message: impl Into<Cow<'static, str>>) -> ValidationError {

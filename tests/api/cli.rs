@@ -1,0 +1,142 @@
+//! The `consult` command as an operator runs it.
+
+use std::process::{Command, Output};
+
+fn consult(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_consult"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run consult")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).to_string()
+}
+
+#[test]
+fn token_create_prints_the_token_alone_and_list_never_shows_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let seeded = consult(&url, &["seed"]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    assert_eq!(
+        stdout(&seeded).trim(),
+        "30 agencies added, 0 already present"
+    );
+
+    let created = consult(
+        &url,
+        &[
+            "token",
+            "create",
+            "--role",
+            "drafter",
+            "--name",
+            "张三",
+            "--email",
+            "zhang@fgw.example",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let token = stdout(&created);
+    assert_eq!(token.lines().count(), 1);
+    assert!(
+        token.trim().starts_with("cst_") && token.trim().len() >= 36,
+        "{token}"
+    );
+
+    let agency = consult(
+        &url,
+        &[
+            "token",
+            "create",
+            "--agency",
+            "jingxin",
+            "--name",
+            "经信局接口",
+        ],
+    );
+    assert!(agency.status.success(), "{}", stderr(&agency));
+
+    let listed = consult(&url, &["token", "list"]);
+    let table = stdout(&listed);
+    assert!(table.contains("张三 <zhang@fgw.example>"), "{table}");
+    assert!(table.contains("jingxin"), "{table}");
+    assert!(!table.contains(token.trim()), "the secret is never listed");
+
+    let unknown = consult(
+        &url,
+        &["token", "create", "--agency", "nowhere", "--name", "x"],
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no agency has the code"),
+        "{}",
+        stderr(&unknown)
+    );
+    let past = consult(
+        &url,
+        &[
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            "x",
+            "--expires",
+            "2020-01-01",
+        ],
+    );
+    assert!(!past.status.success());
+    assert!(stderr(&past).contains("future"), "{}", stderr(&past));
+}
+
+#[test]
+fn a_bad_or_unreachable_database_is_a_one_line_error() {
+    let bad = consult("mysql://localhost/db", &["migrate"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let message = stderr(&bad);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with("error: unsupported DATABASE_URL"),
+        "{message}"
+    );
+
+    // Nothing listens on port 1.
+    let down = consult("postgres://nobody@127.0.0.1:1/consult", &["migrate"]);
+    assert_eq!(down.status.code(), Some(1));
+    let message = stderr(&down);
+    assert!(
+        message.starts_with("error: cannot open the postgresql database"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn backup_copies_the_sqlite_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("live.db").display());
+    assert!(consult(&url, &["seed"]).status.success());
+    let copy = dir.path().join("copy.db");
+    let copy_path = copy.display().to_string();
+    let backed_up = consult(&url, &["backup", &copy_path]);
+    assert!(backed_up.status.success(), "{}", stderr(&backed_up));
+    // The copy is a working database with the same agencies.
+    let reseeded = consult(&format!("sqlite://{copy_path}"), &["seed"]);
+    assert_eq!(
+        stdout(&reseeded).trim(),
+        "0 agencies added, 30 already present"
+    );
+    let again = consult(&url, &["backup", &copy_path]);
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
+}

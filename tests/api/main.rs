@@ -1,0 +1,13 @@
+//! HTTP tests through the real application and a real database, on SQLite and PostgreSQL.
+
+mod support;
+
+mod agencies;
+mod audit;
+mod auth;
+mod cli;
+mod errors;
+mod idempotency;
+mod openapi;
+mod outbox;
+mod storage;

@@ -1,0 +1,65 @@
+//! The OpenAPI document matches the routes, and the docs page needs no network.
+
+use std::collections::BTreeSet;
+
+use consult::routes::{DOCS_PATH, SERVED};
+
+use crate::support::TestApp;
+
+#[actix_web::test]
+async fn the_document_lists_exactly_the_served_routes() {
+    let app = TestApp::sqlite().await;
+    let spec = app.get("/api/v1/openapi.json", None).await.json();
+    let documented: BTreeSet<(String, String)> = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, operations)| {
+            operations
+                .as_object()
+                .expect("operations")
+                .keys()
+                .filter(|k| !matches!(k.as_str(), "parameters" | "summary" | "description"))
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let served: BTreeSet<(String, String)> = SERVED
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    assert_eq!(documented, served);
+
+    // Every served route answers with something other than "no such route".
+    for (method, path) in &served {
+        let uri = path.replace("{id}", "00000000-0000-0000-0000-000000000000");
+        let request = actix_web::test::TestRequest::default()
+            .method(method.parse().expect("method"))
+            .uri(&uri);
+        let response = app.send(request).await;
+        assert_ne!(response.status, 405, "{method} {path}");
+        if response.status == 404 {
+            assert_eq!(response.json()["code"], "not_found", "{method} {path}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_docs_page_loads_nothing_from_elsewhere() {
+    let app = TestApp::sqlite().await;
+    let page = app.get(DOCS_PATH, None).await;
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8_lossy(&page.body).to_string();
+    assert!(html.contains("swagger"), "{html}");
+    let config = app
+        .get(&format!("{DOCS_PATH}swagger-initializer.js"), None)
+        .await;
+    assert_eq!(config.status, 200);
+    let script = String::from_utf8_lossy(&config.body).to_string();
+    assert!(script.contains("/api/v1/openapi.json"), "{script}");
+    for text in [&html, &script] {
+        assert!(
+            !text.contains("https://") && !text.contains("http://"),
+            "external reference in {text}"
+        );
+    }
+}

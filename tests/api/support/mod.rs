@@ -1,0 +1,251 @@
+//! The test harness: an app over a fresh database per test (a temporary SQLite file, or a
+//! PostgreSQL database copied from a migrated template), a clock the test moves, and requests
+//! through the real actix application.
+
+pub mod postgres;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Bytes;
+use chrono::{DateTime, TimeZone, Utc};
+use consult::app::{self, AppState};
+use consult::cli::{self, TokenHolder};
+use consult::clock::{Clock, ManualClock};
+use consult::config::Config;
+use consult::db::{DatabaseUrl, Db, Engine};
+use consult::domain::role::Role;
+use serde_json::Value;
+
+/// Runs each listed test once on SQLite and once on PostgreSQL (when `TEST_DATABASE_URL` is set;
+/// with `CI=true` a missing PostgreSQL fails the run).
+macro_rules! engine_tests {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: TestApp) $body
+
+                #[actix_web::test]
+                async fn sqlite() {
+                    run(TestApp::sqlite().await).await
+                }
+
+                #[actix_web::test]
+                async fn postgres() {
+                    if let Some(app) = TestApp::postgres().await {
+                        run(app).await
+                    }
+                }
+            }
+        )*
+    };
+}
+pub(crate) use engine_tests;
+
+/// Where the test clock starts: 9:00 in Shanghai on the day the demo round opened.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 30, 1, 0, 0)
+        .single()
+        .expect("valid instant")
+}
+
+/// The largest body the test app accepts.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A running application over its own database.
+pub struct TestApp {
+    pub state: AppState,
+    pub clock: ManualClock,
+    // Dropped last: removes the database once nothing uses it.
+    _store: Store,
+}
+
+/// Held only so that dropping it removes the database.
+#[allow(dead_code)]
+enum Store {
+    Sqlite(tempfile::TempDir),
+    Postgres(postgres::TestDatabase),
+}
+
+impl TestApp {
+    /// An app over a fresh SQLite file.
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        TestApp::open(&url, Store::Sqlite(dir))
+    }
+
+    /// An app over a fresh PostgreSQL database, or `None` when no server is configured.
+    pub async fn postgres() -> Option<TestApp> {
+        let database = postgres::TestDatabase::create()?;
+        let url = database.url.clone();
+        Some(TestApp::open(&url, Store::Postgres(database)))
+    }
+
+    fn open(url: &str, store: Store) -> TestApp {
+        let database_url = DatabaseUrl::parse(url).expect("test database URL");
+        let (db, _) = Db::open(&database_url, 4).expect("open test database");
+        let clock = ManualClock::new(start_time());
+        let config = Config {
+            database_url,
+            bind: "127.0.0.1:0".to_owned(),
+            max_body_bytes: BODY_LIMIT,
+            db_pool_size: 4,
+            http_workers: 1,
+        };
+        TestApp {
+            state: AppState {
+                db,
+                clock: Clock::Manual(clock.clone()),
+                config,
+            },
+            clock,
+            _store: store,
+        }
+    }
+
+    /// The database handle.
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    /// Which engine this app runs on.
+    pub fn engine(&self) -> Engine {
+        self.state.db.engine()
+    }
+
+    /// Loads the demo agencies.
+    pub fn seed(&self) {
+        consult::seed::load_demo(self.db(), self.clock.now()).expect("demo data loads");
+    }
+
+    /// A new admin or drafter token.
+    pub fn staff_token(&self, role: Role) -> String {
+        cli::create_token(
+            self.db(),
+            TokenHolder::Staff { role, email: None },
+            "测试人员",
+            None,
+            self.clock.now(),
+        )
+        .expect("token")
+    }
+
+    /// A new token for the agency with `code`.
+    pub fn agency_token(&self, code: &str) -> String {
+        cli::create_token(
+            self.db(),
+            TokenHolder::Agency {
+                code: code.to_owned(),
+            },
+            "对接人",
+            None,
+            self.clock.now(),
+        )
+        .expect("agency token")
+    }
+
+    /// Sends a request through the application.
+    pub async fn send(&self, request: TestRequest) -> Response {
+        let service = test::init_service(app::build(self.state.clone())).await;
+        let response = test::call_service(&service, request.to_request()).await;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = test::read_body(response).await;
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// `GET path` with a token (or none).
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(with_token(TestRequest::get().uri(path), token))
+            .await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send(with_token(TestRequest::post().uri(path), token).set_json(body))
+            .await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send(with_token(TestRequest::patch().uri(path), token).set_json(body))
+            .await
+    }
+
+    /// The id of the demo agency with `code`.
+    pub async fn agency_id(&self, code: &str) -> String {
+        let token = self.staff_token(Role::Drafter);
+        let page = self
+            .get(&format!("/api/v1/agencies?q={code}"), Some(&token))
+            .await
+            .json();
+        page["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|a| a["code"] == code))
+            .and_then(|a| a["id"].as_str())
+            .expect("agency exists")
+            .to_owned()
+    }
+}
+
+/// Adds `Authorization: Bearer token`.
+pub fn with_token(request: TestRequest, token: Option<&str>) -> TestRequest {
+    match token {
+        Some(token) => request.insert_header(("Authorization", format!("Bearer {token}"))),
+        None => request,
+    }
+}
+
+/// A response, read in full.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Response {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} body is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code; returns the body.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let body = self.json();
+        assert_eq!(body["code"], code, "problem: {body}");
+        assert_eq!(body["status"], status);
+        assert_eq!(body["type"], format!("urn:consult:problem:{code}"));
+        body
+    }
+}
