@@ -49,9 +49,7 @@ fn the_engine_comes_from_the_url_scheme() {
             "{url}"
         );
     }
-    let unsupported = DatabaseUrl::parse("mysql://root:secret@localhost/db")
-        .err()
-        .expect("refused");
+    let unsupported = DatabaseUrl::parse("mysql://root:secret@localhost/db").expect_err("refused");
     let message = unsupported.to_string();
     assert!(message.contains("unsupported"), "{message}");
     assert!(!message.contains("secret"), "password shown: {message}");

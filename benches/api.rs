@@ -1,0 +1,305 @@
+//! Throughput, latency and memory of the HTTP API, on SQLite and (when `TEST_DATABASE_URL` is
+//! set) PostgreSQL: the real server on a loopback port, driven by plain HTTP/1.1 keep-alive
+//! clients on their own threads.
+//!
+//! `cargo bench --bench api` (add `-- --seconds N --clients N` to change the load).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use actix_web::HttpServer;
+use consult::app::{self, AppState};
+use consult::cli::{self, TokenHolder};
+use consult::clock::Clock;
+use consult::config::Config;
+use consult::db::{DatabaseUrl, Db};
+use consult::domain::role::Role;
+
+struct Options {
+    seconds: u64,
+    clients: usize,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str, default: u64| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    Options {
+        seconds: value("--seconds", 5),
+        clients: value("--clients", 8) as usize,
+    }
+}
+
+fn main() {
+    let options = options();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut targets = vec![(
+        "sqlite",
+        format!("sqlite://{}", dir.path().join("bench.db").display()),
+        None,
+    )];
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        let name = format!("consult_bench_{}", std::process::id());
+        let mut admin = postgres_admin(&url);
+        execute(&mut admin, &format!("DROP DATABASE IF EXISTS {name}"));
+        execute(&mut admin, &format!("CREATE DATABASE {name}"));
+        let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+        targets.push((
+            "postgresql",
+            format!("{base}/{name}"),
+            Some((url.clone(), name)),
+        ));
+    }
+    println!(
+        "{} clients, {} s per scenario, {} CPU cores",
+        options.clients,
+        options.seconds,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    for (engine, url, cleanup) in targets {
+        run_engine(engine, &url, &options);
+        if let Some((admin_url, name)) = cleanup {
+            let mut admin = postgres_admin(&admin_url);
+            execute(
+                &mut admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+    println!(
+        "peak resident memory of the process: {} MiB",
+        peak_rss_mib()
+    );
+}
+
+fn run_engine(engine: &str, url: &str, options: &Options) {
+    let database_url = DatabaseUrl::parse(url).expect("url");
+    let (db, _) = Db::open(&database_url, 8).expect("open database");
+    consult::seed::load_demo(&db, chrono::Utc::now()).expect("seed");
+    let now = chrono::Utc::now();
+    let drafter = cli::create_token(
+        &db,
+        TokenHolder::Staff {
+            role: Role::Drafter,
+            email: None,
+        },
+        "bench",
+        None,
+        now,
+    )
+    .expect("token");
+    let agency = cli::create_token(
+        &db,
+        TokenHolder::Agency {
+            code: "xihu".into(),
+        },
+        "bench",
+        None,
+        now,
+    )
+    .expect("token");
+    let state = AppState {
+        db,
+        clock: Clock::System,
+        config: Config {
+            database_url,
+            bind: "127.0.0.1:0".into(),
+            max_body_bytes: 1 << 20,
+            db_pool_size: 8,
+            http_workers: 2,
+        },
+    };
+    let (address_tx, address_rx) = std::sync::mpsc::channel();
+    let server_state = state.clone();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || app::build(server_state.clone()))
+                .workers(2)
+                .bind("127.0.0.1:0")
+                .expect("bind");
+            address_tx.send(server.addrs()[0]).expect("send address");
+            server.run().await
+        })
+    });
+    let address = address_rx.recv().expect("server address");
+
+    let mut client = Client::connect(address);
+    let listing = client.request("GET", "/api/v1/agencies?q=xihu", Some(&drafter), None, None);
+    let xihu = listing
+        .split("\"id\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("xihu id")
+        .to_owned();
+
+    println!("\n{engine}");
+    println!(
+        "  {:<44} {:>9} {:>9} {:>9}",
+        "scenario", "req/s", "p50 ms", "p99 ms"
+    );
+    let counter = Arc::new(AtomicUsize::new(0));
+    let scenarios: Vec<(&str, Box<dyn Fn(&mut Client, usize) + Send + Sync>)> = vec![
+        (
+            "GET /healthz",
+            Box::new(|c, _| {
+                c.request("GET", "/healthz", None, None, None);
+            }),
+        ),
+        ("GET /api/v1/agencies (30, drafter)", {
+            let token = drafter.clone();
+            Box::new(move |c, _| {
+                c.request("GET", "/api/v1/agencies", Some(&token), None, None);
+            })
+        }),
+        ("GET /api/v1/agencies/{id} (agency token)", {
+            let (token, path) = (agency.clone(), format!("/api/v1/agencies/{xihu}"));
+            Box::new(move |c, _| {
+                c.request("GET", &path, Some(&token), None, None);
+            })
+        }),
+        ("POST /api/v1/agencies + Idempotency-Key", {
+            let (token, counter) = (drafter.clone(), counter.clone());
+            Box::new(move |c, _| {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let body = format!(
+                    r#"{{"code":"bench-{n}","name":"压测单位{n}","kind":"other","emails":["b{n}@bench.example"]}}"#
+                );
+                c.request(
+                    "POST",
+                    "/api/v1/agencies",
+                    Some(&token),
+                    Some(&body),
+                    Some(&format!("key-{n}")),
+                );
+            })
+        }),
+    ];
+    for (name, scenario) in scenarios {
+        let scenario = Arc::new(scenario);
+        let deadline = Instant::now() + Duration::from_secs(options.seconds);
+        let threads: Vec<_> = (0..options.clients)
+            .map(|i| {
+                let scenario = scenario.clone();
+                std::thread::spawn(move || {
+                    let mut client = Client::connect(address);
+                    let mut latencies = Vec::new();
+                    while Instant::now() < deadline {
+                        let started = Instant::now();
+                        scenario(&mut client, i);
+                        latencies.push(started.elapsed());
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        let mut latencies: Vec<Duration> = threads
+            .into_iter()
+            .flat_map(|t| t.join().expect("client thread"))
+            .collect();
+        latencies.sort();
+        let rate = latencies.len() as f64 / options.seconds as f64;
+        let at =
+            |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+        println!(
+            "  {:<44} {:>9.0} {:>9.2} {:>9.2}",
+            name,
+            rate,
+            at(0.50).as_secs_f64() * 1000.0,
+            at(0.99).as_secs_f64() * 1000.0
+        );
+    }
+}
+
+/// A keep-alive HTTP/1.1 client that checks each response is a success.
+struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Client {
+    fn connect(address: SocketAddr) -> Client {
+        let stream = TcpStream::connect(address).expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Client {
+            reader: BufReader::new(stream.try_clone().expect("clone stream")),
+            writer: stream,
+        }
+    }
+
+    fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+        key: Option<&str>,
+    ) -> String {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n");
+        if let Some(token) = token {
+            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        if let Some(key) = key {
+            head.push_str(&format!("Idempotency-Key: {key}\r\n"));
+        }
+        let body = body.unwrap_or("");
+        if !body.is_empty() {
+            head.push_str("Content-Type: application/json\r\n");
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        self.writer.write_all(head.as_bytes()).expect("send");
+
+        let mut status = String::new();
+        self.reader.read_line(&mut status).expect("status line");
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().expect("content length");
+                }
+            }
+        }
+        let mut response = vec![0; length];
+        self.reader.read_exact(&mut response).expect("body");
+        let response = String::from_utf8_lossy(&response).to_string();
+        assert!(
+            status.contains(" 200 ") || status.contains(" 201 "),
+            "{status} {response}"
+        );
+        response
+    }
+}
+
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn postgres_admin(url: &str) -> diesel::PgConnection {
+    use diesel::Connection;
+    diesel::PgConnection::establish(url).expect("connect to TEST_DATABASE_URL")
+}
+
+fn execute(conn: &mut diesel::PgConnection, sql: &str) {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(sql).expect(sql);
+}
