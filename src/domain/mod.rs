@@ -2,5 +2,6 @@
 //! tokens are made.
 
 pub mod agency;
+pub mod draft;
 pub mod role;
 pub mod token;
