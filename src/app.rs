@@ -38,12 +38,8 @@ pub fn build(
         InitError = (),
     >,
 > {
-    let limit = state.config.max_body_bytes;
     App::new()
         .app_data(Data::new(state))
-        // Extractors that read bodies or paths on their own answer in problem form too.
-        .app_data(web::PayloadConfig::new(limit))
-        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
         .configure(routes::configure)
         .default_service(web::to(routes::no_such_route))
         .wrap(from_fn(idempotency::idempotent_post))

@@ -231,7 +231,6 @@ impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            Error::NotFound => ApiError::NotFound,
             // Reaching here means a handler did not map the violation to its own code.
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 tracing::warn!(constraint = ?info.constraint_name(), "unmapped unique violation");
@@ -240,9 +239,19 @@ impl From<diesel::result::Error> for ApiError {
                     "an object with these values already exists",
                 )
             }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            // Worth a retry: the connection dropped, a serializable transaction lost a race, or
+            // SQLite's lock stayed taken past the busy timeout.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+                info,
+            ) => ApiError::Unavailable(info.message().to_owned()),
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().contains("database is locked") =>
+            {
                 ApiError::Unavailable(info.message().to_owned())
             }
+            // Handlers turn missing rows into 404 themselves (`.optional()`); a NotFound that
+            // gets here is a query that should have found something.
             other => ApiError::internal(other),
         }
     }

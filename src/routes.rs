@@ -1,8 +1,9 @@
 //! Every URL the service answers, in one place.
 
-use actix_web::HttpResponse;
 use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{self, ServiceConfig};
+use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{agencies, audit, docs, health};
@@ -21,7 +22,9 @@ macro_rules! routes {
                 cfg.service(
                     web::resource($path)
                         $(.route(web::method(Method::$method).to($handler)))+
-                        .default_service(web::to(method_not_allowed)),
+                        .default_service(web::to(|| async {
+                            method_not_allowed(&[$(stringify!($method)),+])
+                        })),
                 );
             )+
             cfg.service(
@@ -49,8 +52,13 @@ routes! {
     "/api/v1/audit" => { GET => audit::list::list },
 }
 
-async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
+/// 405 with the `Allow` header listing what the URL does take.
+fn method_not_allowed(allowed: &[&str]) -> HttpResponse {
+    let mut response = ApiError::MethodNotAllowed.error_response();
+    if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
 /// The answer for a URL no route matches.

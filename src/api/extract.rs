@@ -81,35 +81,58 @@ impl Caller {
     }
 }
 
+/// What authenticating a request needs, taken from it without holding on to it.
+pub struct Credentials {
+    hash: Option<String>,
+    state: Option<Data<AppState>>,
+    request_id: Option<String>,
+}
+
+impl Credentials {
+    /// Reads the bearer token (as its hash), the state and the request id.
+    pub fn of(request: &HttpRequest) -> Self {
+        Credentials {
+            hash: bearer_token(request).map(crate::domain::token::hash),
+            state: request.app_data::<Data<AppState>>().cloned(),
+            request_id: request.extensions().get::<RequestId>().map(|r| r.0.clone()),
+        }
+    }
+
+    /// The caller, if the token is usable now.
+    pub async fn authenticate(self) -> Result<Caller, ApiError> {
+        let (Some(hash), Some(state)) = (self.hash, self.state) else {
+            return Err(ApiError::Unauthenticated);
+        };
+        let now = state.clock.now().naive_utc();
+        let row = state
+            .db
+            .read(move |conn| token::find_usable(conn, &hash, now))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        let role = Role::parse(&row.role)
+            .ok_or_else(|| ApiError::internal(format!("token {} has role {}", row.id, row.role)))?;
+        Ok(Caller {
+            token_id: row.id,
+            name: row.name,
+            role,
+            agency_id: row.agency_id,
+            request_id: self.request_id,
+        })
+    }
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let hash = bearer_token(request).map(crate::domain::token::hash);
-        let state = request.app_data::<Data<AppState>>().cloned();
-        let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
-        Box::pin(async move {
-            let (Some(hash), Some(state)) = (hash, state) else {
-                return Err(ApiError::Unauthenticated);
-            };
-            let now = state.clock.now().naive_utc();
-            let row = state
-                .db
-                .read(move |conn| token::find_usable(conn, &hash, now))
-                .await?
-                .ok_or(ApiError::Unauthenticated)?;
-            let role = Role::parse(&row.role).ok_or_else(|| {
-                ApiError::internal(format!("token {} has role {}", row.id, row.role))
-            })?;
-            Ok(Caller {
-                token_id: row.id,
-                name: row.name,
-                role,
-                agency_id: row.agency_id,
-                request_id,
-            })
-        })
+        // The idempotency middleware may have authenticated the request already.
+        if let Some(caller) = request.extensions().get::<Caller>() {
+            let caller = caller.clone();
+            return Box::pin(async move { Ok(caller) });
+        }
+        let credentials = Credentials::of(request);
+        Box::pin(credentials.authenticate())
     }
 }
 
@@ -187,26 +210,18 @@ pub fn parse_query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiE
 
 /// The `If-Match` header, checked against the current revision before a change.
 #[derive(Debug)]
-pub struct IfMatch(Option<String>);
+pub struct IfMatch(Option<Result<String, ()>>);
 
 impl IfMatch {
-    /// Refuses the change with 412 when the header names another revision than `current`.
-    /// Without the header the change applies to whatever is current.
+    /// Refuses the change with 412 when the header names another revision than `current` (or
+    /// cannot be read). Without the header the change applies to whatever is current.
     pub fn check(&self, current: &str) -> Result<(), ApiError> {
         match &self.0 {
             None => Ok(()),
-            Some(value) if value.trim() == "*" => Ok(()),
-            Some(value) => {
-                let matches = value
-                    .split(',')
-                    .map(|tag| tag.trim().trim_start_matches("W/"))
-                    .any(|tag| tag == current);
-                if matches {
-                    Ok(())
-                } else {
-                    Err(ApiError::PreconditionFailed)
-                }
-            }
+            Some(Ok(value)) if value.trim() == "*" => Ok(()),
+            // If-Match compares strongly: a weak tag (W/"1") never matches.
+            Some(Ok(value)) if value.split(',').any(|tag| tag.trim() == current) => Ok(()),
+            Some(_) => Err(ApiError::PreconditionFailed),
         }
     }
 }
@@ -219,10 +234,19 @@ impl FromRequest for IfMatch {
         let value = request
             .headers()
             .get(header::IF_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(|v| v.to_str().map(str::to_owned).map_err(drop));
         std::future::ready(Ok(IfMatch(value)))
     }
+}
+
+/// For PATCH fields: absent means "leave as is", and `null` is refused rather than read as
+/// absent. Use with `#[serde(default, deserialize_with = "present")]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// The entity tag of a stored revision.

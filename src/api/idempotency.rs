@@ -1,8 +1,12 @@
 //! `Idempotency-Key` on POST: a retry with the same key and body gets the first response again.
 //!
-//! Keys are scoped to the token that sent them (by its hash, so that no lookup is needed before
-//! the handler authenticates). The first response is stored unless it is a 401 (nothing ran) or a
-//! 5xx (the retry should run again); either releases the key.
+//! The token is checked first: without a usable one the request goes on to its handler, which
+//! answers 401, and nothing is stored. Keys belong to the token that sent them. The first response
+//! is stored unless it is a 5xx (the retry should run again), which releases the key.
+//!
+//! Delivery is at-least-once in one case: if the server dies after the change commits and before
+//! the response is stored, the key is taken over after `POLICY.abandoned_after` and the request
+//! runs again.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -10,13 +14,14 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
-use actix_web::{Error, HttpResponse, ResponseError};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
-use super::extract::{bearer_token, read_body};
+use super::extract::{Credentials, read_body};
 use crate::app::AppState;
-use crate::db::idempotency::{self as keys, Claim, KeyPolicy, StoredResponse};
-use crate::domain::token::{hash, hex};
+use crate::db::idempotency::{self as keys, Claim, KeyPolicy, KeyRef, StoredResponse};
+use crate::domain::token::hex;
 use crate::error::ApiError;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -36,16 +41,16 @@ pub async fn idempotent_post(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    // Without a token the handler answers 401; there is no one to keep a response for.
-    if request.method() != Method::POST
-        || !request.headers().contains_key(&IDEMPOTENCY_KEY)
-        || bearer_token(request.request()).is_none()
-    {
-        return next
-            .call(request)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+    if request.method() != Method::POST || !request.headers().contains_key(&IDEMPOTENCY_KEY) {
+        return pass(request, next).await;
     }
+    let caller = match Credentials::of(request.request()).authenticate().await {
+        Ok(caller) => caller,
+        Err(ApiError::Unauthenticated) => return pass(request, next).await,
+        Err(error) => return Ok(request.error_response(error)),
+    };
+    request.extensions_mut().insert(caller.clone());
+
     // The request is never cloned: actix needs it unshared to route it.
     let (http, mut payload) = request.into_parts();
     let key = match http
@@ -63,7 +68,6 @@ pub async fn idempotent_post(
             return Ok(problem(http, error));
         }
     };
-    let token_hash = bearer_token(&http).map(hash).unwrap_or_default();
     let Some(state) = http.app_data::<Data<AppState>>().cloned() else {
         return Ok(problem(
             http,
@@ -78,14 +82,20 @@ pub async fn idempotent_post(
 
     let now = state.clock.now().naive_utc();
     let claimed = {
-        let (token_hash, key) = (token_hash.clone(), key.clone());
+        let (token_id, key) = (caller.token_id.clone(), key.clone());
         state
             .db
-            .write(move |conn| keys::claim(conn, &token_hash, &key, &request_hash, now, POLICY))
+            .write(move |conn| {
+                let key = KeyRef {
+                    token_id: &token_id,
+                    key: &key,
+                };
+                keys::claim(conn, key, &request_hash, now, POLICY)
+            })
             .await
     };
-    match claimed {
-        Ok(Claim::Run) => {}
+    let claimed_at = match claimed {
+        Ok(Claim::Run { claimed_at }) => claimed_at,
         Ok(Claim::Replay(stored)) => return Ok(ServiceResponse::new(http, replay(stored))),
         Ok(Claim::Mismatch) => {
             let error = ApiError::Unprocessable {
@@ -102,29 +112,34 @@ pub async fn idempotent_post(
             return Ok(problem(http, error));
         }
         Err(error) => return Ok(problem(http, error)),
-    }
+    };
+    let claim = Held {
+        state: state.clone(),
+        token_id: caller.token_id,
+        key,
+        claimed_at,
+    };
 
     let request = ServiceRequest::from_parts(http, actix_web::dev::Payload::from(body));
     let response = match next.call(request).await {
         Ok(response) => response,
         Err(error) => {
-            release(&state, token_hash, key).await;
+            claim.release().await;
             return Err(error);
         }
     };
-
     let status = response.status();
     let (http, response) = response.into_parts();
     let (head, response_body) = response.into_parts();
     let Ok(bytes) = body::to_bytes(response_body).await else {
-        release(&state, token_hash, key).await;
+        claim.release().await;
         return Ok(problem(
             http,
             ApiError::internal("response body could not be read"),
         ));
     };
-    if status == StatusCode::UNAUTHORIZED || status.is_server_error() {
-        release(&state, token_hash, key).await;
+    if status.is_server_error() {
+        claim.release().await;
     } else {
         let headers: serde_json::Map<String, serde_json::Value> = KEPT_HEADERS
             .iter()
@@ -133,20 +148,13 @@ pub async fn idempotent_post(
                 Some((name.as_str().to_owned(), value.into()))
             })
             .collect();
-        let stored = StoredResponse {
-            status: status.as_u16(),
-            headers: serde_json::Value::Object(headers).to_string(),
-            body: bytes.to_vec(),
-        };
-        let saved = state
-            .db
-            .write(move |conn| keys::complete(conn, &token_hash, &key, &stored))
+        claim
+            .complete(StoredResponse {
+                status: status.as_u16(),
+                headers: serde_json::Value::Object(headers).to_string(),
+                body: bytes.to_vec(),
+            })
             .await;
-        if let Err(error) = saved {
-            // The change itself has landed; only the replay record is lost, and the key stays
-            // claimed until it is taken as abandoned.
-            tracing::error!(%error, "storing the idempotent response failed");
-        }
     }
     Ok(ServiceResponse::new(
         http,
@@ -154,8 +162,77 @@ pub async fn idempotent_post(
     ))
 }
 
-fn problem(http: actix_web::HttpRequest, error: ApiError) -> ServiceResponse<BoxBody> {
+async fn pass(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    next.call(request)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}
+
+fn problem(http: HttpRequest, error: ApiError) -> ServiceResponse<BoxBody> {
     ServiceResponse::new(http, error.error_response())
+}
+
+/// A claimed key, to be completed with the response or released.
+struct Held {
+    state: Data<AppState>,
+    token_id: String,
+    key: String,
+    claimed_at: NaiveDateTime,
+}
+
+impl Held {
+    async fn complete(self, response: StoredResponse) {
+        let Held {
+            state,
+            token_id,
+            key,
+            claimed_at,
+        } = self;
+        let saved = state
+            .db
+            .write(move |conn| {
+                let key = KeyRef {
+                    token_id: &token_id,
+                    key: &key,
+                };
+                keys::complete(conn, key, claimed_at, &response)
+            })
+            .await;
+        match saved {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("idempotency key was taken over before its response was stored")
+            }
+            // The change has landed but its replay record has not: a retry after the key is
+            // presumed abandoned runs the request again.
+            Err(error) => tracing::error!(%error, "storing the idempotent response failed"),
+        }
+    }
+
+    async fn release(self) {
+        let Held {
+            state,
+            token_id,
+            key,
+            claimed_at,
+        } = self;
+        let released = state
+            .db
+            .write(move |conn| {
+                let key = KeyRef {
+                    token_id: &token_id,
+                    key: &key,
+                };
+                keys::release(conn, key, claimed_at)
+            })
+            .await;
+        if let Err(error) = released {
+            tracing::error!(%error, "releasing an idempotency key failed");
+        }
+    }
 }
 
 /// What makes two requests the same request: method, path with query, and body.
@@ -167,16 +244,6 @@ pub fn fingerprint(method: &str, uri: &str, body: &[u8]) -> String {
     digest.update([0]);
     digest.update(body);
     hex(&digest.finalize())
-}
-
-async fn release(state: &AppState, token_hash: String, key: String) {
-    let released = state
-        .db
-        .write(move |conn| keys::release(conn, &token_hash, &key))
-        .await;
-    if let Err(error) = released {
-        tracing::error!(%error, "releasing an idempotency key failed");
-    }
 }
 
 fn replay(stored: StoredResponse) -> HttpResponse {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::DbConnection;
-use super::dialect::contains_pattern;
+use super::dialect::{contains_pattern, lower};
 use super::schema::agencies;
 use crate::domain::agency::{AgencyKind, Locale};
 
@@ -41,19 +41,32 @@ pub struct NewAgency {
 impl AgencyRow {
     /// The row for a new agency at revision 1.
     pub fn new(agency: NewAgency, now: NaiveDateTime) -> Self {
-        AgencyRow {
+        let mut row = AgencyRow {
             id: Uuid::now_v7().to_string(),
             code: agency.code,
-            name: agency.name.trim().to_owned(),
+            name: String::new(),
             kind: agency.kind.as_str().to_owned(),
-            emails: serde_json::Value::from(agency.emails).to_string(),
+            emails: String::new(),
             locale: agency.locale.as_str().to_owned(),
             active: agency.active,
             illustrative: agency.illustrative,
             revision: 1,
             created_at: now,
             updated_at: now,
-        }
+        };
+        row.set_name(&agency.name);
+        row.set_emails(agency.emails);
+        row
+    }
+
+    /// Sets the name, without surrounding blanks.
+    pub fn set_name(&mut self, name: &str) {
+        self.name = name.trim().to_owned();
+    }
+
+    /// Sets the contact addresses.
+    pub fn set_emails(&mut self, emails: Vec<String>) {
+        self.emails = serde_json::Value::from(emails).to_string();
     }
 
     /// The contact addresses. They are written only from validated lists, so a row that does not
@@ -82,12 +95,17 @@ pub fn insert(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult<()> {
         .map(drop)
 }
 
-/// Writes every field of `row` over the stored agency with its id.
-pub fn update(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult<()> {
-    diesel::update(agencies::table.find(&row.id))
-        .set(row)
-        .execute(conn)
-        .map(drop)
+/// Writes every field of `row` over the stored agency with its id, if that is still at
+/// revision `expected`; returns whether it was.
+pub fn update(conn: &mut DbConnection, row: &AgencyRow, expected: i32) -> QueryResult<bool> {
+    diesel::update(
+        agencies::table
+            .find(&row.id)
+            .filter(agencies::revision.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// The agency with this id.
@@ -121,12 +139,13 @@ pub fn list(
         query = query.filter(agencies::active.eq(active));
     }
     if let Some(text) = &filter.text {
-        let pattern = contains_pattern(text);
+        // Lower-cased on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+        let pattern = contains_pattern(&text.to_ascii_lowercase());
         query = query.filter(
-            agencies::code
+            lower(agencies::code)
                 .like(pattern.clone())
                 .escape('\\')
-                .or(agencies::name.like(pattern).escape('\\')),
+                .or(lower(agencies::name).like(pattern).escape('\\')),
         );
     }
     if let Some(after) = after {

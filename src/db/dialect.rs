@@ -32,3 +32,8 @@ pub fn contains_pattern(text: &str) -> String {
     pattern.push('%');
     pattern
 }
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, which both engines have.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}

@@ -1,4 +1,8 @@
 //! Stored first responses for `Idempotency-Key`, per token.
+//!
+//! A claim records when it was taken (`locked_at`); completing or releasing a key only touches
+//! the claim it was given, so a slow first request cannot overwrite a request that took its key
+//! over after it was presumed dead.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,7 +15,7 @@ use super::schema::idempotency_keys;
 #[derive(Clone, Debug, Queryable, Insertable)]
 #[diesel(table_name = idempotency_keys)]
 pub struct IdempotencyRow {
-    pub token_hash: String,
+    pub token_id: String,
     pub idempotency_key: String,
     pub request_hash: String,
     pub created_at: NaiveDateTime,
@@ -33,8 +37,9 @@ pub struct StoredResponse {
 /// What to do with a request that carries a key.
 #[derive(Debug)]
 pub enum Claim {
-    /// The key is new (or its record expired, or its first request died): run the request.
-    Run,
+    /// The key is new (or its record expired, or its first request died): run the request, and
+    /// complete or release the claim taken at this instant.
+    Run { claimed_at: NaiveDateTime },
     /// The key was used for this same request: send its first response again.
     Replay(StoredResponse),
     /// The key was used for a different request.
@@ -52,18 +57,24 @@ pub struct KeyPolicy {
     pub abandoned_after: chrono::Duration,
 }
 
-/// Claims `key` for a request with hash `request_hash`, in one transaction.
+/// Which key: the token that sent it and the key itself.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyRef<'a> {
+    pub token_id: &'a str,
+    pub key: &'a str,
+}
+
+/// Claims `key` for a request with hash `request_hash`.
 pub fn claim(
     conn: &mut DbConnection,
-    token_hash: &str,
-    key: &str,
+    key: KeyRef<'_>,
     request_hash: &str,
     now: NaiveDateTime,
     policy: KeyPolicy,
 ) -> QueryResult<Claim> {
     let fresh = IdempotencyRow {
-        token_hash: token_hash.to_owned(),
-        idempotency_key: key.to_owned(),
+        token_id: key.token_id.to_owned(),
+        idempotency_key: key.key.to_owned(),
         request_hash: request_hash.to_owned(),
         created_at: now,
         locked_at: Some(now),
@@ -72,28 +83,49 @@ pub fn claim(
         response_body: None,
     };
     if insert_or_ignore!(conn, idempotency_keys::table, &fresh)? == 1 {
-        return Ok(Claim::Run);
+        return Ok(Claim::Run { claimed_at: now });
     }
-    let existing: IdempotencyRow = idempotency_keys::table
-        .find((token_hash, key))
-        .first(conn)?;
+    let Some(existing) = idempotency_keys::table
+        .find((key.token_id, key.key))
+        .first::<IdempotencyRow>(conn)
+        .optional()?
+    else {
+        // Released between the insert and the read: another request is retrying right now.
+        return Ok(Claim::InProgress);
+    };
     let expired = existing.created_at < now - policy.retention;
     let abandoned = existing.response_status.is_none()
         && existing
             .locked_at
             .is_none_or(|locked| locked < now - policy.abandoned_after);
     if expired || (abandoned && existing.request_hash == request_hash) {
-        diesel::update(idempotency_keys::table.find((token_hash, key)))
-            .set((
+        // Only if nobody else took it over since it was read.
+        let target = idempotency_keys::table
+            .find((key.token_id, key.key))
+            .filter(idempotency_keys::created_at.eq(existing.created_at));
+        let changes = || {
+            (
                 idempotency_keys::request_hash.eq(request_hash),
                 idempotency_keys::created_at.eq(now),
                 idempotency_keys::locked_at.eq(Some(now)),
                 idempotency_keys::response_status.eq(None::<i32>),
                 idempotency_keys::response_headers.eq(None::<String>),
                 idempotency_keys::response_body.eq(None::<Vec<u8>>),
-            ))
-            .execute(conn)?;
-        return Ok(Claim::Run);
+            )
+        };
+        let taken = match existing.locked_at {
+            Some(locked) => diesel::update(target.filter(idempotency_keys::locked_at.eq(locked)))
+                .set(changes())
+                .execute(conn)?,
+            None => diesel::update(target.filter(idempotency_keys::locked_at.is_null()))
+                .set(changes())
+                .execute(conn)?,
+        };
+        return Ok(if taken == 1 {
+            Claim::Run { claimed_at: now }
+        } else {
+            Claim::InProgress
+        });
     }
     if existing.request_hash != request_hash {
         return Ok(Claim::Mismatch);
@@ -112,30 +144,43 @@ pub fn claim(
     }
 }
 
-/// Stores the first response for the key and releases it.
+/// Stores the first response for the claim taken at `claimed_at`; returns false if the claim
+/// was taken over meanwhile.
 pub fn complete(
     conn: &mut DbConnection,
-    token_hash: &str,
-    key: &str,
+    key: KeyRef<'_>,
+    claimed_at: NaiveDateTime,
     response: &StoredResponse,
-) -> QueryResult<()> {
-    diesel::update(idempotency_keys::table.find((token_hash, key)))
-        .set((
-            idempotency_keys::locked_at.eq(None::<NaiveDateTime>),
-            idempotency_keys::response_status.eq(Some(i32::from(response.status))),
-            idempotency_keys::response_headers.eq(Some(&response.headers)),
-            idempotency_keys::response_body.eq(Some(&response.body)),
-        ))
-        .execute(conn)
-        .map(drop)
+) -> QueryResult<bool> {
+    diesel::update(
+        idempotency_keys::table
+            .find((key.token_id, key.key))
+            .filter(idempotency_keys::locked_at.eq(claimed_at)),
+    )
+    .set((
+        idempotency_keys::locked_at.eq(None::<NaiveDateTime>),
+        idempotency_keys::response_status.eq(Some(i32::from(response.status))),
+        idempotency_keys::response_headers.eq(Some(&response.headers)),
+        idempotency_keys::response_body.eq(Some(&response.body)),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
-/// Forgets the key, so that a retry runs the request again (after a failure that did not
-/// change anything).
-pub fn release(conn: &mut DbConnection, token_hash: &str, key: &str) -> QueryResult<()> {
-    diesel::delete(idempotency_keys::table.find((token_hash, key)))
-        .execute(conn)
-        .map(drop)
+/// Forgets the claim taken at `claimed_at`, so that a retry runs the request again (after a
+/// failure that changed nothing).
+pub fn release(
+    conn: &mut DbConnection,
+    key: KeyRef<'_>,
+    claimed_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::delete(
+        idempotency_keys::table
+            .find((key.token_id, key.key))
+            .filter(idempotency_keys::locked_at.eq(claimed_at)),
+    )
+    .execute(conn)
+    .map(drop)
 }
 
 /// Deletes keys created before `cutoff`; returns how many.

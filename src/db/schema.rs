@@ -69,8 +69,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (token_hash, idempotency_key) {
-        token_hash -> Text,
+    idempotency_keys (token_id, idempotency_key) {
+        token_id -> Text,
         idempotency_key -> Text,
         request_hash -> Text,
         created_at -> Timestamp,
@@ -84,6 +84,7 @@ diesel::table! {
 diesel::joinable!(api_tokens -> agencies (agency_id));
 diesel::joinable!(audit_events -> api_tokens (actor_token_id));
 diesel::joinable!(outbox_messages -> agencies (agency_id));
+diesel::joinable!(idempotency_keys -> api_tokens (token_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,

@@ -44,6 +44,10 @@ engine_tests! {
         assert_eq!(illustrative, 13);
         let named = app.get("/api/v1/agencies?q=%E5%95%86%E5%8A%A1", Some(&token)).await.json();
         assert_eq!(codes(&named), ["shangwu"], "search by part of the name 商务");
+        let upper = app.get("/api/v1/agencies?q=XIHU", Some(&token)).await.json();
+        assert_eq!(codes(&upper), ["xihu"], "search ignores ASCII case on both engines");
+        let wildcard = app.get("/api/v1/agencies?q=%25", Some(&token)).await.json();
+        assert_eq!(codes(&wildcard).len(), 0, "a % in the search is a literal");
     }
 
     async fn pages_follow_the_cursor_to_the_end(app: TestApp) {
@@ -59,9 +63,9 @@ engine_tests! {
                 None => break,
             }
         }
-        assert_eq!(seen.len(), 30);
-        seen.dedup();
-        assert_eq!(seen.len(), 30, "no agency twice");
+        // The pages put together are the whole listing, in order.
+        let all = codes(&app.get("/api/v1/agencies", Some(&token)).await.json());
+        assert_eq!(seen, all);
 
         app.get("/api/v1/agencies?limit=0", Some(&token)).await.problem(422, "validation_failed");
         let bad = app.get("/api/v1/agencies?cursor=zz", Some(&token)).await.problem(422, "validation_failed");
@@ -201,6 +205,31 @@ engine_tests! {
         assert_eq!(unchanged["revision"], 2);
     }
 
+    async fn codes_sort_the_same_on_both_engines(app: TestApp) {
+        let token = app.staff_token(Role::Drafter);
+        for code in ["a-c", "ab", "a-b", "a1"] {
+            let mut body = new_agency();
+            body["code"] = json!(code);
+            assert_eq!(app.post("/api/v1/agencies", Some(&token), &body).await.status, 201);
+        }
+        let page = app.get("/api/v1/agencies?limit=2", Some(&token)).await.json();
+        assert_eq!(codes(&page), ["a-b", "a-c"]);
+        let cursor = page["next_page"].as_str().expect("more");
+        let rest = app.get(&format!("/api/v1/agencies?cursor={cursor}"), Some(&token)).await.json();
+        assert_eq!(codes(&rest), ["a1", "ab"]);
+    }
+
+    async fn null_is_not_a_patch_value(app: TestApp) {
+        app.seed();
+        let token = app.staff_token(Role::Drafter);
+        let id = app.agency_id("jiande").await;
+        let problem = app
+            .patch(&format!("/api/v1/agencies/{id}"), Some(&token), &json!({"name": null}))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "name");
+    }
+
     async fn if_match_guards_against_lost_updates(app: TestApp) {
         app.seed();
         let token = app.staff_token(Role::Drafter);
@@ -211,6 +240,12 @@ engine_tests! {
         assert_eq!(app.send(with_token(first, Some(&token))).await.status, 200);
         let stale = TestRequest::patch().uri(&url).insert_header(("If-Match", etag.as_str())).set_json(json!({"name": "西湖区政府"}));
         app.send(with_token(stale, Some(&token))).await.problem(412, "precondition_failed");
+        // A weak tag or an unreadable header never matches.
+        for value in ["W/\"2\"".as_bytes(), b"\"2\"\xff".as_slice()] {
+            let header = actix_web::http::header::HeaderValue::from_bytes(value).expect("header bytes");
+            let odd = TestRequest::patch().uri(&url).insert_header(("If-Match", header)).set_json(json!({"name": "西湖区政府"}));
+            app.send(with_token(odd, Some(&token))).await.problem(412, "precondition_failed");
+        }
         assert_eq!(app.get(&url, Some(&token)).await.json()["name"], "西湖区人民政府");
     }
 }

@@ -3,9 +3,9 @@
 use actix_web::test::TestRequest;
 use chrono::Duration;
 use consult::api::idempotency::{POLICY, fingerprint};
-use consult::db::idempotency::{self, Claim};
+use consult::cli;
+use consult::db::idempotency::{self, Claim, KeyRef};
 use consult::domain::role::Role;
-use consult::domain::token::hash;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, engine_tests, with_token};
@@ -71,15 +71,16 @@ engine_tests! {
         let body = serde_json::to_vec(&agency("slow")).expect("json");
         // The first request has claimed the key and not finished.
         let request_hash = fingerprint("POST", "/api/v1/agencies", &body);
-        let (token_hash, now) = (hash(&token), app.clock.now().naive_utc());
+        let (token_id, now) = (app.token_id(&token), app.clock.now().naive_utc());
         let claim = app
             .db()
             .write_now(|conn| {
-                idempotency::claim(conn, &token_hash, "k-1", &request_hash, now, POLICY)
+                let key = KeyRef { token_id: &token_id, key: "k-1" };
+                idempotency::claim(conn, key, &request_hash, now, POLICY)
                     .map_err(consult::error::ApiError::from)
             })
             .expect("claim");
-        assert!(matches!(claim, Claim::Run));
+        assert!(matches!(claim, Claim::Run { .. }));
         app.send(keyed_post("k-1", &token, &agency("slow")))
             .await
             .problem(409, "idempotency_request_in_progress");
@@ -104,9 +105,15 @@ engine_tests! {
             .problem(409, "agency_code_taken");
     }
 
-    async fn unauthenticated_and_server_errors_are_not_kept(app: TestApp) {
+    async fn the_token_is_checked_before_the_key(app: TestApp) {
         let token = app.staff_token(Role::Drafter);
         app.send(keyed_post("k-1", "cst_wrong", &agency("later")))
+            .await
+            .problem(401, "unauthenticated");
+        // A stranger learns nothing from the body limit.
+        let mut big = agency("big");
+        big["name"] = json!("长".repeat(crate::support::BODY_LIMIT));
+        app.send(keyed_post("k-big", "cst_wrong", &big))
             .await
             .problem(401, "unauthenticated");
         // A later request with the right token and the same key runs normally.
@@ -114,6 +121,13 @@ engine_tests! {
         let bad_key = app.send(keyed_post(&"k".repeat(300), &token, &agency("longkey"))).await;
         let problem = bad_key.problem(422, "validation_failed");
         assert_eq!(problem["errors"][0]["field"], "header.Idempotency-Key");
+
+        // Once revoked, a token gets no replays of what it stored.
+        let id = app.token_id(&token);
+        cli::revoke_token(app.db(), &id, app.clock.now()).expect("revoke");
+        let replay = app.send(keyed_post("k-1", &token, &agency("later"))).await;
+        replay.problem(401, "unauthenticated");
+        assert_eq!(replay.header("idempotent-replayed"), None);
     }
 
     async fn get_and_patch_ignore_the_key_and_repeat_safely(app: TestApp) {
@@ -127,15 +141,22 @@ engine_tests! {
             assert_eq!(response.status, 200);
             assert_eq!(response.header("idempotent-replayed"), None);
         }
-        for _ in 0..2 {
+        // The key means nothing to PATCH: two different changes under one key both apply.
+        for (revision, name) in [(2, "桐庐县人民政府"), (3, "桐庐县")] {
             let patch = TestRequest::patch()
                 .uri(&url)
                 .insert_header(("Idempotency-Key", "p"))
-                .set_json(json!({"name": "桐庐县人民政府"}));
+                .set_json(json!({ "name": name }));
             let response = app.send(with_token(patch, Some(&token))).await;
             assert_eq!(response.status, 200);
-            // Repeating the same patch leaves the agency as the first one did.
-            assert_eq!(response.json()["revision"], 2);
+            assert_eq!(response.header("idempotent-replayed"), None);
+            assert_eq!(response.json()["revision"], revision);
         }
+        // Repeating a PATCH is safe by itself: the same change again changes nothing.
+        let again = app
+            .patch(&url, Some(&token), &json!({"name": "桐庐县"}))
+            .await
+            .json();
+        assert_eq!(again["revision"], 3);
     }
 }

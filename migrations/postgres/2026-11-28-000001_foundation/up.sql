@@ -1,7 +1,8 @@
 -- The organisations a drafting office consults: municipal departments, districts and counties.
 CREATE TABLE agencies (
     id TEXT PRIMARY KEY,
-    code TEXT NOT NULL UNIQUE,
+    -- Byte order, as on SQLite, so that listings and cursors agree on both engines.
+    code TEXT COLLATE "C" NOT NULL UNIQUE,
     name TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('department', 'district', 'other')),
     -- JSON array of contact addresses, at least one.
@@ -74,7 +75,7 @@ CREATE INDEX outbox_messages_due ON outbox_messages (state, next_attempt_at);
 
 -- First responses to POST requests that carried an Idempotency-Key, per token.
 CREATE TABLE idempotency_keys (
-    token_hash TEXT NOT NULL,
+    token_id TEXT NOT NULL REFERENCES api_tokens (id),
     idempotency_key TEXT NOT NULL,
     request_hash TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
@@ -84,6 +85,6 @@ CREATE TABLE idempotency_keys (
     -- JSON object of the response headers worth replaying (content type, location, etag).
     response_headers TEXT,
     response_body BYTEA,
-    PRIMARY KEY (token_hash, idempotency_key)
+    PRIMARY KEY (token_id, idempotency_key)
 );
 CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);

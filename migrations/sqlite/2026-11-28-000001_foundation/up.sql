@@ -74,7 +74,7 @@ CREATE INDEX outbox_messages_due ON outbox_messages (state, next_attempt_at);
 
 -- First responses to POST requests that carried an Idempotency-Key, per token.
 CREATE TABLE idempotency_keys (
-    token_hash TEXT NOT NULL,
+    token_id TEXT NOT NULL REFERENCES api_tokens (id),
     idempotency_key TEXT NOT NULL,
     request_hash TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
@@ -84,6 +84,6 @@ CREATE TABLE idempotency_keys (
     -- JSON object of the response headers worth replaying (content type, location, etag).
     response_headers TEXT,
     response_body BLOB,
-    PRIMARY KEY (token_hash, idempotency_key)
+    PRIMARY KEY (token_id, idempotency_key)
 );
 CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);

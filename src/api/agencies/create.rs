@@ -7,8 +7,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::map_unique;
 use super::views::AgencyView;
-use super::{code_taken, map_unique};
 use crate::api::extract::{Caller, JsonBody, etag};
 use crate::app::AppState;
 use crate::db::agency::{self, AgencyRow, NewAgency};
@@ -75,10 +75,7 @@ pub async fn create(
     let actor = caller.actor();
     let row = state
         .db
-        .write(move |conn| {
-            if agency::find_by_code(conn, &input.code)?.is_some() {
-                return Err(code_taken(&input.code));
-            }
+        .write(move |conn| -> Result<_, ApiError> {
             let row = AgencyRow::new(
                 NewAgency {
                     code: input.code,

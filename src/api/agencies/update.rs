@@ -7,28 +7,35 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::map_unique;
 use super::views::AgencyView;
-use super::{code_taken, map_unique};
-use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
+use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
 use crate::app::AppState;
 use crate::db::agency;
 use crate::db::audit::{self, Change};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::error::{ApiError, Problem};
 
-/// The fields to change; absent fields stay as they are.
+/// The fields to change; absent fields stay as they are, and none may be `null`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAgency {
+    #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "validate_code"))]
     pub code: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "validate_name"))]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub kind: Option<AgencyKind>,
+    #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "validate_emails"))]
     pub emails: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
     pub locale: Option<Locale>,
+    #[serde(default, deserialize_with = "present")]
     pub active: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
     pub illustrative: Option<bool>,
 }
 
@@ -77,20 +84,17 @@ pub async fn update(
             let before = agency::find(conn, &id)?.ok_or(ApiError::NotFound)?;
             if_match.check(&etag(before.revision))?;
             let mut after = before.clone();
-            if let Some(code) = input.code.filter(|c| *c != before.code) {
-                if agency::find_by_code(conn, &code)?.is_some() {
-                    return Err(code_taken(&code));
-                }
+            if let Some(code) = input.code {
                 after.code = code;
             }
             if let Some(name) = input.name {
-                after.name = name.trim().to_owned();
+                after.set_name(&name);
             }
             if let Some(kind) = input.kind {
                 after.kind = kind.as_str().to_owned();
             }
             if let Some(emails) = input.emails {
-                after.emails = serde_json::Value::from(emails).to_string();
+                after.set_emails(emails);
             }
             if let Some(locale) = input.locale {
                 after.locale = locale.as_str().to_owned();
@@ -103,7 +107,13 @@ pub async fn update(
             }
             after.revision += 1;
             after.updated_at = now;
-            agency::update(conn, &after).map_err(|e| map_unique(e, &after.code))?;
+            // The revision guard catches a change committed since `before` was read, which
+            // If-Match alone cannot see on PostgreSQL.
+            if !agency::update(conn, &after, before.revision)
+                .map_err(|e| map_unique(e, &after.code))?
+            {
+                return Err(ApiError::PreconditionFailed);
+            }
             audit::record(
                 conn,
                 &actor,

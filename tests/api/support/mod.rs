@@ -148,6 +148,20 @@ impl TestApp {
         .expect("agency token")
     }
 
+    /// The id of the token with this secret.
+    pub fn token_id(&self, secret: &str) -> String {
+        let hash = consult::domain::token::hash(secret);
+        let now = self.clock.now().naive_utc();
+        self.db()
+            .read_now(|conn| {
+                consult::db::token::find_usable(conn, &hash, now)
+                    .map_err(consult::error::ApiError::from)
+            })
+            .expect("token lookup")
+            .expect("token exists")
+            .id
+    }
+
     /// Sends a request through the application.
     pub async fn send(&self, request: TestRequest) -> Response {
         let service = test::init_service(app::build(self.state.clone())).await;

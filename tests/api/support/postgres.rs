@@ -23,7 +23,18 @@ fn admin_url() -> Option<String> {
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests cannot run")
         }
-        _ => None,
+        _ => {
+            // Straight to stderr, past the test harness's capture, so that the skip is seen.
+            static NOTICE: std::sync::Once = std::sync::Once::new();
+            NOTICE.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: TEST_DATABASE_URL is not set; the PostgreSQL half of the tests is skipped"
+                );
+            });
+            None
+        }
     }
 }
 
