@@ -146,7 +146,7 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         "scenario", "req/s", "p50 ms", "p99 ms"
     );
     let counter = Arc::new(AtomicUsize::new(0));
-    let scenarios: Vec<(&str, Box<dyn Fn(&mut Client, usize) + Send + Sync>)> = vec![
+    let scenarios: Vec<(&str, Scenario)> = vec![
         (
             "GET /healthz",
             Box::new(|c, _| {
@@ -217,6 +217,9 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         );
     }
 }
+
+/// One request of a scenario, sent by client number `usize`.
+type Scenario = Box<dyn Fn(&mut Client, usize) + Send + Sync>;
 
 /// A keep-alive HTTP/1.1 client that checks each response is a success.
 struct Client {

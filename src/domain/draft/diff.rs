@@ -102,7 +102,13 @@ struct Placed<'a> {
     position: usize,
 }
 
-fn place(clauses: &[Clause]) -> (HashMap<&str, Placed<'_>>, HashMap<Option<&str>, Vec<&str>>) {
+/// Each clause by key with its place, and each parent's children in order.
+type Layout<'a> = (
+    HashMap<&'a str, Placed<'a>>,
+    HashMap<Option<&'a str>, Vec<&'a str>>,
+);
+
+fn place(clauses: &[Clause]) -> Layout<'_> {
     let mut children: HashMap<Option<&str>, Vec<&str>> = HashMap::new();
     let mut placed = HashMap::with_capacity(clauses.len());
     for clause in clauses {
