@@ -1,4 +1,5 @@
-//! The command line's work that is more than starting the server: tokens and backups.
+//! The command line's work that is more than starting the server: tokens, draft import and
+//! backups.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::json;
@@ -7,9 +8,12 @@ use validator::ValidateEmail;
 
 use crate::db::audit::{self, Actor, Change};
 use crate::db::token::{self, TokenRow};
-use crate::db::{Db, Unavailable, agency};
+use crate::db::{Db, Unavailable, agency, document};
+use crate::domain::draft::{self, ClauseInput, ClauseKind, Content, diff, parse};
 use crate::domain::role::Role;
 use crate::domain::token::generate;
+use crate::drafting;
+use crate::error::ApiError;
 
 /// A command that could not be carried out, in words for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -216,4 +220,114 @@ fn token_audit_value(row: &TokenRow) -> serde_json::Value {
         "expires_at": row.expires_at.map(|t| t.and_utc()),
         "revoked_at": row.revoked_at.map(|t| t.and_utc()),
     })
+}
+
+/// What `consult draft import` was asked to do.
+#[derive(Debug, Default)]
+pub struct ImportOptions {
+    /// Add the version to this document instead of starting a new one.
+    pub document: Option<String>,
+    /// The title of a new document; else the file's own title.
+    pub title: Option<String>,
+    /// The version's label; else the file's, else 征求意见稿.
+    pub label: Option<String>,
+    /// Publish the version at once.
+    pub publish: bool,
+    /// Publish even with unfilled figures, for this reason.
+    pub placeholder_override: Option<String>,
+}
+
+/// A draft file in JSON: the same tree the API takes.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftFile {
+    /// A note for readers of the file.
+    #[serde(default, rename = "about")]
+    _about: Option<String>,
+    title: Option<String>,
+    label: Option<String>,
+    clauses: Vec<ClauseInput>,
+}
+
+/// Imports a draft from a file of plain text or JSON (`{"title", "label", "clauses"}`) as the
+/// next version of a document; returns a summary of what was read.
+pub fn import_draft(
+    db: &Db,
+    path: &str,
+    options: ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<String, CommandError> {
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::Usage(format!("cannot read {path}: {e}")))?;
+    let (file_title, file_label, content) = if raw.trim_start().starts_with('{') {
+        let file: DraftFile = serde_json::from_str(&raw)
+            .map_err(|e| CommandError::Usage(format!("{path} is not a draft in JSON: {e}")))?;
+        (file.title, file.label, Content::Clauses(file.clauses))
+    } else {
+        (parse::parse_text(&raw).title, None, Content::Text(raw))
+    };
+    let label = options
+        .label
+        .or(file_label)
+        .unwrap_or_else(|| crate::seed::DRAFT_LABEL.to_owned());
+    let title = options.title.or(file_title);
+    let now = now.naive_utc();
+    let actor = Actor::command_line();
+    let (document, version, clauses, previous) = db
+        .write_now(|conn| -> Result<_, ApiError> {
+            let document = match &options.document {
+                Some(id) => document::find_document(conn, id)?.ok_or(ApiError::NotFound)?,
+                None => {
+                    let title = title.as_deref().ok_or_else(|| {
+                        ApiError::field("title", "required", "give --title; the file has none")
+                    })?;
+                    drafting::create_document(conn, &actor, title, now)?
+                }
+            };
+            let previous = drafting::previous_published(conn, &document.id)?;
+            let (mut version, mut clauses) =
+                drafting::add_version(conn, &actor, &document.id, &label, content, now)?;
+            if options.publish {
+                (version, clauses) = drafting::publish(
+                    conn,
+                    &actor,
+                    version,
+                    options.placeholder_override.clone(),
+                    now,
+                )?;
+            }
+            Ok((document, version, clauses, previous))
+        })
+        .map_err(|e| CommandError::Usage(e.describe()))?;
+
+    let count = |kind: ClauseKind| clauses.iter().filter(|c| c.kind == kind).count();
+    let mut out = format!(
+        "document {} «{}»\nversion {} ({}, {}): {} clauses: {} chapters, {} sections, {} measures, {} paragraphs\n",
+        document.id,
+        document.title,
+        version.number,
+        version.label,
+        version.state,
+        clauses.len(),
+        count(ClauseKind::Chapter),
+        count(ClauseKind::Section),
+        count(ClauseKind::Measure),
+        count(ClauseKind::Paragraph),
+    );
+    let found = draft::placeholders(&clauses);
+    out.push_str(&format!("unfilled figures: {}\n", found.len()));
+    for (clause, p) in found {
+        out.push_str(&format!(
+            "  {} {} {:?} in «{}»\n",
+            clause.key, clause.number, p.found, p.context
+        ));
+    }
+    if let Some((before, old)) = previous {
+        let s = diff::diff(&old, &clauses).summary;
+        out.push_str(&format!(
+            "against version {}: {} added, {} removed, {} modified, {} moved, {} unchanged ({} renumbered)\n",
+            before.number, s.added, s.removed, s.modified, s.moved, s.unchanged, s.renumbered
+        ));
+    }
+    Ok(out)
 }

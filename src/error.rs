@@ -14,6 +14,7 @@
 //! | a unique value is taken                           | 409    | e.g. `agency_code_taken`    |
 //! | a workflow rule forbids it now                    | 409    | a code naming the rule      |
 //! | `If-Match` names an older revision                | 412    | `precondition_failed`       |
+//! | a draft edit without `If-Match`                   | 428    | `precondition_required`     |
 //! | body over the configured limit                    | 413    | `payload_too_large`         |
 //! | body is not `application/json`                    | 415    | `unsupported_media_type`    |
 //! | the database is out of reach                      | 503    | `service_unavailable`       |
@@ -89,6 +90,8 @@ pub enum ApiError {
     },
     #[error("the object has changed since it was read: fetch it again and reapply the change")]
     PreconditionFailed,
+    #[error("this change needs an If-Match header with the ETag of the revision it is based on")]
+    PreconditionRequired,
     #[error("the request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the request body must be application/json")]
@@ -134,6 +137,7 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::Unprocessable { code, .. } | ApiError::Conflict { code, .. } => code,
             ApiError::PreconditionFailed => "precondition_failed",
+            ApiError::PreconditionRequired => "precondition_required",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable(_) => "service_unavailable",
@@ -152,6 +156,7 @@ impl ApiError {
             ApiError::Unprocessable { .. } => "Unprocessable request",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::PreconditionFailed => "Precondition failed",
+            ApiError::PreconditionRequired => "Precondition required",
             ApiError::PayloadTooLarge { .. } => "Payload too large",
             ApiError::UnsupportedMediaType => "Unsupported media type",
             ApiError::Unavailable(_) => "Service unavailable",
@@ -189,6 +194,7 @@ impl ResponseError for ApiError {
             }
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -253,6 +259,22 @@ impl From<diesel::result::Error> for ApiError {
             // Handlers turn missing rows into 404 themselves (`.optional()`); a NotFound that
             // gets here is a query that should have found something.
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl ApiError {
+    /// The error with its field errors, in one line for the command line.
+    pub fn describe(&self) -> String {
+        match self {
+            ApiError::Validation(errors) => {
+                let fields: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect();
+                format!("{}: {}", self, fields.join("; "))
+            }
+            other => other.to_string(),
         }
     }
 }

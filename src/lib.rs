@@ -5,7 +5,7 @@
 //! - [`api`]: HTTP handlers (one file per action), extractors, middleware, OpenAPI.
 //! - [`domain`]: the rules, free of HTTP and storage.
 //! - [`db`]: the connection over SQLite or PostgreSQL, migrations, rows and their queries.
-//! - [`email`]: messages to agencies and drafters, queued in the outbox.
+//! - [`drafting`]: document and version operations shared by the API and the command line.
 //! - [`seed`]: the demo data in `seeds/`.
 //! - [`app`], [`config`], [`clock`], [`error`]: state, settings, time, and the one error type.
 
@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod drafting;
 pub mod error;
 pub mod routes;
 pub mod seed;

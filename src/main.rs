@@ -39,6 +39,35 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Work with drafts.
+    Draft {
+        #[command(subcommand)]
+        command: DraftCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DraftCommand {
+    /// Read a draft from plain text or JSON as the next version of a document, and summarise it.
+    Import {
+        /// The file: plain text in the usual layout, or JSON {"title", "label", "clauses"}.
+        file: String,
+        /// Add the version to this document (by id) instead of starting a new one.
+        #[arg(long)]
+        document: Option<String>,
+        /// Title of the new document; the file's own title otherwise.
+        #[arg(long, conflicts_with = "document")]
+        title: Option<String>,
+        /// Label of the version (征求意见稿 unless given or in the file).
+        #[arg(long)]
+        label: Option<String>,
+        /// Publish the version right away.
+        #[arg(long)]
+        publish: bool,
+        /// With --publish: publish despite unfilled figures, for this reason.
+        #[arg(long, requires = "publish")]
+        placeholder_override: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,8 +132,14 @@ fn run(command: Command) -> Result<(), String> {
         Command::Seed => {
             let report = seed::load_demo(&db, clock.now()).map_err(|e| e.to_string())?;
             println!(
-                "{} agencies added, {} already present",
-                report.agencies_added, report.agencies_present
+                "{} agencies added, {} already present; demo draft {}",
+                report.agencies_added,
+                report.agencies_present,
+                if report.draft_added {
+                    "added"
+                } else {
+                    "already present"
+                }
             );
             Ok(())
         }
@@ -114,6 +149,29 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Token { command } => token(command, &db, &clock),
+        Command::Draft {
+            command:
+                DraftCommand::Import {
+                    file,
+                    document,
+                    title,
+                    label,
+                    publish,
+                    placeholder_override,
+                },
+        } => {
+            let options = cli::ImportOptions {
+                document,
+                title,
+                label,
+                publish,
+                placeholder_override,
+            };
+            let summary =
+                cli::import_draft(&db, &file, options, clock.now()).map_err(|e| e.to_string())?;
+            print!("{summary}");
+            Ok(())
+        }
     }
 }
 
@@ -154,7 +212,15 @@ fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), Stri
         == 0;
     if empty && !no_demo {
         let report = seed::load_demo(&db, clock.now()).map_err(|e| e.to_string())?;
-        println!("loaded the demo data: {} agencies", report.agencies_added);
+        println!(
+            "loaded the demo data: {} agencies{}",
+            report.agencies_added,
+            if report.draft_added {
+                " and the demo draft"
+            } else {
+                ""
+            }
+        );
     }
     let base = format!("http://{}", config.bind);
     println!("consult on {} ({})", base, db.engine().as_str());

@@ -6,7 +6,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api::{agencies, audit, docs, health};
+use crate::api::{agencies, audit, docs, documents, health};
 use crate::error::ApiError;
 
 /// Where the API documentation page is served.
@@ -50,6 +50,26 @@ routes! {
         PATCH => agencies::update::update,
     },
     "/api/v1/audit" => { GET => audit::list::list },
+    "/api/v1/documents" => {
+        GET => documents::list::list,
+        POST => documents::create::create,
+    },
+    "/api/v1/documents/{id}" => { GET => documents::show::show },
+    "/api/v1/documents/{id}/versions" => {
+        POST => documents::create_version::create_version,
+    },
+    // Before `{n}`, which would otherwise take "preview" for a number.
+    "/api/v1/documents/{id}/versions/preview" => {
+        POST => documents::preview_version::preview_version,
+    },
+    "/api/v1/documents/{id}/versions/{n}" => {
+        GET => documents::show_version::show_version,
+        PATCH => documents::update_version::update_version,
+    },
+    "/api/v1/documents/{id}/versions/{n}/publish" => {
+        POST => documents::publish_version::publish_version,
+    },
+    "/api/v1/documents/{id}/diff" => { GET => documents::diff::diff_versions },
 }
 
 /// 405 with the `Allow` header listing what the URL does take.

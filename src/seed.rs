@@ -1,16 +1,27 @@
 //! The demo data: data files under `seeds/`, built into the binary so that `consult serve` needs
 //! nothing beside it.
 
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 use validator::Validate;
 
 use crate::api::agencies::views::AgencyView;
 use crate::db::agency::{self, AgencyRow, NewAgency};
 use crate::db::audit::{self, Actor, Change};
-use crate::db::{Db, Unavailable};
+use crate::db::{Db, DbConnection, Unavailable, document};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
+use crate::domain::draft::{Content, parse};
+use crate::drafting;
+use crate::error::ApiError;
 
 const AGENCIES: &str = include_str!("../seeds/agencies.json");
+const DRAFT: &str = include_str!("../seeds/draft.txt");
+
+/// Label of the demo draft's first version, the one sent out for comment.
+pub const DRAFT_LABEL: &str = "征求意见稿";
+
+/// Why the demo's first version goes out with figures unfilled, as the source's did.
+const DRAFT_OVERRIDE: &str = "部分指标待相关部门核定后填写，征求意见稿先行印发";
 
 /// Why the demo data could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +32,14 @@ pub enum SeedError {
     Database(#[from] diesel::result::Error),
     #[error(transparent)]
     Unavailable(#[from] Unavailable),
+    #[error("seeds/draft.txt cannot be loaded: {0}")]
+    Draft(String),
+}
+
+impl From<ApiError> for SeedError {
+    fn from(error: ApiError) -> Self {
+        SeedError::Draft(error.describe())
+    }
 }
 
 /// What loading the demo data did.
@@ -28,6 +47,8 @@ pub enum SeedError {
 pub struct SeedReport {
     pub agencies_added: usize,
     pub agencies_present: usize,
+    /// Whether the demo draft was added (it is left alone when a document has its title).
+    pub draft_added: bool,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +77,8 @@ struct SeedAgency {
     _basis: String,
 }
 
-/// Adds the demo agencies that are not there yet (matched by code), in one transaction.
+/// Adds the demo agencies that are not there yet (matched by code) and the demo draft, in one
+/// transaction.
 pub fn load_demo(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<SeedReport, SeedError> {
     let file: AgencyFile =
         serde_json::from_str(AGENCIES).map_err(|e| SeedError::Invalid(e.to_string()))?;
@@ -100,6 +122,32 @@ pub fn load_demo(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<SeedRepo
             )?;
             report.agencies_added += 1;
         }
+        report.draft_added = load_draft(conn, &actor, now)?;
         Ok(report)
     })
+}
+
+/// Adds the demo draft as version 1, published for comment with its unfilled figures.
+fn load_draft(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<bool, SeedError> {
+    let title = parse::parse_text(DRAFT)
+        .title
+        .ok_or_else(|| SeedError::Draft("the first line must be the title".to_owned()))?;
+    if document::find_by_title(conn, &title)?.is_some() {
+        return Ok(false);
+    }
+    let created = drafting::create_document(conn, actor, &title, now)?;
+    let (version, _) = drafting::add_version(
+        conn,
+        actor,
+        &created.id,
+        DRAFT_LABEL,
+        Content::Text(DRAFT.to_owned()),
+        now,
+    )?;
+    drafting::publish(conn, actor, version, Some(DRAFT_OVERRIDE.to_owned()), now)?;
+    Ok(true)
 }

@@ -4,7 +4,7 @@ use actix_web::web::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agencies, audit, health};
+use super::{agencies, audit, documents, health};
 
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
@@ -22,6 +22,15 @@ use super::{agencies, audit, health};
         agencies::show::show,
         agencies::update::update,
         audit::list::list,
+        documents::list::list,
+        documents::create::create,
+        documents::show::show,
+        documents::create_version::create_version,
+        documents::preview_version::preview_version,
+        documents::show_version::show_version,
+        documents::update_version::update_version,
+        documents::publish_version::publish_version,
+        documents::diff::diff_versions,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),
@@ -29,6 +38,7 @@ use super::{agencies, audit, health};
         (name = "service", description = "Health and the API description"),
         (name = "agencies", description = "The agencies a drafting office consults"),
         (name = "audit", description = "Who changed what, for administrators"),
+        (name = "documents", description = "Draft documents, their versions, and what changed between them"),
     )
 )]
 pub struct ApiDoc;

@@ -226,6 +226,17 @@ impl IfMatch {
     }
 }
 
+impl IfMatch {
+    /// Like `check`, but the header must be there: for changes that must never overwrite
+    /// another's work unseen.
+    pub fn require(&self, current: &str) -> Result<(), ApiError> {
+        if self.0.is_none() {
+            return Err(ApiError::PreconditionRequired);
+        }
+        self.check(current)
+    }
+}
+
 impl FromRequest for IfMatch {
     type Error = ApiError;
     type Future = std::future::Ready<Result<IfMatch, ApiError>>;

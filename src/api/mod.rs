@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod audit;
 pub mod docs;
+pub mod documents;
 pub mod extract;
 pub mod health;
 pub mod idempotency;

@@ -71,6 +71,37 @@ fn encode(position: &str) -> String {
     hex(position.as_bytes())
 }
 
+/// Positions in listings ordered by time and id: `2026-05-30T01:00:00.000000|<id>`.
+pub mod time_position {
+    use chrono::NaiveDateTime;
+
+    use crate::error::ApiError;
+
+    const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+    /// The position of the row at `at` with `id`.
+    pub fn format(at: NaiveDateTime, id: &str) -> String {
+        format!("{}|{id}", at.format(FORMAT))
+    }
+
+    /// Reads a position made by `format`.
+    pub fn parse(position: &str) -> Result<(NaiveDateTime, String), ApiError> {
+        position
+            .split_once('|')
+            .and_then(|(at, id)| {
+                let at = NaiveDateTime::parse_from_str(at, FORMAT).ok()?;
+                Some((at, id.to_owned()))
+            })
+            .ok_or_else(|| {
+                ApiError::field(
+                    "query.cursor",
+                    "invalid_cursor",
+                    "not a cursor this listing returned",
+                )
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

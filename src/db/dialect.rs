@@ -6,10 +6,21 @@
 /// same statement, so it runs on the inner connection. Catching a unique violation instead would
 /// abort the caller's whole transaction on PostgreSQL.
 macro_rules! insert_or_ignore {
-    ($conn:expr, $table:expr, $values:expr) => {{
-        let statement = diesel::insert_into($table)
-            .values($values)
-            .on_conflict_do_nothing();
+    ($conn:expr, $table:expr, $values:expr) => {
+        $crate::db::dialect::execute_on_engine!(
+            $conn,
+            diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+        )
+    };
+}
+
+/// Executes a statement the multi-engine connection cannot build (`ON CONFLICT`, multi-row
+/// `INSERT`) on the connection of the engine in use; both engines accept the same SQL.
+macro_rules! execute_on_engine {
+    ($conn:expr, $statement:expr) => {{
+        let statement = $statement;
         match $conn {
             $crate::db::DbConnection::Postgres(c) => diesel::RunQueryDsl::execute(statement, c),
             $crate::db::DbConnection::Sqlite(c) => diesel::RunQueryDsl::execute(statement, c),
@@ -17,7 +28,7 @@ macro_rules! insert_or_ignore {
     }};
 }
 
-pub(crate) use insert_or_ignore;
+pub(crate) use {execute_on_engine, insert_or_ignore};
 
 /// `pattern` for `LIKE … ESCAPE '\'` matching `text` anywhere, with the wildcards in it escaped.
 pub fn contains_pattern(text: &str) -> String {

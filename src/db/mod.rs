@@ -8,6 +8,7 @@
 pub mod agency;
 pub mod audit;
 pub mod dialect;
+pub mod document;
 pub mod idempotency;
 pub mod outbox;
 pub mod schema;

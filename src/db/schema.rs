@@ -81,7 +81,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        title -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    versions (id) {
+        id -> Text,
+        document_id -> Text,
+        number -> Integer,
+        label -> Text,
+        state -> Text,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        published_by -> Nullable<Text>,
+        placeholder_override -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    clauses (version_id, key) {
+        version_id -> Text,
+        key -> Text,
+        parent_key -> Nullable<Text>,
+        ordinal -> Integer,
+        kind -> Text,
+        number -> Text,
+        heading -> Nullable<Text>,
+        text -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::joinable!(versions -> documents (document_id));
+diesel::joinable!(clauses -> versions (version_id));
 diesel::joinable!(audit_events -> api_tokens (actor_token_id));
 diesel::joinable!(outbox_messages -> agencies (agency_id));
 diesel::joinable!(idempotency_keys -> api_tokens (token_id));
@@ -92,4 +133,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     outbox_messages,
     idempotency_keys,
+    documents,
+    versions,
+    clauses,
 );

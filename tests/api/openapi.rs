@@ -31,7 +31,9 @@ async fn the_document_lists_exactly_the_served_routes() {
 
     // Every served route answers with something other than "no such route".
     for (method, path) in &served {
-        let uri = path.replace("{id}", "00000000-0000-0000-0000-000000000000");
+        let uri = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{n}", "1");
         let request = actix_web::test::TestRequest::default()
             .method(method.parse().expect("method"))
             .uri(&uri);

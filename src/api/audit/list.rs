@@ -2,13 +2,12 @@
 
 use actix_web::HttpRequest;
 use actix_web::web::{Data, Json};
-use chrono::NaiveDateTime;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::views::AuditEventView;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Page, decode, page_size, paginate};
+use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
 use crate::app::AppState;
 use crate::db::audit::{self, AuditFilter};
 use crate::error::{ApiError, Problem};
@@ -55,22 +54,7 @@ pub async fn list(
     let before = query
         .cursor
         .as_deref()
-        .map(|cursor| {
-            let position = decode(cursor)?;
-            position
-                .split_once('|')
-                .and_then(|(at, id)| {
-                    let at = NaiveDateTime::parse_from_str(at, POSITION_TIME).ok()?;
-                    Some((at, id.to_owned()))
-                })
-                .ok_or_else(|| {
-                    ApiError::field(
-                        "query.cursor",
-                        "invalid_cursor",
-                        "not a cursor this listing returned",
-                    )
-                })
-        })
+        .map(|cursor| time_position::parse(&decode(cursor)?))
         .transpose()?;
     let filter = AuditFilter {
         entity_type: query.entity_type,
@@ -85,9 +69,7 @@ pub async fn list(
     Ok(Json(paginate(
         rows,
         size,
-        |row| format!("{}|{}", row.occurred_at.format(POSITION_TIME), row.id),
+        |row| time_position::format(row.occurred_at, &row.id),
         AuditEventView::from,
     )))
 }
-
-const POSITION_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod matching;
 pub mod parse;
 pub mod placeholder;
+pub mod render;
 
 use std::collections::HashMap;
 
@@ -94,6 +95,16 @@ pub struct Clause {
     pub note: Option<String>,
 }
 
+/// A document title: not blank, at most 200 characters.
+pub fn validate_title(title: &str) -> Result<(), validator::ValidationError> {
+    if title.trim().is_empty() || title.chars().count() > 200 {
+        Err(validator::ValidationError::new("invalid_title")
+            .with_message("must be 1 to 200 characters and not blank".into()))
+    } else {
+        Ok(())
+    }
+}
+
 /// Text as stored: NFC, so that the same words compare equal whatever produced them.
 pub fn normalize(text: &str) -> String {
     text.nfc().collect()
@@ -181,4 +192,151 @@ pub fn tree(clauses: &[Clause]) -> Vec<ClauseInput> {
             .unwrap_or_default()
     }
     build(&children, None)
+}
+
+/// What a new version is made from: a tree of clauses, or plain text to parse.
+#[derive(Clone, Debug)]
+pub enum Content {
+    Clauses(Vec<ClauseInput>),
+    Text(String),
+}
+
+/// Most clauses a version may have.
+pub const MAX_CLAUSES: usize = 20_000;
+/// Deepest nesting of clauses.
+pub const MAX_DEPTH: usize = 8;
+
+/// Something in the content that keeps it from becoming a version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContentIssue {
+    /// A path into the JSON tree (`clauses[2].children[0].text`), or `text` for plain text.
+    pub field: String,
+    /// `unclear_structure`, `too_long`, `too_many`, `too_deep`, `invalid_key`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// A version's content, ready to store: keyed clauses in document order.
+#[derive(Clone, Debug)]
+pub struct Built {
+    /// The title line of a plain-text draft, if it had one.
+    pub title: Option<String>,
+    pub clauses: Vec<Clause>,
+}
+
+/// Reads `content`, checks it, and gives its clauses keys matched to the `previous` version.
+pub fn build(
+    content: Content,
+    previous: &[Clause],
+    used_keys: &std::collections::HashSet<String>,
+) -> Result<Built, Vec<ContentIssue>> {
+    let (title, tree) = match content {
+        Content::Clauses(tree) => (None, tree),
+        Content::Text(text) => {
+            let parsed = parse::parse_text(&text);
+            if !parsed.issues.is_empty() {
+                return Err(parsed
+                    .issues
+                    .into_iter()
+                    .map(|issue| ContentIssue {
+                        field: "text".to_owned(),
+                        code: "unclear_structure",
+                        message: format!("line {}: {}", issue.line, issue.message),
+                    })
+                    .collect());
+            }
+            (parsed.title, parsed.clauses)
+        }
+    };
+    let flat = flatten(&tree);
+    let issues = check(&flat);
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    let clauses = matching::assign_keys(previous, &flat, used_keys).map_err(|issues| {
+        issues
+            .into_iter()
+            .map(|issue| ContentIssue {
+                field: issue.path,
+                code: "invalid_key",
+                message: issue.message,
+            })
+            .collect::<Vec<_>>()
+    })?;
+    Ok(Built { title, clauses })
+}
+
+/// Size limits, so that one request cannot store an unbounded tree.
+fn check(flat: &[FlatInput]) -> Vec<ContentIssue> {
+    let mut issues = Vec::new();
+    if flat.is_empty() {
+        issues.push(ContentIssue {
+            field: "clauses".to_owned(),
+            code: "too_few",
+            message: "a version needs at least one clause".to_owned(),
+        });
+    }
+    if flat.len() > MAX_CLAUSES {
+        issues.push(ContentIssue {
+            field: "clauses".to_owned(),
+            code: "too_many",
+            message: format!("at most {MAX_CLAUSES} clauses"),
+        });
+        return issues;
+    }
+    let mut depth = vec![0usize; flat.len()];
+    for (i, clause) in flat.iter().enumerate() {
+        depth[i] = clause.parent.map_or(1, |p| depth[p] + 1);
+        if depth[i] == MAX_DEPTH + 1 {
+            issues.push(ContentIssue {
+                field: clause.path.clone(),
+                code: "too_deep",
+                message: format!("clauses nest at most {MAX_DEPTH} deep"),
+            });
+        }
+        let limits = [
+            ("number", Some(clause.number.as_str()), 30),
+            ("heading", clause.heading.as_deref(), 500),
+            ("text", Some(clause.text.as_str()), 20_000),
+            ("note", clause.note.as_deref(), 2_000),
+        ];
+        for (field, value, max) in limits {
+            if value.is_some_and(|v| v.chars().count() > max) {
+                issues.push(ContentIssue {
+                    field: format!("{}.{field}", clause.path),
+                    code: "too_long",
+                    message: format!("at most {max} characters"),
+                });
+            }
+        }
+        if clause.heading.is_none() && clause.text.is_empty() {
+            issues.push(ContentIssue {
+                field: clause.path.clone(),
+                code: "empty_clause",
+                message: "a clause needs a heading or text".to_owned(),
+            });
+        }
+    }
+    issues
+}
+
+/// Every unfilled figure in the clauses, with the clause it is in.
+pub fn placeholders(clauses: &[Clause]) -> Vec<(&Clause, placeholder::Placeholder)> {
+    let mut found = Vec::new();
+    for clause in clauses {
+        let fields = [
+            (placeholder::Field::Heading, clause.heading.as_deref()),
+            (placeholder::Field::Text, Some(clause.text.as_str())),
+        ];
+        for (field, value) in fields {
+            if let Some(value) = value {
+                found.extend(
+                    placeholder::scan(field, value)
+                        .into_iter()
+                        .map(|p| (clause, p)),
+                );
+            }
+        }
+    }
+    found
 }

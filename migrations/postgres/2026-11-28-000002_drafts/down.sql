@@ -1,0 +1,3 @@
+DROP TABLE clauses;
+DROP TABLE versions;
+DROP TABLE documents;

@@ -1,0 +1,58 @@
+//! `POST /api/v1/documents`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::Data;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::DocumentView;
+use crate::api::extract::{Caller, JsonBody};
+use crate::app::AppState;
+use crate::domain::draft::validate_title;
+use crate::drafting;
+use crate::error::{ApiError, Problem};
+
+/// A new document.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDocument {
+    #[validate(custom(function = "validate_title"))]
+    #[schema(example = "关于促进杭州市生产性服务业高质量发展的若干举措")]
+    pub title: String,
+}
+
+/// Starts a document; its versions are added with `POST /api/v1/documents/{id}/versions`.
+/// Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/documents",
+    tag = "documents",
+    request_body = CreateDocument,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    responses(
+        (status = 201, description = "Created", body = DocumentView, headers(("Location" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not add documents", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    state: Data<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let input: CreateDocument = body.parse()?;
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let row = state
+        .db
+        .write(move |conn| drafting::create_document(conn, &actor, &input.title, now))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/documents/{}", row.id)))
+        .json(DocumentView::from(row)))
+}

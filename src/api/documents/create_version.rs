@@ -1,0 +1,72 @@
+//! `POST /api/v1/documents/{id}/versions`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+
+use super::views::VersionView;
+use super::{VersionContent, find, require_reader};
+use crate::api::extract::{Caller, JsonBody, etag};
+use crate::app::AppState;
+use crate::drafting;
+use crate::error::{ApiError, Problem};
+
+/// Adds the next version as a draft, from a tree of clauses or from plain text. Its clauses get
+/// the keys of the matching clauses of the newest published version. Drafters and admins only;
+/// one draft at a time.
+#[utoipa::path(
+    post,
+    path = "/api/v1/documents/{id}/versions",
+    tag = "documents",
+    request_body = VersionContent,
+    params(
+        ("id" = String, Path, description = "Document id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "The new draft version", body = VersionView,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A draft version exists already (`draft_exists`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid content; unclear plain-text structure is listed line by line", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_version(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    caller.require_staff()?;
+    let mut input: VersionContent = body.parse()?;
+    let label = input
+        .label
+        .take()
+        .ok_or_else(|| ApiError::field("label", "required", "this field is required"))?;
+    let content = input
+        .content(false)?
+        .ok_or_else(|| ApiError::field("clauses", "one_of", "give either clauses or text"))?;
+    let id = id.into_inner();
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let (row, clauses) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let document = find(conn, &id)?;
+            drafting::add_version(conn, &actor, &document.id, &label, content, now)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!(
+                "/api/v1/documents/{}/versions/{}",
+                row.document_id, row.number
+            ),
+        ))
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(VersionView::new(&row, &clauses)))
+}

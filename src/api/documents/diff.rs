@@ -1,0 +1,94 @@
+//! `GET /api/v1/documents/{id}/diff`
+
+use actix_web::http::header::ContentType;
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{find, require_reader, version};
+use crate::api::extract::{Caller, parse_query};
+use crate::app::AppState;
+use crate::db::document;
+use crate::domain::draft::diff::{VersionDiff, diff};
+use crate::domain::draft::render;
+use crate::error::{ApiError, Problem};
+
+/// How to show a diff.
+#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DiffFormat {
+    /// The structured diff.
+    #[default]
+    Json,
+    /// Plain text, one clause a line, changes marked inline.
+    Text,
+    /// An HTML page with the two versions side by side.
+    Html,
+}
+
+/// Which versions to compare.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    /// The older version's number.
+    pub from: i32,
+    /// The newer version's number.
+    pub to: i32,
+    #[serde(default)]
+    pub format: DiffFormat,
+}
+
+/// Clause by clause, what changed from version `from` to version `to`: added, removed,
+/// modified (with a character-level diff), moved, unchanged; `renumbered` where only the
+/// displayed number changed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/{id}/diff",
+    tag = "documents",
+    params(("id" = String, Path, description = "Document id"), DiffQuery),
+    responses(
+        (status = 200, description = "The differences: JSON, or with `format` plain text or HTML",
+            content(
+                (VersionDiff = "application/json"),
+                (String = "text/plain"),
+                (String = "text/html"),
+            )),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or version", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn diff_versions(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    let query: DiffQuery = parse_query(&request)?;
+    let id = id.into_inner();
+    let (from, to) = (query.from, query.to);
+    let (document, result) = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let document = find(conn, &id)?;
+            let old = version(conn, &document.id, &from.to_string())?;
+            let new = version(conn, &document.id, &to.to_string())?;
+            let old_clauses = document::clauses_of(conn, &old.id)?;
+            let new_clauses = document::clauses_of(conn, &new.id)?;
+            Ok((document, diff(&old_clauses, &new_clauses)))
+        })
+        .await?;
+    Ok(match query.format {
+        DiffFormat::Json => HttpResponse::Ok().json(result),
+        DiffFormat::Text => HttpResponse::Ok()
+            .content_type(ContentType::plaintext())
+            .body(render::text(&document.title, from, to, &result)),
+        DiffFormat::Html => HttpResponse::Ok()
+            .content_type(ContentType::html())
+            .body(render::html(&document.title, from, to, &result)),
+    })
+}

@@ -1,0 +1,74 @@
+//! `POST /api/v1/documents/{id}/versions/preview`
+
+use actix_web::web::{Data, Json, Path};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::views::{PlaceholderView, placeholder_views};
+use super::{VersionContent, find, require_reader};
+use crate::api::extract::{Caller, JsonBody};
+use crate::app::AppState;
+use crate::domain::draft::diff::{DiffSummary, diff};
+use crate::domain::draft::{self, ClauseInput};
+use crate::drafting::{self, build_content};
+use crate::error::{ApiError, Problem};
+
+/// What content would become, without saving anything.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Preview {
+    /// The title line of plain text, when it had one.
+    pub title: Option<String>,
+    pub clause_count: usize,
+    /// The clauses with the keys they would get.
+    pub clauses: Vec<ClauseInput>,
+    pub placeholders: Vec<PlaceholderView>,
+    /// Against the newest published version; absent when there is none.
+    pub changes: Option<DiffSummary>,
+}
+
+/// Parses and keys content as `POST …/versions` would, and shows the result without saving.
+/// Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/documents/{id}/versions/preview",
+    tag = "documents",
+    request_body = VersionContent,
+    params(("id" = String, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The parsed version", body = Preview),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid content; unclear plain-text structure is listed line by line", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn preview_version(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<Json<Preview>, ApiError> {
+    require_reader(&caller)?;
+    caller.require_staff()?;
+    let mut input: VersionContent = body.parse()?;
+    let content = input
+        .content(false)?
+        .ok_or_else(|| ApiError::field("clauses", "one_of", "give either clauses or text"))?;
+    let id = id.into_inner();
+    let (built, previous, had_previous) = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let document = find(conn, &id)?;
+            let had_previous = drafting::previous_published(conn, &document.id)?.is_some();
+            let (built, previous) = build_content(conn, &document.id, content)?;
+            Ok((built, previous, had_previous))
+        })
+        .await?;
+    Ok(Json(Preview {
+        title: built.title.clone(),
+        clause_count: built.clauses.len(),
+        placeholders: placeholder_views(&built.clauses),
+        changes: had_previous.then(|| diff(&previous, &built.clauses).summary),
+        clauses: draft::tree(&built.clauses),
+    }))
+}

@@ -1,0 +1,74 @@
+//! `POST /api/v1/documents/{id}/versions/{n}/publish`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::VersionView;
+use super::{find, require_reader, version};
+use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
+use crate::app::AppState;
+use crate::drafting;
+use crate::error::{ApiError, Problem};
+
+/// How to publish.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    /// Publishes even though unfilled figures remain, for this recorded reason.
+    #[validate(length(min = 1, max = 500))]
+    pub placeholder_override: Option<String>,
+}
+
+/// Publishes a draft version: from then on it cannot change. Refused while unfilled figures
+/// remain, unless `placeholder_override` gives the reason, which is recorded. Drafters and
+/// admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/documents/{id}/versions/{n}/publish",
+    tag = "documents",
+    request_body = Publish,
+    params(
+        ("id" = String, Path, description = "Document id"),
+        ("n" = i32, Path, description = "Version number"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the revision being published"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 200, description = "The published version", body = VersionView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or version", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already published (`version_published`), or unfilled figures remain (`placeholders_remain`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn publish_version(
+    state: Data<AppState>,
+    caller: Caller,
+    path: Path<(String, String)>,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    caller.require_staff()?;
+    let input: Publish = body.parse()?;
+    let (id, number) = path.into_inner();
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let (row, clauses) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let document = find(conn, &id)?;
+            let before = version(conn, &document.id, &number)?;
+            if_match.check(&etag(before.revision))?;
+            drafting::publish(conn, &actor, before, input.placeholder_override, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(VersionView::new(&row, &clauses)))
+}

@@ -1,0 +1,44 @@
+//! `GET /api/v1/documents/{id}`
+
+use actix_web::web::{Data, Json, Path};
+
+use super::views::{DocumentDetail, DocumentView, VersionSummary};
+use super::{find, require_reader};
+use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::db::document;
+use crate::error::{ApiError, Problem};
+
+/// A document and its versions.
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/{id}",
+    tag = "documents",
+    params(("id" = String, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The document", body = DocumentDetail),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<DocumentDetail>, ApiError> {
+    require_reader(&caller)?;
+    let id = id.into_inner();
+    let (row, versions) = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let row = find(conn, &id)?;
+            let versions = document::versions_of(conn, &id)?;
+            Ok((row, versions))
+        })
+        .await?;
+    Ok(Json(DocumentDetail {
+        document: DocumentView::from(row),
+        versions: versions.iter().map(VersionSummary::from).collect(),
+    }))
+}

@@ -1,0 +1,49 @@
+//! `GET /api/v1/documents/{id}/versions/{n}`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+
+use super::views::VersionView;
+use super::{find, require_reader, version};
+use crate::api::extract::{Caller, etag};
+use crate::app::AppState;
+use crate::db::document;
+use crate::error::{ApiError, Problem};
+
+/// Version n as a whole: its clauses as a tree, and its unfilled figures.
+#[utoipa::path(
+    get,
+    path = "/api/v1/documents/{id}/versions/{n}",
+    tag = "documents",
+    params(
+        ("id" = String, Path, description = "Document id"),
+        ("n" = i32, Path, description = "Version number, from 1"),
+    ),
+    responses(
+        (status = 200, description = "The version", body = VersionView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or version", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show_version(
+    state: Data<AppState>,
+    caller: Caller,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    let (id, number) = path.into_inner();
+    let (row, clauses) = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            find(conn, &id)?;
+            let row = version(conn, &id, &number)?;
+            let clauses = document::clauses_of(conn, &row.id)?;
+            Ok((row, clauses))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(VersionView::new(&row, &clauses)))
+}

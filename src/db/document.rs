@@ -1,0 +1,229 @@
+//! Documents, their versions and the versions' clauses, with their queries.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::dialect::execute_on_engine;
+use super::schema::{clauses, documents, versions};
+use crate::domain::draft::{Clause, ClauseKind};
+
+/// A document as stored.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
+#[diesel(table_name = documents)]
+pub struct DocumentRow {
+    pub id: String,
+    pub title: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A version as stored (without its clauses).
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = versions)]
+pub struct VersionRow {
+    pub id: String,
+    pub document_id: String,
+    pub number: i32,
+    pub label: String,
+    pub state: String,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+    pub published_by: Option<String>,
+    pub placeholder_override: Option<String>,
+}
+
+impl VersionRow {
+    /// Whether the version can no longer change.
+    pub fn is_published(&self) -> bool {
+        self.state == "published"
+    }
+}
+
+// `None` is written as NULL rather than DEFAULT, which SQLite needs for multi-row inserts.
+#[derive(Clone, Debug, Queryable, Insertable)]
+#[diesel(table_name = clauses, treat_none_as_default_value = false)]
+struct ClauseRow {
+    version_id: String,
+    key: String,
+    parent_key: Option<String>,
+    ordinal: i32,
+    kind: String,
+    number: String,
+    heading: Option<String>,
+    text: String,
+    note: Option<String>,
+}
+
+/// Adds a document.
+pub fn insert_document(conn: &mut DbConnection, row: &DocumentRow) -> QueryResult<()> {
+    diesel::insert_into(documents::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The document with this id.
+pub fn find_document(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DocumentRow>> {
+    documents::table.find(id).first(conn).optional()
+}
+
+/// The oldest document with this title.
+pub fn find_by_title(conn: &mut DbConnection, title: &str) -> QueryResult<Option<DocumentRow>> {
+    documents::table
+        .filter(documents::title.eq(title))
+        .order(documents::created_at.asc())
+        .first(conn)
+        .optional()
+}
+
+/// One page of documents, newest first, starting after `(created_at, id)`.
+pub fn list_documents(
+    conn: &mut DbConnection,
+    before: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<DocumentRow>> {
+    let mut query = documents::table
+        .order((documents::created_at.desc(), documents::id.desc()))
+        .into_boxed();
+    if let Some((at, id)) = before {
+        query = query.filter(
+            documents::created_at
+                .lt(at)
+                .or(documents::created_at.eq(at).and(documents::id.lt(id))),
+        );
+    }
+    query.limit(limit).load(conn)
+}
+
+/// Marks the document changed at `now`.
+pub fn touch_document(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(documents::table.find(id))
+        .set(documents::updated_at.eq(now))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The versions of a document, oldest first.
+pub fn versions_of(conn: &mut DbConnection, document_id: &str) -> QueryResult<Vec<VersionRow>> {
+    versions::table
+        .filter(versions::document_id.eq(document_id))
+        .order(versions::number.asc())
+        .load(conn)
+}
+
+/// Version `number` of a document.
+pub fn find_version(
+    conn: &mut DbConnection,
+    document_id: &str,
+    number: i32,
+) -> QueryResult<Option<VersionRow>> {
+    versions::table
+        .filter(versions::document_id.eq(document_id))
+        .filter(versions::number.eq(number))
+        .first(conn)
+        .optional()
+}
+
+/// The newest version of a document.
+pub fn latest_version(
+    conn: &mut DbConnection,
+    document_id: &str,
+) -> QueryResult<Option<VersionRow>> {
+    versions::table
+        .filter(versions::document_id.eq(document_id))
+        .order(versions::number.desc())
+        .first(conn)
+        .optional()
+}
+
+/// Adds a version.
+pub fn insert_version(conn: &mut DbConnection, row: &VersionRow) -> QueryResult<()> {
+    diesel::insert_into(versions::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Writes `row` over the stored version if that is still at revision `expected`; returns
+/// whether it was.
+pub fn update_version(
+    conn: &mut DbConnection,
+    row: &VersionRow,
+    expected: i32,
+) -> QueryResult<bool> {
+    diesel::update(
+        versions::table
+            .find(&row.id)
+            .filter(versions::revision.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// The clauses of a version in document order.
+pub fn clauses_of(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<Clause>> {
+    let rows: Vec<ClauseRow> = clauses::table
+        .filter(clauses::version_id.eq(version_id))
+        .order(clauses::ordinal.asc())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Clause {
+            kind: ClauseKind::parse(&row.kind).unwrap_or(ClauseKind::Paragraph),
+            key: row.key,
+            parent_key: row.parent_key,
+            number: row.number,
+            heading: row.heading,
+            text: row.text,
+            note: row.note,
+        })
+        .collect())
+}
+
+/// Rows per INSERT: below both engines' limits on bound parameters (9 per row).
+const BATCH: usize = 1_000;
+
+/// Replaces the clauses of a version.
+pub fn replace_clauses(
+    conn: &mut DbConnection,
+    version_id: &str,
+    list: &[Clause],
+) -> QueryResult<()> {
+    diesel::delete(clauses::table.filter(clauses::version_id.eq(version_id))).execute(conn)?;
+    let rows: Vec<ClauseRow> = list
+        .iter()
+        .enumerate()
+        .map(|(ordinal, c)| ClauseRow {
+            version_id: version_id.to_owned(),
+            key: c.key.clone(),
+            parent_key: c.parent_key.clone(),
+            ordinal: i32::try_from(ordinal).unwrap_or(i32::MAX),
+            kind: c.kind.as_str().to_owned(),
+            number: c.number.clone(),
+            heading: c.heading.clone(),
+            text: c.text.clone(),
+            note: c.note.clone(),
+        })
+        .collect();
+    for chunk in rows.chunks(BATCH) {
+        execute_on_engine!(conn, diesel::insert_into(clauses::table).values(chunk))?;
+    }
+    Ok(())
+}
+
+/// Every clause key any version of the document has had.
+pub fn used_keys(conn: &mut DbConnection, document_id: &str) -> QueryResult<HashSet<String>> {
+    let keys: Vec<String> = clauses::table
+        .inner_join(versions::table)
+        .filter(versions::document_id.eq(document_id))
+        .select(clauses::key)
+        .distinct()
+        .load(conn)?;
+    Ok(keys.into_iter().collect())
+}

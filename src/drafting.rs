@@ -1,0 +1,207 @@
+//! Drafting operations shared by the API and the command line. Each runs inside the caller's
+//! transaction and records itself in the audit log.
+
+use chrono::NaiveDateTime;
+use uuid::Uuid;
+
+use crate::api::documents::views::{DocumentView, VersionSummary};
+use crate::db::DbConnection;
+use crate::db::audit::{self, Actor, Change};
+use crate::db::document::{self, DocumentRow, VersionRow};
+use crate::domain::draft::{self, Built, Clause, Content, ContentIssue};
+use crate::error::{ApiError, FieldError};
+
+/// The newest published version and its clauses: what new content is compared and keyed
+/// against. Empty for a document with none.
+pub fn previous_published(
+    conn: &mut DbConnection,
+    document_id: &str,
+) -> Result<Option<(VersionRow, Vec<Clause>)>, ApiError> {
+    let published = document::versions_of(conn, document_id)?
+        .into_iter()
+        .rev()
+        .find(VersionRow::is_published);
+    match published {
+        Some(row) => {
+            let clauses = document::clauses_of(conn, &row.id)?;
+            Ok(Some((row, clauses)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Builds content into keyed clauses against the document's newest published version.
+pub fn build_content(
+    conn: &mut DbConnection,
+    document_id: &str,
+    content: Content,
+) -> Result<(Built, Vec<Clause>), ApiError> {
+    let previous = previous_published(conn, document_id)?
+        .map(|(_, clauses)| clauses)
+        .unwrap_or_default();
+    let used = document::used_keys(conn, document_id)?;
+    let built = draft::build(content, &previous, &used).map_err(content_error)?;
+    Ok((built, previous))
+}
+
+/// The version as the audit log records it: everything but the clauses, which are counted.
+pub fn audit_value(row: &VersionRow, clause_count: usize) -> Option<serde_json::Value> {
+    let mut value = serde_json::to_value(VersionSummary::from(row)).ok()?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("document_id".into(), row.document_id.clone().into());
+        object.insert("clause_count".into(), clause_count.into());
+    }
+    Some(value)
+}
+
+/// The 422 for content that cannot become a version.
+pub fn content_error(issues: Vec<ContentIssue>) -> ApiError {
+    ApiError::Validation(
+        issues
+            .into_iter()
+            .map(|issue| FieldError::new(issue.field, issue.code, issue.message))
+            .collect(),
+    )
+}
+
+/// The 409 for changing a published version.
+pub fn published() -> ApiError {
+    ApiError::conflict(
+        "version_published",
+        "a published version cannot change; create the next version instead",
+    )
+}
+
+/// Starts a document.
+pub fn create_document(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    title: &str,
+    now: NaiveDateTime,
+) -> Result<DocumentRow, ApiError> {
+    let row = DocumentRow {
+        id: Uuid::now_v7().to_string(),
+        title: draft::normalize(title.trim()),
+        created_at: now,
+        updated_at: now,
+    };
+    document::insert_document(conn, &row)?;
+    audit::record(
+        conn,
+        actor,
+        now,
+        Change {
+            action: "document.create",
+            entity_type: "document",
+            entity_id: &row.id,
+            before: None,
+            after: serde_json::to_value(DocumentView::from(row.clone())).ok(),
+        },
+    )?;
+    Ok(row)
+}
+
+/// Adds the next version of a document as a draft. Refused while another draft exists.
+pub fn add_version(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    document_id: &str,
+    label: &str,
+    content: Content,
+    now: NaiveDateTime,
+) -> Result<(VersionRow, Vec<Clause>), ApiError> {
+    let latest = document::latest_version(conn, document_id)?;
+    if latest.as_ref().is_some_and(|v| !v.is_published()) {
+        return Err(ApiError::conflict(
+            "draft_exists",
+            "the document has a draft version already: change it, or publish it first",
+        ));
+    }
+    let (built, _) = build_content(conn, document_id, content)?;
+    let row = VersionRow {
+        id: Uuid::now_v7().to_string(),
+        document_id: document_id.to_owned(),
+        number: latest.map_or(1, |v| v.number + 1),
+        label: label.trim().to_owned(),
+        state: "draft".to_owned(),
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+        published_at: None,
+        published_by: None,
+        placeholder_override: None,
+    };
+    document::insert_version(conn, &row)?;
+    document::replace_clauses(conn, &row.id, &built.clauses)?;
+    document::touch_document(conn, document_id, now)?;
+    audit::record(
+        conn,
+        actor,
+        now,
+        Change {
+            action: "version.create",
+            entity_type: "version",
+            entity_id: &row.id,
+            before: None,
+            after: audit_value(&row, built.clauses.len()),
+        },
+    )?;
+    Ok((row, built.clauses))
+}
+
+/// Publishes a draft version. Refused while unfilled figures remain, unless `override_reason`
+/// says why it goes out anyway; the reason is recorded with the version.
+pub fn publish(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: VersionRow,
+    override_reason: Option<String>,
+    now: NaiveDateTime,
+) -> Result<(VersionRow, Vec<Clause>), ApiError> {
+    if before.is_published() {
+        return Err(published());
+    }
+    let clauses = document::clauses_of(conn, &before.id)?;
+    let remaining = draft::placeholders(&clauses);
+    let reason = override_reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if !remaining.is_empty() && reason.is_none() {
+        let listed: Vec<String> = remaining
+            .iter()
+            .map(|(clause, p)| format!("{} {} {:?}", clause.key, clause.number, p.found))
+            .collect();
+        return Err(ApiError::conflict(
+            "placeholders_remain",
+            format!(
+                "{} unfilled figure(s) remain ({}); fill them, or publish with a placeholder_override reason",
+                remaining.len(),
+                listed.join(", ")
+            ),
+        ));
+    }
+    let mut after = before.clone();
+    after.state = "published".to_owned();
+    after.revision += 1;
+    after.updated_at = now;
+    after.published_at = Some(now);
+    after.published_by = Some(actor.name.clone());
+    after.placeholder_override = if remaining.is_empty() { None } else { reason };
+    if !document::update_version(conn, &after, before.revision)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    document::touch_document(conn, &after.document_id, now)?;
+    audit::record(
+        conn,
+        actor,
+        now,
+        Change {
+            action: "version.publish",
+            entity_type: "version",
+            entity_id: &after.id,
+            before: audit_value(&before, clauses.len()),
+            after: audit_value(&after, clauses.len()),
+        },
+    )?;
+    Ok((after, clauses))
+}
