@@ -45,24 +45,35 @@ engine_tests! {
 
     async fn the_log_pages_newest_first(app: TestApp) {
         app.seed();
+        app.clock.advance(chrono::Duration::minutes(1));
         let admin = app.staff_token(Role::Admin);
         let mut ids = Vec::new();
+        let mut times = Vec::new();
+        let mut actions = Vec::new();
         let mut url = "/api/v1/audit?limit=8".to_owned();
         loop {
             let page = app.get(&url, Some(&admin)).await.json();
             for event in page["items"].as_array().expect("items") {
                 ids.push(event["id"].as_str().expect("id").to_owned());
+                times.push(event["occurred_at"].as_str().expect("time").to_owned());
+                actions.push(event["action"].as_str().expect("action").to_owned());
             }
             match page["next_page"].as_str() {
                 Some(cursor) => url = format!("/api/v1/audit?limit=8&cursor={cursor}"),
                 None => break,
             }
         }
-        // 30 seeded agencies and one token.
-        assert_eq!(ids.len(), 31);
+        // 30 seeded agencies, the demo document, its version created and published, one token.
+        assert_eq!(ids.len(), 34);
         let mut unique = ids.clone();
         unique.sort();
         unique.dedup();
-        assert_eq!(unique.len(), 31);
+        assert_eq!(unique.len(), 34);
+        // The token was made a minute after the seed: newest first across every page.
+        assert_eq!(actions[0], "token.create");
+        assert_ne!(times[0], times[33]);
+        let mut sorted = times.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(times, sorted);
     }
 }

@@ -27,7 +27,7 @@ fn token_create_prints_the_token_alone_and_list_never_shows_it() {
     assert!(seeded.status.success(), "{}", stderr(&seeded));
     assert_eq!(
         stdout(&seeded).trim(),
-        "30 agencies added, 0 already present"
+        "30 agencies added, 0 already present; demo draft added"
     );
 
     let created = consult(
@@ -132,7 +132,7 @@ fn backup_copies_the_sqlite_database() {
     let reseeded = consult(&format!("sqlite://{copy_path}"), &["seed"]);
     assert_eq!(
         stdout(&reseeded).trim(),
-        "0 agencies added, 30 already present"
+        "0 agencies added, 30 already present; demo draft already present"
     );
     let again = consult(&url, &["backup", &copy_path]);
     assert!(
