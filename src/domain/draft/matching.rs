@@ -187,12 +187,36 @@ fn split_key(key: &str) -> (&str, u64) {
 fn similarity(new: &FlatInput, old: &Clause) -> f32 {
     let a = joined(new.heading.as_deref(), &new.text);
     let b = joined(old.heading.as_deref(), &old.text);
-    let (la, lb) = (a.chars().count(), b.chars().count());
-    // Texts of very different length cannot reach the threshold; skip the diff.
-    if la.min(lb) * 3 < la.max(lb) {
+    // The characters two texts share, in any order, bound the characters a diff can keep in
+    // order; when even that bound is under the threshold the diff is not worth running.
+    let (mut sa, mut sb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let total = (sa.len() + sb.len()) as f32;
+    if total == 0.0 {
+        return 1.0;
+    }
+    sa.sort_unstable();
+    sb.sort_unstable();
+    if 2.0 * shared(&sa, &sb) as f32 / total < SIMILARITY {
         return 0.0;
     }
     TextDiff::from_chars(a.as_str(), b.as_str()).ratio()
+}
+
+/// How many characters two sorted lists have in common, counting repeats.
+fn shared(a: &[char], b: &[char]) -> usize {
+    let (mut i, mut j, mut count) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                count += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    count
 }
 
 fn joined(heading: Option<&str>, text: &str) -> String {

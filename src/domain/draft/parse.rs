@@ -344,7 +344,7 @@ fn marker(line: &str) -> Option<Marker<'_>> {
     }
     // 1. 1． 1、 — but not 1.1万亿 or 2027年
     let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
-    if digits.is_empty() || digits.len() > 3 {
+    if digits.is_empty() || digits.len() > 5 {
         return None;
     }
     let tail = &line[digits.len()..];
