@@ -50,7 +50,7 @@ pub async fn list(
     let size = page_size(query.limit, 100, 500)?;
     let after = query.cursor.as_deref().map(decode).transpose()?;
     let filter = AgencyFilter {
-        // Staff see every agency; an agency only itself.
+        // An agency must not learn which other agencies are consulted: it sees itself alone.
         id: if caller.role.is_staff() {
             None
         } else {
