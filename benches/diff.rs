@@ -42,7 +42,7 @@ fn versions() -> (Vec<Clause>, String) {
     let mut new_chapters: Vec<Vec<String>> = vec![Vec::new(); CHAPTERS];
     let mut moved = Vec::new();
     let mut n = 0;
-    for c in 0..CHAPTERS {
+    for (c, chapter) in new_chapters.iter_mut().enumerate() {
         let chapter_key = format!("ch{}", c + 1);
         old.push(Clause {
             key: chapter_key.clone(),
@@ -66,15 +66,14 @@ fn versions() -> (Vec<Clause>, String) {
                 note: None,
             });
             match n % 100 {
-                0..=4 => new_chapters[c].push(text.replace("示范项目", "重点示范项目")),
+                0..=4 => chapter.push(text.replace("示范项目", "重点示范项目")),
                 5 | 6 => {}
                 7 => moved.push(text),
                 8 | 9 => {
-                    new_chapters[c].push(text);
-                    new_chapters[c]
-                        .push(format!("新增措施{n}：建立健全服务业统计监测和评估机制。"));
+                    chapter.push(text);
+                    chapter.push(format!("新增措施{n}：建立健全服务业统计监测和评估机制。"));
                 }
-                _ => new_chapters[c].push(text),
+                _ => chapter.push(text),
             }
         }
     }

@@ -259,6 +259,11 @@ pub fn import_draft(
 ) -> Result<String, CommandError> {
     let raw = std::fs::read_to_string(path)
         .map_err(|e| CommandError::Usage(format!("cannot read {path}: {e}")))?;
+    // Editors on Windows start files with a byte-order mark.
+    let raw = raw
+        .strip_prefix('\u{FEFF}')
+        .map(str::to_owned)
+        .unwrap_or(raw);
     let (file_title, file_label, content) = if raw.trim_start().starts_with('{') {
         let file: DraftFile = serde_json::from_str(&raw)
             .map_err(|e| CommandError::Usage(format!("{path} is not a draft in JSON: {e}")))?;
@@ -270,7 +275,11 @@ pub fn import_draft(
         .label
         .or(file_label)
         .unwrap_or_else(|| crate::seed::DRAFT_LABEL.to_owned());
+    draft::validate_label(&label).map_err(|e| CommandError::Usage(format!("label: {e}")))?;
     let title = options.title.or(file_title);
+    if let Some(title) = &title {
+        draft::validate_title(title).map_err(|e| CommandError::Usage(format!("title: {e}")))?;
+    }
     let now = now.naive_utc();
     let actor = Actor::command_line();
     let (document, version, clauses, previous) = db

@@ -72,6 +72,13 @@ pub fn published() -> ApiError {
     )
 }
 
+fn draft_exists() -> ApiError {
+    ApiError::conflict(
+        "draft_exists",
+        "the document has a draft version already: change it, or publish it first",
+    )
+}
+
 /// Starts a document.
 pub fn create_document(
     conn: &mut DbConnection,
@@ -112,10 +119,7 @@ pub fn add_version(
 ) -> Result<(VersionRow, Vec<Clause>), ApiError> {
     let latest = document::latest_version(conn, document_id)?;
     if latest.as_ref().is_some_and(|v| !v.is_published()) {
-        return Err(ApiError::conflict(
-            "draft_exists",
-            "the document has a draft version already: change it, or publish it first",
-        ));
+        return Err(draft_exists());
     }
     let (built, _) = build_content(conn, document_id, content)?;
     let row = VersionRow {
@@ -131,7 +135,14 @@ pub fn add_version(
         published_by: None,
         placeholder_override: None,
     };
-    document::insert_version(conn, &row)?;
+    document::insert_version(conn, &row).map_err(|e| match e {
+        // Another draft was added at the same moment (PostgreSQL lets both pass the check above).
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => draft_exists(),
+        other => other.into(),
+    })?;
     document::replace_clauses(conn, &row.id, &built.clauses)?;
     document::touch_document(conn, document_id, now)?;
     audit::record(
@@ -147,6 +158,68 @@ pub fn add_version(
         },
     )?;
     Ok((row, built.clauses))
+}
+
+/// Changes a draft version's label, content, or both. New content keeps the keys of the draft
+/// as it stands first, then those of the newest published version, so that editing a draft
+/// never renames its clauses.
+pub fn update_version(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: VersionRow,
+    label: Option<String>,
+    content: Option<Content>,
+    now: NaiveDateTime,
+) -> Result<(VersionRow, Vec<Clause>), ApiError> {
+    if before.is_published() {
+        return Err(published());
+    }
+    let old_clauses = document::clauses_of(conn, &before.id)?;
+    let mut after = before.clone();
+    if let Some(label) = label {
+        after.label = label.trim().to_owned();
+    }
+    let clauses = match content {
+        Some(content) => {
+            let mut previous = old_clauses.clone();
+            if let Some((_, published)) = previous_published(conn, &before.document_id)? {
+                let have: std::collections::HashSet<String> =
+                    previous.iter().map(|c| c.key.clone()).collect();
+                previous.extend(published.into_iter().filter(|c| !have.contains(&c.key)));
+            }
+            let used = document::used_keys(conn, &before.document_id)?;
+            draft::build(content, &previous, &used)
+                .map_err(content_error)?
+                .clauses
+        }
+        None => old_clauses.clone(),
+    };
+    // A change that changes nothing moves neither the revision nor the log.
+    if after == before && clauses == old_clauses {
+        return Ok((before, old_clauses));
+    }
+    after.revision += 1;
+    after.updated_at = now;
+    if !document::update_version(conn, &after, before.revision)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    if clauses != old_clauses {
+        document::replace_clauses(conn, &after.id, &clauses)?;
+    }
+    document::touch_document(conn, &after.document_id, now)?;
+    audit::record(
+        conn,
+        actor,
+        now,
+        Change {
+            action: "version.update",
+            entity_type: "version",
+            entity_id: &after.id,
+            before: audit_value(&before, old_clauses.len()),
+            after: audit_value(&after, clauses.len()),
+        },
+    )?;
+    Ok((after, clauses))
 }
 
 /// Publishes a draft version. Refused while unfilled figures remain, unless `override_reason`

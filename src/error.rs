@@ -14,7 +14,7 @@
 //! | a unique value is taken                           | 409    | e.g. `agency_code_taken`    |
 //! | a workflow rule forbids it now                    | 409    | a code naming the rule      |
 //! | `If-Match` names an older revision                | 412    | `precondition_failed`       |
-//! | a draft edit without `If-Match`                   | 428    | `precondition_required`     |
+//! | a draft edit or publication without `If-Match`    | 428    | `precondition_required`     |
 //! | body over the configured limit                    | 413    | `payload_too_large`         |
 //! | body is not `application/json`                    | 415    | `unsupported_media_type`    |
 //! | the database is out of reach                      | 503    | `service_unavailable`       |

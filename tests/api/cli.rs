@@ -140,3 +140,72 @@ fn backup_copies_the_sqlite_database() {
         "an existing file is not overwritten"
     );
 }
+
+#[test]
+fn draft_import_reads_text_and_json_and_says_what_it_found() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("import.db").display());
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds");
+    let text = consult(&url, &["draft", "import", &format!("{seeds}/draft.txt")]);
+    assert!(text.status.success(), "{}", stderr(&text));
+    let summary = stdout(&text);
+    assert!(summary.contains("version 1 (征求意见稿, draft): 33 clauses: 5 chapters, 0 sections, 27 measures, 1 paragraphs"), "{summary}");
+    assert!(summary.contains("unfilled figures: 2"), "{summary}");
+    assert!(summary.contains("ch1 一、 \"**\""), "{summary}");
+
+    let json = consult(
+        &url,
+        &[
+            "draft",
+            "import",
+            &format!("{seeds}/draft.json"),
+            "--title",
+            "第二份",
+            "--publish",
+        ],
+    );
+    assert!(!json.status.success(), "unfilled figures stop publishing");
+    assert!(
+        stderr(&json).contains("placeholders_remain") || stderr(&json).contains("unfilled figure"),
+        "{}",
+        stderr(&json)
+    );
+    let forced = consult(
+        &url,
+        &[
+            "draft",
+            "import",
+            &format!("{seeds}/draft.json"),
+            "--title",
+            "第二份",
+            "--publish",
+            "--placeholder-override",
+            "待核定",
+        ],
+    );
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert!(
+        stdout(&forced).contains("version 1 (征求意见稿, published)"),
+        "{}",
+        stdout(&forced)
+    );
+
+    let blank = dir.path().join("blank.txt");
+    std::fs::write(&blank, "\u{FEFF}一、甲\n三、丙\n").expect("write");
+    let unclear = consult(
+        &url,
+        &[
+            "draft",
+            "import",
+            &blank.display().to_string(),
+            "--title",
+            "x",
+        ],
+    );
+    assert!(!unclear.status.success());
+    assert!(
+        stderr(&unclear).contains("line 2: 三、 is out of sequence"),
+        "{}",
+        stderr(&unclear)
+    );
+}

@@ -244,11 +244,17 @@ engine_tests! {
         assert_eq!(relabelled.json()["label"], "送审稿");
 
         let publish = format!("{url}/publish");
-        let published = app.post(&publish, Some(&token), &json!({})).await;
+        let post = |tag: Option<&str>| {
+            let request = TestRequest::post().uri(&publish).set_json(json!({}));
+            with_token(match tag { Some(tag) => if_match(request, tag), None => request }, Some(&token))
+        };
+        app.send(post(None)).await.problem(428, "precondition_required");
+        app.send(post(Some(&etag_of(&changed)))).await.problem(412, "precondition_failed");
+        let published = app.send(post(Some(&etag_of(&relabelled)))).await;
         assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
         assert_eq!(published.json()["state"], "published");
         assert!(published.json()["placeholder_override"].is_null());
-        app.post(&publish, Some(&token), &json!({})).await.problem(409, "version_published");
+        app.send(post(Some(&etag_of(&published)))).await.problem(409, "version_published");
         app.send(with_token(if_match(patch(json!({"label": "x"})), &etag_of(&published)), Some(&token)))
             .await
             .problem(409, "version_published");
@@ -265,16 +271,44 @@ engine_tests! {
             .await;
         assert_eq!(created.status, 201);
         let publish = format!("/api/v1/documents/{id}/versions/1/publish");
-        let refused = app.post(&publish, Some(&token), &json!({})).await.problem(409, "placeholders_remain");
+        let etag = etag_of(&created);
+        let post = |body: Value| with_token(if_match(TestRequest::post().uri(&publish).set_json(body), &etag), Some(&token));
+        let refused = app.send(post(json!({}))).await.problem(409, "placeholders_remain");
         assert!(refused["detail"].as_str().is_some_and(|d| d.contains("2 unfilled") && d.contains("【待定】")), "{refused}");
-        let published = app
-            .post(&publish, Some(&token), &json!({"placeholder_override": "数据待统计局核定"}))
-            .await
-            .json();
+        let published = app.send(post(json!({"placeholder_override": "数据待统计局核定"}))).await.json();
         assert_eq!(published["placeholder_override"], "数据待统计局核定");
         let admin = app.staff_token(Role::Admin);
         let log = app.get("/api/v1/audit?action=version.publish", Some(&admin)).await.json();
         assert_eq!(log["items"][0]["after"]["placeholder_override"], "数据待统计局核定");
+    }
+
+    async fn editing_a_draft_keeps_its_keys_and_deleted_keys_stay_retired(app: TestApp) {
+        let token = app.staff_token(Role::Drafter);
+        let id = new_document(&app, &token).await;
+        let versions = format!("/api/v1/documents/{id}/versions");
+        let first = app.post(&versions, Some(&token), &json!({"label": "征求意见稿", "text": "一、甲\n1.子项一。\n2.子项二。"})).await;
+        assert_eq!(first.status, 201);
+        let keys = |body: &Value| flat(&body["clauses"]).into_iter().map(|c| c.0).collect::<Vec<_>>();
+        assert_eq!(keys(&first.json()), ["ch1", "m1", "m2"]);
+        // Retyping the draft with a small edit renames nothing.
+        let edited = app
+            .send(with_token(
+                if_match(TestRequest::patch().uri(&format!("{versions}/1")).set_json(json!({"text": "一、甲\n1.子项一，改。\n2.子项二。"})), &etag_of(&first)),
+                Some(&token),
+            ))
+            .await;
+        assert_eq!(edited.status, 200, "{}", String::from_utf8_lossy(&edited.body));
+        assert_eq!(keys(&edited.json()), ["ch1", "m1", "m2"]);
+        let published = app
+            .send(with_token(if_match(TestRequest::post().uri(&format!("{versions}/1/publish")).set_json(json!({})), &etag_of(&edited)), Some(&token)))
+            .await;
+        assert_eq!(published.status, 200);
+        // Version 2 drops measure 2; version 3 adds a new measure, which gets a key never used.
+        let second = app.post(&versions, Some(&token), &json!({"label": "修改稿", "text": "一、甲\n1.子项一，改。"})).await;
+        app.send(with_token(if_match(TestRequest::post().uri(&format!("{versions}/2/publish")).set_json(json!({})), &etag_of(&second)), Some(&token)))
+            .await;
+        let third = app.post(&versions, Some(&token), &json!({"label": "送审稿", "text": "一、甲\n1.子项一，改。\n2.全新的一项措施内容。"})).await;
+        assert_eq!(keys(&third.json()), ["ch1", "m1", "m3"]);
     }
 
     async fn unclear_structure_is_reported_line_by_line(app: TestApp) {

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::web::{Data, Path};
 
 use super::views::VersionView;
-use super::{VersionContent, find, require_reader};
+use super::{NewVersion, content_of, find, one_of, require_reader};
 use crate::api::extract::{Caller, JsonBody, etag};
 use crate::app::AppState;
 use crate::drafting;
@@ -18,7 +18,7 @@ use crate::error::{ApiError, Problem};
     post,
     path = "/api/v1/documents/{id}/versions",
     tag = "documents",
-    request_body = VersionContent,
+    request_body = NewVersion,
     params(
         ("id" = String, Path, description = "Document id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
@@ -29,6 +29,7 @@ use crate::error::{ApiError, Problem};
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A draft version exists already (`draft_exists`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid content; unclear plain-text structure is listed line by line", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -40,15 +41,9 @@ pub async fn create_version(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require_reader(&caller)?;
-    caller.require_staff()?;
-    let mut input: VersionContent = body.parse()?;
-    let label = input
-        .label
-        .take()
-        .ok_or_else(|| ApiError::field("label", "required", "this field is required"))?;
-    let content = input
-        .content(false)?
-        .ok_or_else(|| ApiError::field("clauses", "one_of", "give either clauses or text"))?;
+    let input: NewVersion = body.parse()?;
+    let content = content_of(input.clauses, input.text)?.ok_or_else(one_of)?;
+    let label = input.label;
     let id = id.into_inner();
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();

@@ -41,8 +41,9 @@ pub struct DiffQuery {
 }
 
 /// Clause by clause, what changed from version `from` to version `to`: added, removed,
-/// modified (with a character-level diff), moved, unchanged; `renumbered` where only the
-/// displayed number changed.
+/// modified (with a character-level diff), moved, unchanged; flagged `renumbered` where the
+/// displayed number changed (a clause renumbered by another's deletion is `unchanged` and
+/// `renumbered`).
 #[utoipa::path(
     get,
     path = "/api/v1/documents/{id}/diff",

@@ -15,21 +15,21 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::api::extract::Caller;
+use crate::api::extract::{Caller, present};
 use crate::db::DbConnection;
 use crate::db::document::{self, DocumentRow, VersionRow};
-use crate::domain::draft::{ClauseInput, Content};
+use crate::domain::draft::{ClauseInput, Content, validate_label};
 use crate::error::ApiError;
 
-pub use crate::drafting::published;
-
-/// The content of a version: a tree of clauses, or plain text to parse. Give one of the two.
+/// A new version: its label, and its content as a tree of clauses or as plain text (one of the
+/// two).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VersionContent {
+pub struct NewVersion {
     /// Such as 征求意见稿 or 送审稿.
-    #[validate(length(min = 1, max = 50))]
-    pub label: Option<String>,
+    #[validate(custom(function = "validate_label"))]
+    #[schema(example = "送审稿")]
+    pub label: String,
     /// The clauses as a tree; keys are kept when given, matched to the previous version when not.
     pub clauses: Option<Vec<ClauseInput>>,
     /// Plain text in the usual layout (一、 chapters, （一） sections, 1. or 第X条 measures).
@@ -37,21 +37,40 @@ pub struct VersionContent {
     pub text: Option<String>,
 }
 
-impl VersionContent {
-    /// The content, if the request gave exactly one form of it; `None` when it gave neither and
-    /// `allow_none`.
-    fn content(&mut self, allow_none: bool) -> Result<Option<Content>, ApiError> {
-        match (self.clauses.take(), self.text.take()) {
-            (Some(clauses), None) => Ok(Some(Content::Clauses(clauses))),
-            (None, Some(text)) => Ok(Some(Content::Text(text))),
-            (None, None) if allow_none => Ok(None),
-            _ => Err(ApiError::field(
-                "clauses",
-                "one_of",
-                "give either clauses or text",
-            )),
-        }
+/// A change to a draft version, or content to preview: any of a new label, a tree of clauses,
+/// or plain text (not both of the last two).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionContent {
+    /// Such as 征求意见稿 or 送审稿 (a preview ignores it).
+    #[serde(default, deserialize_with = "present")]
+    #[validate(custom(function = "validate_label"))]
+    pub label: Option<String>,
+    /// The clauses as a tree; keys are kept when given, matched to the previous version when not.
+    #[serde(default, deserialize_with = "present")]
+    pub clauses: Option<Vec<ClauseInput>>,
+    /// Plain text in the usual layout (一、 chapters, （一） sections, 1. or 第X条 measures).
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(max = 1000000))]
+    pub text: Option<String>,
+}
+
+/// The content a request gave in exactly one form; `None` when it gave neither.
+fn content_of(
+    clauses: Option<Vec<ClauseInput>>,
+    text: Option<String>,
+) -> Result<Option<Content>, ApiError> {
+    match (clauses, text) {
+        (Some(clauses), None) => Ok(Some(Content::Clauses(clauses))),
+        (None, Some(text)) => Ok(Some(Content::Text(text))),
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(one_of()),
     }
+}
+
+/// The 422 for content given in neither form, or in both.
+fn one_of() -> ApiError {
+    ApiError::field("clauses", "one_of", "give either clauses or text")
 }
 
 /// Refuses callers who may not see documents at all, as if the document did not exist. Staff

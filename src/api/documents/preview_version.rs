@@ -5,12 +5,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::views::{PlaceholderView, placeholder_views};
-use super::{VersionContent, find, require_reader};
+use super::{VersionContent, content_of, find, one_of, require_reader};
 use crate::api::extract::{Caller, JsonBody};
 use crate::app::AppState;
 use crate::domain::draft::diff::{DiffSummary, diff};
 use crate::domain::draft::{self, ClauseInput};
-use crate::drafting::{self, build_content};
+use crate::drafting::build_content;
 use crate::error::{ApiError, Problem};
 
 /// What content would become, without saving anything.
@@ -49,26 +49,22 @@ pub async fn preview_version(
     body: JsonBody,
 ) -> Result<Json<Preview>, ApiError> {
     require_reader(&caller)?;
-    caller.require_staff()?;
-    let mut input: VersionContent = body.parse()?;
-    let content = input
-        .content(false)?
-        .ok_or_else(|| ApiError::field("clauses", "one_of", "give either clauses or text"))?;
+    let input: VersionContent = body.parse()?;
+    let content = content_of(input.clauses, input.text)?.ok_or_else(one_of)?;
     let id = id.into_inner();
-    let (built, previous, had_previous) = state
+    let (built, previous) = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let document = find(conn, &id)?;
-            let had_previous = drafting::previous_published(conn, &document.id)?.is_some();
-            let (built, previous) = build_content(conn, &document.id, content)?;
-            Ok((built, previous, had_previous))
+            build_content(conn, &document.id, content)
         })
         .await?;
     Ok(Json(Preview {
         title: built.title.clone(),
         clause_count: built.clauses.len(),
         placeholders: placeholder_views(&built.clauses),
-        changes: had_previous.then(|| diff(&previous, &built.clauses).summary),
+        // A published version always has clauses: none means there is no previous version.
+        changes: (!previous.is_empty()).then(|| diff(&previous, &built.clauses).summary),
         clauses: draft::tree(&built.clauses),
     }))
 }

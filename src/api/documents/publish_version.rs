@@ -23,7 +23,8 @@ pub struct Publish {
     pub placeholder_override: Option<String>,
 }
 
-/// Publishes a draft version: from then on it cannot change. Refused while unfilled figures
+/// Publishes a draft version: from then on it cannot change. `If-Match` with the version's `ETag`
+/// is required, so that what is published is what the publisher saw. Refused while unfilled figures
 /// remain, unless `placeholder_override` gives the reason, which is recorded. Drafters and
 /// admins only.
 #[utoipa::path(
@@ -34,7 +35,7 @@ pub struct Publish {
     params(
         ("id" = String, Path, description = "Document id"),
         ("n" = i32, Path, description = "Version number"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the revision being published"),
+        ("If-Match" = String, Header, description = "ETag of the revision being published"),
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
     ),
     responses(
@@ -43,6 +44,9 @@ pub struct Publish {
         (status = 404, description = "No such document or version", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already published (`version_published`), or unfilled figures remain (`placeholders_remain`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match header", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -54,7 +58,6 @@ pub async fn publish_version(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require_reader(&caller)?;
-    caller.require_staff()?;
     let input: Publish = body.parse()?;
     let (id, number) = path.into_inner();
     let now = state.clock.now().naive_utc();
@@ -64,7 +67,8 @@ pub async fn publish_version(
         .write(move |conn| -> Result<_, ApiError> {
             let document = find(conn, &id)?;
             let before = version(conn, &document.id, &number)?;
-            if_match.check(&etag(before.revision))?;
+            // What is published must be what the publisher last saw.
+            if_match.require(&etag(before.revision))?;
             drafting::publish(conn, &actor, before, input.placeholder_override, now)
         })
         .await?;

@@ -5,12 +5,10 @@ use actix_web::http::header;
 use actix_web::web::{Data, Path};
 
 use super::views::VersionView;
-use super::{VersionContent, find, require_reader, version};
+use super::{VersionContent, content_of, find, require_reader, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::app::AppState;
-use crate::db::audit::{self, Change};
-use crate::db::document;
-use crate::drafting::{audit_value, build_content, published};
+use crate::drafting;
 use crate::error::{ApiError, Problem};
 
 /// Changes a draft version: its label, its content (replaced whole, from clauses or text), or
@@ -45,10 +43,9 @@ pub async fn update_version(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     require_reader(&caller)?;
-    caller.require_staff()?;
-    let mut input: VersionContent = body.parse()?;
-    let content = input.content(true)?;
-    let label = input.label.take();
+    let input: VersionContent = body.parse()?;
+    let content = content_of(input.clauses, input.text)?;
+    let label = input.label;
     let (id, number) = path.into_inner();
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
@@ -58,43 +55,7 @@ pub async fn update_version(
             let document = find(conn, &id)?;
             let before = version(conn, &document.id, &number)?;
             if_match.require(&etag(before.revision))?;
-            if before.is_published() {
-                return Err(published());
-            }
-            let old_clauses = document::clauses_of(conn, &before.id)?;
-            let mut after = before.clone();
-            if let Some(label) = label {
-                after.label = label.trim().to_owned();
-            }
-            let clauses = match content {
-                Some(content) => build_content(conn, &document.id, content)?.0.clauses,
-                None => old_clauses.clone(),
-            };
-            if after == before && clauses == old_clauses {
-                return Ok((before, old_clauses));
-            }
-            after.revision += 1;
-            after.updated_at = now;
-            if !document::update_version(conn, &after, before.revision)? {
-                return Err(ApiError::PreconditionFailed);
-            }
-            if clauses != old_clauses {
-                document::replace_clauses(conn, &after.id, &clauses)?;
-            }
-            document::touch_document(conn, &document.id, now)?;
-            audit::record(
-                conn,
-                &actor,
-                now,
-                Change {
-                    action: "version.update",
-                    entity_type: "version",
-                    entity_id: &after.id,
-                    before: audit_value(&before, old_clauses.len()),
-                    after: audit_value(&after, clauses.len()),
-                },
-            )?;
-            Ok((after, clauses))
+            drafting::update_version(conn, &actor, before, label, content, now)
         })
         .await?;
     Ok(HttpResponse::Ok()

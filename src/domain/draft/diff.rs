@@ -1,6 +1,6 @@
 //! Comparing two versions clause by clause, in one vocabulary that later stages reuse: each
-//! clause is `added`, `removed`, `modified`, `moved` or `unchanged`, and `renumbered` when only its
-//! displayed number changed. Deleting a measure renumbers the ones after it; they stay
+//! clause is `added`, `removed`, `modified`, `moved` or `unchanged`, and flagged `renumbered` when
+//! its displayed number changed. Deleting a measure renumbers the ones after it; they stay
 //! `unchanged`, flagged `renumbered`.
 
 use std::collections::{HashMap, HashSet};
@@ -60,7 +60,7 @@ pub struct ClauseChange {
     pub status: ChangeKind,
     /// It has another parent, or another place among its siblings.
     pub moved: bool,
-    /// Its displayed number changed.
+    /// Its displayed number changed (whatever else happened to it).
     pub renumbered: bool,
     /// Absent for added clauses.
     pub old: Option<ClauseSide>,
@@ -314,7 +314,12 @@ fn compared(old: &Placed<'_>, new: &Placed<'_>, reordered: bool) -> ClauseChange
             )
         }),
         text_diff: text_changed.then(|| inline(&o.text, &n.text)),
-        note: n.note.clone(),
+        // A note explains this change; one carried over unchanged from an earlier version
+        // explains nothing here.
+        note: n
+            .note
+            .clone()
+            .filter(|note| status != ChangeKind::Unchanged || o.note.as_ref() != Some(note)),
     }
 }
 
@@ -432,6 +437,27 @@ mod tests {
                 ][..]
             )
         );
+    }
+
+    #[test]
+    fn a_removed_chapter_shows_with_its_measures_where_it_was() {
+        let v1 = vec![
+            clause("ch1", None, "一、", "甲"),
+            clause("m1", Some("ch1"), "1.", "一"),
+            clause("ch2", None, "二、", "乙"),
+            clause("m2", Some("ch2"), "2.", "二"),
+            clause("m3", Some("ch2"), "3.", "三"),
+            clause("ch3", None, "三、", "丙"),
+            clause("m4", Some("ch3"), "4.", "四"),
+        ];
+        let v2 = vec![
+            clause("ch1", None, "一、", "甲"),
+            clause("m1", Some("ch1"), "1.", "一"),
+            clause("ch3", None, "二、", "丙"),
+            clause("m4", Some("ch3"), "2.", "四"),
+        ];
+        let keys: Vec<String> = diff(&v1, &v2).changes.into_iter().map(|c| c.key).collect();
+        assert_eq!(keys, ["ch1", "m1", "ch2", "m2", "m3", "ch3", "m4"]);
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn assign_keys(
         return Err(issues);
     }
 
-    // 2. Identical heading and text.
+    // 2. Identical heading and text: first where the parent is the same, then anywhere.
     let mut identical: HashMap<(ClauseKind, Option<&str>, &str), Vec<usize>> = HashMap::new();
     for (p, clause) in previous.iter().enumerate() {
         if !taken.contains(&p) {
@@ -87,61 +87,92 @@ pub fn assign_keys(
                 .push(p);
         }
     }
-    for i in 0..input.len() {
-        if keys[i].is_some() {
-            continue;
-        }
-        let clause = &input[i];
-        let Some(candidates) =
-            identical.get_mut(&(clause.kind, clause.heading.as_deref(), clause.text.as_str()))
-        else {
-            continue;
-        };
-        candidates.retain(|p| !taken.contains(p));
-        let parent_key = clause.parent.and_then(|p| keys[p].clone());
-        let pick = candidates
-            .iter()
-            .position(|&p| previous[p].parent_key == parent_key)
-            .or((!candidates.is_empty()).then_some(0));
-        if let Some(at) = pick {
-            let p = candidates.remove(at);
-            taken.insert(p);
-            keys[i] = Some(previous[p].key.clone());
-        }
-    }
-
-    // 3. Similar, under the same parent; 4. similar, anywhere.
     for same_parent in [true, false] {
-        let unmatched_new = keys.iter().filter(|k| k.is_none()).count();
-        let unmatched_old = previous.len() - taken.len();
-        if !same_parent && unmatched_new * unmatched_old > MAX_PAIRS {
-            break;
-        }
         for i in 0..input.len() {
             if keys[i].is_some() {
                 continue;
             }
             let clause = &input[i];
-            let parent_key = clause.parent.and_then(|p| keys[p].clone());
-            if same_parent && clause.parent.is_some() && parent_key.is_none() {
+            let Some(candidates) =
+                identical.get_mut(&(clause.kind, clause.heading.as_deref(), clause.text.as_str()))
+            else {
                 continue;
-            }
-            let best = previous
-                .iter()
-                .enumerate()
-                .filter(|(p, old)| {
-                    !taken.contains(p)
-                        && old.kind == clause.kind
-                        && (!same_parent || old.parent_key == parent_key)
-                })
-                .map(|(p, old)| (p, similarity(clause, old)))
-                .filter(|(_, score)| *score >= SIMILARITY)
-                .max_by(|a, b| a.1.total_cmp(&b.1));
-            if let Some((p, _)) = best {
+            };
+            candidates.retain(|p| !taken.contains(p));
+            let parent_key = clause.parent.and_then(|p| keys[p].clone());
+            let pick = if same_parent {
+                candidates
+                    .iter()
+                    .position(|&p| previous[p].parent_key == parent_key)
+            } else {
+                (!candidates.is_empty()).then_some(0)
+            };
+            if let Some(at) = pick {
+                let p = candidates.remove(at);
                 taken.insert(p);
                 keys[i] = Some(previous[p].key.clone());
             }
         }
+    }
+
+    // 2b. A clause whose heading was reworded past recognition is still the parent its children
+    // came from: when most of its children were one previous clause's children, it is that clause.
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, clause) in input.iter().enumerate() {
+        if let Some(parent) = clause.parent {
+            children.entry(parent).or_default().push(i);
+        }
+    }
+    for (i, clause) in input.iter().enumerate() {
+        if keys[i].is_some() {
+            continue;
+        }
+        let Some(kids) = children.get(&i) else {
+            continue;
+        };
+        let mut votes: HashMap<&str, usize> = HashMap::new();
+        for kid in kids {
+            let old_parent = keys[*kid]
+                .as_deref()
+                .and_then(|k| previous_index.get(k))
+                .and_then(|&p| previous[p].parent_key.as_deref());
+            if let Some(parent) = old_parent {
+                *votes.entry(parent).or_default() += 1;
+            }
+        }
+        let winner = votes
+            .into_iter()
+            .max_by_key(|(key, count)| (*count, std::cmp::Reverse(*key)))
+            .filter(|(_, count)| count * 2 > kids.len());
+        if let Some((key, _)) = winner {
+            if let Some(&p) = previous_index.get(key) {
+                if !taken.contains(&p) && previous[p].kind == clause.kind {
+                    taken.insert(p);
+                    keys[i] = Some(key.to_owned());
+                }
+            }
+        }
+    }
+
+    // 3. Similar, under the same parent (again while a match there lets children match);
+    // 4. similar, anywhere. Best pairs first, so that a clause does not take the previous clause
+    // that a later one resembles more.
+    loop {
+        let assigned = match_similar(previous, input, &mut keys, &mut taken, true);
+        if assigned == 0 {
+            break;
+        }
+    }
+    let unmatched_new = keys.iter().filter(|k| k.is_none()).count();
+    let unmatched_old = previous.len() - taken.len();
+    if unmatched_new * unmatched_old <= MAX_PAIRS {
+        match_similar(previous, input, &mut keys, &mut taken, false);
+    } else {
+        tracing::warn!(
+            unmatched_new,
+            unmatched_old,
+            "too many unmatched clauses to compare across the document; they get new keys"
+        );
     }
 
     // 5. New keys, numbered after the highest ever used with the same prefix.
@@ -149,7 +180,7 @@ pub fn assign_keys(
     for key in used.iter().chain(keys.iter().flatten()) {
         let (prefix, n) = split_key(key);
         let entry = next.entry(prefix.to_owned()).or_insert(1);
-        *entry = (*entry).max(n + 1);
+        *entry = (*entry).max(n.saturating_add(1));
     }
     let mut out = Vec::with_capacity(input.len());
     for (i, clause) in input.iter().enumerate() {
@@ -159,7 +190,7 @@ pub fn assign_keys(
                 let prefix = clause.kind.key_prefix();
                 let n = next.entry(prefix.to_owned()).or_insert(1);
                 let key = format!("{prefix}{n}");
-                *n += 1;
+                *n = n.saturating_add(1);
                 key
             }
         };
@@ -175,6 +206,50 @@ pub fn assign_keys(
         });
     }
     Ok(out)
+}
+
+/// Gives unmatched clauses the keys of the most similar unmatched previous clauses of the same
+/// kind (under the same parent, or anywhere), best pairs first; returns how many it matched.
+fn match_similar(
+    previous: &[Clause],
+    input: &[FlatInput],
+    keys: &mut [Option<String>],
+    taken: &mut HashSet<usize>,
+    same_parent: bool,
+) -> usize {
+    let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+    for (i, clause) in input.iter().enumerate() {
+        if keys[i].is_some() {
+            continue;
+        }
+        let parent_key = clause.parent.and_then(|p| keys[p].clone());
+        if same_parent && clause.parent.is_some() && parent_key.is_none() {
+            continue;
+        }
+        for (p, old) in previous.iter().enumerate() {
+            if taken.contains(&p)
+                || old.kind != clause.kind
+                || (same_parent && old.parent_key != parent_key)
+            {
+                continue;
+            }
+            let score = similarity(clause, old);
+            if score >= SIMILARITY {
+                pairs.push((score, i, p));
+            }
+        }
+    }
+    // Highest score first; ties in document order.
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut assigned = 0;
+    for (_, i, p) in pairs {
+        if keys[i].is_none() && !taken.contains(&p) {
+            taken.insert(p);
+            keys[i] = Some(previous[p].key.clone());
+            assigned += 1;
+        }
+    }
+    assigned
 }
 
 /// `m12` -> (`m`, 12); a key without a numeric tail counts as number 0.
@@ -317,6 +392,60 @@ mod tests {
             ]
         );
         assert_eq!(v2[4].parent_key.as_deref(), Some("ch2"));
+    }
+
+    #[test]
+    fn a_reworded_chapter_keeps_its_key_through_its_children() {
+        let v1 = assign_keys(
+            &[],
+            &flatten(&[chapter(
+                "科创",
+                vec![
+                    measure("1.", "推进软件名城建设。"),
+                    measure("2.", "优化布局智算基础设施。"),
+                ],
+            )]),
+            &HashSet::new(),
+        )
+        .expect("keys");
+        let used: HashSet<String> = v1.iter().map(|c| c.key.clone()).collect();
+        let v2 = assign_keys(
+            &v1,
+            &flatten(&[chapter(
+                "打造全球新兴产业科技创新高地",
+                vec![
+                    measure("1.", "推进软件名城建设。"),
+                    measure("2.", "优化布局智算基础设施。"),
+                ],
+            )]),
+            &used,
+        )
+        .expect("keys");
+        let keys: Vec<&str> = v2.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["ch1", "m1", "m2"]);
+    }
+
+    #[test]
+    fn the_best_match_wins_over_the_first() {
+        let v1 = assign_keys(
+            &[],
+            &flatten(&[measure("1.", "加快发展多式联运，降低物流成本。")]),
+            &HashSet::new(),
+        )
+        .expect("keys");
+        let used: HashSet<String> = v1.iter().map(|c| c.key.clone()).collect();
+        // The first new measure resembles the old one; the second is the old one, lightly edited.
+        let v2 = assign_keys(
+            &v1,
+            &flatten(&[
+                measure("1.", "加快发展航空物流，降低成本。"),
+                measure("2.", "加快发展多式联运，降低全社会物流成本。"),
+            ]),
+            &used,
+        )
+        .expect("keys");
+        let keys: Vec<&str> = v2.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["m2", "m1"]);
     }
 
     #[test]

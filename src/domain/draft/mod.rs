@@ -105,6 +105,16 @@ pub fn validate_title(title: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
+/// A version label: not blank, at most 50 characters.
+pub fn validate_label(label: &str) -> Result<(), validator::ValidationError> {
+    if label.trim().is_empty() || label.chars().count() > 50 {
+        Err(validator::ValidationError::new("invalid_label")
+            .with_message("must be 1 to 50 characters and not blank".into()))
+    } else {
+        Ok(())
+    }
+}
+
 /// Text as stored: NFC, so that the same words compare equal whatever produced them.
 pub fn normalize(text: &str) -> String {
     text.nfc().collect()

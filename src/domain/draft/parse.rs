@@ -35,39 +35,48 @@ pub struct ParsedText {
     pub issues: Vec<LineIssue>,
 }
 
-/// The numbering styles, by rank: a clause nests under the nearest open clause of lower rank.
+/// The numbering styles. A clause nests under the nearest open clause of lower rank.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Style {
     /// 一、
     ChineseComma,
     /// 第一章
     ChapterWord,
+    /// 第一节
+    SectionWord,
     /// （一）
     ChineseBracket,
     /// 1.
     Arabic,
     /// 第一条
     ArticleWord,
-    /// （1）
+    /// （1） or 1）
     ArabicBracket,
 }
 
 impl Style {
-    fn rank(self) -> u8 {
-        match self {
-            Style::ChineseComma | Style::ChapterWord => 1,
-            Style::ChineseBracket => 2,
-            Style::Arabic | Style::ArticleWord => 3,
-            Style::ArabicBracket => 4,
+    /// The rank of the style. Inside an article (第X条) its items rank below it: regulations
+    /// number an article's items （一）, then 1., then （1）.
+    fn rank(self, in_article: bool) -> u8 {
+        match (self, in_article) {
+            (Style::ChineseComma | Style::ChapterWord, _) => 1,
+            (Style::SectionWord, _) => 2,
+            (Style::ArticleWord, _) => 3,
+            (Style::ChineseBracket, false) => 2,
+            (Style::Arabic, false) => 3,
+            (Style::ArabicBracket, false) => 4,
+            (Style::ChineseBracket, true) => 4,
+            (Style::Arabic, true) => 5,
+            (Style::ArabicBracket, true) => 6,
         }
     }
 
-    fn kind(self) -> ClauseKind {
-        match self {
-            Style::ChineseComma | Style::ChapterWord => ClauseKind::Chapter,
-            Style::ChineseBracket => ClauseKind::Section,
-            Style::Arabic | Style::ArticleWord => ClauseKind::Measure,
-            Style::ArabicBracket => ClauseKind::Paragraph,
+    fn kind(self, in_article: bool) -> ClauseKind {
+        match (self, in_article) {
+            (Style::ChineseComma | Style::ChapterWord, _) => ClauseKind::Chapter,
+            (Style::SectionWord, _) | (Style::ChineseBracket, false) => ClauseKind::Section,
+            (Style::Arabic, false) | (Style::ArticleWord, _) => ClauseKind::Measure,
+            _ => ClauseKind::Paragraph,
         }
     }
 
@@ -75,6 +84,7 @@ impl Style {
         match self {
             Style::ChineseComma => format!("{}、", chinese_numeral(n)),
             Style::ChapterWord => format!("第{}章", chinese_numeral(n)),
+            Style::SectionWord => format!("第{}节", chinese_numeral(n)),
             Style::ChineseBracket => format!("（{}）", chinese_numeral(n)),
             Style::Arabic => format!("{n}."),
             Style::ArticleWord => format!("第{}条", chinese_numeral(n)),
@@ -93,6 +103,7 @@ struct Marker<'a> {
 /// An open clause while reading: where it is in the tree and what numbers its children had.
 struct Open {
     rank: u8,
+    style: Style,
     path: Vec<usize>,
     last_child: Option<(Style, u32)>,
 }
@@ -108,9 +119,11 @@ pub fn parse_text(input: &str) -> ParsedText {
     let mut title = None;
     let mut seen_content = false;
 
+    // A byte-order mark is not text: editors on Windows put one before the first line.
+    let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
     for (index, raw) in input.lines().enumerate() {
         let line_number = index + 1;
-        let line = normalize(raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}'));
+        let line = normalize(raw.trim());
         if line.is_empty() {
             continue;
         }
@@ -146,7 +159,9 @@ pub fn parse_text(input: &str) -> ParsedText {
             continue;
         };
         seen_content = true;
-        let rank = marker.style.rank();
+        let in_article = stack.iter().any(|open| open.style == Style::ArticleWord)
+            && marker.style != Style::ArticleWord;
+        let rank = marker.style.rank(in_article);
         while stack.last().is_some_and(|open| open.rank >= rank) {
             stack.pop();
         }
@@ -158,13 +173,14 @@ pub fn parse_text(input: &str) -> ParsedText {
             .iter()
             .find(|(style, _)| *style == marker.style)
             .map(|(_, n)| *n);
-        if let Some(message) = sequence_issue(&marker, previous, anywhere) {
+        if let Some(message) = sequence_issue(&marker, previous, anywhere, in_article) {
             issues.push(LineIssue {
                 line: line_number,
                 message,
             });
         }
-        let (heading, text) = split_heading(marker.style.kind(), marker.rest);
+        let kind = marker.style.kind(in_article);
+        let (heading, text) = split_heading(marker.style, kind, marker.rest);
         if heading.is_none() && text.is_empty() {
             issues.push(LineIssue {
                 line: line_number,
@@ -173,7 +189,7 @@ pub fn parse_text(input: &str) -> ParsedText {
         }
         let clause = ClauseInput {
             key: None,
-            kind: marker.style.kind(),
+            kind,
             number: marker.number.clone(),
             heading,
             text,
@@ -199,6 +215,7 @@ pub fn parse_text(input: &str) -> ParsedText {
         last_anywhere.push((marker.style, marker.value));
         stack.push(Open {
             rank,
+            style: marker.style,
             path,
             last_child: None,
         });
@@ -223,9 +240,10 @@ fn sequence_issue(
     marker: &Marker,
     previous: Option<(Style, u32)>,
     anywhere: Option<u32>,
+    in_article: bool,
 ) -> Option<String> {
     if let Some((style, _)) = previous {
-        if style != marker.style && style.rank() == marker.style.rank() {
+        if style != marker.style && style.rank(in_article) == marker.style.rank(in_article) {
             return Some(format!(
                 "{} mixes numbering styles with the clause before it",
                 marker.number
@@ -259,14 +277,17 @@ fn sequence_issue(
     ))
 }
 
-/// Chapters and sections carry a heading; measures and paragraphs are text. A short first
-/// sentence followed by more text is taken as the heading either way.
-fn split_heading(kind: ClauseKind, rest: &str) -> (Option<String>, String) {
+/// Chapters and sections carry a heading; articles (第X条) are text. For the rest, a short first
+/// sentence without a comma, followed by more text, is taken as the heading.
+fn split_heading(style: Style, kind: ClauseKind, rest: &str) -> (Option<String>, String) {
     let rest = rest.trim();
+    if style == Style::ArticleWord {
+        return (None, rest.to_owned());
+    }
     if let Some(end) = rest.find('。') {
         let first = &rest[..end];
         let after = rest[end + '。'.len_utf8()..].trim();
-        if first.chars().count() <= 40 && !after.is_empty() {
+        if first.chars().count() <= 40 && !first.contains('，') && !after.is_empty() {
             return (Some(first.to_owned()), after.to_owned());
         }
     }
@@ -283,85 +304,104 @@ fn looks_like_title(line: &str) -> bool {
         || (line.chars().count() <= 60 && !line.ends_with(['。', '；', '：', ':']))
 }
 
-/// Recognises a clause marker at the start of a line.
+/// The value of an ASCII or full-width digit.
+fn digit_value(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => c.to_digit(10),
+        '０'..='９' => Some(c as u32 - '０' as u32),
+        _ => None,
+    }
+}
+
+/// The value of a run of ASCII or full-width digits, and its length in bytes.
+fn arabic_prefix(text: &str) -> Option<(u32, usize)> {
+    let mut value: u32 = 0;
+    let mut end = 0;
+    for (at, c) in text.char_indices() {
+        let Some(d) = digit_value(c) else { break };
+        value = value.checked_mul(10)?.checked_add(d)?;
+        end = at + c.len_utf8();
+    }
+    (end > 0).then_some((value, end))
+}
+
+/// Recognises a clause marker at the start of a line. The displayed number is kept as written.
 fn marker(line: &str) -> Option<Marker<'_>> {
-    // 第一章 / 第一条
-    if let Some(after) = line.strip_prefix('第') {
-        let digits: String = after.chars().take_while(|c| is_chinese_digit(*c)).collect();
-        let tail = &after[digits.len()..];
-        let value = chinese_value(&digits)?;
-        let (style, word) = if tail.starts_with('章') {
-            (Style::ChapterWord, '章')
-        } else if tail.starts_with('条') {
-            (Style::ArticleWord, '条')
-        } else {
-            return None;
-        };
-        return Some(Marker {
+    let marked = |style, value, end: usize| {
+        Some(Marker {
             style,
             value,
-            number: format!("第{digits}{word}"),
-            rest: tail[word.len_utf8()..].trim_start(),
-        });
+            number: line[..end].to_owned(),
+            rest: line[end..].trim_start(),
+        })
+    };
+    // 第一章 / 第一节 / 第一条, also 第1条
+    if let Some(after) = line.strip_prefix('第') {
+        let chinese: String = after.chars().take_while(|c| is_chinese_digit(*c)).collect();
+        let (value, length) = match chinese_value(&chinese) {
+            Some(value) => (value, chinese.len()),
+            None => arabic_prefix(after)?,
+        };
+        let word = after[length..].chars().next()?;
+        let style = match word {
+            '章' => Style::ChapterWord,
+            '节' => Style::SectionWord,
+            '条' => Style::ArticleWord,
+            _ => return None,
+        };
+        return marked(style, value, '第'.len_utf8() + length + word.len_utf8());
     }
     // （一） (一) （1） (1)
     if let Some(after) = line.strip_prefix('（').or_else(|| line.strip_prefix('(')) {
+        let open = line.len() - after.len();
         let close = after.find(['）', ')'])?;
         let inside = &after[..close];
         let closing = after[close..].chars().next()?;
-        let rest = after[close + closing.len_utf8()..].trim_start();
+        let end = open + close + closing.len_utf8();
         if let Some(value) = chinese_value(inside) {
-            return Some(Marker {
-                style: Style::ChineseBracket,
-                value,
-                number: format!("（{inside}）"),
-                rest,
-            });
+            return marked(Style::ChineseBracket, value, end);
         }
-        if !inside.is_empty() && inside.len() <= 3 && inside.chars().all(|c| c.is_ascii_digit()) {
-            return Some(Marker {
-                style: Style::ArabicBracket,
-                value: inside.parse().ok()?,
-                number: format!("（{inside}）"),
-                rest,
-            });
-        }
-        return None;
+        return match arabic_prefix(inside) {
+            Some((value, length)) if length == inside.len() && value < 1000 => {
+                marked(Style::ArabicBracket, value, end)
+            }
+            _ => None,
+        };
     }
     // 一、
     let chinese: String = line.chars().take_while(|c| is_chinese_digit(*c)).collect();
     if !chinese.is_empty() {
-        let tail = &line[chinese.len()..];
-        if let Some(rest) = tail.strip_prefix('、') {
-            return Some(Marker {
-                style: Style::ChineseComma,
-                value: chinese_value(&chinese)?,
-                number: format!("{chinese}、"),
-                rest: rest.trim_start(),
-            });
+        return match line[chinese.len()..].strip_prefix('、') {
+            Some(_) => marked(
+                Style::ChineseComma,
+                chinese_value(&chinese)?,
+                chinese.len() + '、'.len_utf8(),
+            ),
+            None => None,
+        };
+    }
+    // 1. 1． 1、 1）, but not the figures 1.1万亿 or 2025、2026年
+    let (value, length) = arabic_prefix(line)?;
+    let separator = line[length..].chars().next()?;
+    let end = length + separator.len_utf8();
+    let rest = &line[end..];
+    match separator {
+        '）' | ')' if value < 1000 => marked(Style::ArabicBracket, value, end),
+        '、' if value < 1000 && !rest.starts_with(|c: char| digit_value(c).is_some()) => {
+            marked(Style::Arabic, value, end)
         }
-        return None;
+        '.' | '．' if value < 100_000 => {
+            // A figure goes on with digits (1.1万亿); a measure may begin with a year (3.2026年底前).
+            match arabic_prefix(rest) {
+                None => marked(Style::Arabic, value, end),
+                Some((_, digits)) if digits == 4 && rest[digits..].starts_with('年') => {
+                    marked(Style::Arabic, value, end)
+                }
+                Some(_) => None,
+            }
+        }
+        _ => None,
     }
-    // 1. 1． 1、 — but not 1.1万亿 or 2027年
-    let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
-    if digits.is_empty() || digits.len() > 5 {
-        return None;
-    }
-    let tail = &line[digits.len()..];
-    let separator = tail.chars().next()?;
-    if !matches!(separator, '.' | '．' | '、') {
-        return None;
-    }
-    let rest = &tail[separator.len_utf8()..];
-    if rest.starts_with(|c: char| c.is_ascii_digit()) {
-        return None;
-    }
-    Some(Marker {
-        style: Style::Arabic,
-        value: digits.parse().ok()?,
-        number: format!("{digits}."),
-        rest: rest.trim_start(),
-    })
 }
 
 fn is_chinese_digit(c: char) -> bool {
@@ -459,9 +499,46 @@ mod tests {
         assert_eq!(section.children.len(), 2);
         assert_eq!(section.children[0].text, "推进软件名城建设。");
         assert_eq!(section.children[0].children[0].number, "（1）");
-        assert_eq!(section.children[1].number, "2.");
+        assert_eq!(section.children[1].number, "2．", "numbers stay as written");
         // Measures numbered on from the previous chapter.
-        assert_eq!(parsed.clauses[2].children[0].number, "3.");
+        assert_eq!(parsed.clauses[2].children[0].number, "3、");
+    }
+
+    #[test]
+    fn articles_hold_their_items() {
+        let parsed = parse_text(
+            "\u{FEFF}第一章 总则\r\n第一条 为了规范管理，制定本办法。本办法自公布之日起施行。\r\n第二条 本办法所称服务包括：\r\n（一）研发设计；\r\n（二）检验检测。\r\n第三条 其他事项。\r\n",
+        );
+        assert_eq!(parsed.issues, []);
+        assert_eq!(
+            parsed.title, None,
+            "a byte-order mark does not hide the first chapter"
+        );
+        let chapter = &parsed.clauses[0];
+        assert_eq!(chapter.heading.as_deref(), Some("总则"));
+        let articles: Vec<&str> = chapter.children.iter().map(|a| a.number.as_str()).collect();
+        assert_eq!(articles, ["第一条", "第二条", "第三条"]);
+        assert_eq!(chapter.children[0].heading, None, "articles are text");
+        assert_eq!(chapter.children[1].children.len(), 2);
+        assert_eq!(chapter.children[1].children[0].kind, ClauseKind::Paragraph);
+    }
+
+    #[test]
+    fn full_width_digits_years_and_sections() {
+        let parsed = parse_text(
+            "第一章 总则\n第一节 目标\n１．第一项。\n2.2026年底前建成平台。\n3.增长1.5个百分点。\n（１）细则。\n2）另一细则。\n第2节 保障\n",
+        );
+        assert_eq!(parsed.issues, []);
+        let section = &parsed.clauses[0].children[0];
+        assert_eq!(section.number, "第一节");
+        let measures: Vec<&str> = section.children.iter().map(|m| m.text.as_str()).collect();
+        assert_eq!(
+            measures,
+            ["第一项。", "2026年底前建成平台。", "增长1.5个百分点。"]
+        );
+        assert_eq!(section.children[2].children.len(), 2);
+        assert_eq!(parsed.clauses[0].children[1].number, "第2节");
+        assert_eq!(marker("2025、2026年分别增长").map(|m| m.value), None);
     }
 
     #[test]

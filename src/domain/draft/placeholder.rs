@@ -2,7 +2,7 @@
 //!
 //! The rule: a run of asterisks (`*`, `＊`); a run of `X`, `x`, `×` or `Ｘ` that is not part of a
 //! Latin word nor between two digits; a run of two or more `○` or `_`; and a bracketed note that something is pending
-//! (`【待定】`, `[待补充]`, `（待确定）`, `【TBD】`).
+//! in at most four characters (`【待定】`, `[待补充]`, `（待确定）`, `【TBD】`).
 
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -173,15 +173,15 @@ pub fn html(title: &str, from: i32, to: i32, diff: &VersionDiff) -> String {
             .as_deref()
             .map(|n| format!("<div class=\"note\">修改说明：{}</div>", escape(n)))
             .unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             rows,
-            "<tr class=\"{class}\"><td class=\"key\">{}<br><small>{flags}</small></td>{old}{new}</tr>\n",
+            "<tr class=\"{class}\"><td class=\"key\">{}<br><small>{flags}</small></td>{old}{new}</tr>",
             escape(&change.key)
         );
         if !note.is_empty() {
-            let _ = write!(
+            let _ = writeln!(
                 rows,
-                "<tr class=\"{class}\"><td></td><td colspan=\"2\">{note}</td></tr>\n"
+                "<tr class=\"{class}\"><td></td><td colspan=\"2\">{note}</td></tr>"
             );
         }
     }
