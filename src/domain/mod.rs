@@ -4,4 +4,5 @@
 pub mod agency;
 pub mod draft;
 pub mod role;
+pub mod round;
 pub mod token;
