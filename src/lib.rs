@@ -6,6 +6,8 @@
 //! - [`domain`]: the rules, free of HTTP and storage.
 //! - [`db`]: the connection over SQLite or PostgreSQL, migrations, rows and their queries.
 //! - [`drafting`]: document and version operations shared by the API and the command line.
+//! - [`consulting`]: round and request operations shared by the API and the demo data.
+//! - [`email`]: what the messages say; they are queued in the outbox.
 //! - [`seed`]: the demo data in `seeds/`.
 //! - [`app`], [`config`], [`clock`], [`error`]: state, settings, time, and the one error type.
 
@@ -14,9 +16,11 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consulting;
 pub mod db;
 pub mod domain;
 pub mod drafting;
+pub mod email;
 pub mod error;
 pub mod routes;
 pub mod seed;

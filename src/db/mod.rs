@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod document;
 pub mod idempotency;
 pub mod outbox;
+pub mod round;
 pub mod schema;
 pub mod token;
 

@@ -120,7 +120,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rounds (id) {
+        id -> Text,
+        document_id -> Text,
+        version_id -> Text,
+        title -> Text,
+        instructions -> Text,
+        time_zone -> Text,
+        deadline -> Nullable<Timestamp>,
+        working_days -> Nullable<Integer>,
+        scope -> Nullable<Text>,
+        accept_late -> Bool,
+        silence_is_no_comments -> Bool,
+        opened_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        state_reason -> Nullable<Text>,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    requests (id) {
+        id -> Text,
+        round_id -> Text,
+        agency_id -> Text,
+        issued_at -> Nullable<Timestamp>,
+        viewed_at -> Nullable<Timestamp>,
+        extended_deadline -> Nullable<Timestamp>,
+        extension_reason -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        last_activity_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    replies (id) {
+        id -> Text,
+        request_id -> Text,
+        revision -> Integer,
+        kind -> Text,
+        signer -> Text,
+        contact_name -> Text,
+        contact_phone -> Text,
+        note -> Nullable<Text>,
+        source -> Text,
+        entered_by -> Nullable<Text>,
+        submitted_at -> Timestamp,
+        late -> Bool,
+        withdrawn_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::joinable!(rounds -> versions (version_id));
+diesel::joinable!(requests -> rounds (round_id));
+diesel::joinable!(requests -> agencies (agency_id));
+diesel::joinable!(replies -> requests (request_id));
 diesel::joinable!(versions -> documents (document_id));
 diesel::joinable!(clauses -> versions (version_id));
 diesel::joinable!(audit_events -> api_tokens (actor_token_id));
@@ -136,4 +196,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     versions,
     clauses,
+    rounds,
+    requests,
+    replies,
 );

@@ -1,0 +1,3 @@
+DROP TABLE replies;
+DROP TABLE requests;
+DROP TABLE rounds;

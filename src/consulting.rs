@@ -1,0 +1,743 @@
+//! Round and request operations shared by the API and the demo data. Each runs inside the
+//! caller's transaction, records itself in the audit log, and queues the emails it causes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use crate::db::audit::{self, Actor, Change};
+use crate::db::outbox::{self, NewMessage};
+use crate::db::round::{self, ReplyRow, RequestRow, RequestWithAgency, RoundRow};
+use crate::db::{DbConnection, agency, document};
+use crate::domain::agency::Locale;
+use crate::domain::round::{
+    Calendar, ReplyKind, RequestFacts, RequestState, RoundState, request_state, round_state,
+    working_day_deadline,
+};
+use crate::email::templates::{self, CommentRequest};
+use crate::error::ApiError;
+
+/// The time zone of a round.
+pub fn zone(round: &RoundRow) -> Tz {
+    round.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+/// A request's deadline: its extension if one was granted, else the round's (none before a
+/// round that counts working days has opened).
+pub fn effective_deadline(round: &RoundRow, request: &RequestRow) -> Option<DateTime<Utc>> {
+    request
+        .extended_deadline
+        .or(round.deadline)
+        .map(|t| t.and_utc())
+}
+
+/// The reply that stands: the newest revision, unless it was withdrawn.
+pub fn current_reply(revisions: &[ReplyRow]) -> Option<&ReplyRow> {
+    revisions
+        .iter()
+        .max_by_key(|r| r.revision)
+        .filter(|r| r.withdrawn_at.is_none())
+}
+
+/// A request's state now.
+pub fn state_of(
+    round: &RoundRow,
+    request: &RequestRow,
+    revisions: &[ReplyRow],
+    now: DateTime<Utc>,
+) -> RequestState {
+    let Some(deadline) = effective_deadline(round, request) else {
+        // Not yet out: nothing can be late.
+        return if request.cancelled_at.is_some() {
+            RequestState::Cancelled
+        } else {
+            RequestState::Pending
+        };
+    };
+    request_state(
+        RequestFacts {
+            cancelled: request.cancelled_at.is_some(),
+            viewed: request.viewed_at.is_some(),
+            reply: current_reply(revisions).and_then(|r| ReplyKind::parse(&r.kind)),
+            effective_deadline: deadline,
+            silence_is_no_comments: round.silence_is_no_comments,
+        },
+        now,
+    )
+}
+
+/// The round's state now, given its requests.
+pub fn round_state_of(round: &RoundRow, requests: &[RequestRow], now: DateTime<Utc>) -> RoundState {
+    let last = requests
+        .iter()
+        .filter(|r| r.cancelled_at.is_none())
+        .filter_map(|r| effective_deadline(round, r))
+        .chain(round.deadline.map(|t| t.and_utc()))
+        .max();
+    match last {
+        Some(last) => round_state(round.opened_at.is_some(), round.closed_at.is_some(), last, now),
+        None => RoundState::Draft,
+    }
+}
+
+/// Reply revisions grouped by request.
+pub fn replies_by_request(
+    conn: &mut DbConnection,
+    requests: &[RequestWithAgency],
+) -> Result<HashMap<String, Vec<ReplyRow>>, ApiError> {
+    let ids: Vec<String> = requests.iter().map(|r| r.request.id.clone()).collect();
+    let mut grouped: HashMap<String, Vec<ReplyRow>> = HashMap::new();
+    for reply in round::replies_of(conn, &ids)? {
+        grouped.entry(reply.request_id.clone()).or_default().push(reply);
+    }
+    Ok(grouped)
+}
+
+/// What a new round needs.
+#[derive(Debug)]
+pub struct NewRound {
+    pub document_id: String,
+    pub version_number: i32,
+    pub title: String,
+    pub instructions: String,
+    pub time_zone: Tz,
+    pub deadline: Option<DateTime<Utc>>,
+    pub working_days: Option<u32>,
+    pub scope: Option<Vec<String>>,
+    pub accept_late: bool,
+    pub silence_is_no_comments: bool,
+    /// Agency ids to invite.
+    pub agencies: Vec<String>,
+}
+
+/// Prepares a round (a draft: nothing is sent until it opens) with a request per agency.
+pub fn create_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewRound,
+    now: DateTime<Utc>,
+) -> Result<RoundRow, ApiError> {
+    let version = document::find_version(conn, &input.document_id, input.version_number)?
+        .ok_or_else(|| ApiError::field("version", "not_found", "no such version of that document"))?;
+    if !version.is_published() {
+        return Err(ApiError::conflict(
+            "version_not_published",
+            "agencies are consulted on published versions only: publish the version first",
+        ));
+    }
+    if let Some(keys) = &input.scope {
+        let present: std::collections::HashSet<String> = document::clauses_of(conn, &version.id)?
+            .into_iter()
+            .map(|c| c.key)
+            .collect();
+        if let Some((i, key)) = keys.iter().enumerate().find(|(_, k)| !present.contains(*k)) {
+            return Err(ApiError::field(
+                format!("scope[{i}]"),
+                "unknown_clause",
+                format!("the version has no clause {key:?}"),
+            ));
+        }
+    }
+    if let Some(deadline) = input.deadline {
+        if deadline <= now {
+            return Err(ApiError::field("deadline", "in_the_past", "the deadline must be in the future"));
+        }
+    }
+    let stamp = now.naive_utc();
+    let row = RoundRow {
+        id: Uuid::now_v7().to_string(),
+        document_id: input.document_id,
+        version_id: version.id,
+        title: input.title.trim().to_owned(),
+        instructions: input.instructions.trim().to_owned(),
+        time_zone: input.time_zone.name().to_owned(),
+        deadline: input.deadline.map(|d| d.naive_utc()),
+        working_days: input.working_days.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+        scope: input.scope.map(|keys| serde_json::Value::from(keys).to_string()),
+        accept_late: input.accept_late,
+        silence_is_no_comments: input.silence_is_no_comments,
+        opened_at: None,
+        closed_at: None,
+        state_reason: None,
+        revision: 1,
+        created_at: stamp,
+        updated_at: stamp,
+    };
+    round::insert_round(conn, &row)?;
+    for (i, agency_id) in input.agencies.iter().enumerate() {
+        let found = agency::find(conn, agency_id)?.filter(|a| a.active).ok_or_else(|| {
+            ApiError::field(format!("agencies[{i}]"), "unknown_agency", "no such active agency")
+        })?;
+        round::insert_request(conn, &new_request(&row.id, &found.id, stamp)).map_err(|e| {
+            match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => ApiError::field(format!("agencies[{i}]"), "duplicate", "listed twice"),
+                other => other.into(),
+            }
+        })?;
+    }
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "round.create",
+            entity_type: "round",
+            entity_id: &row.id,
+            before: None,
+            after: audit_value(&row),
+        },
+    )?;
+    Ok(row)
+}
+
+fn new_request(round_id: &str, agency_id: &str, now: NaiveDateTime) -> RequestRow {
+    RequestRow {
+        id: Uuid::now_v7().to_string(),
+        round_id: round_id.to_owned(),
+        agency_id: agency_id.to_owned(),
+        issued_at: None,
+        viewed_at: None,
+        extended_deadline: None,
+        extension_reason: None,
+        cancelled_at: None,
+        cancel_reason: None,
+        last_activity_at: now,
+        created_at: now,
+    }
+}
+
+/// Opens a draft round: fixes its deadline (counting working days from now when it was given
+/// so), sends every request, and queues the request emails.
+pub fn open_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: RoundRow,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> Result<RoundRow, ApiError> {
+    if before.opened_at.is_some() {
+        return Err(ApiError::conflict("round_opened", "the round is open already"));
+    }
+    let mut after = before.clone();
+    let deadline = match (before.deadline, before.working_days) {
+        (Some(deadline), _) => deadline.and_utc(),
+        (None, Some(days)) => working_day_deadline(calendar, now, zone(&before), days.max(1) as u32)
+            .ok_or_else(|| ApiError::internal("no working day found for the deadline"))?,
+        (None, None) => return Err(ApiError::internal("round without a deadline")),
+    };
+    if deadline <= now {
+        return Err(ApiError::conflict(
+            "deadline_passed",
+            "the round's deadline has passed: change it before opening",
+        ));
+    }
+    let stamp = now.naive_utc();
+    after.deadline = Some(deadline.naive_utc());
+    after.opened_at = Some(stamp);
+    after.revision += 1;
+    after.updated_at = stamp;
+    if !round::update_round(conn, &after, before.revision)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    for entry in round::requests_of_round(conn, &after.id)? {
+        if entry.request.cancelled_at.is_none() {
+            issue(conn, &after, entry.request, now)?;
+        }
+    }
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "round.open",
+            entity_type: "round",
+            entity_id: &after.id,
+            before: audit_value(&before),
+            after: audit_value(&after),
+        },
+    )?;
+    Ok(after)
+}
+
+/// Sends a request: marks it issued and queues its email to the agency's contacts.
+fn issue(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    mut request: RequestRow,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, ApiError> {
+    let stamp = now.naive_utc();
+    request.issued_at = Some(stamp);
+    request.last_activity_at = stamp;
+    round::update_request(conn, &request)?;
+    let agency = agency::find(conn, &request.agency_id)?
+        .ok_or_else(|| ApiError::internal("request for a missing agency"))?;
+    let version = document::versions_of(conn, &round.document_id)?
+        .into_iter()
+        .find(|v| v.id == round.version_id)
+        .ok_or_else(|| ApiError::internal("round on a missing version"))?;
+    let title = document::find_document(conn, &round.document_id)?
+        .map(|d| d.title)
+        .unwrap_or_default();
+    let deadline = effective_deadline(round, &request).unwrap_or(now);
+    let rendered = templates::comment_request(
+        Locale::parse(&agency.locale).unwrap_or_default(),
+        &CommentRequest {
+            agency_name: &agency.name,
+            document_title: &title,
+            version_label: &version.label,
+            round_title: &round.title,
+            instructions: &round.instructions,
+            deadline,
+            time_zone: zone(round),
+            request_id: &request.id,
+        },
+    );
+    outbox::enqueue(
+        conn,
+        NewMessage {
+            dedupe_key: format!("comment_request:{}", request.id),
+            kind: "comment_request".to_owned(),
+            agency_id: Some(agency.id.clone()),
+            round_id: Some(round.id.clone()),
+            recipients: agency.email_list(),
+            subject: rendered.subject,
+            body_text: rendered.body_text,
+            body_html: None,
+            send_at: stamp,
+        },
+        stamp,
+    )?;
+    Ok(request)
+}
+
+/// Invites an agency to a round; sends its request at once when the round is open.
+pub fn add_agency(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round: &RoundRow,
+    agency_id: &str,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, ApiError> {
+    let stamp = now.naive_utc();
+    let found = agency::find(conn, agency_id)?
+        .filter(|a| a.active)
+        .ok_or_else(|| ApiError::field("agency_id", "unknown_agency", "no such active agency"))?;
+    let requests = round::requests_of_round(conn, &round.id)?;
+    if round_state_of(round, &requests.iter().map(|r| r.request.clone()).collect::<Vec<_>>(), now)
+        == RoundState::Closed
+    {
+        return Err(closed());
+    }
+    let existing = requests.into_iter().find(|r| r.request.agency_id == found.id);
+    let request = match existing {
+        Some(entry) if entry.request.cancelled_at.is_none() => {
+            return Err(ApiError::conflict(
+                "already_invited",
+                "the agency has a request in this round already",
+            ));
+        }
+        // Invited again after being removed: the same request, no longer cancelled.
+        Some(entry) => {
+            let mut request = entry.request;
+            request.cancelled_at = None;
+            request.cancel_reason = None;
+            request.last_activity_at = stamp;
+            round::update_request(conn, &request)?;
+            request
+        }
+        None => {
+            let request = new_request(&round.id, &found.id, stamp);
+            round::insert_request(conn, &request)?;
+            request
+        }
+    };
+    let request = if round.opened_at.is_some() {
+        issue(conn, round, request, now)?
+    } else {
+        request
+    };
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "request.create",
+            entity_type: "request",
+            entity_id: &request.id,
+            before: None,
+            after: serde_json::to_value(RequestAudit::from(&request)).ok(),
+        },
+    )?;
+    Ok(request)
+}
+
+/// Takes an agency out of a round before it has replied; its request is kept, cancelled.
+pub fn remove_agency(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request: RequestRow,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, ApiError> {
+    if request.cancelled_at.is_some() {
+        return Err(ApiError::conflict("request_cancelled", "the request is cancelled already"));
+    }
+    if !round::replies_of(conn, std::slice::from_ref(&request.id))?.is_empty() {
+        return Err(ApiError::conflict(
+            "already_replied",
+            "the agency has replied: its request stays in the round",
+        ));
+    }
+    let stamp = now.naive_utc();
+    let mut after = request.clone();
+    after.cancelled_at = Some(stamp);
+    after.cancel_reason = Some(reason.trim().to_owned());
+    after.last_activity_at = stamp;
+    round::update_request(conn, &after)?;
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "request.cancel",
+            entity_type: "request",
+            entity_id: &after.id,
+            before: serde_json::to_value(RequestAudit::from(&request)).ok(),
+            after: serde_json::to_value(RequestAudit::from(&after)).ok(),
+        },
+    )?;
+    Ok(after)
+}
+
+/// Gives one request a later deadline than the round's.
+pub fn extend(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round: &RoundRow,
+    request: RequestRow,
+    deadline: DateTime<Utc>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, ApiError> {
+    if request.cancelled_at.is_some() {
+        return Err(ApiError::conflict("request_cancelled", "the request is cancelled"));
+    }
+    if round.opened_at.is_none() {
+        return Err(ApiError::conflict("round_not_open", "the round has not opened yet"));
+    }
+    if deadline <= now {
+        return Err(ApiError::field("deadline", "in_the_past", "the new deadline must be in the future"));
+    }
+    let stamp = now.naive_utc();
+    let mut after = request.clone();
+    after.extended_deadline = Some(deadline.naive_utc());
+    after.extension_reason = Some(reason.trim().to_owned());
+    after.last_activity_at = stamp;
+    round::update_request(conn, &after)?;
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "request.extend",
+            entity_type: "request",
+            entity_id: &after.id,
+            before: serde_json::to_value(RequestAudit::from(&request)).ok(),
+            after: serde_json::to_value(RequestAudit::from(&after)).ok(),
+        },
+    )?;
+    Ok(after)
+}
+
+/// Who answers and how to reach them.
+#[derive(Clone, Debug)]
+pub struct ReplyDetails {
+    pub signer: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub note: Option<String>,
+    /// `api`, or how a reply entered by a drafter came: `paper`, `email`, `fax`, `other`.
+    pub source: String,
+    /// The drafter who entered it, for replies that did not come through the API.
+    pub entered_by: Option<String>,
+}
+
+/// Records a reply revision. Refused once the round is closed early, and after the effective
+/// deadline unless the round accepts late replies (then it is marked late).
+pub fn reply(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round: &RoundRow,
+    request: &RequestRow,
+    kind: ReplyKind,
+    details: ReplyDetails,
+    now: DateTime<Utc>,
+) -> Result<ReplyRow, ApiError> {
+    let late = check_open_for_replies(round, request, now)?;
+    let revisions = round::replies_of(conn, std::slice::from_ref(&request.id))?;
+    let stamp = now.naive_utc();
+    let row = ReplyRow {
+        id: Uuid::now_v7().to_string(),
+        request_id: request.id.clone(),
+        revision: revisions.iter().map(|r| r.revision).max().unwrap_or(0) + 1,
+        kind: kind.as_str().to_owned(),
+        signer: details.signer.trim().to_owned(),
+        contact_name: details.contact_name.trim().to_owned(),
+        contact_phone: details.contact_phone.trim().to_owned(),
+        note: details.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        source: details.source,
+        entered_by: details.entered_by,
+        submitted_at: stamp,
+        late,
+        withdrawn_at: None,
+    };
+    round::insert_reply(conn, &row)?;
+    touch(conn, request, stamp)?;
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "reply.submit",
+            entity_type: "request",
+            entity_id: &request.id,
+            before: current_reply(&revisions).and_then(|r| serde_json::to_value(ReplyAudit::from(r)).ok()),
+            after: serde_json::to_value(ReplyAudit::from(&row)).ok(),
+        },
+    )?;
+    Ok(row)
+}
+
+/// Withdraws the standing reply before the deadline; the request is pending again.
+pub fn withdraw(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round: &RoundRow,
+    request: &RequestRow,
+    now: DateTime<Utc>,
+) -> Result<ReplyRow, ApiError> {
+    if check_open_for_replies(round, request, now)? {
+        return Err(deadline_passed());
+    }
+    let revisions = round::replies_of(conn, std::slice::from_ref(&request.id))?;
+    let standing = current_reply(&revisions)
+        .cloned()
+        .ok_or_else(|| ApiError::conflict("no_reply", "there is no reply to withdraw"))?;
+    let stamp = now.naive_utc();
+    round::withdraw_reply(conn, &standing.id, stamp)?;
+    touch(conn, request, stamp)?;
+    let mut after = standing.clone();
+    after.withdrawn_at = Some(stamp);
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "reply.withdraw",
+            entity_type: "request",
+            entity_id: &request.id,
+            before: serde_json::to_value(ReplyAudit::from(&standing)).ok(),
+            after: serde_json::to_value(ReplyAudit::from(&after)).ok(),
+        },
+    )?;
+    Ok(after)
+}
+
+/// Whether a reply now would be late; refuses when the round takes no reply now.
+fn check_open_for_replies(
+    round: &RoundRow,
+    request: &RequestRow,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    if request.cancelled_at.is_some() {
+        return Err(ApiError::conflict("request_cancelled", "the request is cancelled"));
+    }
+    if round.opened_at.is_none() || request.issued_at.is_none() {
+        return Err(ApiError::conflict("round_not_open", "the round has not opened yet"));
+    }
+    if round.closed_at.is_some() {
+        return Err(closed());
+    }
+    let deadline = effective_deadline(round, request).unwrap_or(now);
+    if now <= deadline {
+        Ok(false)
+    } else if round.accept_late {
+        Ok(true)
+    } else {
+        Err(deadline_passed())
+    }
+}
+
+fn deadline_passed() -> ApiError {
+    ApiError::conflict(
+        "deadline_passed",
+        "the deadline for this request has passed and the round takes no late replies",
+    )
+}
+
+fn closed() -> ApiError {
+    ApiError::conflict("round_closed", "the round is closed")
+}
+
+fn touch(conn: &mut DbConnection, request: &RequestRow, stamp: NaiveDateTime) -> Result<(), ApiError> {
+    let mut after = request.clone();
+    after.last_activity_at = stamp;
+    Ok(round::update_request(conn, &after)?)
+}
+
+/// Notes the agency's first reading of a request.
+pub fn mark_viewed(conn: &mut DbConnection, request: &RequestRow, now: DateTime<Utc>) -> Result<(), ApiError> {
+    if request.viewed_at.is_some() {
+        return Ok(());
+    }
+    let mut after = request.clone();
+    after.viewed_at = Some(now.naive_utc());
+    after.last_activity_at = now.naive_utc();
+    Ok(round::update_request(conn, &after)?)
+}
+
+/// Closes a round early, or reopens it with a new deadline; the reason is kept.
+pub fn set_closed(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: RoundRow,
+    close: bool,
+    reason: &str,
+    new_deadline: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<RoundRow, ApiError> {
+    if before.opened_at.is_none() {
+        return Err(ApiError::conflict("round_not_open", "the round has not opened yet"));
+    }
+    let requests: Vec<RequestRow> = round::requests_of_round(conn, &before.id)?
+        .into_iter()
+        .map(|r| r.request)
+        .collect();
+    let state = round_state_of(&before, &requests, now);
+    let stamp = now.naive_utc();
+    let mut after = before.clone();
+    if close {
+        if state == RoundState::Closed {
+            return Err(closed());
+        }
+        after.closed_at = Some(stamp);
+    } else {
+        let deadline = new_deadline
+            .filter(|d| *d > now)
+            .ok_or_else(|| ApiError::field("deadline", "in_the_past", "reopening needs a deadline in the future"))?;
+        after.closed_at = None;
+        after.deadline = Some(deadline.naive_utc());
+    }
+    after.state_reason = Some(reason.trim().to_owned());
+    after.revision += 1;
+    after.updated_at = stamp;
+    if !round::update_round(conn, &after, before.revision)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: if close { "round.close" } else { "round.reopen" },
+            entity_type: "round",
+            entity_id: &after.id,
+            before: audit_value(&before),
+            after: audit_value(&after),
+        },
+    )?;
+    Ok(after)
+}
+
+fn audit_value(row: &RoundRow) -> Option<serde_json::Value> {
+    serde_json::to_value(RoundAudit::from(row)).ok()
+}
+
+#[derive(serde::Serialize)]
+struct RoundAudit<'a> {
+    title: &'a str,
+    version_id: &'a str,
+    deadline: Option<DateTime<Utc>>,
+    working_days: Option<i32>,
+    time_zone: &'a str,
+    accept_late: bool,
+    silence_is_no_comments: bool,
+    opened_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    state_reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a RoundRow> for RoundAudit<'a> {
+    fn from(row: &'a RoundRow) -> Self {
+        RoundAudit {
+            title: &row.title,
+            version_id: &row.version_id,
+            deadline: row.deadline.map(|t| t.and_utc()),
+            working_days: row.working_days,
+            time_zone: &row.time_zone,
+            accept_late: row.accept_late,
+            silence_is_no_comments: row.silence_is_no_comments,
+            opened_at: row.opened_at.map(|t| t.and_utc()),
+            closed_at: row.closed_at.map(|t| t.and_utc()),
+            state_reason: row.state_reason.as_deref(),
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct RequestAudit<'a> {
+    round_id: &'a str,
+    agency_id: &'a str,
+    issued_at: Option<DateTime<Utc>>,
+    extended_deadline: Option<DateTime<Utc>>,
+    extension_reason: Option<&'a str>,
+    cancelled_at: Option<DateTime<Utc>>,
+    cancel_reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a RequestRow> for RequestAudit<'a> {
+    fn from(row: &'a RequestRow) -> Self {
+        RequestAudit {
+            round_id: &row.round_id,
+            agency_id: &row.agency_id,
+            issued_at: row.issued_at.map(|t| t.and_utc()),
+            extended_deadline: row.extended_deadline.map(|t| t.and_utc()),
+            extension_reason: row.extension_reason.as_deref(),
+            cancelled_at: row.cancelled_at.map(|t| t.and_utc()),
+            cancel_reason: row.cancel_reason.as_deref(),
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ReplyAudit<'a> {
+    revision: i32,
+    kind: &'a str,
+    signer: &'a str,
+    source: &'a str,
+    entered_by: Option<&'a str>,
+    submitted_at: DateTime<Utc>,
+    late: bool,
+    withdrawn_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> From<&'a ReplyRow> for ReplyAudit<'a> {
+    fn from(row: &'a ReplyRow) -> Self {
+        ReplyAudit {
+            revision: row.revision,
+            kind: &row.kind,
+            signer: &row.signer,
+            source: &row.source,
+            entered_by: row.entered_by.as_deref(),
+            submitted_at: row.submitted_at.and_utc(),
+            late: row.late,
+            withdrawn_at: row.withdrawn_at.map(|t| t.and_utc()),
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Rounds, their comment requests, and the requests' reply revisions, with their queries.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{agencies, replies, requests, rounds};
+
+/// A round as stored.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = rounds, treat_none_as_null = true)]
+pub struct RoundRow {
+    pub id: String,
+    pub document_id: String,
+    pub version_id: String,
+    pub title: String,
+    pub instructions: String,
+    pub time_zone: String,
+    pub deadline: Option<NaiveDateTime>,
+    pub working_days: Option<i32>,
+    pub scope: Option<String>,
+    pub accept_late: bool,
+    pub silence_is_no_comments: bool,
+    pub opened_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub state_reason: Option<String>,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl RoundRow {
+    /// The clause keys open for comment, or `None` for the whole version.
+    pub fn scope_keys(&self) -> Option<Vec<String>> {
+        self.scope
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+    }
+}
+
+/// A comment request as stored.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = requests, treat_none_as_null = true)]
+pub struct RequestRow {
+    pub id: String,
+    pub round_id: String,
+    pub agency_id: String,
+    pub issued_at: Option<NaiveDateTime>,
+    pub viewed_at: Option<NaiveDateTime>,
+    pub extended_deadline: Option<NaiveDateTime>,
+    pub extension_reason: Option<String>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub cancel_reason: Option<String>,
+    pub last_activity_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// A reply revision as stored.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
+#[diesel(table_name = replies)]
+pub struct ReplyRow {
+    pub id: String,
+    pub request_id: String,
+    pub revision: i32,
+    pub kind: String,
+    pub signer: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub note: Option<String>,
+    pub source: String,
+    pub entered_by: Option<String>,
+    pub submitted_at: NaiveDateTime,
+    pub late: bool,
+    pub withdrawn_at: Option<NaiveDateTime>,
+}
+
+/// A request with the code and name of its agency.
+#[derive(Clone, Debug)]
+pub struct RequestWithAgency {
+    pub request: RequestRow,
+    pub agency_code: String,
+    pub agency_name: String,
+}
+
+/// Adds a round.
+pub fn insert_round(conn: &mut DbConnection, row: &RoundRow) -> QueryResult<()> {
+    diesel::insert_into(rounds::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The round with this id.
+pub fn find_round(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
+    rounds::table.find(id).first(conn).optional()
+}
+
+/// Writes `row` over the stored round if that is still at revision `expected`.
+pub fn update_round(conn: &mut DbConnection, row: &RoundRow, expected: i32) -> QueryResult<bool> {
+    diesel::update(rounds::table.find(&row.id).filter(rounds::revision.eq(expected)))
+        .set(row)
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Rounds newest first; with `agency_id`, only those that issued that agency a request.
+pub fn list_rounds(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryResult<Vec<RoundRow>> {
+    let mut query = rounds::table
+        .order((rounds::created_at.desc(), rounds::id.desc()))
+        .into_boxed();
+    if let Some(agency_id) = agency_id {
+        let issued = requests::table
+            .filter(requests::agency_id.eq(agency_id.to_owned()))
+            .filter(requests::issued_at.is_not_null())
+            .filter(requests::cancelled_at.is_null())
+            .select(requests::round_id);
+        query = query.filter(rounds::id.eq_any(issued));
+    }
+    query.load(conn)
+}
+
+/// Adds a request.
+pub fn insert_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<()> {
+    diesel::insert_into(requests::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Writes `row` over the stored request.
+pub fn update_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<()> {
+    diesel::update(requests::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The request with this id.
+pub fn find_request(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RequestRow>> {
+    requests::table.find(id).first(conn).optional()
+}
+
+/// The requests of a round with their agencies, by agency code.
+pub fn requests_of_round(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> QueryResult<Vec<RequestWithAgency>> {
+    with_agencies(
+        requests::table
+            .inner_join(agencies::table)
+            .filter(requests::round_id.eq(round_id))
+            .order(agencies::code.asc())
+            .select((requests::all_columns, agencies::code, agencies::name))
+            .load(conn)?,
+    )
+}
+
+/// An agency's issued requests, newest first.
+pub fn requests_of_agency(
+    conn: &mut DbConnection,
+    agency_id: &str,
+) -> QueryResult<Vec<RequestWithAgency>> {
+    with_agencies(
+        requests::table
+            .inner_join(agencies::table)
+            .filter(requests::agency_id.eq(agency_id))
+            .filter(requests::issued_at.is_not_null())
+            .order((requests::created_at.desc(), requests::id.desc()))
+            .select((requests::all_columns, agencies::code, agencies::name))
+            .load(conn)?,
+    )
+}
+
+/// One request with its agency.
+pub fn request_with_agency(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<RequestWithAgency>> {
+    Ok(with_agencies(
+        requests::table
+            .inner_join(agencies::table)
+            .filter(requests::id.eq(id))
+            .select((requests::all_columns, agencies::code, agencies::name))
+            .load(conn)?,
+    )?
+    .pop())
+}
+
+fn with_agencies(rows: Vec<(RequestRow, String, String)>) -> QueryResult<Vec<RequestWithAgency>> {
+    Ok(rows
+        .into_iter()
+        .map(|(request, agency_code, agency_name)| RequestWithAgency {
+            request,
+            agency_code,
+            agency_name,
+        })
+        .collect())
+}
+
+/// Adds a reply revision.
+pub fn insert_reply(conn: &mut DbConnection, row: &ReplyRow) -> QueryResult<()> {
+    diesel::insert_into(replies::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Marks a reply revision withdrawn at `now`.
+pub fn withdraw_reply(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(replies::table.find(id))
+        .set(replies::withdrawn_at.eq(now))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Every reply revision of the requests with these ids, oldest first.
+pub fn replies_of(conn: &mut DbConnection, request_ids: &[String]) -> QueryResult<Vec<ReplyRow>> {
+    replies::table
+        .filter(replies::request_id.eq_any(request_ids))
+        .order((replies::request_id.asc(), replies::revision.asc()))
+        .load(conn)
+}

@@ -1,0 +1,4 @@
+//! Email: what the messages to agencies and drafters say. They are queued in the outbox
+//! (`db::outbox`) in the transaction of the change that causes them.
+
+pub mod templates;

@@ -1,0 +1,85 @@
+//! The texts of the emails, in the recipient's language; times in the round's time zone.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::agency::Locale;
+
+/// A rendered message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body_text: String,
+}
+
+/// What a comment request says.
+pub struct CommentRequest<'a> {
+    pub agency_name: &'a str,
+    pub document_title: &'a str,
+    pub version_label: &'a str,
+    pub round_title: &'a str,
+    pub instructions: &'a str,
+    pub deadline: DateTime<Utc>,
+    pub time_zone: Tz,
+    pub request_id: &'a str,
+}
+
+/// The comment request (征求意见函) sent when a round opens or an agency is added.
+pub fn comment_request(locale: Locale, message: &CommentRequest<'_>) -> Rendered {
+    let deadline = message.deadline.with_timezone(&message.time_zone);
+    match locale {
+        Locale::ZhCn => Rendered {
+            subject: format!("【征求意见】{}", message.round_title),
+            body_text: format!(
+                "{agency}：\n\n现将《{document}》（{label}）送你单位征求意见，请于{deadline}前反馈。\n\n{instructions}\n\n\
+                 请通过意见征集系统接口提交意见或\u{201c}无意见\u{201d}答复，征求意见函编号：{id}。\n\
+                 逾期未反馈的，请及时说明情况。\n",
+                agency = message.agency_name,
+                document = message.document_title,
+                label = message.version_label,
+                deadline = deadline.format("%Y年%m月%d日%H:%M"),
+                instructions = message.instructions,
+                id = message.request_id,
+            ),
+        },
+        Locale::En => Rendered {
+            subject: format!("Request for comments: {}", message.round_title),
+            body_text: format!(
+                "To {agency}:\n\nPlease comment on \u{201c}{document}\u{201d} ({label}) by {deadline} ({zone}).\n\n\
+                 {instructions}\n\nAnswer through the consultation API, with comments or \"no comments\". \
+                 Request id: {id}.\n",
+                agency = message.agency_name,
+                document = message.document_title,
+                label = message.version_label,
+                deadline = deadline.format("%Y-%m-%d %H:%M"),
+                zone = message.time_zone,
+                instructions = message.instructions,
+                id = message.request_id,
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_request_names_the_deadline_in_the_round_zone() {
+        let message = CommentRequest {
+            agency_name: "市商务局",
+            document_title: "关于促进杭州市生产性服务业高质量发展的若干举措",
+            version_label: "征求意见稿",
+            round_title: "若干举措征求意见",
+            instructions: "请重点研究第二部分。",
+            deadline: Utc.with_ymd_and_hms(2024, 6, 5, 10, 0, 0).single().expect("time"),
+            time_zone: chrono_tz::Asia::Shanghai,
+            request_id: "r1",
+        };
+        let zh = comment_request(Locale::ZhCn, &message);
+        assert!(zh.body_text.contains("请于2024年06月05日18:00前反馈"), "{}", zh.body_text);
+        let en = comment_request(Locale::En, &message);
+        assert!(en.body_text.contains("by 2024-06-05 18:00 (Asia/Shanghai)"), "{}", en.body_text);
+    }
+}
