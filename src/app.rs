@@ -1,5 +1,6 @@
 //! The application: its state, the actix `App` built from it, and the running server.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -12,6 +13,7 @@ use crate::api::{idempotency, request_log};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::domain::round::Calendar;
 use crate::error::ApiError;
 use crate::routes;
 
@@ -24,6 +26,8 @@ pub struct AppState {
     pub db: Db,
     pub clock: Clock,
     pub config: Config,
+    /// Working days and holidays, for deadlines counted in working days.
+    pub calendar: Arc<Calendar>,
 }
 
 /// The actix application over `state`: every route, the middleware, and the error forms.

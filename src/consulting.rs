@@ -77,7 +77,12 @@ pub fn round_state_of(round: &RoundRow, requests: &[RequestRow], now: DateTime<U
         .chain(round.deadline.map(|t| t.and_utc()))
         .max();
     match last {
-        Some(last) => round_state(round.opened_at.is_some(), round.closed_at.is_some(), last, now),
+        Some(last) => round_state(
+            round.opened_at.is_some(),
+            round.closed_at.is_some(),
+            last,
+            now,
+        ),
         None => RoundState::Draft,
     }
 }
@@ -90,7 +95,10 @@ pub fn replies_by_request(
     let ids: Vec<String> = requests.iter().map(|r| r.request.id.clone()).collect();
     let mut grouped: HashMap<String, Vec<ReplyRow>> = HashMap::new();
     for reply in round::replies_of(conn, &ids)? {
-        grouped.entry(reply.request_id.clone()).or_default().push(reply);
+        grouped
+            .entry(reply.request_id.clone())
+            .or_default()
+            .push(reply);
     }
     Ok(grouped)
 }
@@ -120,7 +128,9 @@ pub fn create_round(
     now: DateTime<Utc>,
 ) -> Result<RoundRow, ApiError> {
     let version = document::find_version(conn, &input.document_id, input.version_number)?
-        .ok_or_else(|| ApiError::field("version", "not_found", "no such version of that document"))?;
+        .ok_or_else(|| {
+            ApiError::field("version", "not_found", "no such version of that document")
+        })?;
     if !version.is_published() {
         return Err(ApiError::conflict(
             "version_not_published",
@@ -142,7 +152,11 @@ pub fn create_round(
     }
     if let Some(deadline) = input.deadline {
         if deadline <= now {
-            return Err(ApiError::field("deadline", "in_the_past", "the deadline must be in the future"));
+            return Err(ApiError::field(
+                "deadline",
+                "in_the_past",
+                "the deadline must be in the future",
+            ));
         }
     }
     let stamp = now.naive_utc();
@@ -154,8 +168,12 @@ pub fn create_round(
         instructions: input.instructions.trim().to_owned(),
         time_zone: input.time_zone.name().to_owned(),
         deadline: input.deadline.map(|d| d.naive_utc()),
-        working_days: input.working_days.map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
-        scope: input.scope.map(|keys| serde_json::Value::from(keys).to_string()),
+        working_days: input
+            .working_days
+            .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+        scope: input
+            .scope
+            .map(|keys| serde_json::Value::from(keys).to_string()),
         accept_late: input.accept_late,
         silence_is_no_comments: input.silence_is_no_comments,
         opened_at: None,
@@ -167,18 +185,24 @@ pub fn create_round(
     };
     round::insert_round(conn, &row)?;
     for (i, agency_id) in input.agencies.iter().enumerate() {
-        let found = agency::find(conn, agency_id)?.filter(|a| a.active).ok_or_else(|| {
-            ApiError::field(format!("agencies[{i}]"), "unknown_agency", "no such active agency")
-        })?;
-        round::insert_request(conn, &new_request(&row.id, &found.id, stamp)).map_err(|e| {
-            match e {
+        let found = agency::find(conn, agency_id)?
+            .filter(|a| a.active)
+            .ok_or_else(|| {
+                ApiError::field(
+                    format!("agencies[{i}]"),
+                    "unknown_agency",
+                    "no such active agency",
+                )
+            })?;
+        round::insert_request(conn, &new_request(&row.id, &found.id, stamp)).map_err(
+            |e| match e {
                 diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
                 ) => ApiError::field(format!("agencies[{i}]"), "duplicate", "listed twice"),
                 other => other.into(),
-            }
-        })?;
+            },
+        )?;
     }
     audit::record(
         conn,
@@ -221,13 +245,18 @@ pub fn open_round(
     now: DateTime<Utc>,
 ) -> Result<RoundRow, ApiError> {
     if before.opened_at.is_some() {
-        return Err(ApiError::conflict("round_opened", "the round is open already"));
+        return Err(ApiError::conflict(
+            "round_opened",
+            "the round is open already",
+        ));
     }
     let mut after = before.clone();
     let deadline = match (before.deadline, before.working_days) {
         (Some(deadline), _) => deadline.and_utc(),
-        (None, Some(days)) => working_day_deadline(calendar, now, zone(&before), days.max(1) as u32)
-            .ok_or_else(|| ApiError::internal("no working day found for the deadline"))?,
+        (None, Some(days)) => {
+            working_day_deadline(calendar, now, zone(&before), days.max(1) as u32)
+                .ok_or_else(|| ApiError::internal("no working day found for the deadline"))?
+        }
         (None, None) => return Err(ApiError::internal("round without a deadline")),
     };
     if deadline <= now {
@@ -277,9 +306,7 @@ fn issue(
     round::update_request(conn, &request)?;
     let agency = agency::find(conn, &request.agency_id)?
         .ok_or_else(|| ApiError::internal("request for a missing agency"))?;
-    let version = document::versions_of(conn, &round.document_id)?
-        .into_iter()
-        .find(|v| v.id == round.version_id)
+    let version = document::find_version_by_id(conn, &round.version_id)?
         .ok_or_else(|| ApiError::internal("round on a missing version"))?;
     let title = document::find_document(conn, &round.document_id)?
         .map(|d| d.title)
@@ -329,12 +356,20 @@ pub fn add_agency(
         .filter(|a| a.active)
         .ok_or_else(|| ApiError::field("agency_id", "unknown_agency", "no such active agency"))?;
     let requests = round::requests_of_round(conn, &round.id)?;
-    if round_state_of(round, &requests.iter().map(|r| r.request.clone()).collect::<Vec<_>>(), now)
-        == RoundState::Closed
+    if round_state_of(
+        round,
+        &requests
+            .iter()
+            .map(|r| r.request.clone())
+            .collect::<Vec<_>>(),
+        now,
+    ) == RoundState::Closed
     {
         return Err(closed());
     }
-    let existing = requests.into_iter().find(|r| r.request.agency_id == found.id);
+    let existing = requests
+        .into_iter()
+        .find(|r| r.request.agency_id == found.id);
     let request = match existing {
         Some(entry) if entry.request.cancelled_at.is_none() => {
             return Err(ApiError::conflict(
@@ -386,7 +421,10 @@ pub fn remove_agency(
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
     if request.cancelled_at.is_some() {
-        return Err(ApiError::conflict("request_cancelled", "the request is cancelled already"));
+        return Err(ApiError::conflict(
+            "request_cancelled",
+            "the request is cancelled already",
+        ));
     }
     if !round::replies_of(conn, std::slice::from_ref(&request.id))?.is_empty() {
         return Err(ApiError::conflict(
@@ -426,13 +464,23 @@ pub fn extend(
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
     if request.cancelled_at.is_some() {
-        return Err(ApiError::conflict("request_cancelled", "the request is cancelled"));
+        return Err(ApiError::conflict(
+            "request_cancelled",
+            "the request is cancelled",
+        ));
     }
     if round.opened_at.is_none() {
-        return Err(ApiError::conflict("round_not_open", "the round has not opened yet"));
+        return Err(ApiError::conflict(
+            "round_not_open",
+            "the round has not opened yet",
+        ));
     }
     if deadline <= now {
-        return Err(ApiError::field("deadline", "in_the_past", "the new deadline must be in the future"));
+        return Err(ApiError::field(
+            "deadline",
+            "in_the_past",
+            "the new deadline must be in the future",
+        ));
     }
     let stamp = now.naive_utc();
     let mut after = request.clone();
@@ -490,7 +538,10 @@ pub fn reply(
         signer: details.signer.trim().to_owned(),
         contact_name: details.contact_name.trim().to_owned(),
         contact_phone: details.contact_phone.trim().to_owned(),
-        note: details.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        note: details
+            .note
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
         source: details.source,
         entered_by: details.entered_by,
         submitted_at: stamp,
@@ -507,7 +558,8 @@ pub fn reply(
             action: "reply.submit",
             entity_type: "request",
             entity_id: &request.id,
-            before: current_reply(&revisions).and_then(|r| serde_json::to_value(ReplyAudit::from(r)).ok()),
+            before: current_reply(&revisions)
+                .and_then(|r| serde_json::to_value(ReplyAudit::from(r)).ok()),
             after: serde_json::to_value(ReplyAudit::from(&row)).ok(),
         },
     )?;
@@ -556,10 +608,16 @@ fn check_open_for_replies(
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
     if request.cancelled_at.is_some() {
-        return Err(ApiError::conflict("request_cancelled", "the request is cancelled"));
+        return Err(ApiError::conflict(
+            "request_cancelled",
+            "the request is cancelled",
+        ));
     }
     if round.opened_at.is_none() || request.issued_at.is_none() {
-        return Err(ApiError::conflict("round_not_open", "the round has not opened yet"));
+        return Err(ApiError::conflict(
+            "round_not_open",
+            "the round has not opened yet",
+        ));
     }
     if round.closed_at.is_some() {
         return Err(closed());
@@ -585,14 +643,22 @@ fn closed() -> ApiError {
     ApiError::conflict("round_closed", "the round is closed")
 }
 
-fn touch(conn: &mut DbConnection, request: &RequestRow, stamp: NaiveDateTime) -> Result<(), ApiError> {
+fn touch(
+    conn: &mut DbConnection,
+    request: &RequestRow,
+    stamp: NaiveDateTime,
+) -> Result<(), ApiError> {
     let mut after = request.clone();
     after.last_activity_at = stamp;
     Ok(round::update_request(conn, &after)?)
 }
 
 /// Notes the agency's first reading of a request.
-pub fn mark_viewed(conn: &mut DbConnection, request: &RequestRow, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub fn mark_viewed(
+    conn: &mut DbConnection,
+    request: &RequestRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     if request.viewed_at.is_some() {
         return Ok(());
     }
@@ -613,7 +679,10 @@ pub fn set_closed(
     now: DateTime<Utc>,
 ) -> Result<RoundRow, ApiError> {
     if before.opened_at.is_none() {
-        return Err(ApiError::conflict("round_not_open", "the round has not opened yet"));
+        return Err(ApiError::conflict(
+            "round_not_open",
+            "the round has not opened yet",
+        ));
     }
     let requests: Vec<RequestRow> = round::requests_of_round(conn, &before.id)?
         .into_iter()
@@ -628,9 +697,13 @@ pub fn set_closed(
         }
         after.closed_at = Some(stamp);
     } else {
-        let deadline = new_deadline
-            .filter(|d| *d > now)
-            .ok_or_else(|| ApiError::field("deadline", "in_the_past", "reopening needs a deadline in the future"))?;
+        let deadline = new_deadline.filter(|d| *d > now).ok_or_else(|| {
+            ApiError::field(
+                "deadline",
+                "in_the_past",
+                "reopening needs a deadline in the future",
+            )
+        })?;
         after.closed_at = None;
         after.deadline = Some(deadline.naive_utc());
     }

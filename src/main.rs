@@ -228,7 +228,13 @@ fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), Stri
     println!("  API docs: {base}{DOCS_PATH}");
     println!("  a token:  consult token create --role drafter --name NAME");
     println!("            (cargo run --release -- token create ... from a checkout)");
-    let state = AppState { db, clock, config };
+    let calendar = std::sync::Arc::new(seed::calendar().map_err(|e| e.to_string())?);
+    let state = AppState {
+        db,
+        clock,
+        config,
+        calendar,
+    };
     actix_web::rt::System::new()
         .block_on(app::serve(state))
         .map_err(|e| format!("cannot serve: {e}"))

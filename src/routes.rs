@@ -6,7 +6,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api::{agencies, audit, docs, documents, health};
+use crate::api::{agencies, audit, docs, documents, health, requests, rounds};
 use crate::error::ApiError;
 
 /// Where the API documentation page is served.
@@ -70,6 +70,25 @@ routes! {
         POST => documents::publish_version::publish_version,
     },
     "/api/v1/documents/{id}/diff" => { GET => documents::diff::diff_versions },
+    "/api/v1/rounds" => {
+        GET => rounds::list::list,
+        POST => rounds::create::create,
+    },
+    "/api/v1/rounds/{id}" => { GET => rounds::show::show },
+    "/api/v1/rounds/{id}/open" => { POST => rounds::open::open },
+    "/api/v1/rounds/{id}/close" => { POST => rounds::close::close },
+    "/api/v1/rounds/{id}/reopen" => { POST => rounds::reopen::reopen },
+    "/api/v1/rounds/{id}/requests" => {
+        GET => rounds::ledger::ledger,
+        POST => rounds::invite::invite,
+    },
+    "/api/v1/requests" => { GET => requests::list::list },
+    "/api/v1/requests/{id}" => { GET => requests::show::show },
+    "/api/v1/requests/{id}/replies" => { GET => requests::replies::replies },
+    "/api/v1/requests/{id}/no-comments" => { POST => requests::no_comments::no_comments },
+    "/api/v1/requests/{id}/withdraw" => { POST => requests::withdraw::withdraw },
+    "/api/v1/requests/{id}/extension" => { POST => requests::extend::extend },
+    "/api/v1/requests/{id}/cancel" => { POST => requests::cancel::cancel },
 }
 
 /// 405 with the `Allow` header listing what the URL does take.

@@ -1,24 +1,36 @@
 //! The demo data: data files under `seeds/`, built into the binary so that `consult serve` needs
 //! nothing beside it.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use validator::Validate;
 
 use crate::api::agencies::views::AgencyView;
+use crate::consulting::{self, NewRound};
 use crate::db::agency::{self, AgencyRow, NewAgency};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::{Db, DbConnection, Unavailable, document};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::domain::draft::{Content, parse};
+use crate::domain::round::Calendar;
 use crate::drafting;
 use crate::error::ApiError;
 
 const AGENCIES: &str = include_str!("../seeds/agencies.json");
 const DRAFT: &str = include_str!("../seeds/draft.txt");
+const CALENDAR: &str = include_str!("../seeds/calendar.json");
+
+/// The working-day calendar in `seeds/calendar.json`.
+pub fn calendar() -> Result<Calendar, SeedError> {
+    Calendar::from_json(CALENDAR)
+        .map_err(|e| SeedError::Invalid(format!("seeds/calendar.json: {e}")))
+}
 
 /// Label of the demo draft's first version, the one sent out for comment.
 pub const DRAFT_LABEL: &str = "征求意见稿";
+
+/// What the demo round asks of the agencies.
+const ROUND_INSTRUCTIONS: &str = "请结合本单位职能研究提出修改意见，重点关注涉及本单位的措施和量化指标，意见请注明对应条款并尽量提出具体修改文字；无意见的请反馈“无意见”。";
 
 /// Why the demo's first version goes out with figures unfilled, as the source's did.
 const DRAFT_OVERRIDE: &str = "部分指标待相关部门核定后填写，征求意见稿先行印发";
@@ -26,7 +38,7 @@ const DRAFT_OVERRIDE: &str = "部分指标待相关部门核定后填写，征�
 /// Why the demo data could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
-    #[error("seeds/agencies.json is not valid: {0}")]
+    #[error("demo data is not valid: {0}")]
     Invalid(String),
     #[error("loading the demo data failed: {0}")]
     Database(#[from] diesel::result::Error),
@@ -77,11 +89,13 @@ struct SeedAgency {
     _basis: String,
 }
 
-/// Adds the demo agencies that are not there yet (matched by code) and the demo draft, in one
-/// transaction.
-pub fn load_demo(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<SeedReport, SeedError> {
-    let file: AgencyFile =
-        serde_json::from_str(AGENCIES).map_err(|e| SeedError::Invalid(e.to_string()))?;
+/// Adds the demo agencies that are not there yet (matched by code), and the demo draft with its
+/// open round, in one transaction.
+pub fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<SeedReport, SeedError> {
+    let clock_now = now;
+    let calendar = calendar()?;
+    let file: AgencyFile = serde_json::from_str(AGENCIES)
+        .map_err(|e| SeedError::Invalid(format!("seeds/agencies.json: {e}")))?;
     for seed in &file.agencies {
         seed.validate()
             .map_err(|e| SeedError::Invalid(format!("agency {}: {e}", seed.code)))?;
@@ -122,32 +136,67 @@ pub fn load_demo(db: &Db, now: chrono::DateTime<chrono::Utc>) -> Result<SeedRepo
             )?;
             report.agencies_added += 1;
         }
-        report.draft_added = load_draft(conn, &actor, now)?;
+        report.draft_added = load_draft(conn, &actor, clock_now, &calendar)?;
         Ok(report)
     })
 }
 
-/// Adds the demo draft as version 1, published for comment with its unfilled figures.
+/// Adds the demo draft as version 1, published for comment with its unfilled figures, and opens
+/// the round that consults every demo agency on it, due in five working days.
 fn load_draft(
     conn: &mut DbConnection,
     actor: &Actor,
-    now: NaiveDateTime,
+    now: DateTime<Utc>,
+    calendar: &Calendar,
 ) -> Result<bool, SeedError> {
+    let stamp = now.naive_utc();
     let title = parse::parse_text(DRAFT)
         .title
         .ok_or_else(|| SeedError::Draft("the first line must be the title".to_owned()))?;
     if document::find_by_title(conn, &title)?.is_some() {
         return Ok(false);
     }
-    let created = drafting::create_document(conn, actor, &title, now)?;
+    let created = drafting::create_document(conn, actor, &title, stamp)?;
     let (version, _) = drafting::add_version(
         conn,
         actor,
         &created.id,
         DRAFT_LABEL,
         Content::Text(DRAFT.to_owned()),
+        stamp,
+    )?;
+    let (version, _) =
+        drafting::publish(conn, actor, version, Some(DRAFT_OVERRIDE.to_owned()), stamp)?;
+    let agencies = agency::list(
+        conn,
+        &agency::AgencyFilter {
+            active: Some(true),
+            ..Default::default()
+        },
+        None,
+        i64::MAX,
+    )?
+    .into_iter()
+    .map(|a| a.id)
+    .collect();
+    let round = consulting::create_round(
+        conn,
+        actor,
+        NewRound {
+            document_id: created.id,
+            version_number: version.number,
+            title: format!("《{title}》征求意见"),
+            instructions: ROUND_INSTRUCTIONS.to_owned(),
+            time_zone: chrono_tz::Asia::Shanghai,
+            deadline: None,
+            working_days: Some(5),
+            scope: None,
+            accept_late: false,
+            silence_is_no_comments: false,
+            agencies,
+        },
         now,
     )?;
-    drafting::publish(conn, actor, version, Some(DRAFT_OVERRIDE.to_owned()), now)?;
+    consulting::open_round(conn, actor, round, calendar, now)?;
     Ok(true)
 }

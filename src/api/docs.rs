@@ -4,7 +4,7 @@ use actix_web::web::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agencies, audit, documents, health};
+use super::{agencies, audit, documents, health, requests, rounds};
 
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
@@ -31,6 +31,21 @@ use super::{agencies, audit, documents, health};
         documents::update_version::update_version,
         documents::publish_version::publish_version,
         documents::diff::diff_versions,
+        rounds::list::list,
+        rounds::create::create,
+        rounds::show::show,
+        rounds::open::open,
+        rounds::close::close,
+        rounds::reopen::reopen,
+        rounds::ledger::ledger,
+        rounds::invite::invite,
+        requests::list::list,
+        requests::show::show,
+        requests::replies::replies,
+        requests::no_comments::no_comments,
+        requests::withdraw::withdraw,
+        requests::extend::extend,
+        requests::cancel::cancel,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),
@@ -39,6 +54,8 @@ use super::{agencies, audit, documents, health};
         (name = "agencies", description = "The agencies a drafting office consults"),
         (name = "audit", description = "Who changed what, for administrators"),
         (name = "documents", description = "Draft documents, their versions, and what changed between them"),
+        (name = "rounds", description = "Consultation rounds and the ledger of their comment requests"),
+        (name = "requests", description = "Comment requests to agencies, and their replies"),
     )
 )]
 pub struct ApiDoc;

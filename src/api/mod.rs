@@ -10,3 +10,5 @@ pub mod health;
 pub mod idempotency;
 pub mod pagination;
 pub mod request_log;
+pub mod requests;
+pub mod rounds;

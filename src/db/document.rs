@@ -81,15 +81,20 @@ pub fn find_by_title(conn: &mut DbConnection, title: &str) -> QueryResult<Option
         .optional()
 }
 
-/// One page of documents, newest first, starting after `(created_at, id)`.
+/// One page of documents, newest first, starting after `(created_at, id)`; with `only`, just
+/// those ids.
 pub fn list_documents(
     conn: &mut DbConnection,
     before: Option<(NaiveDateTime, String)>,
+    only: Option<Vec<String>>,
     limit: i64,
 ) -> QueryResult<Vec<DocumentRow>> {
     let mut query = documents::table
         .order((documents::created_at.desc(), documents::id.desc()))
         .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(documents::id.eq_any(ids));
+    }
     if let Some((at, id)) = before {
         query = query.filter(
             documents::created_at
@@ -127,6 +132,11 @@ pub fn find_version(
         .filter(versions::number.eq(number))
         .first(conn)
         .optional()
+}
+
+/// The version with this id.
+pub fn find_version_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<VersionRow>> {
+    versions::table.find(id).first(conn).optional()
 }
 
 /// The newest version of a document.

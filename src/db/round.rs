@@ -97,10 +97,14 @@ pub fn find_round(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Round
 
 /// Writes `row` over the stored round if that is still at revision `expected`.
 pub fn update_round(conn: &mut DbConnection, row: &RoundRow, expected: i32) -> QueryResult<bool> {
-    diesel::update(rounds::table.find(&row.id).filter(rounds::revision.eq(expected)))
-        .set(row)
-        .execute(conn)
-        .map(|n| n == 1)
+    diesel::update(
+        rounds::table
+            .find(&row.id)
+            .filter(rounds::revision.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Rounds newest first; with `agency_id`, only those that issued that agency a request.
@@ -117,6 +121,18 @@ pub fn list_rounds(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryRes
         query = query.filter(rounds::id.eq_any(issued));
     }
     query.load(conn)
+}
+
+/// The documents an agency has been sent a request on (and not had it cancelled).
+pub fn consulted_documents(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<String>> {
+    rounds::table
+        .inner_join(requests::table)
+        .filter(requests::agency_id.eq(agency_id))
+        .filter(requests::issued_at.is_not_null())
+        .filter(requests::cancelled_at.is_null())
+        .select(rounds::document_id)
+        .distinct()
+        .load(conn)
 }
 
 /// Adds a request.

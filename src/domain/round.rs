@@ -226,30 +226,51 @@ mod tests {
     #[test]
     fn five_working_days_from_the_source_round() {
         // 30 May 2024, a Thursday: the request ran to 5 June.
-        assert_eq!(calendar().nth_working_day(date(2024, 5, 30), 5), Some(date(2024, 6, 5)));
+        assert_eq!(
+            calendar().nth_working_day(date(2024, 5, 30), 5),
+            Some(date(2024, 6, 5))
+        );
     }
 
     #[test]
     fn holidays_and_adjusted_working_days_count() {
         let calendar = calendar();
         // The Dragon Boat holiday (10 June 2024, a Monday) is skipped.
-        assert_eq!(calendar.nth_working_day(date(2024, 6, 7), 2), Some(date(2024, 6, 11)));
+        assert_eq!(
+            calendar.nth_working_day(date(2024, 6, 7), 2),
+            Some(date(2024, 6, 11))
+        );
         // Sunday 28 April 2024 was a working day before the May holiday.
         assert!(calendar.is_working_day(date(2024, 4, 28)));
         // 28, 29 and 30 April, then the holiday to 5 May.
-        assert_eq!(calendar.nth_working_day(date(2024, 4, 28), 4), Some(date(2024, 5, 6)));
+        assert_eq!(
+            calendar.nth_working_day(date(2024, 4, 28), 4),
+            Some(date(2024, 5, 6))
+        );
     }
 
     #[test]
     fn the_deadline_is_the_end_of_the_office_day_in_the_zone() {
-        let opened = Utc.with_ymd_and_hms(2024, 5, 30, 1, 0, 0).single().expect("time");
-        let due = working_day_deadline(&calendar(), opened, chrono_tz::Asia::Shanghai, 5).expect("due");
-        assert_eq!(due, Utc.with_ymd_and_hms(2024, 6, 5, 10, 0, 0).single().expect("time"));
+        let opened = Utc
+            .with_ymd_and_hms(2024, 5, 30, 1, 0, 0)
+            .single()
+            .expect("time");
+        let due =
+            working_day_deadline(&calendar(), opened, chrono_tz::Asia::Shanghai, 5).expect("due");
+        assert_eq!(
+            due,
+            Utc.with_ymd_and_hms(2024, 6, 5, 10, 0, 0)
+                .single()
+                .expect("time")
+        );
     }
 
     #[test]
     fn states_follow_from_the_facts_and_the_clock() {
-        let deadline = Utc.with_ymd_and_hms(2024, 6, 5, 10, 0, 0).single().expect("time");
+        let deadline = Utc
+            .with_ymd_and_hms(2024, 6, 5, 10, 0, 0)
+            .single()
+            .expect("time");
         let facts = RequestFacts {
             cancelled: false,
             viewed: false,
@@ -260,30 +281,66 @@ mod tests {
         let before = deadline - chrono::Duration::seconds(1);
         let after = deadline + chrono::Duration::microseconds(1);
         assert_eq!(request_state(facts, before), RequestState::Pending);
-        assert_eq!(request_state(RequestFacts { viewed: true, ..facts }, before), RequestState::Viewed);
+        assert_eq!(
+            request_state(
+                RequestFacts {
+                    viewed: true,
+                    ..facts
+                },
+                before
+            ),
+            RequestState::Viewed
+        );
         // Exactly at the deadline is still on time.
         assert_eq!(request_state(facts, deadline), RequestState::Pending);
         assert!(on_time(deadline, deadline));
         assert!(!on_time(after, deadline));
         assert_eq!(request_state(facts, after), RequestState::Overdue);
-        let deemed = RequestFacts { silence_is_no_comments: true, ..facts };
+        let deemed = RequestFacts {
+            silence_is_no_comments: true,
+            ..facts
+        };
         assert_eq!(request_state(deemed, after), RequestState::DeemedNoComments);
-        let answered = RequestFacts { reply: Some(ReplyKind::NoComments), ..facts };
+        let answered = RequestFacts {
+            reply: Some(ReplyKind::NoComments),
+            ..facts
+        };
         assert_eq!(request_state(answered, after), RequestState::NoComments);
         // An extension granted after the agency went overdue makes it pending again.
-        let extended = RequestFacts { effective_deadline: after + chrono::Duration::days(2), ..facts };
+        let extended = RequestFacts {
+            effective_deadline: after + chrono::Duration::days(2),
+            ..facts
+        };
         assert_eq!(request_state(extended, after), RequestState::Pending);
-        let cancelled = RequestFacts { cancelled: true, ..answered };
+        let cancelled = RequestFacts {
+            cancelled: true,
+            ..answered
+        };
         assert_eq!(request_state(cancelled, after), RequestState::Cancelled);
     }
 
     #[test]
     fn rounds_close_after_the_last_deadline_or_early() {
-        let deadline = Utc.with_ymd_and_hms(2024, 6, 5, 10, 0, 0).single().expect("time");
+        let deadline = Utc
+            .with_ymd_and_hms(2024, 6, 5, 10, 0, 0)
+            .single()
+            .expect("time");
         let later = deadline + chrono::Duration::hours(1);
-        assert_eq!(round_state(false, false, deadline, later), RoundState::Draft);
-        assert_eq!(round_state(true, false, deadline, deadline), RoundState::Open);
-        assert_eq!(round_state(true, false, deadline, later), RoundState::Closed);
-        assert_eq!(round_state(true, true, deadline, deadline), RoundState::Closed);
+        assert_eq!(
+            round_state(false, false, deadline, later),
+            RoundState::Draft
+        );
+        assert_eq!(
+            round_state(true, false, deadline, deadline),
+            RoundState::Open
+        );
+        assert_eq!(
+            round_state(true, false, deadline, later),
+            RoundState::Closed
+        );
+        assert_eq!(
+            round_state(true, true, deadline, deadline),
+            RoundState::Closed
+        );
     }
 }

@@ -73,13 +73,24 @@ mod tests {
             version_label: "征求意见稿",
             round_title: "若干举措征求意见",
             instructions: "请重点研究第二部分。",
-            deadline: Utc.with_ymd_and_hms(2024, 6, 5, 10, 0, 0).single().expect("time"),
+            deadline: Utc
+                .with_ymd_and_hms(2024, 6, 5, 10, 0, 0)
+                .single()
+                .expect("time"),
             time_zone: chrono_tz::Asia::Shanghai,
             request_id: "r1",
         };
         let zh = comment_request(Locale::ZhCn, &message);
-        assert!(zh.body_text.contains("请于2024年06月05日18:00前反馈"), "{}", zh.body_text);
+        assert!(
+            zh.body_text.contains("请于2024年06月05日18:00前反馈"),
+            "{}",
+            zh.body_text
+        );
         let en = comment_request(Locale::En, &message);
-        assert!(en.body_text.contains("by 2024-06-05 18:00 (Asia/Shanghai)"), "{}", en.body_text);
+        assert!(
+            en.body_text.contains("by 2024-06-05 18:00 (Asia/Shanghai)"),
+            "{}",
+            en.body_text
+        );
     }
 }

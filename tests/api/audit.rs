@@ -63,15 +63,16 @@ engine_tests! {
                 None => break,
             }
         }
-        // 30 seeded agencies, the demo document, its version created and published, one token.
-        assert_eq!(ids.len(), 34);
+        // 30 seeded agencies, the demo document, its version created and published, its round
+        // created and opened, one token.
+        assert_eq!(ids.len(), 36);
         let mut unique = ids.clone();
         unique.sort();
         unique.dedup();
-        assert_eq!(unique.len(), 34);
+        assert_eq!(unique.len(), 36);
         // The token was made a minute after the seed: newest first across every page.
         assert_eq!(actions[0], "token.create");
-        assert_ne!(times[0], times[33]);
+        assert_ne!(times[0], times[35]);
         let mut sorted = times.clone();
         sorted.sort_by(|a, b| b.cmp(a));
         assert_eq!(times, sorted);

@@ -353,19 +353,44 @@ engine_tests! {
         assert_eq!(kept["clauses"][0]["key"], "goal");
     }
 
-    async fn agencies_cannot_reach_documents(app: TestApp) {
+    async fn agencies_read_the_published_versions_they_are_consulted_on(app: TestApp) {
         app.seed();
         let drafter = app.staff_token(Role::Drafter);
         let id = demo_document(&app, &drafter).await;
-        let agency = app.agency_token("jingxin");
-        let listing = app.get("/api/v1/documents", Some(&agency)).await.json();
+        // A draft version 2 exists; agencies never see drafts.
+        let created = app
+            .post(&format!("/api/v1/documents/{id}/versions"), Some(&drafter), &json!({"label": "修改稿", "text": DRAFT_TEXT}))
+            .await;
+        assert_eq!(created.status, 201);
+
+        // 市经信局 is consulted by the demo round.
+        let consulted = app.agency_token("jingxin");
+        let listing = app.get("/api/v1/documents", Some(&consulted)).await.json();
+        assert_eq!(listing["items"].as_array().map(Vec::len), Some(1));
+        let document = app.get(&format!("/api/v1/documents/{id}"), Some(&consulted)).await.json();
+        assert_eq!(document["versions"].as_array().map(Vec::len), Some(1), "the draft is not listed");
+        assert_eq!(app.get(&format!("/api/v1/documents/{id}/versions/1"), Some(&consulted)).await.status, 200);
+        app.get(&format!("/api/v1/documents/{id}/versions/2"), Some(&consulted)).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/documents/{id}/diff?from=1&to=2"), Some(&consulted)).await.problem(404, "not_found");
+        app.post(&format!("/api/v1/documents/{id}/versions/preview"), Some(&consulted), &json!({"text": "一、甲"}))
+            .await
+            .problem(403, "forbidden");
+
+        // An agency no round consults sees nothing of it.
+        let outsider_code = "wenlv";
+        let made = app
+            .post("/api/v1/agencies", Some(&drafter), &json!({"code": outsider_code, "name": "市文广旅游局", "kind": "department", "emails": ["a@wenlv.example"]}))
+            .await;
+        assert_eq!(made.status, 201);
+        let outsider = app.agency_token(outsider_code);
+        let listing = app.get("/api/v1/documents", Some(&outsider)).await.json();
         assert_eq!(listing["items"], json!([]));
         for path in [
             format!("/api/v1/documents/{id}"),
             format!("/api/v1/documents/{id}/versions/1"),
             format!("/api/v1/documents/{id}/diff?from=1&to=1"),
         ] {
-            app.get(&path, Some(&agency)).await.problem(404, "not_found");
+            app.get(&path, Some(&outsider)).await.problem(404, "not_found");
             app.get(&path, None).await.problem(401, "unauthenticated");
         }
         for (path, body) in [
@@ -373,12 +398,12 @@ engine_tests! {
             (format!("/api/v1/documents/{id}/versions/preview"), json!({"text": "一、甲"})),
             (format!("/api/v1/documents/{id}/versions/1/publish"), json!({})),
         ] {
-            app.post(&path, Some(&agency), &body).await.problem(404, "not_found");
+            app.post(&path, Some(&outsider), &body).await.problem(404, "not_found");
         }
-        app.patch(&format!("/api/v1/documents/{id}/versions/1"), Some(&agency), &json!({"label": "x"}))
+        app.patch(&format!("/api/v1/documents/{id}/versions/2"), Some(&outsider), &json!({"label": "x"}))
             .await
             .problem(404, "not_found");
-        app.post("/api/v1/documents", Some(&agency), &json!({"title": "x"}))
+        app.post("/api/v1/documents", Some(&outsider), &json!({"title": "x"}))
             .await
             .problem(403, "forbidden");
         app.get(&format!("/api/v1/documents/{id}/versions/9"), Some(&drafter)).await.problem(404, "not_found");

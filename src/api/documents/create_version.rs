@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::web::{Data, Path};
 
 use super::views::VersionView;
-use super::{NewVersion, content_of, find, one_of, require_reader};
+use super::{NewVersion, content_of, find, one_of, require_writer};
 use crate::api::extract::{Caller, JsonBody, etag};
 use crate::app::AppState;
 use crate::drafting;
@@ -40,7 +40,7 @@ pub async fn create_version(
     id: Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_reader(&caller)?;
+    require_writer(&state, &caller, &id).await?;
     let input: NewVersion = body.parse()?;
     let content = content_of(input.clauses, input.text)?.ok_or_else(one_of)?;
     let label = input.label;

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{find, require_reader, version};
+use super::{readable, readable_version};
 use crate::api::extract::{Caller, parse_query};
 use crate::app::AppState;
 use crate::db::document;
@@ -68,16 +68,15 @@ pub async fn diff_versions(
     id: Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    require_reader(&caller)?;
     let query: DiffQuery = parse_query(&request)?;
     let id = id.into_inner();
     let (from, to) = (query.from, query.to);
     let (document, result) = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
-            let document = find(conn, &id)?;
-            let old = version(conn, &document.id, &from.to_string())?;
-            let new = version(conn, &document.id, &to.to_string())?;
+            let document = readable(conn, &caller, &id)?;
+            let old = readable_version(conn, &caller, &document.id, &from.to_string())?;
+            let new = readable_version(conn, &caller, &document.id, &to.to_string())?;
             let old_clauses = document::clauses_of(conn, &old.id)?;
             let new_clauses = document::clauses_of(conn, &new.id)?;
             Ok((document, diff(&old_clauses, &new_clauses)))

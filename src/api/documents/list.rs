@@ -9,7 +9,7 @@ use super::views::DocumentView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
 use crate::app::AppState;
-use crate::db::document;
+use crate::db::{document, round};
 use crate::error::{ApiError, Problem};
 
 /// Paging for the document list.
@@ -23,7 +23,7 @@ pub struct ListDocuments {
     pub cursor: Option<String>,
 }
 
-/// Lists documents, newest first. Agencies see the documents they are consulted on.
+/// Lists documents, newest first. Agencies see the documents a round consults them on.
 #[utoipa::path(
     get,
     path = "/api/v1/documents",
@@ -43,13 +43,6 @@ pub async fn list(
 ) -> Result<Json<Page<DocumentView>>, ApiError> {
     let query: ListDocuments = parse_query(&request)?;
     let size = page_size(query.limit, 50, 200)?;
-    // An agency reads documents only through the rounds that consult it.
-    if !caller.role.is_staff() {
-        return Ok(Json(Page {
-            items: Vec::new(),
-            next_page: None,
-        }));
-    }
     let before = query
         .cursor
         .as_deref()
@@ -57,7 +50,20 @@ pub async fn list(
         .transpose()?;
     let rows = state
         .db
-        .read(move |conn| document::list_documents(conn, before, size as i64 + 1))
+        .read(move |conn| -> Result<_, ApiError> {
+            // An agency reads the documents a round has sent it a request on.
+            let only = match (caller.role.is_staff(), &caller.agency_id) {
+                (true, _) => None,
+                (false, Some(agency_id)) => Some(round::consulted_documents(conn, agency_id)?),
+                (false, None) => Some(Vec::new()),
+            };
+            Ok(document::list_documents(
+                conn,
+                before,
+                only,
+                size as i64 + 1,
+            )?)
+        })
         .await?;
     Ok(Json(paginate(
         rows,

@@ -16,8 +16,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::extract::{Caller, present};
-use crate::db::DbConnection;
+use crate::app::AppState;
 use crate::db::document::{self, DocumentRow, VersionRow};
+use crate::db::{DbConnection, round};
 use crate::domain::draft::{ClauseInput, Content, validate_label};
 use crate::error::ApiError;
 
@@ -73,14 +74,46 @@ fn one_of() -> ApiError {
     ApiError::field("clauses", "one_of", "give either clauses or text")
 }
 
-/// Refuses callers who may not see documents at all, as if the document did not exist. Staff
-/// read every document; an agency reads a document only through a round that consults it.
-fn require_reader(caller: &Caller) -> Result<(), ApiError> {
-    if caller.role.is_staff() {
-        Ok(())
+/// The document, if the caller may read it: staff read every document, an agency those a
+/// round has sent it a request on. Any other is not found.
+fn readable(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<DocumentRow, ApiError> {
+    let row = document::find_document(conn, id)?.ok_or(ApiError::NotFound)?;
+    match &caller.agency_id {
+        _ if caller.role.is_staff() => Ok(row),
+        Some(agency_id) if round::consulted_documents(conn, agency_id)?.contains(&row.id) => {
+            Ok(row)
+        }
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// Version `number` of a readable document; agencies read published versions only.
+fn readable_version(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    document_id: &str,
+    number: &str,
+) -> Result<VersionRow, ApiError> {
+    let row = version(conn, document_id, number)?;
+    if caller.role.is_staff() || row.is_published() {
+        Ok(row)
     } else {
         Err(ApiError::NotFound)
     }
+}
+
+/// Refuses an agency a change to a document: 403 when it may read the document, 404 when it
+/// may not even know it exists. Checked before the body is read.
+async fn require_writer(state: &AppState, caller: &Caller, id: &str) -> Result<(), ApiError> {
+    if caller.role.is_staff() {
+        return Ok(());
+    }
+    let (caller, id) = (caller.clone(), id.to_owned());
+    state
+        .db
+        .read(move |conn| readable(conn, &caller, &id))
+        .await?;
+    Err(ApiError::Forbidden)
 }
 
 /// The document with this id.

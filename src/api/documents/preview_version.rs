@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::views::{PlaceholderView, placeholder_views};
-use super::{VersionContent, content_of, find, one_of, require_reader};
+use super::{VersionContent, content_of, find, one_of, require_writer};
 use crate::api::extract::{Caller, JsonBody};
 use crate::app::AppState;
 use crate::domain::draft::diff::{DiffSummary, diff};
@@ -48,7 +48,7 @@ pub async fn preview_version(
     id: Path<String>,
     body: JsonBody,
 ) -> Result<Json<Preview>, ApiError> {
-    require_reader(&caller)?;
+    require_writer(&state, &caller, &id).await?;
     let input: VersionContent = body.parse()?;
     let content = content_of(input.clauses, input.text)?.ok_or_else(one_of)?;
     let id = id.into_inner();

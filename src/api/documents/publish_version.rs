@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::VersionView;
-use super::{find, require_reader, version};
+use super::{find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::app::AppState;
 use crate::drafting;
@@ -57,7 +57,7 @@ pub async fn publish_version(
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_reader(&caller)?;
+    require_writer(&state, &caller, &path.0).await?;
     let input: Publish = body.parse()?;
     let (id, number) = path.into_inner();
     let now = state.clock.now().naive_utc();

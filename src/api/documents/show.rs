@@ -2,8 +2,8 @@
 
 use actix_web::web::{Data, Json, Path};
 
+use super::readable;
 use super::views::{DocumentDetail, DocumentView, VersionSummary};
-use super::{find, require_reader};
 use crate::api::extract::Caller;
 use crate::app::AppState;
 use crate::db::document;
@@ -27,13 +27,15 @@ pub async fn show(
     caller: Caller,
     id: Path<String>,
 ) -> Result<Json<DocumentDetail>, ApiError> {
-    require_reader(&caller)?;
     let id = id.into_inner();
     let (row, versions) = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
-            let row = find(conn, &id)?;
-            let versions = document::versions_of(conn, &id)?;
+            let row = readable(conn, &caller, &id)?;
+            let versions = document::versions_of(conn, &id)?
+                .into_iter()
+                .filter(|v| caller.role.is_staff() || v.is_published())
+                .collect::<Vec<_>>();
             Ok((row, versions))
         })
         .await?;

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::web::{Data, Path};
 
 use super::views::VersionView;
-use super::{find, require_reader, version};
+use super::{readable, readable_version};
 use crate::api::extract::{Caller, etag};
 use crate::app::AppState;
 use crate::db::document;
@@ -32,13 +32,12 @@ pub async fn show_version(
     caller: Caller,
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    require_reader(&caller)?;
     let (id, number) = path.into_inner();
     let (row, clauses) = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
-            find(conn, &id)?;
-            let row = version(conn, &id, &number)?;
+            readable(conn, &caller, &id)?;
+            let row = readable_version(conn, &caller, &id, &number)?;
             let clauses = document::clauses_of(conn, &row.id)?;
             Ok((row, clauses))
         })

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::web::{Data, Path};
 
 use super::views::VersionView;
-use super::{VersionContent, content_of, find, require_reader, version};
+use super::{VersionContent, content_of, find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::app::AppState;
 use crate::drafting;
@@ -42,7 +42,7 @@ pub async fn update_version(
     if_match: IfMatch,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    require_reader(&caller)?;
+    require_writer(&state, &caller, &path.0).await?;
     let input: VersionContent = body.parse()?;
     let content = content_of(input.clauses, input.text)?;
     let label = input.label;

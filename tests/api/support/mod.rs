@@ -101,6 +101,7 @@ impl TestApp {
                 db,
                 clock: Clock::Manual(clock.clone()),
                 config,
+                calendar: std::sync::Arc::new(consult::seed::calendar().expect("calendar")),
             },
             clock,
             _store: store,

@@ -1,0 +1,62 @@
+//! `POST /api/v1/requests/{id}/cancel`
+
+use actix_web::web::{Data, Json, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::visible_request;
+use crate::api::extract::{Caller, JsonBody};
+use crate::api::rounds::views::RequestView;
+use crate::app::AppState;
+use crate::consulting;
+use crate::error::{ApiError, Problem};
+
+/// Why the agency leaves the round.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cancel {
+    #[validate(length(min = 1, max = 500))]
+    pub reason: String,
+}
+
+/// Removes an agency from its round before it has replied: the request is cancelled and kept in
+/// the record. Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/cancel",
+    tag = "requests",
+    request_body = Cancel,
+    params(("id" = String, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The cancelled request", body = RequestView),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not cancel requests", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The agency has replied (`already_replied`), or the request is cancelled already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cancel(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<Json<RequestView>, ApiError> {
+    caller.require_staff()?;
+    let input: Cancel = body.parse()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let view = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (_, entry, _) = visible_request(conn, &caller, &id)?;
+            consulting::remove_agency(conn, &actor, entry.request, &input.reason, now)?;
+            let (round, entry, replies) = visible_request(conn, &caller, &id)?;
+            Ok(RequestView::new(&round, &entry, &replies, now))
+        })
+        .await?;
+    Ok(Json(view))
+}

@@ -1,0 +1,91 @@
+//! `POST /api/v1/requests/{id}/extension`
+
+use actix_web::web::{Data, Json, Path};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::visible_request;
+use crate::api::extract::{Caller, JsonBody};
+use crate::api::rounds::views::RequestView;
+use crate::app::AppState;
+use crate::consulting::{self, zone};
+use crate::domain::round::working_day_deadline;
+use crate::error::{ApiError, Problem};
+
+/// A later deadline for one agency, and why.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    /// The new deadline (RFC 3339 with an offset). Give this or `working_days`.
+    pub deadline: Option<DateTime<FixedOffset>>,
+    /// The new deadline as working days from now, at 18:00 in the round's time zone.
+    #[validate(range(min = 1, max = 60))]
+    pub working_days: Option<u32>,
+    #[validate(length(min = 1, max = 500))]
+    pub reason: String,
+}
+
+/// Grants one request its own deadline; an overdue agency is pending again until then.
+/// Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/extension",
+    tag = "requests",
+    request_body = Extension,
+    params(("id" = String, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The request with its new deadline", body = RequestView),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not grant extensions", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`request_cancelled`, `round_not_open`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a deadline in the past", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn extend(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<Json<RequestView>, ApiError> {
+    caller.require_staff()?;
+    let input: Extension = body.parse()?;
+    if input.deadline.is_some() == input.working_days.is_some() {
+        return Err(ApiError::field(
+            "deadline",
+            "one_of",
+            "give either deadline or working_days",
+        ));
+    }
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let calendar = state.calendar.clone();
+    let view = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (round, entry, _) = visible_request(conn, &caller, &id)?;
+            let deadline: DateTime<Utc> = match (input.deadline, input.working_days) {
+                (Some(deadline), _) => deadline.with_timezone(&Utc),
+                (None, Some(days)) => working_day_deadline(&calendar, now, zone(&round), days)
+                    .ok_or_else(|| ApiError::internal("no working day found"))?,
+                (None, None) => return Err(ApiError::internal("checked above")),
+            };
+            consulting::extend(
+                conn,
+                &actor,
+                &round,
+                entry.request,
+                deadline,
+                &input.reason,
+                now,
+            )?;
+            let (round, entry, replies) = visible_request(conn, &caller, &id)?;
+            Ok(RequestView::new(&round, &entry, &replies, now))
+        })
+        .await?;
+    Ok(Json(view))
+}

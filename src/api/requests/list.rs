@@ -1,0 +1,76 @@
+//! `GET /api/v1/requests`
+
+use actix_web::HttpRequest;
+use actix_web::web::{Data, Json};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::extract::{Caller, parse_query};
+use crate::api::rounds::views::RequestView;
+use crate::app::AppState;
+use crate::consulting::replies_by_request;
+use crate::db::round;
+use crate::error::{ApiError, Problem};
+
+/// Which requests to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListRequests {
+    /// Only this round's (required for staff tokens; an agency's list is short anyway).
+    pub round_id: Option<String>,
+}
+
+/// An agency's own comment requests, newest first; for staff, a round's.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests",
+    tag = "requests",
+    params(ListRequests),
+    responses(
+        (status = 200, description = "The requests", body = Vec<RequestView>),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A staff token without round_id", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    state: Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<Json<Vec<RequestView>>, ApiError> {
+    let query: ListRequests = parse_query(&request)?;
+    let now = state.clock.now();
+    let views = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let entries = match (&caller.agency_id, caller.role.is_staff(), query.round_id) {
+                (_, true, Some(round_id)) => round::requests_of_round(conn, &round_id)?,
+                (_, true, None) => {
+                    return Err(ApiError::field(
+                        "query.round_id",
+                        "required",
+                        "give the round's id",
+                    ));
+                }
+                (Some(agency_id), false, round_id) => round::requests_of_agency(conn, agency_id)?
+                    .into_iter()
+                    .filter(|e| round_id.as_ref().is_none_or(|r| *r == e.request.round_id))
+                    .collect(),
+                (None, false, _) => return Err(ApiError::Forbidden),
+            };
+            let replies = replies_by_request(conn, &entries)?;
+            let mut views = Vec::with_capacity(entries.len());
+            for entry in &entries {
+                let round = round::find_round(conn, &entry.request.round_id)?
+                    .ok_or_else(|| ApiError::internal("request of a missing round"))?;
+                let revisions = replies
+                    .get(&entry.request.id)
+                    .map_or(&[][..], Vec::as_slice);
+                views.push(RequestView::new(&round, entry, revisions, now));
+            }
+            Ok(views)
+        })
+        .await?;
+    Ok(Json(views))
+}

@@ -1,0 +1,38 @@
+//! `GET /api/v1/requests/{id}/replies`
+
+use actix_web::web::{Data, Json, Path};
+
+use super::visible_request;
+use crate::api::extract::Caller;
+use crate::api::rounds::views::ReplyView;
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+
+/// Every revision of the reply to a request, oldest first, withdrawn ones included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{id}/replies",
+    tag = "requests",
+    params(("id" = String, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The revisions", body = Vec<ReplyView>),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn replies(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<Vec<ReplyView>>, ApiError> {
+    let id = id.into_inner();
+    let revisions = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let (_, _, replies) = visible_request(conn, &caller, &id)?;
+            Ok(replies.iter().map(ReplyView::from).collect())
+        })
+        .await?;
+    Ok(Json(revisions))
+}

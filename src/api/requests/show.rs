@@ -1,0 +1,44 @@
+//! `GET /api/v1/requests/{id}`
+
+use actix_web::web::{Data, Json, Path};
+
+use super::visible_request;
+use crate::api::extract::Caller;
+use crate::api::rounds::views::RequestView;
+use crate::app::AppState;
+use crate::consulting;
+use crate::error::{ApiError, Problem};
+
+/// One comment request. The agency's first reading of it marks it viewed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{id}",
+    tag = "requests",
+    params(("id" = String, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The request", body = RequestView),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<RequestView>, ApiError> {
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let view = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (round, mut entry, replies) = visible_request(conn, &caller, &id)?;
+            if !caller.role.is_staff() && entry.request.viewed_at.is_none() {
+                consulting::mark_viewed(conn, &entry.request, now)?;
+                entry.request.viewed_at = Some(now.naive_utc());
+            }
+            Ok(RequestView::new(&round, &entry, &replies, now))
+        })
+        .await?;
+    Ok(Json(view))
+}

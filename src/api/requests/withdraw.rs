@@ -1,0 +1,45 @@
+//! `POST /api/v1/requests/{id}/withdraw`
+
+use actix_web::web::{Data, Json, Path};
+
+use super::visible_request;
+use crate::api::extract::Caller;
+use crate::api::rounds::views::RequestView;
+use crate::app::AppState;
+use crate::consulting;
+use crate::error::{ApiError, Problem};
+
+/// Withdraws the reply that stands, before the deadline: the request is pending again, and the
+/// withdrawn revision stays readable.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/withdraw",
+    tag = "requests",
+    params(("id" = String, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The request without a reply", body = RequestView),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_reply`, `deadline_passed`, `round_closed`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn withdraw(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<RequestView>, ApiError> {
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let view = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (round, entry, _) = visible_request(conn, &caller, &id)?;
+            consulting::withdraw(conn, &actor, &round, &entry.request, now)?;
+            let (round, entry, replies) = visible_request(conn, &caller, &id)?;
+            Ok(RequestView::new(&round, &entry, &replies, now))
+        })
+        .await?;
+    Ok(Json(view))
+}

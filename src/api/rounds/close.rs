@@ -1,0 +1,71 @@
+//! `POST /api/v1/rounds/{id}/close`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::RoundView;
+use super::visible_round;
+use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
+use crate::app::AppState;
+use crate::consulting;
+use crate::db::round;
+use crate::error::{ApiError, Problem};
+
+/// Why the round closes before its deadline.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRound {
+    #[validate(length(min = 1, max = 500))]
+    pub reason: String,
+}
+
+/// Closes an open round before its deadline; no reply is taken after. Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/close",
+    tag = "rounds",
+    request_body = CloseRound,
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the round"),
+    ),
+    responses(
+        (status = 200, description = "The closed round", body = RoundView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not close rounds", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open (`round_not_open`, `round_closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn close(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let input: CloseRound = body.parse()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let (row, version, requests) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (before, version, _) = visible_round(conn, &caller, &id)?;
+            if_match.check(&etag(before.revision))?;
+            let row = consulting::set_closed(conn, &actor, before, true, &input.reason, None, now)?;
+            let requests = round::requests_of_round(conn, &row.id)?;
+            Ok((row, version, requests))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(RoundView::new(&row, version, &requests, now)))
+}

@@ -1,0 +1,162 @@
+//! `POST /api/v1/rounds`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::Data;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::RoundView;
+use crate::api::extract::{Caller, JsonBody, etag};
+use crate::app::AppState;
+use crate::consulting::{self, NewRound};
+use crate::db::{agency, round};
+use crate::error::{ApiError, Problem};
+
+/// A new round, prepared as a draft; nothing is sent until it opens.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRound {
+    pub document_id: String,
+    /// The number of the published version to consult on.
+    pub version: i32,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(example = "《关于促进杭州市生产性服务业高质量发展的若干举措》征求意见")]
+    pub title: String,
+    /// What the agencies are asked to do.
+    #[serde(default)]
+    #[validate(length(max = 10000))]
+    pub instructions: String,
+    /// A fixed deadline (RFC 3339 with an offset). Give this or `working_days`.
+    pub deadline: Option<DateTime<FixedOffset>>,
+    /// The deadline as working days from opening, counting the day of opening; it falls at
+    /// 18:00 in `time_zone`.
+    #[validate(range(min = 1, max = 60))]
+    pub working_days: Option<u32>,
+    /// An IANA time zone; Asia/Shanghai unless given.
+    pub time_zone: Option<String>,
+    /// The clause keys open for comment; the whole version unless given.
+    #[validate(length(min = 1, max = 20000))]
+    pub scope: Option<Vec<String>>,
+    /// Accept replies after the deadline, marked late.
+    #[serde(default)]
+    pub accept_late: bool,
+    /// Count an agency silent at its deadline as having no comments.
+    #[serde(default)]
+    pub silence_is_no_comments: bool,
+    /// The agencies to consult, by id or code; every active agency unless given.
+    #[validate(length(min = 1, max = 1000))]
+    pub agencies: Option<Vec<String>>,
+}
+
+/// Prepares a round on a published version, with a comment request per invited agency.
+/// Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds",
+    tag = "rounds",
+    request_body = CreateRound,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    responses(
+        (status = 201, description = "The round, as a draft", body = RoundView, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not prepare rounds", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The version is not published (`version_not_published`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    state: Data<AppState>,
+    caller: Caller,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let input: CreateRound = body.parse()?;
+    let deadline = match (input.deadline, input.working_days) {
+        (Some(deadline), None) => Some(deadline.with_timezone(&Utc)),
+        (None, Some(_)) => None,
+        _ => {
+            return Err(ApiError::field(
+                "deadline",
+                "one_of",
+                "give either deadline or working_days",
+            ));
+        }
+    };
+    let time_zone = match input.time_zone.as_deref() {
+        None => chrono_tz::Asia::Shanghai,
+        Some(name) => name.parse().map_err(|_| {
+            ApiError::field(
+                "time_zone",
+                "unknown_time_zone",
+                "not an IANA time zone name",
+            )
+        })?,
+    };
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let version = input.version;
+    let (row, requests) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let agencies = match input.agencies {
+                Some(names) => names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let found = match agency::find(conn, name)? {
+                            Some(found) => Some(found),
+                            None => agency::find_by_code(conn, name)?,
+                        };
+                        found.map(|a| a.id).ok_or_else(|| {
+                            ApiError::field(
+                                format!("agencies[{i}]"),
+                                "unknown_agency",
+                                "no agency with this id or code",
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, ApiError>>()?,
+                None => agency::list(
+                    conn,
+                    &agency::AgencyFilter {
+                        active: Some(true),
+                        ..Default::default()
+                    },
+                    None,
+                    i64::MAX,
+                )?
+                .into_iter()
+                .map(|a| a.id)
+                .collect(),
+            };
+            let row = consulting::create_round(
+                conn,
+                &actor,
+                NewRound {
+                    document_id: input.document_id,
+                    version_number: input.version,
+                    title: input.title,
+                    instructions: input.instructions,
+                    time_zone,
+                    deadline,
+                    working_days: input.working_days,
+                    scope: input.scope,
+                    accept_late: input.accept_late,
+                    silence_is_no_comments: input.silence_is_no_comments,
+                    agencies,
+                },
+                now,
+            )?;
+            let requests = round::requests_of_round(conn, &row.id)?;
+            Ok((row, requests))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/rounds/{}", row.id)))
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(RoundView::new(&row, version, &requests, now)))
+}

@@ -1,0 +1,79 @@
+//! `POST /api/v1/rounds/{id}/requests`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::RequestView;
+use super::visible_round;
+use crate::api::extract::{Caller, JsonBody};
+use crate::app::AppState;
+use crate::consulting;
+use crate::db::{agency, round};
+use crate::error::{ApiError, Problem};
+
+/// The agency to add.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invite {
+    /// The agency's id or code.
+    #[validate(length(min = 1, max = 64))]
+    pub agency: String,
+}
+
+/// Adds an agency to a round. In an open round its request goes out at once, with the round's
+/// deadline. Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/requests",
+    tag = "rounds",
+    request_body = Invite,
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "The agency's request", body = RequestView, headers(("Location" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not invite agencies", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Invited already (`already_invited`), or the round is closed (`round_closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No such active agency", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn invite(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let input: Invite = body.parse()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let view = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (row, _, _) = visible_round(conn, &caller, &id)?;
+            let found = match agency::find(conn, &input.agency)? {
+                Some(found) => Some(found),
+                None => agency::find_by_code(conn, &input.agency)?,
+            }
+            .ok_or_else(|| {
+                ApiError::field("agency", "unknown_agency", "no agency with this id or code")
+            })?;
+            let request = consulting::add_agency(conn, &actor, &row, &found.id, now)?;
+            let entry = round::request_with_agency(conn, &request.id)?
+                .ok_or_else(|| ApiError::internal("request vanished"))?;
+            Ok(RequestView::new(&row, &entry, &[], now))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/requests/{}", view.id)))
+        .json(view))
+}

@@ -1,0 +1,47 @@
+//! `/api/v1/rounds`: consultation rounds, and the ledger of their comment requests.
+
+pub mod close;
+pub mod create;
+pub mod invite;
+pub mod ledger;
+pub mod list;
+pub mod open;
+pub mod reopen;
+pub mod show;
+pub mod views;
+
+use crate::api::extract::Caller;
+use crate::db::round::{self, RequestWithAgency, RoundRow};
+use crate::db::{DbConnection, document};
+use crate::error::ApiError;
+
+/// A round the caller may see, with its requests and the number of its version. Staff see
+/// every round; an agency only rounds that sent it a request (reading one counts as viewing the
+/// request).
+fn visible_round(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<(RoundRow, i32, Vec<RequestWithAgency>), ApiError> {
+    let row = round::find_round(conn, id)?.ok_or(ApiError::NotFound)?;
+    let requests = round::requests_of_round(conn, &row.id)?;
+    if !caller.role.is_staff() {
+        let own = requests.iter().any(|r| {
+            Some(&r.request.agency_id) == caller.agency_id.as_ref()
+                && r.request.issued_at.is_some()
+                && r.request.cancelled_at.is_none()
+        });
+        if !own {
+            return Err(ApiError::NotFound);
+        }
+    }
+    let version = version_number(conn, &row)?;
+    Ok((row, version, requests))
+}
+
+/// The number of the version a round consults on.
+fn version_number(conn: &mut DbConnection, row: &RoundRow) -> Result<i32, ApiError> {
+    Ok(document::find_version_by_id(conn, &row.version_id)?
+        .map(|v| v.number)
+        .unwrap_or_default())
+}

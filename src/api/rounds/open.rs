@@ -1,0 +1,59 @@
+//! `POST /api/v1/rounds/{id}/open`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+
+use super::views::RoundView;
+use super::visible_round;
+use crate::api::extract::{Caller, IfMatch, etag};
+use crate::app::AppState;
+use crate::consulting;
+use crate::db::round;
+use crate::error::{ApiError, Problem};
+
+/// Opens a draft round: fixes its deadline, sends every comment request and queues the request
+/// emails. Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/open",
+    tag = "rounds",
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the round"),
+    ),
+    responses(
+        (status = 200, description = "The open round", body = RoundView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not open rounds", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Open already (`round_opened`), or the deadline has passed (`deadline_passed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn open(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let calendar = state.calendar.clone();
+    let (row, version, requests) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (before, version, _) = visible_round(conn, &caller, &id)?;
+            if_match.check(&etag(before.revision))?;
+            let row = consulting::open_round(conn, &actor, before, &calendar, now)?;
+            let requests = round::requests_of_round(conn, &row.id)?;
+            Ok((row, version, requests))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(RoundView::new(&row, version, &requests, now)))
+}

@@ -1,0 +1,83 @@
+//! `POST /api/v1/rounds/{id}/reopen`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::RoundView;
+use super::visible_round;
+use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
+use crate::app::AppState;
+use crate::consulting;
+use crate::db::round;
+use crate::error::{ApiError, Problem};
+
+/// Why the round reopens, and until when.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenRound {
+    #[validate(length(min = 1, max = 500))]
+    pub reason: String,
+    /// The round's new deadline (RFC 3339 with an offset), in the future.
+    pub deadline: DateTime<FixedOffset>,
+}
+
+/// Reopens a closed round until a new deadline. Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/reopen",
+    tag = "rounds",
+    request_body = ReopenRound,
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the round"),
+    ),
+    responses(
+        (status = 200, description = "The reopened round", body = RoundView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not reopen rounds", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Never opened (`round_not_open`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a deadline in the past", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reopen(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let input: ReopenRound = body.parse()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let deadline = input.deadline.with_timezone(&Utc);
+    let (row, version, requests) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (before, version, _) = visible_round(conn, &caller, &id)?;
+            if_match.check(&etag(before.revision))?;
+            let row = consulting::set_closed(
+                conn,
+                &actor,
+                before,
+                false,
+                &input.reason,
+                Some(deadline),
+                now,
+            )?;
+            let requests = round::requests_of_round(conn, &row.id)?;
+            Ok((row, version, requests))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(RoundView::new(&row, version, &requests, now)))
+}

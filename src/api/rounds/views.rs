@@ -1,0 +1,250 @@
+//! What the API sends about rounds, comment requests and replies.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::consulting::{current_reply, effective_deadline, round_state_of, state_of};
+use crate::db::round::{ReplyRow, RequestWithAgency, RoundRow};
+use crate::domain::round::{ReplyKind, RequestState, RoundState};
+
+/// A consultation round.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundView {
+    pub id: String,
+    pub document_id: String,
+    /// The number of the version consulted on.
+    pub version: i32,
+    pub title: String,
+    pub instructions: String,
+    /// IANA time zone of the deadline (Asia/Shanghai unless given).
+    pub time_zone: String,
+    /// The round's deadline; before opening, absent when it is given in working days.
+    pub deadline: Option<DateTime<Utc>>,
+    /// The deadline as working days from opening, when it was given so.
+    pub working_days: Option<i32>,
+    /// The clause keys open for comment; absent for the whole version.
+    pub scope: Option<Vec<String>>,
+    pub accept_late: bool,
+    pub silence_is_no_comments: bool,
+    pub state: RoundState,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Why it was last closed early or reopened.
+    pub state_reason: Option<String>,
+    /// The `ETag` of the round.
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl RoundView {
+    /// The view of `row`, whose state follows from its requests and the clock.
+    pub fn new(
+        row: &RoundRow,
+        version: i32,
+        requests: &[RequestWithAgency],
+        now: DateTime<Utc>,
+    ) -> Self {
+        let rows: Vec<_> = requests.iter().map(|r| r.request.clone()).collect();
+        RoundView {
+            id: row.id.clone(),
+            document_id: row.document_id.clone(),
+            version,
+            title: row.title.clone(),
+            instructions: row.instructions.clone(),
+            time_zone: row.time_zone.clone(),
+            deadline: row.deadline.map(|t| t.and_utc()),
+            working_days: row.working_days,
+            scope: row.scope_keys(),
+            accept_late: row.accept_late,
+            silence_is_no_comments: row.silence_is_no_comments,
+            state: round_state_of(row, &rows, now),
+            opened_at: row.opened_at.map(|t| t.and_utc()),
+            closed_at: row.closed_at.map(|t| t.and_utc()),
+            state_reason: row.state_reason.clone(),
+            revision: row.revision,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// The agency a request went to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgencyRef {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+}
+
+/// One revision of a reply.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyView {
+    pub revision: i32,
+    pub kind: ReplyKind,
+    pub signer: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub note: Option<String>,
+    /// `api`, or how a reply entered by a drafter came: `paper`, `email`, `fax`, `other`.
+    pub source: String,
+    /// The drafter who entered it, when it did not come through the API.
+    pub entered_by: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    /// Submitted after the effective deadline, in a round that accepts late replies.
+    pub late: bool,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+impl From<&ReplyRow> for ReplyView {
+    fn from(row: &ReplyRow) -> Self {
+        ReplyView {
+            revision: row.revision,
+            kind: ReplyKind::parse(&row.kind).unwrap_or(ReplyKind::Comments),
+            signer: row.signer.clone(),
+            contact_name: row.contact_name.clone(),
+            contact_phone: row.contact_phone.clone(),
+            note: row.note.clone(),
+            source: row.source.clone(),
+            entered_by: row.entered_by.clone(),
+            submitted_at: row.submitted_at.and_utc(),
+            late: row.late,
+            withdrawn_at: row.withdrawn_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// A comment request to one agency.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestView {
+    pub id: String,
+    pub round_id: String,
+    pub agency: AgencyRef,
+    pub state: RequestState,
+    /// The extension's deadline if one was granted, else the round's.
+    pub effective_deadline: Option<DateTime<Utc>>,
+    pub extension_reason: Option<String>,
+    pub issued_at: Option<DateTime<Utc>>,
+    pub viewed_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub last_activity_at: DateTime<Utc>,
+    /// The reply that stands, if any.
+    pub reply: Option<ReplyView>,
+    /// How many reply revisions there are, withdrawn ones included.
+    pub revisions: usize,
+}
+
+impl RequestView {
+    /// The view of one request of `round`, with its reply revisions.
+    pub fn new(
+        round: &RoundRow,
+        entry: &RequestWithAgency,
+        revisions: &[ReplyRow],
+        now: DateTime<Utc>,
+    ) -> Self {
+        let request = &entry.request;
+        RequestView {
+            id: request.id.clone(),
+            round_id: request.round_id.clone(),
+            agency: AgencyRef {
+                id: request.agency_id.clone(),
+                code: entry.agency_code.clone(),
+                name: entry.agency_name.clone(),
+            },
+            state: state_of(round, request, revisions, now),
+            effective_deadline: effective_deadline(round, request),
+            extension_reason: request.extension_reason.clone(),
+            issued_at: request.issued_at.map(|t| t.and_utc()),
+            viewed_at: request.viewed_at.map(|t| t.and_utc()),
+            cancelled_at: request.cancelled_at.map(|t| t.and_utc()),
+            cancel_reason: request.cancel_reason.clone(),
+            last_activity_at: request.last_activity_at.and_utc(),
+            reply: current_reply(revisions).map(ReplyView::from),
+            revisions: revisions.len(),
+        }
+    }
+}
+
+/// How many requests are in each state.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct LedgerCounts {
+    /// Requests not cancelled.
+    pub invited: usize,
+    /// Answered, with comments or "no comments".
+    pub replied: usize,
+    pub with_comments: usize,
+    pub no_comments: usize,
+    pub deemed_no_comments: usize,
+    pub overdue: usize,
+    pub pending: usize,
+    pub viewed: usize,
+    pub cancelled: usize,
+}
+
+/// Who has answered a round, and who has not.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ledger {
+    pub round: RoundView,
+    pub counts: LedgerCounts,
+    /// The counts in words: "28 of 30 replied: 25 with comments, 3 no comments; 2 overdue".
+    pub summary: String,
+    pub requests: Vec<RequestView>,
+}
+
+impl Ledger {
+    /// The ledger of `round`.
+    pub fn new(
+        round: &RoundRow,
+        version: i32,
+        requests: &[RequestWithAgency],
+        replies: &HashMap<String, Vec<ReplyRow>>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let views: Vec<RequestView> = requests
+            .iter()
+            .map(|entry| {
+                let revisions = replies
+                    .get(&entry.request.id)
+                    .map_or(&[][..], Vec::as_slice);
+                RequestView::new(round, entry, revisions, now)
+            })
+            .collect();
+        let mut counts = LedgerCounts::default();
+        for view in &views {
+            match view.state {
+                RequestState::Cancelled => counts.cancelled += 1,
+                RequestState::Submitted => counts.with_comments += 1,
+                RequestState::NoComments => counts.no_comments += 1,
+                RequestState::DeemedNoComments => counts.deemed_no_comments += 1,
+                RequestState::Overdue => counts.overdue += 1,
+                RequestState::Pending => counts.pending += 1,
+                RequestState::Viewed => counts.viewed += 1,
+            }
+        }
+        counts.invited = views.len() - counts.cancelled;
+        counts.replied = counts.with_comments + counts.no_comments;
+        let mut summary = format!(
+            "{} of {} replied: {} with comments, {} no comments",
+            counts.replied, counts.invited, counts.with_comments, counts.no_comments
+        );
+        if counts.deemed_no_comments > 0 {
+            summary.push_str(&format!(
+                "; {} deemed no comments",
+                counts.deemed_no_comments
+            ));
+        }
+        if counts.overdue > 0 {
+            summary.push_str(&format!("; {} overdue", counts.overdue));
+        }
+        Ledger {
+            round: RoundView::new(round, version, requests, now),
+            counts,
+            summary,
+            requests: views,
+        }
+    }
+}
