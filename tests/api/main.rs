@@ -11,4 +11,5 @@ mod errors;
 mod idempotency;
 mod openapi;
 mod outbox;
+mod rounds;
 mod storage;

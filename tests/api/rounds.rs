@@ -1,0 +1,326 @@
+//! Rounds, comment requests and replies: the ledger, deadlines, extensions, "no comments".
+
+use actix_web::test::TestRequest;
+use chrono::{Duration, TimeZone, Utc};
+use consult::db::outbox;
+use consult::domain::role::Role;
+use consult::error::ApiError;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, engine_tests, with_token};
+
+/// The demo round's deadline: five working days from Saturday 30 May 2026 is Friday 5 June,
+/// 18:00 in Shanghai.
+fn demo_deadline() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 5, 10, 0, 0)
+        .single()
+        .expect("time")
+}
+
+async fn demo_round(app: &TestApp, token: &str) -> String {
+    let rounds = app.get("/api/v1/rounds", Some(token)).await.json();
+    rounds[0]["id"].as_str().expect("the demo round").to_owned()
+}
+
+async fn ledger(app: &TestApp, token: &str, round: &str) -> Value {
+    let response = app
+        .get(&format!("/api/v1/rounds/{round}/requests"), Some(token))
+        .await;
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    response.json()
+}
+
+fn request_of<'a>(ledger: &'a Value, code: &str) -> &'a Value {
+    ledger["requests"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["agency"]["code"] == code))
+        .expect("a request for the agency")
+}
+
+fn id_of(ledger: &Value, code: &str) -> String {
+    request_of(ledger, code)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+fn no_comments() -> Value {
+    json!({"signer": "王局长", "contact_name": "李明", "contact_phone": "0571-85000000"})
+}
+
+engine_tests! {
+    async fn the_demo_round_opens_at_seed_time_with_thirty_requests(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let ledger = ledger(&app, &drafter, &round).await;
+        assert_eq!(ledger["round"]["state"], "open");
+        assert_eq!(ledger["round"]["working_days"], 5);
+        assert_eq!(ledger["round"]["deadline"], json!(demo_deadline()));
+        assert_eq!(ledger["counts"]["invited"], 30);
+        assert_eq!(ledger["counts"]["pending"], 30);
+        assert_eq!(ledger["summary"], "0 of 30 replied: 0 with comments, 0 no comments");
+        // One request email per agency, queued with the round's opening.
+        let xihu = id_of(&ledger, "xihu");
+        let queued = app
+            .db()
+            .read_now(|conn| outbox::find_by_dedupe_key(conn, &format!("comment_request:{xihu}")).map_err(ApiError::from))
+            .expect("read")
+            .expect("queued");
+        assert_eq!(queued.recipients, json!(["fgj@xihu.hangzhou.example"]).to_string());
+        assert!(queued.body_text.contains("请于2026年06月05日18:00前反馈"), "{}", queued.body_text);
+        assert!(queued.subject.starts_with("【征求意见】"));
+    }
+
+    async fn an_agency_sees_only_its_own_request(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let ledger = ledger(&app, &drafter, &round).await;
+        let agency = app.agency_token("shangwu");
+        let own = app.get("/api/v1/requests", Some(&agency)).await.json();
+        let own = own.as_array().expect("list");
+        assert_eq!(own.len(), 1);
+        assert_eq!(own[0]["agency"]["code"], "shangwu");
+        let own_id = own[0]["id"].as_str().expect("id");
+        let read = app.get(&format!("/api/v1/requests/{own_id}"), Some(&agency)).await.json();
+        assert_eq!(read["state"], "viewed", "reading it marks it viewed");
+        let other = id_of(&ledger, "sifa");
+        app.get(&format!("/api/v1/requests/{other}"), Some(&agency)).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/requests/{other}/replies"), Some(&agency)).await.problem(404, "not_found");
+        app.post(&format!("/api/v1/requests/{other}/no-comments"), Some(&agency), &no_comments())
+            .await
+            .problem(404, "not_found");
+        app.post(&format!("/api/v1/requests/{other}/withdraw"), Some(&agency), &json!({}))
+            .await
+            .problem(404, "not_found");
+        app.get(&format!("/api/v1/rounds/{round}/requests"), Some(&agency)).await.problem(403, "forbidden");
+        assert_eq!(app.get(&format!("/api/v1/rounds/{round}"), Some(&agency)).await.status, 200);
+        app.post(&format!("/api/v1/requests/{own_id}/extension"), Some(&agency), &json!({"working_days": 2, "reason": "x"}))
+            .await
+            .problem(403, "forbidden");
+        app.post(&format!("/api/v1/requests/{own_id}/cancel"), Some(&agency), &json!({"reason": "x"}))
+            .await
+            .problem(403, "forbidden");
+        app.post("/api/v1/rounds", Some(&agency), &json!({})).await.problem(403, "forbidden");
+        app.get("/api/v1/rounds", None).await.problem(401, "unauthenticated");
+        let ledger_after = self::ledger(&app, &drafter, &round).await;
+        assert_eq!(request_of(&ledger_after, "shangwu")["state"], "viewed");
+    }
+
+    async fn silence_past_the_deadline_is_overdue_and_an_extension_reopens_it(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let before = ledger(&app, &drafter, &round).await;
+        let agency = app.agency_token("jingxin");
+        let jingxin = id_of(&before, "jingxin");
+        let replied = app.post(&format!("/api/v1/requests/{jingxin}/no-comments"), Some(&agency), &no_comments()).await;
+        assert_eq!(replied.status, 201, "{}", String::from_utf8_lossy(&replied.body));
+        assert_eq!(replied.json()["state"], "no_comments");
+        assert_eq!(replied.json()["reply"]["source"], "api");
+
+        // Exactly at the deadline a reply is still on time.
+        app.clock.set(demo_deadline());
+        let sifa_token = app.agency_token("sifa");
+        let sifa = id_of(&before, "sifa");
+        let on_time = app.post(&format!("/api/v1/requests/{sifa}/no-comments"), Some(&sifa_token), &no_comments()).await.json();
+        assert_eq!(on_time["reply"]["late"], false);
+
+        app.clock.advance(Duration::microseconds(1));
+        let after = ledger(&app, &drafter, &round).await;
+        assert_eq!(request_of(&after, "xihu")["state"], "overdue");
+        assert_eq!(after["counts"]["overdue"], 28);
+        assert_eq!(after["summary"], "2 of 30 replied: 0 with comments, 2 no comments; 28 overdue");
+        assert_eq!(after["round"]["state"], "closed");
+        let late_token = app.agency_token("xihu");
+        let xihu = id_of(&before, "xihu");
+        app.post(&format!("/api/v1/requests/{xihu}/no-comments"), Some(&late_token), &no_comments())
+            .await
+            .problem(409, "deadline_passed");
+
+        // An extension makes one agency pending again until its new deadline.
+        let extended = app
+            .post(&format!("/api/v1/requests/{xihu}/extension"), Some(&drafter), &json!({"working_days": 2, "reason": "区政府常务会议后反馈"}))
+            .await;
+        assert_eq!(extended.status, 200, "{}", String::from_utf8_lossy(&extended.body));
+        let extended = extended.json();
+        assert_eq!(extended["state"], "pending");
+        // Friday 5 June after 18:00: working days Friday and Monday, so Monday 8 June.
+        assert_eq!(extended["effective_deadline"], json!(Utc.with_ymd_and_hms(2026, 6, 8, 10, 0, 0).single().expect("time")));
+        let ledger_now = ledger(&app, &drafter, &round).await;
+        assert_eq!(ledger_now["counts"]["overdue"], 27);
+        assert_eq!(ledger_now["round"]["state"], "open", "open while an extension runs");
+        let answered = app.post(&format!("/api/v1/requests/{xihu}/no-comments"), Some(&late_token), &no_comments()).await;
+        assert_eq!(answered.status, 201);
+        app.clock.set(Utc.with_ymd_and_hms(2026, 6, 8, 10, 0, 1).single().expect("time"));
+        let last = ledger(&app, &drafter, &round).await;
+        assert_eq!(request_of(&last, "xihu")["state"], "no_comments");
+        assert_eq!(last["round"]["state"], "closed");
+    }
+
+    async fn silence_can_count_as_no_comments_and_late_replies_can_be_taken(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let document = app.get("/api/v1/documents", Some(&drafter)).await.json()["items"][0]["id"].as_str().expect("doc").to_owned();
+        let created = app
+            .post(
+                "/api/v1/rounds",
+                Some(&drafter),
+                &json!({
+                    "document_id": document, "version": 1, "title": "补充征求意见",
+                    "deadline": "2026-06-01T17:00:00+08:00",
+                    "silence_is_no_comments": true, "accept_late": true,
+                    "agencies": ["xihu", "binjiang"],
+                }),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+        let round = created.json()["id"].as_str().expect("id").to_owned();
+        assert_eq!(created.json()["state"], "draft");
+        let drafted = ledger(&app, &drafter, &round).await;
+        let xihu = id_of(&drafted, "xihu");
+        // Not sent yet: the agency does not see it.
+        let agency = app.agency_token("xihu");
+        app.get(&format!("/api/v1/requests/{xihu}"), Some(&agency)).await.problem(404, "not_found");
+        let opened = app.send(with_token(TestRequest::post().uri(&format!("/api/v1/rounds/{round}/open")), Some(&drafter))).await;
+        assert_eq!(opened.status, 200, "{}", String::from_utf8_lossy(&opened.body));
+        assert_eq!(opened.json()["state"], "open");
+        app.send(with_token(TestRequest::post().uri(&format!("/api/v1/rounds/{round}/open")), Some(&drafter)))
+            .await
+            .problem(409, "round_opened");
+
+        app.clock.set(Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 1).single().expect("time"));
+        let after = ledger(&app, &drafter, &round).await;
+        assert_eq!(request_of(&after, "binjiang")["state"], "deemed_no_comments");
+        assert_eq!(after["summary"], "0 of 2 replied: 0 with comments, 0 no comments; 2 deemed no comments");
+        let late = app.post(&format!("/api/v1/requests/{xihu}/no-comments"), Some(&agency), &no_comments()).await.json();
+        assert_eq!(late["reply"]["late"], true);
+        assert_eq!(late["state"], "no_comments");
+    }
+
+    async fn replies_are_revised_and_withdrawn_and_every_revision_stays(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let ledger = ledger(&app, &drafter, &round).await;
+        let id = id_of(&ledger, "keji");
+        let agency = app.agency_token("keji");
+        app.post(&format!("/api/v1/requests/{id}/withdraw"), Some(&agency), &json!({}))
+            .await
+            .problem(409, "no_reply");
+        app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&agency), &no_comments()).await;
+        let withdrawn = app.post(&format!("/api/v1/requests/{id}/withdraw"), Some(&agency), &json!({})).await.json();
+        assert_eq!(withdrawn["state"], "pending", "back to pending until it answers again");
+        assert!(withdrawn["reply"].is_null());
+        let mut second = no_comments();
+        second["note"] = json!("经研究，无意见。");
+        app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&agency), &second).await;
+        let revisions = app.get(&format!("/api/v1/requests/{id}/replies"), Some(&agency)).await.json();
+        let revisions = revisions.as_array().expect("revisions");
+        assert_eq!(revisions.len(), 2);
+        assert!(revisions[0]["withdrawn_at"].is_string());
+        assert_eq!(revisions[1]["note"], "经研究，无意见。");
+        assert_eq!(revisions[1]["revision"], 2);
+        // Removing an agency that has replied is refused.
+        app.post(&format!("/api/v1/requests/{id}/cancel"), Some(&drafter), &json!({"reason": "职能调整"}))
+            .await
+            .problem(409, "already_replied");
+    }
+
+    async fn drafters_enter_paper_replies_and_change_the_invitation_list(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let before = ledger(&app, &drafter, &round).await;
+        let chunan = id_of(&before, "chunan");
+        let by_staff = app.post(&format!("/api/v1/requests/{chunan}/no-comments"), Some(&drafter), &no_comments()).await;
+        by_staff.problem(422, "validation_failed");
+        let mut paper = no_comments();
+        paper["source"] = json!("paper");
+        let entered = app.post(&format!("/api/v1/requests/{chunan}/no-comments"), Some(&drafter), &paper).await.json();
+        assert_eq!(entered["reply"]["source"], "paper");
+        assert_eq!(entered["reply"]["entered_by"], "测试人员");
+
+        let jiande = id_of(&before, "jiande");
+        let cancelled = app.post(&format!("/api/v1/requests/{jiande}/cancel"), Some(&drafter), &json!({"reason": "不涉及本单位职能"})).await.json();
+        assert_eq!(cancelled["state"], "cancelled");
+        let agency = app.agency_token("jiande");
+        app.post(&format!("/api/v1/requests/{jiande}/no-comments"), Some(&agency), &no_comments())
+            .await
+            .problem(409, "request_cancelled");
+
+        let drafter_made = app
+            .post("/api/v1/agencies", Some(&drafter), &json!({"code": "wenlv", "name": "市文广旅游局", "kind": "department", "emails": ["a@wenlv.example"]}))
+            .await;
+        assert_eq!(drafter_made.status, 201);
+        let invited = app.post(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter), &json!({"agency": "wenlv"})).await;
+        assert_eq!(invited.status, 201, "{}", String::from_utf8_lossy(&invited.body));
+        let invited = invited.json();
+        assert!(invited["issued_at"].is_string(), "sent at once in an open round");
+        app.post(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter), &json!({"agency": "wenlv"}))
+            .await
+            .problem(409, "already_invited");
+        let after = ledger(&app, &drafter, &round).await;
+        assert_eq!(after["counts"]["invited"], 30);
+        assert_eq!(after["counts"]["cancelled"], 1);
+        assert_eq!(after["counts"]["no_comments"], 1);
+    }
+
+    async fn a_round_closes_early_and_reopens(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let before = ledger(&app, &drafter, &round).await;
+        let closed = app.post(&format!("/api/v1/rounds/{round}/close"), Some(&drafter), &json!({"reason": "领导要求提前汇总"})).await.json();
+        assert_eq!(closed["state"], "closed");
+        assert_eq!(closed["state_reason"], "领导要求提前汇总");
+        let fuyang = id_of(&before, "fuyang");
+        let agency = app.agency_token("fuyang");
+        app.post(&format!("/api/v1/requests/{fuyang}/no-comments"), Some(&agency), &no_comments())
+            .await
+            .problem(409, "round_closed");
+        app.post(&format!("/api/v1/rounds/{round}/reopen"), Some(&drafter), &json!({"reason": "补充征求", "deadline": "2020-01-01T00:00:00+08:00"}))
+            .await
+            .problem(422, "validation_failed");
+        let reopened = app
+            .post(&format!("/api/v1/rounds/{round}/reopen"), Some(&drafter), &json!({"reason": "补充征求", "deadline": "2026-06-10T18:00:00+08:00"}))
+            .await
+            .json();
+        assert_eq!(reopened["state"], "open");
+        assert_eq!(app.post(&format!("/api/v1/requests/{fuyang}/no-comments"), Some(&agency), &no_comments()).await.status, 201);
+    }
+
+    async fn rounds_are_prepared_on_published_versions_with_valid_settings(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let document = app.get("/api/v1/documents", Some(&drafter)).await.json()["items"][0]["id"].as_str().expect("doc").to_owned();
+        let base = json!({"document_id": document, "version": 1, "title": "征求意见", "working_days": 5});
+        let with = |key: &str, value: Value| {
+            let mut body = base.clone();
+            body[key] = value;
+            body
+        };
+        let both = with("deadline", json!("2026-06-05T18:00:00+08:00"));
+        app.post("/api/v1/rounds", Some(&drafter), &both).await.problem(422, "validation_failed");
+        let problem = app.post("/api/v1/rounds", Some(&drafter), &with("agencies", json!(["jingxin", "nowhere"]))).await.problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "agencies[1]");
+        let problem = app.post("/api/v1/rounds", Some(&drafter), &with("scope", json!(["m1", "m99"]))).await.problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "scope[1]");
+        app.post("/api/v1/rounds", Some(&drafter), &with("time_zone", json!("Mars/Olympus"))).await.problem(422, "validation_failed");
+        let draft = app
+            .post(&format!("/api/v1/documents/{document}/versions"), Some(&drafter), &json!({"label": "修改稿", "text": "一、甲"}))
+            .await;
+        assert_eq!(draft.status, 201);
+        app.post("/api/v1/rounds", Some(&drafter), &with("version", json!(2))).await.problem(409, "version_not_published");
+        let scoped = app.post("/api/v1/rounds", Some(&drafter), &with("scope", json!(["m1", "m2"]))).await;
+        assert_eq!(scoped.status, 201);
+        assert_eq!(scoped.json()["scope"], json!(["m1", "m2"]));
+        assert!(scoped.json()["deadline"].is_null(), "fixed when it opens");
+    }
+}
