@@ -114,6 +114,7 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
             database_url,
             bind: "127.0.0.1:0".into(),
             max_body_bytes: 1 << 20,
+            max_attachment_bytes: 10 << 20,
             db_pool_size: 8,
             http_workers: 2,
         },

@@ -14,6 +14,8 @@ pub struct Config {
     pub bind: String,
     /// `CONSULT_MAX_BODY_BYTES`: largest request body accepted.
     pub max_body_bytes: usize,
+    /// `CONSULT_MAX_ATTACHMENT_BYTES`: largest file attached to a reply.
+    pub max_attachment_bytes: usize,
     /// `CONSULT_DB_POOL_SIZE`: connections for readers (SQLite) or for everything (PostgreSQL).
     pub db_pool_size: u32,
     /// `CONSULT_WORKERS`: HTTP worker threads; 0 means one per core.
@@ -50,6 +52,7 @@ impl Config {
             database_url: DatabaseUrl::parse(&database_url)?,
             bind: env::var("CONSULT_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
             max_body_bytes: number("CONSULT_MAX_BODY_BYTES", 1_048_576)?,
+            max_attachment_bytes: number("CONSULT_MAX_ATTACHMENT_BYTES", 10_485_760)?,
             db_pool_size: number("CONSULT_DB_POOL_SIZE", 8)?,
             http_workers: number("CONSULT_WORKERS", 0)?,
         })

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
+use sha2::Digest;
 use uuid::Uuid;
 
 use crate::db::audit::{self, Actor, Change};
@@ -514,6 +515,8 @@ pub struct ReplyDetails {
     pub source: String,
     /// The drafter who entered it, for replies that did not come through the API.
     pub entered_by: Option<String>,
+    /// Ids of files uploaded to the request to send with this reply.
+    pub attachments: Vec<String>,
 }
 
 /// Records a reply revision. Refused once the round is closed early, and after the effective
@@ -549,6 +552,14 @@ pub fn reply(
         withdrawn_at: None,
     };
     round::insert_reply(conn, &row)?;
+    let attached = round::attach(conn, &details.attachments, &request.id, &row.id)?;
+    if attached != details.attachments.len() {
+        return Err(ApiError::field(
+            "attachments",
+            "unknown_attachment",
+            "each attachment must be a file uploaded to this request and not yet sent with a reply",
+        ));
+    }
     touch(conn, request, stamp)?;
     audit::record(
         conn,
@@ -602,7 +613,7 @@ pub fn withdraw(
 }
 
 /// Whether a reply now would be late; refuses when the round takes no reply now.
-fn check_open_for_replies(
+pub fn check_open_for_replies(
     round: &RoundRow,
     request: &RequestRow,
     now: DateTime<Utc>,
@@ -651,6 +662,68 @@ fn touch(
     let mut after = request.clone();
     after.last_activity_at = stamp;
     Ok(round::update_request(conn, &after)?)
+}
+
+/// File types a reply may carry, by what their first bytes show: a stamped letter scanned to PDF,
+/// a Word document, or photographs of it.
+const ATTACHMENT_TYPES: [(&str, &[u8]); 4] = [
+    ("application/pdf", b"%PDF-"),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK\x03\x04",
+    ),
+    ("image/jpeg", b"\xFF\xD8\xFF"),
+    ("image/png", b"\x89PNG\r\n\x1a\n"),
+];
+
+/// Stores a file uploaded for a reply to `request`, once its type is checked against its bytes.
+#[allow(clippy::too_many_arguments)]
+pub fn upload(
+    conn: &mut DbConnection,
+    uploaded_by: &str,
+    round: &RoundRow,
+    request: &RequestRow,
+    filename: &str,
+    content_type: &str,
+    data: Vec<u8>,
+    now: DateTime<Utc>,
+) -> Result<round::AttachmentMeta, ApiError> {
+    check_open_for_replies(round, request, now)?;
+    let Some((_, magic)) = ATTACHMENT_TYPES.iter().find(|(t, _)| *t == content_type) else {
+        return Err(ApiError::UnsupportedMediaType);
+    };
+    if !data.starts_with(magic) {
+        return Err(ApiError::field(
+            "body",
+            "content_mismatch",
+            format!("the file is not {content_type}"),
+        ));
+    }
+    let stamp = now.naive_utc();
+    let row = round::NewAttachment {
+        id: Uuid::now_v7().to_string(),
+        request_id: request.id.clone(),
+        reply_id: None,
+        filename: filename.to_owned(),
+        content_type: content_type.to_owned(),
+        size_bytes: i32::try_from(data.len()).unwrap_or(i32::MAX),
+        sha256: crate::domain::token::hex(&sha2::Sha256::digest(&data)),
+        data,
+        uploaded_by: uploaded_by.to_owned(),
+        uploaded_at: stamp,
+    };
+    round::insert_attachment(conn, &row)?;
+    Ok(round::AttachmentMeta {
+        id: row.id,
+        request_id: row.request_id,
+        reply_id: None,
+        filename: row.filename,
+        content_type: row.content_type,
+        size_bytes: row.size_bytes,
+        sha256: row.sha256,
+        uploaded_by: row.uploaded_by,
+        uploaded_at: stamp,
+    })
 }
 
 /// Notes the agency's first reading of a request.

@@ -89,6 +89,11 @@ routes! {
     "/api/v1/requests/{id}/withdraw" => { POST => requests::withdraw::withdraw },
     "/api/v1/requests/{id}/extension" => { POST => requests::extend::extend },
     "/api/v1/requests/{id}/cancel" => { POST => requests::cancel::cancel },
+    "/api/v1/requests/{id}/attachments" => {
+        GET => requests::attachments::attachments,
+        POST => requests::upload::upload,
+    },
+    "/api/v1/attachments/{id}" => { GET => requests::download::download },
 }
 
 /// 405 with the `Allow` header listing what the URL does take.

@@ -137,11 +137,15 @@ impl FromRequest for Caller {
 }
 
 /// Reads the whole body, refusing it as soon as it passes `limit` bytes.
-pub async fn read_body(
+pub async fn read_body<S, E>(
     request: &HttpRequest,
-    payload: &mut Payload,
+    payload: &mut S,
     limit: usize,
-) -> Result<Bytes, ApiError> {
+) -> Result<Bytes, ApiError>
+where
+    S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)

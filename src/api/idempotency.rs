@@ -74,7 +74,12 @@ pub async fn idempotent_post(
             ApiError::internal("application state missing"),
         ));
     };
-    let body = match read_body(&http, &mut payload, state.config.max_body_bytes).await {
+    // The larger of the two limits: each route checks its own when it reads the body.
+    let limit = state
+        .config
+        .max_body_bytes
+        .max(state.config.max_attachment_bytes);
+    let body = match read_body(&http, &mut payload, limit).await {
         Ok(body) => body,
         Err(error) => return Ok(problem(http, error)),
     };

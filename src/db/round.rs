@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{agencies, replies, requests, rounds};
+use super::schema::{agencies, attachments, replies, requests, rounds};
 
 /// A round as stored.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -235,4 +235,115 @@ pub fn replies_of(conn: &mut DbConnection, request_ids: &[String]) -> QueryResul
         .filter(replies::request_id.eq_any(request_ids))
         .order((replies::request_id.asc(), replies::revision.asc()))
         .load(conn)
+}
+
+/// An attachment's description, without its bytes.
+#[derive(Clone, Debug, PartialEq, Queryable)]
+pub struct AttachmentMeta {
+    pub id: String,
+    pub request_id: String,
+    pub reply_id: Option<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i32,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+/// An attachment as stored.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = attachments)]
+pub struct NewAttachment {
+    pub id: String,
+    pub request_id: String,
+    pub reply_id: Option<String>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i32,
+    pub sha256: String,
+    pub data: Vec<u8>,
+    pub uploaded_by: String,
+    pub uploaded_at: NaiveDateTime,
+}
+
+const META: (
+    attachments::id,
+    attachments::request_id,
+    attachments::reply_id,
+    attachments::filename,
+    attachments::content_type,
+    attachments::size_bytes,
+    attachments::sha256,
+    attachments::uploaded_by,
+    attachments::uploaded_at,
+) = (
+    attachments::id,
+    attachments::request_id,
+    attachments::reply_id,
+    attachments::filename,
+    attachments::content_type,
+    attachments::size_bytes,
+    attachments::sha256,
+    attachments::uploaded_by,
+    attachments::uploaded_at,
+);
+
+/// Stores an uploaded file.
+pub fn insert_attachment(conn: &mut DbConnection, row: &NewAttachment) -> QueryResult<()> {
+    diesel::insert_into(attachments::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The descriptions of a request's attachments, oldest first.
+pub fn attachments_of(
+    conn: &mut DbConnection,
+    request_ids: &[String],
+) -> QueryResult<Vec<AttachmentMeta>> {
+    attachments::table
+        .filter(attachments::request_id.eq_any(request_ids))
+        .order((attachments::uploaded_at.asc(), attachments::id.asc()))
+        .select(META)
+        .load(conn)
+}
+
+/// An attachment's description and bytes.
+pub fn attachment(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(AttachmentMeta, Vec<u8>)>> {
+    let meta: Option<AttachmentMeta> = attachments::table
+        .find(id)
+        .select(META)
+        .first(conn)
+        .optional()?;
+    match meta {
+        Some(meta) => {
+            let data = attachments::table
+                .find(id)
+                .select(attachments::data)
+                .first(conn)?;
+            Ok(Some((meta, data)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Ties uploaded attachments to the reply revision they were submitted with; returns how many.
+pub fn attach(
+    conn: &mut DbConnection,
+    ids: &[String],
+    request_id: &str,
+    reply_id: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        attachments::table
+            .filter(attachments::id.eq_any(ids))
+            .filter(attachments::request_id.eq(request_id))
+            .filter(attachments::reply_id.is_null()),
+    )
+    .set(attachments::reply_id.eq(reply_id))
+    .execute(conn)
 }

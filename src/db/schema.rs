@@ -176,7 +176,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        request_id -> Text,
+        reply_id -> Nullable<Text>,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> Integer,
+        sha256 -> Text,
+        data -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::joinable!(attachments -> requests (request_id));
 diesel::joinable!(rounds -> versions (version_id));
 diesel::joinable!(requests -> rounds (round_id));
 diesel::joinable!(requests -> agencies (agency_id));
@@ -199,4 +215,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rounds,
     requests,
     replies,
+    attachments,
 );

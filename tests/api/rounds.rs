@@ -323,4 +323,56 @@ engine_tests! {
         assert_eq!(scoped.json()["scope"], json!(["m1", "m2"]));
         assert!(scoped.json()["deadline"].is_null(), "fixed when it opens");
     }
+
+    async fn replies_carry_uploaded_files(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let ledger = ledger(&app, &drafter, &round).await;
+        let id = id_of(&ledger, "caizheng");
+        let agency = app.agency_token("caizheng");
+        let upload = |content_type: &str, body: Vec<u8>, token: &str| {
+            with_token(
+                TestRequest::post()
+                    .uri(&format!("/api/v1/requests/{id}/attachments?filename=%E5%A4%8D%E5%87%BD.pdf"))
+                    .insert_header(("content-type", content_type.to_owned()))
+                    .set_payload(body),
+                Some(token),
+            )
+        };
+        let letter = b"%PDF-1.7\n% stamped reply letter\n".to_vec();
+        let stored = app.send(upload("application/pdf", letter.clone(), &agency)).await;
+        assert_eq!(stored.status, 201, "{}", String::from_utf8_lossy(&stored.body));
+        let stored = stored.json();
+        assert_eq!(stored["filename"], "复函.pdf");
+        assert_eq!(stored["size_bytes"], letter.len());
+        assert!(stored["reply_id"].is_null());
+        let file = stored["id"].as_str().expect("id").to_owned();
+
+        app.send(upload("application/pdf", b"not a pdf".to_vec(), &agency)).await.problem(422, "validation_failed");
+        app.send(upload("application/zip", b"PK\x03\x04".to_vec(), &agency)).await.problem(415, "unsupported_media_type");
+        let mut big = b"%PDF-".to_vec();
+        big.resize(crate::support::ATTACHMENT_LIMIT + 1, b'x');
+        app.send(upload("application/pdf", big, &agency)).await.problem(413, "payload_too_large");
+        let stranger = app.agency_token("haiguan");
+        app.send(upload("application/pdf", letter.clone(), &stranger)).await.problem(404, "not_found");
+
+        let mut reply = no_comments();
+        reply["attachments"] = json!([file]);
+        let replied = app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&agency), &reply).await;
+        assert_eq!(replied.status, 201, "{}", String::from_utf8_lossy(&replied.body));
+        // A file goes with one reply revision only.
+        app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&agency), &reply)
+            .await
+            .problem(422, "validation_failed");
+        let files = app.get(&format!("/api/v1/requests/{id}/attachments"), Some(&drafter)).await.json();
+        assert!(files[0]["reply_id"].is_string());
+
+        let downloaded = app.get(&format!("/api/v1/attachments/{file}"), Some(&drafter)).await;
+        assert_eq!(downloaded.status, 200);
+        assert_eq!(downloaded.body.as_ref(), letter.as_slice());
+        assert_eq!(downloaded.header("content-type"), Some("application/pdf"));
+        assert!(downloaded.header("content-disposition").is_some_and(|d| d.contains("UTF-8''%E5%A4%8D%E5%87%BD.pdf")));
+        app.get(&format!("/api/v1/attachments/{file}"), Some(&stranger)).await.problem(404, "not_found");
+    }
 }

@@ -1,3 +1,4 @@
+DROP TABLE attachments;
 DROP TABLE replies;
 DROP TABLE requests;
 DROP TABLE rounds;

@@ -61,3 +61,19 @@ CREATE TABLE replies (
     withdrawn_at TIMESTAMP,
     UNIQUE (request_id, revision)
 );
+
+-- Files sent with a reply: the stamped reply letter (PDF), a DOCX, or images. Uploaded first,
+-- then tied to the reply revision they were submitted with.
+CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL REFERENCES requests (id),
+    reply_id TEXT REFERENCES replies (id),
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TIMESTAMP NOT NULL
+);
+CREATE INDEX attachments_request ON attachments (request_id);

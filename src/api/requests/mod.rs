@@ -1,11 +1,15 @@
 //! `/api/v1/requests`: comment requests, as each agency sees its own, and the replies to them.
 
+pub mod attachments;
 pub mod cancel;
+pub mod download;
 pub mod extend;
 pub mod list;
 pub mod no_comments;
 pub mod replies;
 pub mod show;
+pub mod upload;
+pub mod views;
 pub mod withdraw;
 
 use crate::api::extract::Caller;

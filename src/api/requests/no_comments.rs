@@ -54,6 +54,11 @@ pub struct NoComments {
     /// For a drafter entering the reply on the agency's behalf: how it came (`paper`, `email`,
     /// `fax`, `other`). Agencies leave it out.
     pub source: Option<ReplySource>,
+    /// Ids of files uploaded to the request (`POST …/attachments`) to send with the reply, such
+    /// as the stamped reply letter.
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    pub attachments: Vec<String>,
 }
 
 /// Answers a request with "no comments". Before the deadline a later reply replaces it as a new
@@ -120,6 +125,7 @@ pub async fn no_comments(
                     note: input.note,
                     source: source.as_str().to_owned(),
                     entered_by,
+                    attachments: input.attachments,
                 },
                 now,
             )?;

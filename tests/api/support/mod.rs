@@ -55,6 +55,9 @@ pub fn start_time() -> DateTime<Utc> {
 /// The largest body the test app accepts.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The largest attachment the test app accepts.
+pub const ATTACHMENT_LIMIT: usize = 256 * 1024;
+
 /// A running application over its own database.
 pub struct TestApp {
     pub state: AppState,
@@ -93,6 +96,7 @@ impl TestApp {
             database_url,
             bind: "127.0.0.1:0".to_owned(),
             max_body_bytes: BODY_LIMIT,
+            max_attachment_bytes: ATTACHMENT_LIMIT,
             db_pool_size: 4,
             http_workers: 1,
         };

@@ -1,0 +1,42 @@
+//! `GET /api/v1/requests/{id}/attachments`
+
+use actix_web::web::{Data, Json, Path};
+
+use super::views::AttachmentView;
+use super::visible_request;
+use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::db::round;
+use crate::error::{ApiError, Problem};
+
+/// The files uploaded to a request, oldest first, with the reply revision each went with.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{id}/attachments",
+    tag = "requests",
+    params(("id" = String, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The files", body = Vec<AttachmentView>),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn attachments(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<Vec<AttachmentView>>, ApiError> {
+    let id = id.into_inner();
+    let files = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let (_, entry, _) = visible_request(conn, &caller, &id)?;
+            Ok(round::attachments_of(
+                conn,
+                std::slice::from_ref(&entry.request.id),
+            )?)
+        })
+        .await?;
+    Ok(Json(files.iter().map(AttachmentView::from).collect()))
+}

@@ -1,0 +1,52 @@
+//! `GET /api/v1/attachments/{id}`
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::web::{Data, Path};
+
+use super::visible_request;
+use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::db::round;
+use crate::error::{ApiError, Problem};
+
+/// A file sent with a reply, as uploaded.
+#[utoipa::path(
+    get,
+    path = "/api/v1/attachments/{id}",
+    tag = "requests",
+    params(("id" = String, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such file, or another agency's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn download(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (meta, data) = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let (meta, data) = round::attachment(conn, &id)?.ok_or(ApiError::NotFound)?;
+            // Another agency's file is not found, like its request.
+            visible_request(conn, &caller, &meta.request_id)?;
+            Ok((meta, data))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, meta.content_type.clone()))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: meta.filename.into_bytes(),
+            })],
+        })
+        .body(data))
+}

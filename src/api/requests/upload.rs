@@ -1,0 +1,93 @@
+//! `POST /api/v1/requests/{id}/attachments`
+
+use actix_web::http::header;
+use actix_web::web::{Data, Path, Payload};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::views::AttachmentView;
+use super::visible_request;
+use crate::api::extract::{Caller, parse_query, read_body};
+use crate::app::AppState;
+use crate::consulting;
+use crate::error::{ApiError, Problem};
+
+/// The file's name.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Upload {
+    /// As the agency's office calls it, such as 复函.pdf.
+    pub filename: String,
+}
+
+/// Uploads a file to send with a reply: the body is the file itself, its `Content-Type` one of
+/// `application/pdf`, the DOCX type, `image/jpeg` or `image/png` (checked against the bytes).
+/// Then list its id in the reply's `attachments`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/attachments",
+    tag = "requests",
+    params(("id" = String, Path, description = "Request id"), Upload),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file"),
+    responses(
+        (status = 201, description = "The stored file", body = AttachmentView),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request takes no reply now", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over CONSULT_MAX_ATTACHMENT_BYTES", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a PDF, DOCX, JPEG or PNG", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No file name, or bytes that are not the declared type", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn upload(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    request: HttpRequest,
+    mut payload: Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    // Whose request it is, before a byte of the file is read.
+    let (round, entry, _) = {
+        let (caller, id) = (caller.clone(), id.clone());
+        state
+            .db
+            .read(move |conn| visible_request(conn, &caller, &id))
+            .await?
+    };
+    let query: Upload = parse_query(&request)?;
+    let filename = query.filename.trim().to_owned();
+    if filename.is_empty() || filename.chars().count() > 200 || filename.contains(['/', '\\']) {
+        return Err(ApiError::field(
+            "query.filename",
+            "invalid_filename",
+            "1 to 200 characters, without / or \\",
+        ));
+    }
+    let content_type = request.content_type().to_owned();
+    let data = read_body(&request, &mut payload, state.config.max_attachment_bytes)
+        .await?
+        .to_vec();
+    let now = state.clock.now();
+    let meta = state
+        .db
+        .write(move |conn| {
+            consulting::upload(
+                conn,
+                &caller.name,
+                &round,
+                &entry.request,
+                &filename,
+                &content_type,
+                data,
+                now,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/attachments/{}", meta.id)))
+        .json(AttachmentView::from(&meta)))
+}
