@@ -139,17 +139,7 @@ pub fn create_round(
         ));
     }
     if let Some(keys) = &input.scope {
-        let present: std::collections::HashSet<String> = document::clauses_of(conn, &version.id)?
-            .into_iter()
-            .map(|c| c.key)
-            .collect();
-        if let Some((i, key)) = keys.iter().enumerate().find(|(_, k)| !present.contains(*k)) {
-            return Err(ApiError::field(
-                format!("scope[{i}]"),
-                "unknown_clause",
-                format!("the version has no clause {key:?}"),
-            ));
-        }
+        check_scope(conn, &version.id, keys)?;
     }
     if let Some(deadline) = input.deadline {
         if deadline <= now {
@@ -218,6 +208,22 @@ pub fn create_round(
         },
     )?;
     Ok(row)
+}
+
+/// Refuses a scope that names a clause the version does not have.
+fn check_scope(conn: &mut DbConnection, version_id: &str, keys: &[String]) -> Result<(), ApiError> {
+    let present: std::collections::HashSet<String> = document::clauses_of(conn, version_id)?
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    match keys.iter().enumerate().find(|(_, k)| !present.contains(*k)) {
+        Some((i, key)) => Err(ApiError::field(
+            format!("scope[{i}]"),
+            "unknown_clause",
+            format!("the version has no clause {key:?}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn new_request(round_id: &str, agency_id: &str, now: NaiveDateTime) -> RequestRow {
@@ -739,6 +745,105 @@ pub fn mark_viewed(
     after.viewed_at = Some(now.naive_utc());
     after.last_activity_at = now.naive_utc();
     Ok(round::update_request(conn, &after)?)
+}
+
+/// Changes to a round's settings; absent fields stay.
+#[derive(Debug, Default)]
+pub struct RoundChanges {
+    pub title: Option<String>,
+    pub instructions: Option<String>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub working_days: Option<u32>,
+    pub scope: Option<Vec<String>>,
+    pub accept_late: Option<bool>,
+    pub silence_is_no_comments: Option<bool>,
+}
+
+/// Changes a round. Everything can change while it is a draft; once open, its words, deadline
+/// and reply rules; once closed, only its words (reopening sets a new deadline).
+pub fn update_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: RoundRow,
+    changes: RoundChanges,
+    now: DateTime<Utc>,
+) -> Result<RoundRow, ApiError> {
+    let requests: Vec<RequestRow> = round::requests_of_round(conn, &before.id)?
+        .into_iter()
+        .map(|r| r.request)
+        .collect();
+    let state = round_state_of(&before, &requests, now);
+    let rules = changes.deadline.is_some()
+        || changes.accept_late.is_some()
+        || changes.silence_is_no_comments.is_some();
+    if state == RoundState::Closed && rules {
+        return Err(closed());
+    }
+    if state != RoundState::Draft && (changes.scope.is_some() || changes.working_days.is_some()) {
+        return Err(ApiError::conflict(
+            "round_opened",
+            "scope and working days are fixed once the round opens",
+        ));
+    }
+    if changes.deadline.is_some() && changes.working_days.is_some() {
+        return Err(ApiError::field(
+            "deadline",
+            "one_of",
+            "give either deadline or working_days",
+        ));
+    }
+    if changes.deadline.is_some_and(|d| d <= now) {
+        return Err(ApiError::field(
+            "deadline",
+            "in_the_past",
+            "the deadline must be in the future",
+        ));
+    }
+    let mut after = before.clone();
+    if let Some(title) = changes.title {
+        after.title = title.trim().to_owned();
+    }
+    if let Some(instructions) = changes.instructions {
+        after.instructions = instructions.trim().to_owned();
+    }
+    if let Some(deadline) = changes.deadline {
+        after.deadline = Some(deadline.naive_utc());
+        after.working_days = None;
+    }
+    if let Some(days) = changes.working_days {
+        after.working_days = Some(i32::try_from(days).unwrap_or(i32::MAX));
+        after.deadline = None;
+    }
+    if let Some(keys) = changes.scope {
+        check_scope(conn, &before.version_id, &keys)?;
+        after.scope = Some(serde_json::Value::from(keys).to_string());
+    }
+    after.accept_late = changes.accept_late.unwrap_or(after.accept_late);
+    after.silence_is_no_comments = changes
+        .silence_is_no_comments
+        .unwrap_or(after.silence_is_no_comments);
+    if after == before {
+        return Ok(before);
+    }
+    let stamp = now.naive_utc();
+    after.revision += 1;
+    after.updated_at = stamp;
+    if !round::update_round(conn, &after, before.revision)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "round.update",
+            entity_type: "round",
+            entity_id: &after.id,
+            before: audit_value(&before),
+            after: audit_value(&after),
+        },
+    )?;
+    Ok(after)
 }
 
 /// Closes a round early, or reopens it with a new deadline; the reason is kept.

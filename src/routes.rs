@@ -74,7 +74,10 @@ routes! {
         GET => rounds::list::list,
         POST => rounds::create::create,
     },
-    "/api/v1/rounds/{id}" => { GET => rounds::show::show },
+    "/api/v1/rounds/{id}" => {
+        GET => rounds::show::show,
+        PATCH => rounds::update::update,
+    },
     "/api/v1/rounds/{id}/open" => { POST => rounds::open::open },
     "/api/v1/rounds/{id}/close" => { POST => rounds::close::close },
     "/api/v1/rounds/{id}/reopen" => { POST => rounds::reopen::reopen },

@@ -34,6 +34,7 @@ use super::{agencies, audit, documents, health, requests, rounds};
         rounds::list::list,
         rounds::create::create,
         rounds::show::show,
+        rounds::update::update,
         rounds::open::open,
         rounds::close::close,
         rounds::reopen::reopen,

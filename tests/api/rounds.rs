@@ -375,4 +375,28 @@ engine_tests! {
         assert!(downloaded.header("content-disposition").is_some_and(|d| d.contains("UTF-8''%E5%A4%8D%E5%87%BD.pdf")));
         app.get(&format!("/api/v1/attachments/{file}"), Some(&stranger)).await.problem(404, "not_found");
     }
+
+    async fn round_settings_change_within_what_its_state_allows(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let url = format!("/api/v1/rounds/{round}");
+        let changed = app
+            .patch(&url, Some(&drafter), &json!({"deadline": "2026-06-09T18:00:00+08:00", "accept_late": true, "title": "补充说明后的征求意见"}))
+            .await;
+        assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+        let changed = changed.json();
+        assert_eq!(changed["deadline"], json!(Utc.with_ymd_and_hms(2026, 6, 9, 10, 0, 0).single().expect("time")));
+        assert_eq!(changed["accept_late"], true);
+        app.patch(&url, Some(&drafter), &json!({"working_days": 3})).await.problem(409, "round_opened");
+        app.patch(&url, Some(&drafter), &json!({"scope": ["m1"]})).await.problem(409, "round_opened");
+        app.patch(&url, Some(&drafter), &json!({"title": null})).await.problem(422, "validation_failed");
+        let ledger = ledger(&app, &drafter, &round).await;
+        let effective = request_of(&ledger, "xihu")["effective_deadline"].clone();
+        assert_eq!(effective, changed["deadline"], "requests follow the round's new deadline");
+        let agency = app.agency_token("xihu");
+        app.patch(&url, Some(&agency), &json!({"title": "x"})).await.problem(403, "forbidden");
+        let stale = TestRequest::patch().uri(&url).insert_header(("If-Match", "\"1\"")).set_json(json!({"title": "x"}));
+        app.send(with_token(stale, Some(&drafter))).await.problem(412, "precondition_failed");
+    }
 }

@@ -8,6 +8,7 @@ pub mod list;
 pub mod open;
 pub mod reopen;
 pub mod show;
+pub mod update;
 pub mod views;
 
 use crate::api::extract::Caller;

@@ -1,0 +1,102 @@
+//! `PATCH /api/v1/rounds/{id}`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::RoundView;
+use super::visible_round;
+use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
+use crate::app::AppState;
+use crate::consulting::{self, RoundChanges};
+use crate::db::round;
+use crate::error::{ApiError, Problem};
+
+/// The settings to change; absent fields stay, and none may be `null`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRound {
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(min = 1, max = 200))]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(max = 10000))]
+    pub instructions: Option<String>,
+    /// A new deadline for every request without an extension (RFC 3339 with an offset).
+    #[serde(default, deserialize_with = "present")]
+    pub deadline: Option<DateTime<FixedOffset>>,
+    /// Before opening only: the deadline as working days from opening.
+    #[serde(default, deserialize_with = "present")]
+    #[validate(range(min = 1, max = 60))]
+    pub working_days: Option<u32>,
+    /// Before opening only: the clause keys open for comment.
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(min = 1, max = 20000))]
+    pub scope: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub accept_late: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    pub silence_is_no_comments: Option<bool>,
+}
+
+/// Changes a round: anything while it is a draft; its words, deadline and reply rules while
+/// open; its words once closed. Drafters and admins only.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/rounds/{id}",
+    tag = "rounds",
+    request_body = UpdateRound,
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the round"),
+    ),
+    responses(
+        (status = 200, description = "The changed round", body = RoundView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not change rounds", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not changeable in the round's state (`round_opened`, `round_closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let input: UpdateRound = body.parse()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let changes = RoundChanges {
+        title: input.title,
+        instructions: input.instructions,
+        deadline: input.deadline.map(|d| d.with_timezone(&Utc)),
+        working_days: input.working_days,
+        scope: input.scope,
+        accept_late: input.accept_late,
+        silence_is_no_comments: input.silence_is_no_comments,
+    };
+    let (row, version, requests) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (before, version, _) = visible_round(conn, &caller, &id)?;
+            if_match.check(&etag(before.revision))?;
+            let row = consulting::update_round(conn, &actor, before, changes, now)?;
+            let requests = round::requests_of_round(conn, &row.id)?;
+            Ok((row, version, requests))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(RoundView::new(&row, version, &requests, now)))
+}
