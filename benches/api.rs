@@ -142,6 +142,14 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         .expect("xihu id")
         .to_owned();
 
+    let rounds = client.request("GET", "/api/v1/rounds", Some(&drafter), None, None);
+    let round = rounds
+        .split("\"id\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("demo round id")
+        .to_owned();
+
     println!("\n{engine}");
     println!(
         "  {:<44} {:>9} {:>9} {:>9}",
@@ -163,6 +171,12 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         }),
         ("GET /api/v1/agencies/{id} (agency token)", {
             let (token, path) = (agency.clone(), format!("/api/v1/agencies/{xihu}"));
+            Box::new(move |c, _| {
+                c.request("GET", &path, Some(&token), None, None);
+            })
+        }),
+        ("GET /api/v1/rounds/{id}/requests (ledger, 30)", {
+            let (token, path) = (drafter.clone(), format!("/api/v1/rounds/{round}/requests"));
             Box::new(move |c, _| {
                 c.request("GET", &path, Some(&token), None, None);
             })
