@@ -49,7 +49,8 @@ pub fn state_of(
     revisions: &[ReplyRow],
     now: DateTime<Utc>,
 ) -> RequestState {
-    let Some(deadline) = effective_deadline(round, request) else {
+    let deadline = effective_deadline(round, request);
+    let (Some(deadline), Some(_)) = (deadline, request.issued_at) else {
         // Not yet out: nothing can be late.
         return if request.cancelled_at.is_some() {
             RequestState::Cancelled
@@ -57,12 +58,18 @@ pub fn state_of(
             RequestState::Pending
         };
     };
+    // A round closed early takes no reply after it closed, so silence counts from then.
+    let cutoff = match round.closed_at {
+        Some(closed) => deadline.min(closed.and_utc()),
+        None => deadline,
+    };
     request_state(
         RequestFacts {
             cancelled: request.cancelled_at.is_some(),
-            viewed: request.viewed_at.is_some(),
+            // Once it has answered (even if it withdrew the answer) it is past reading.
+            viewed: request.viewed_at.is_some() && revisions.is_empty(),
             reply: current_reply(revisions).and_then(|r| ReplyKind::parse(&r.kind)),
-            effective_deadline: deadline,
+            effective_deadline: cutoff,
             silence_is_no_comments: round.silence_is_no_comments,
         },
         now,
@@ -335,7 +342,12 @@ fn issue(
     outbox::enqueue(
         conn,
         NewMessage {
-            dedupe_key: format!("comment_request:{}", request.id),
+            // A request sent again after the agency was removed and invited back is a new letter.
+            dedupe_key: format!(
+                "comment_request:{}:{}",
+                request.id,
+                stamp.and_utc().timestamp_micros()
+            ),
             kind: "comment_request".to_owned(),
             agency_id: Some(agency.id.clone()),
             round_id: Some(round.id.clone()),
@@ -359,6 +371,8 @@ pub fn add_agency(
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
     let stamp = now.naive_utc();
+    // Locked, so that a round opening at the same moment cannot miss the new request.
+    let round = &round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     let found = agency::find(conn, agency_id)?
         .filter(|a| a.active)
         .ok_or_else(|| ApiError::field("agency_id", "unknown_agency", "no such active agency"))?;
@@ -427,6 +441,7 @@ pub fn remove_agency(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
+    let request = locked(conn, &request.id, now)?;
     if request.cancelled_at.is_some() {
         return Err(ApiError::conflict(
             "request_cancelled",
@@ -470,6 +485,7 @@ pub fn extend(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
+    let request = locked(conn, &request.id, now)?;
     if request.cancelled_at.is_some() {
         return Err(ApiError::conflict(
             "request_cancelled",
@@ -482,11 +498,21 @@ pub fn extend(
             "the round has not opened yet",
         ));
     }
+    if round.closed_at.is_some() {
+        return Err(closed());
+    }
     if deadline <= now {
         return Err(ApiError::field(
             "deadline",
             "in_the_past",
             "the new deadline must be in the future",
+        ));
+    }
+    if round.deadline.is_some_and(|d| deadline <= d.and_utc()) {
+        return Err(ApiError::field(
+            "deadline",
+            "not_later",
+            "an extension ends after the round's deadline",
         ));
     }
     let stamp = now.naive_utc();
@@ -536,8 +562,14 @@ pub fn reply(
     details: ReplyDetails,
     now: DateTime<Utc>,
 ) -> Result<ReplyRow, ApiError> {
+    let request = &locked(conn, &request.id, now)?;
     let late = check_open_for_replies(round, request, now)?;
     let revisions = round::replies_of(conn, std::slice::from_ref(&request.id))?;
+    // A late reply is taken from an agency that has not answered; it does not replace an answer
+    // given in time.
+    if late && current_reply(&revisions).is_some() {
+        return Err(deadline_passed());
+    }
     let stamp = now.naive_utc();
     let row = ReplyRow {
         id: Uuid::now_v7().to_string(),
@@ -566,7 +598,6 @@ pub fn reply(
             "each attachment must be a file uploaded to this request and not yet sent with a reply",
         ));
     }
-    touch(conn, request, stamp)?;
     audit::record(
         conn,
         actor,
@@ -591,6 +622,7 @@ pub fn withdraw(
     request: &RequestRow,
     now: DateTime<Utc>,
 ) -> Result<ReplyRow, ApiError> {
+    let request = &locked(conn, &request.id, now)?;
     if check_open_for_replies(round, request, now)? {
         return Err(deadline_passed());
     }
@@ -600,7 +632,6 @@ pub fn withdraw(
         .ok_or_else(|| ApiError::conflict("no_reply", "there is no reply to withdraw"))?;
     let stamp = now.naive_utc();
     round::withdraw_reply(conn, &standing.id, stamp)?;
-    touch(conn, request, stamp)?;
     let mut after = standing.clone();
     after.withdrawn_at = Some(stamp);
     audit::record(
@@ -660,14 +691,9 @@ fn closed() -> ApiError {
     ApiError::conflict("round_closed", "the round is closed")
 }
 
-fn touch(
-    conn: &mut DbConnection,
-    request: &RequestRow,
-    stamp: NaiveDateTime,
-) -> Result<(), ApiError> {
-    let mut after = request.clone();
-    after.last_activity_at = stamp;
-    Ok(round::update_request(conn, &after)?)
+/// The request locked for this transaction and read afresh (its last activity is now).
+fn locked(conn: &mut DbConnection, id: &str, now: DateTime<Utc>) -> Result<RequestRow, ApiError> {
+    round::lock_request(conn, id, now.naive_utc())?.ok_or(ApiError::NotFound)
 }
 
 /// File types a reply may carry, by what their first bytes show: a stamped letter scanned to PDF,
@@ -694,6 +720,8 @@ pub fn upload(
     data: Vec<u8>,
     now: DateTime<Utc>,
 ) -> Result<round::AttachmentMeta, ApiError> {
+    let request = &locked(conn, &request.id, now)?;
+    let round = &round::find_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     check_open_for_replies(round, request, now)?;
     let Some((_, magic)) = ATTACHMENT_TYPES.iter().find(|(t, _)| *t == content_type) else {
         return Err(ApiError::UnsupportedMediaType);
@@ -741,10 +769,7 @@ pub fn mark_viewed(
     if request.viewed_at.is_some() {
         return Ok(());
     }
-    let mut after = request.clone();
-    after.viewed_at = Some(now.naive_utc());
-    after.last_activity_at = now.naive_utc();
-    Ok(round::update_request(conn, &after)?)
+    Ok(round::mark_viewed(conn, &request.id, now.naive_utc())?)
 }
 
 /// Changes to a round's settings; absent fields stay.
@@ -773,10 +798,8 @@ pub fn update_round(
         .map(|r| r.request)
         .collect();
     let state = round_state_of(&before, &requests, now);
-    let rules = changes.deadline.is_some()
-        || changes.accept_late.is_some()
-        || changes.silence_is_no_comments.is_some();
-    if state == RoundState::Closed && rules {
+    // A closed round gets a new deadline only by reopening, with a reason.
+    if state == RoundState::Closed && changes.deadline.is_some() {
         return Err(closed());
     }
     if state != RoundState::Draft && (changes.scope.is_some() || changes.working_days.is_some()) {
@@ -809,6 +832,7 @@ pub fn update_round(
     if let Some(deadline) = changes.deadline {
         after.deadline = Some(deadline.naive_utc());
         after.working_days = None;
+        round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
     }
     if let Some(days) = changes.working_days {
         after.working_days = Some(i32::try_from(days).unwrap_or(i32::MAX));
@@ -870,11 +894,18 @@ pub fn set_closed(
     let stamp = now.naive_utc();
     let mut after = before.clone();
     if close {
-        if state == RoundState::Closed {
+        // Also past its deadline: closing stops late replies.
+        if before.closed_at.is_some() {
             return Err(closed());
         }
         after.closed_at = Some(stamp);
     } else {
+        if state != RoundState::Closed {
+            return Err(ApiError::conflict(
+                "round_open",
+                "the round is open: change its deadline instead",
+            ));
+        }
         let deadline = new_deadline.filter(|d| *d > now).ok_or_else(|| {
             ApiError::field(
                 "deadline",
@@ -884,6 +915,7 @@ pub fn set_closed(
         })?;
         after.closed_at = None;
         after.deadline = Some(deadline.naive_utc());
+        round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
     }
     after.state_reason = Some(reason.trim().to_owned());
     after.revision += 1;

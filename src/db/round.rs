@@ -151,6 +151,61 @@ pub fn update_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<
         .map(drop)
 }
 
+/// Takes the request's row lock for the rest of the transaction (on PostgreSQL an UPDATE holds
+/// it; SQLite's writer holds the whole database), so that two changes to one request run one
+/// after the other; returns the request as it stands once the lock is held.
+pub fn lock_request(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<RequestRow>> {
+    diesel::update(requests::table.find(id))
+        .set(requests::last_activity_at.eq(now))
+        .execute(conn)?;
+    find_request(conn, id)
+}
+
+/// Takes the round's row lock for the rest of the transaction; returns the round as it stands.
+pub fn lock_round(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
+    diesel::update(rounds::table.find(id))
+        .set(rounds::revision.eq(rounds::revision))
+        .execute(conn)?;
+    find_round(conn, id)
+}
+
+/// Forgets extensions that end before a round's new deadline: they no longer extend anything.
+pub fn drop_extensions_before(
+    conn: &mut DbConnection,
+    round_id: &str,
+    deadline: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        requests::table
+            .filter(requests::round_id.eq(round_id))
+            .filter(requests::extended_deadline.lt(deadline)),
+    )
+    .set((
+        requests::extended_deadline.eq(None::<NaiveDateTime>),
+        requests::extension_reason.eq(None::<String>),
+    ))
+    .execute(conn)
+}
+
+/// Marks the request read by its agency, unless it was already.
+pub fn mark_viewed(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        requests::table
+            .find(id)
+            .filter(requests::viewed_at.is_null()),
+    )
+    .set((
+        requests::viewed_at.eq(now),
+        requests::last_activity_at.eq(now),
+    ))
+    .execute(conn)
+    .map(drop)
+}
+
 /// The request with this id.
 pub fn find_request(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RequestRow>> {
     requests::table.find(id).first(conn).optional()

@@ -79,15 +79,19 @@ pub const OFFICE_CLOSES: NaiveTime = match NaiveTime::from_hms_opt(18, 0, 0) {
 };
 
 /// The deadline `n` working days after `opened`: the end of the office day, in `zone`, of the
-/// `n`th working day counting the day of opening.
+/// `n`th working day counting the day of opening (the next day when the office has closed).
 pub fn working_day_deadline(
     calendar: &Calendar,
     opened: DateTime<Utc>,
     zone: Tz,
     n: u32,
 ) -> Option<DateTime<Utc>> {
-    let local_day = opened.with_timezone(&zone).date_naive();
-    let day = calendar.nth_working_day(local_day, n)?;
+    let local = opened.with_timezone(&zone);
+    let mut first = local.date_naive();
+    if local.time() >= OFFICE_CLOSES {
+        first = first.succ_opt()?;
+    }
+    let day = calendar.nth_working_day(first, n)?;
     zone.from_local_datetime(&day.and_time(OFFICE_CLOSES))
         .earliest()
         .map(|t| t.with_timezone(&Utc))
@@ -260,6 +264,23 @@ mod tests {
         assert_eq!(
             due,
             Utc.with_ymd_and_hms(2024, 6, 5, 10, 0, 0)
+                .single()
+                .expect("time")
+        );
+    }
+
+    #[test]
+    fn a_request_sent_after_office_hours_starts_counting_the_next_day() {
+        // Friday 7 June 2024, 18:30 in Shanghai: Monday 11 June is the next working day.
+        let evening = Utc
+            .with_ymd_and_hms(2024, 6, 7, 10, 30, 0)
+            .single()
+            .expect("time");
+        let due =
+            working_day_deadline(&calendar(), evening, chrono_tz::Asia::Shanghai, 1).expect("due");
+        assert_eq!(
+            due,
+            Utc.with_ymd_and_hms(2024, 6, 11, 10, 0, 0)
                 .single()
                 .expect("time")
         );

@@ -69,7 +69,10 @@ engine_tests! {
         let xihu = id_of(&ledger, "xihu");
         let queued = app
             .db()
-            .read_now(|conn| outbox::find_by_dedupe_key(conn, &format!("comment_request:{xihu}")).map_err(ApiError::from))
+            .read_now(|conn| {
+                let key = format!("comment_request:{xihu}:{}", crate::support::start_time().timestamp_micros());
+                outbox::find_by_dedupe_key(conn, &key).map_err(ApiError::from)
+            })
             .expect("read")
             .expect("queued");
         assert_eq!(queued.recipients, json!(["fgj@xihu.hangzhou.example"]).to_string());
@@ -151,14 +154,14 @@ engine_tests! {
         assert_eq!(extended.status, 200, "{}", String::from_utf8_lossy(&extended.body));
         let extended = extended.json();
         assert_eq!(extended["state"], "pending");
-        // Friday 5 June after 18:00: working days Friday and Monday, so Monday 8 June.
-        assert_eq!(extended["effective_deadline"], json!(Utc.with_ymd_and_hms(2026, 6, 8, 10, 0, 0).single().expect("time")));
+        // Friday 5 June after 18:00 counts from Monday: Monday and Tuesday, so Tuesday 9 June.
+        assert_eq!(extended["effective_deadline"], json!(Utc.with_ymd_and_hms(2026, 6, 9, 10, 0, 0).single().expect("time")));
         let ledger_now = ledger(&app, &drafter, &round).await;
         assert_eq!(ledger_now["counts"]["overdue"], 27);
         assert_eq!(ledger_now["round"]["state"], "open", "open while an extension runs");
         let answered = app.post(&format!("/api/v1/requests/{xihu}/no-comments"), Some(&late_token), &no_comments()).await;
         assert_eq!(answered.status, 201);
-        app.clock.set(Utc.with_ymd_and_hms(2026, 6, 8, 10, 0, 1).single().expect("time"));
+        app.clock.set(Utc.with_ymd_and_hms(2026, 6, 9, 10, 0, 1).single().expect("time"));
         let last = ledger(&app, &drafter, &round).await;
         assert_eq!(request_of(&last, "xihu")["state"], "no_comments");
         assert_eq!(last["round"]["state"], "closed");
@@ -398,5 +401,98 @@ engine_tests! {
         app.patch(&url, Some(&agency), &json!({"title": "x"})).await.problem(403, "forbidden");
         let stale = TestRequest::patch().uri(&url).insert_header(("If-Match", "\"1\"")).set_json(json!({"title": "x"}));
         app.send(with_token(stale, Some(&drafter))).await.problem(412, "precondition_failed");
+    }
+
+    async fn states_hold_through_drafts_early_closes_reopening_and_reinvitation(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let document = app.get("/api/v1/documents", Some(&drafter)).await.json()["items"][0]["id"].as_str().expect("doc").to_owned();
+        // A draft round's requests are pending whatever the clock says: nothing has gone out.
+        let drafted = app
+            .post("/api/v1/rounds", Some(&drafter), &json!({"document_id": document, "version": 1, "title": "草拟", "deadline": "2026-05-31T18:00:00+08:00", "agencies": ["xihu"]}))
+            .await
+            .json();
+        let draft_round = drafted["id"].as_str().expect("id").to_owned();
+        app.clock.set(Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).single().expect("time"));
+        let draft_ledger = ledger(&app, &drafter, &draft_round).await;
+        assert_eq!(request_of(&draft_ledger, "xihu")["state"], "pending");
+        assert_eq!(draft_ledger["round"]["state"], "draft");
+        app.clock.set(crate::support::start_time());
+
+        // Closing early: silent agencies are overdue from then on, and extensions are refused.
+        let before = ledger(&app, &drafter, &round).await;
+        let gongshu = id_of(&before, "gongshu");
+        let extended = app
+            .post(&format!("/api/v1/requests/{gongshu}/extension"), Some(&drafter), &json!({"deadline": "2026-06-07T18:00:00+08:00", "reason": "区里另行研究"}))
+            .await;
+        assert_eq!(extended.status, 200, "{}", String::from_utf8_lossy(&extended.body));
+        app.post(&format!("/api/v1/requests/{gongshu}/extension"), Some(&drafter), &json!({"deadline": "2026-06-02T18:00:00+08:00", "reason": "x"}))
+            .await
+            .problem(422, "validation_failed");
+        app.post(&format!("/api/v1/rounds/{round}/reopen"), Some(&drafter), &json!({"reason": "x", "deadline": "2026-06-20T18:00:00+08:00"}))
+            .await
+            .problem(409, "round_open");
+        app.post(&format!("/api/v1/rounds/{round}/close"), Some(&drafter), &json!({"reason": "提前汇总"})).await;
+        app.clock.advance(Duration::minutes(1));
+        let closed = ledger(&app, &drafter, &round).await;
+        assert_eq!(closed["counts"]["overdue"], 30);
+        app.post(&format!("/api/v1/requests/{gongshu}/extension"), Some(&drafter), &json!({"working_days": 3, "reason": "x"}))
+            .await
+            .problem(409, "round_closed");
+
+        // Reopening past the old extension: it no longer extends anything.
+        let reopened = app
+            .post(&format!("/api/v1/rounds/{round}/reopen"), Some(&drafter), &json!({"reason": "补充征求", "deadline": "2026-06-20T18:00:00+08:00"}))
+            .await;
+        assert_eq!(reopened.status, 200);
+        let after = ledger(&app, &drafter, &round).await;
+        assert_eq!(request_of(&after, "gongshu")["effective_deadline"], after["round"]["deadline"]);
+        assert!(request_of(&after, "gongshu")["extension_reason"].is_null());
+        assert_eq!(after["counts"]["pending"], 30);
+
+        // Removed and invited again: a new letter goes out.
+        let linan = id_of(&after, "linan");
+        app.post(&format!("/api/v1/requests/{linan}/cancel"), Some(&drafter), &json!({"reason": "误发"})).await;
+        app.clock.advance(Duration::minutes(1));
+        let again = app.post(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter), &json!({"agency": "linan"})).await;
+        assert_eq!(again.status, 201);
+        assert_eq!(again.json()["id"], linan.as_str(), "the same request, no longer cancelled");
+        let letters = app
+            .db()
+            .read_now(|conn| -> Result<_, ApiError> {
+                use diesel::prelude::*;
+                use consult::db::schema::outbox_messages::dsl as o;
+                Ok(o::outbox_messages
+                    .filter(o::dedupe_key.like(format!("comment_request:{linan}:%")))
+                    .count()
+                    .get_result::<i64>(conn)?)
+            })
+            .expect("count");
+        assert_eq!(letters, 2);
+    }
+
+    async fn closing_a_round_past_its_deadline_stops_late_replies(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        app.patch(&format!("/api/v1/rounds/{round}"), Some(&drafter), &json!({"accept_late": true})).await;
+        app.clock.set(demo_deadline() + Duration::hours(1));
+        let before = ledger(&app, &drafter, &round).await;
+        let tonglu = id_of(&before, "tonglu");
+        let agency = app.agency_token("tonglu");
+        let late = app.post(&format!("/api/v1/requests/{tonglu}/no-comments"), Some(&agency), &no_comments()).await.json();
+        assert_eq!(late["reply"]["late"], true);
+        // A late reply does not replace itself or an answer given in time.
+        app.post(&format!("/api/v1/requests/{tonglu}/no-comments"), Some(&agency), &no_comments())
+            .await
+            .problem(409, "deadline_passed");
+        let closed = app.post(&format!("/api/v1/rounds/{round}/close"), Some(&drafter), &json!({"reason": "汇总完毕"})).await;
+        assert_eq!(closed.status, 200);
+        let xihu = id_of(&before, "xihu");
+        let other = app.agency_token("xihu");
+        app.post(&format!("/api/v1/requests/{xihu}/no-comments"), Some(&other), &no_comments())
+            .await
+            .problem(409, "round_closed");
     }
 }

@@ -17,7 +17,13 @@ use crate::error::{ApiError, Problem};
     tag = "requests",
     params(("id" = String, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, with the type it was uploaded as",
+            content(
+                (Vec<u8> = "application/pdf"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                (Vec<u8> = "image/jpeg"),
+                (Vec<u8> = "image/png"),
+            )),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such file, or another agency's", body = Problem, content_type = "application/problem+json"),
     ),

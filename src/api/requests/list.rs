@@ -30,6 +30,7 @@ pub struct ListRequests {
     responses(
         (status = 200, description = "The requests", body = Vec<RequestView>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An agency token not bound to an agency", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A staff token without round_id", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

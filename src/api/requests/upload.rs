@@ -30,7 +30,15 @@ pub struct Upload {
     path = "/api/v1/requests/{id}/attachments",
     tag = "requests",
     params(("id" = String, Path, description = "Request id"), Upload),
-    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file"),
+    request_body(
+        description = "The file itself",
+        content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/png"),
+        )
+    ),
     responses(
         (status = 201, description = "The stored file", body = AttachmentView),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),

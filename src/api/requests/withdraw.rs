@@ -20,7 +20,7 @@ use crate::error::{ApiError, Problem};
         (status = 200, description = "The request without a reply", body = RequestView),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`no_reply`, `deadline_passed`, `round_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_reply`, `deadline_passed`, `round_closed`, `round_not_open`, `request_cancelled`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

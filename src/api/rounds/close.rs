@@ -23,7 +23,8 @@ pub struct CloseRound {
     pub reason: String,
 }
 
-/// Closes an open round before its deadline; no reply is taken after. Drafters and admins only.
+/// Closes a round: before its deadline, or after it to stop late replies; no reply is taken
+/// after. Drafters and admins only.
 #[utoipa::path(
     post,
     path = "/api/v1/rounds/{id}/close",
@@ -39,6 +40,7 @@ pub struct CloseRound {
         (status = 403, description = "Agency tokens may not close rounds", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not open (`round_not_open`, `round_closed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -41,7 +41,8 @@ pub struct ReopenRound {
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agency tokens may not reopen rounds", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Never opened (`round_not_open`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Never opened (`round_not_open`), or open (`round_open`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or a deadline in the past", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
