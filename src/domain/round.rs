@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 pub struct Calendar {
     holidays: HashSet<NaiveDate>,
     working_weekends: HashSet<NaiveDate>,
+    years: HashSet<i32>,
 }
 
 #[derive(Deserialize)]
@@ -27,8 +28,7 @@ struct CalendarFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CalendarYear {
-    #[serde(rename = "year")]
-    _year: i32,
+    year: i32,
     #[serde(rename = "source")]
     _source: String,
     holidays: Vec<NaiveDate>,
@@ -41,6 +41,7 @@ impl Calendar {
         let file: CalendarFile = serde_json::from_str(text)?;
         let mut calendar = Calendar::default();
         for year in file.years {
+            calendar.years.insert(year.year);
             calendar.holidays.extend(year.holidays);
             calendar.working_weekends.extend(year.working_weekends);
         }
@@ -92,6 +93,10 @@ pub fn working_day_deadline(
         first = first.succ_opt()?;
     }
     let day = calendar.nth_working_day(first, n)?;
+    if !calendar.years.contains(&day.year()) {
+        // Without the year's holiday notice only weekends are skipped.
+        tracing::warn!(%day, "deadline in a year the calendar does not list: add its holidays to seeds/calendar.json");
+    }
     zone.from_local_datetime(&day.and_time(OFFICE_CLOSES))
         .earliest()
         .map(|t| t.with_timezone(&Utc))

@@ -112,8 +112,13 @@ engine_tests! {
             .problem(403, "forbidden");
         app.post("/api/v1/rounds", Some(&agency), &json!({})).await.problem(403, "forbidden");
         app.get("/api/v1/rounds", None).await.problem(401, "unauthenticated");
+        // Reading the round counts as reading the request.
+        let sifa_token = app.agency_token("sifa");
+        assert_eq!(app.get(&format!("/api/v1/rounds/{round}"), Some(&sifa_token)).await.status, 200);
         let ledger_after = self::ledger(&app, &drafter, &round).await;
         assert_eq!(request_of(&ledger_after, "shangwu")["state"], "viewed");
+        assert_eq!(request_of(&ledger_after, "sifa")["state"], "viewed");
+        assert_eq!(request_of(&ledger_after, "xihu")["state"], "pending");
     }
 
     async fn silence_past_the_deadline_is_overdue_and_an_extension_reopens_it(app: TestApp) {

@@ -29,16 +29,19 @@ pub async fn show(
 ) -> Result<Json<RequestView>, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let view = state
+    let agency_reads = !caller.role.is_staff();
+    let (round, mut entry, replies) = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let (round, mut entry, replies) = visible_request(conn, &caller, &id)?;
-            if !caller.role.is_staff() && entry.request.viewed_at.is_none() {
-                consulting::mark_viewed(conn, &entry.request, now)?;
-                entry.request.viewed_at = Some(now.naive_utc());
-            }
-            Ok(RequestView::new(&round, &entry, &replies, now))
-        })
+        .read(move |conn| visible_request(conn, &caller, &id))
         .await?;
-    Ok(Json(view))
+    // Only the first reading writes, so that reads do not queue for SQLite's one writer.
+    if agency_reads && entry.request.viewed_at.is_none() {
+        let request = entry.request.clone();
+        state
+            .db
+            .write(move |conn| consulting::mark_viewed(conn, &request, now))
+            .await?;
+        entry.request.viewed_at = Some(now.naive_utc());
+    }
+    Ok(Json(RequestView::new(&round, &entry, &replies, now)))
 }

@@ -31,19 +31,24 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
+    let agency = (!caller.role.is_staff())
+        .then(|| caller.agency_id.clone())
+        .flatten();
     let (row, version, requests) = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let (row, version, requests) = visible_round(conn, &caller, &id)?;
-            if let Some(own) = requests
-                .iter()
-                .find(|r| Some(&r.request.agency_id) == caller.agency_id.as_ref())
-            {
-                consulting::mark_viewed(conn, &own.request, now)?;
-            }
-            Ok((row, version, requests))
-        })
+        .read(move |conn| visible_round(conn, &caller, &id))
         .await?;
+    // An agency reading the round has read its request; only the first reading writes.
+    let unread = requests
+        .iter()
+        .find(|r| agency.as_ref() == Some(&r.request.agency_id) && r.request.viewed_at.is_none())
+        .map(|r| r.request.clone());
+    if let Some(request) = unread {
+        state
+            .db
+            .write(move |conn| consulting::mark_viewed(conn, &request, now))
+            .await?;
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(row.revision)))
         .json(RoundView::new(&row, version, &requests, now)))
