@@ -282,28 +282,12 @@ pub fn open_round(
     let stamp = now.naive_utc();
     after.deadline = Some(deadline.naive_utc());
     after.opened_at = Some(stamp);
-    after.revision += 1;
-    after.updated_at = stamp;
-    if !round::update_round(conn, &after, before.revision)? {
-        return Err(ApiError::PreconditionFailed);
-    }
+    let after = save_round(conn, actor, "round.open", &before, after, stamp)?;
     for entry in round::requests_of_round(conn, &after.id)? {
         if entry.request.cancelled_at.is_none() {
             issue(conn, &after, entry.request, now)?;
         }
     }
-    audit::record(
-        conn,
-        actor,
-        stamp,
-        Change {
-            action: "round.open",
-            entity_type: "round",
-            entity_id: &after.id,
-            before: audit_value(&before),
-            after: audit_value(&after),
-        },
-    )?;
     Ok(after)
 }
 
@@ -459,20 +443,7 @@ pub fn remove_agency(
     after.cancelled_at = Some(stamp);
     after.cancel_reason = Some(reason.trim().to_owned());
     after.last_activity_at = stamp;
-    round::update_request(conn, &after)?;
-    audit::record(
-        conn,
-        actor,
-        stamp,
-        Change {
-            action: "request.cancel",
-            entity_type: "request",
-            entity_id: &after.id,
-            before: serde_json::to_value(RequestAudit::from(&request)).ok(),
-            after: serde_json::to_value(RequestAudit::from(&after)).ok(),
-        },
-    )?;
-    Ok(after)
+    save_request(conn, actor, "request.cancel", &request, after, stamp)
 }
 
 /// Gives one request a later deadline than the round's.
@@ -520,17 +491,58 @@ pub fn extend(
     after.extended_deadline = Some(deadline.naive_utc());
     after.extension_reason = Some(reason.trim().to_owned());
     after.last_activity_at = stamp;
+    save_request(conn, actor, "request.extend", &request, after, stamp)
+}
+
+/// Writes a changed request and records the change.
+fn save_request(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    before: &RequestRow,
+    after: RequestRow,
+    stamp: NaiveDateTime,
+) -> Result<RequestRow, ApiError> {
     round::update_request(conn, &after)?;
     audit::record(
         conn,
         actor,
         stamp,
         Change {
-            action: "request.extend",
+            action,
             entity_type: "request",
             entity_id: &after.id,
-            before: serde_json::to_value(RequestAudit::from(&request)).ok(),
+            before: serde_json::to_value(RequestAudit::from(before)).ok(),
             after: serde_json::to_value(RequestAudit::from(&after)).ok(),
+        },
+    )?;
+    Ok(after)
+}
+
+/// Writes a changed round if nobody changed it since it was read, and records the change.
+fn save_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    before: &RoundRow,
+    mut after: RoundRow,
+    stamp: NaiveDateTime,
+) -> Result<RoundRow, ApiError> {
+    after.revision = before.revision + 1;
+    after.updated_at = stamp;
+    if !round::update_round(conn, &after, before.revision)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action,
+            entity_type: "round",
+            entity_id: &after.id,
+            before: audit_value(before),
+            after: audit_value(&after),
         },
     )?;
     Ok(after)
@@ -849,25 +861,7 @@ pub fn update_round(
     if after == before {
         return Ok(before);
     }
-    let stamp = now.naive_utc();
-    after.revision += 1;
-    after.updated_at = stamp;
-    if !round::update_round(conn, &after, before.revision)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit::record(
-        conn,
-        actor,
-        stamp,
-        Change {
-            action: "round.update",
-            entity_type: "round",
-            entity_id: &after.id,
-            before: audit_value(&before),
-            after: audit_value(&after),
-        },
-    )?;
-    Ok(after)
+    save_round(conn, actor, "round.update", &before, after, now.naive_utc())
 }
 
 /// Closes a round early, or reopens it with a new deadline; the reason is kept.
@@ -918,24 +912,8 @@ pub fn set_closed(
         round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
     }
     after.state_reason = Some(reason.trim().to_owned());
-    after.revision += 1;
-    after.updated_at = stamp;
-    if !round::update_round(conn, &after, before.revision)? {
-        return Err(ApiError::PreconditionFailed);
-    }
-    audit::record(
-        conn,
-        actor,
-        stamp,
-        Change {
-            action: if close { "round.close" } else { "round.reopen" },
-            entity_type: "round",
-            entity_id: &after.id,
-            before: audit_value(&before),
-            after: audit_value(&after),
-        },
-    )?;
-    Ok(after)
+    let action = if close { "round.close" } else { "round.reopen" };
+    save_round(conn, actor, action, &before, after, stamp)
 }
 
 fn audit_value(row: &RoundRow) -> Option<serde_json::Value> {
