@@ -15,6 +15,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod commenting;
 pub mod config;
 pub mod consulting;
 pub mod db;

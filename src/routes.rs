@@ -6,7 +6,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api::{agencies, audit, docs, documents, health, requests, rounds};
+use crate::api::{agencies, audit, comments, docs, documents, health, requests, rounds};
 use crate::error::ApiError;
 
 /// Where the API documentation page is served.
@@ -97,6 +97,21 @@ routes! {
         POST => requests::upload::upload,
     },
     "/api/v1/attachments/{id}" => { GET => requests::download::download },
+    "/api/v1/requests/{id}/submit" => { POST => requests::submit::submit },
+    "/api/v1/requests/{id}/comments" => { GET => requests::comments::comments },
+    "/api/v1/requests/{id}/replies/{revision}/comments" => {
+        GET => requests::revision::revision_comments,
+    },
+    "/api/v1/rounds/{id}/comments" => {
+        GET => comments::queue::queue,
+        POST => comments::create::create,
+    },
+    "/api/v1/rounds/{id}/clauses" => { GET => comments::clauses::clauses },
+    "/api/v1/comments/{id}" => {
+        GET => comments::show::show,
+        PATCH => comments::update::update,
+        DELETE => comments::delete::delete,
+    },
 }
 
 /// 405 with the `Allow` header listing what the URL does take.

@@ -4,7 +4,7 @@ use actix_web::web::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agencies, audit, documents, health, requests, rounds};
+use super::{agencies, audit, comments, documents, health, requests, rounds};
 
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
@@ -50,6 +50,15 @@ use super::{agencies, audit, documents, health, requests, rounds};
         requests::attachments::attachments,
         requests::upload::upload,
         requests::download::download,
+        requests::submit::submit,
+        requests::comments::comments,
+        requests::revision::revision_comments,
+        comments::queue::queue,
+        comments::create::create,
+        comments::clauses::clauses,
+        comments::show::show,
+        comments::update::update,
+        comments::delete::delete,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),
@@ -60,6 +69,7 @@ use super::{agencies, audit, documents, health, requests, rounds};
         (name = "documents", description = "Draft documents, their versions, and what changed between them"),
         (name = "rounds", description = "Consultation rounds and the ledger of their comment requests"),
         (name = "requests", description = "Comment requests to agencies, and their replies"),
+        (name = "comments", description = "Agencies' comments on clauses, and the drafters' queue"),
     )
 )]
 pub struct ApiDoc;

@@ -173,6 +173,15 @@ where
 pub struct JsonBody(Result<Bytes, ApiError>);
 
 impl JsonBody {
+    /// Whether the body is a JSON object with this top-level key (for endpoints that take one
+    /// item or a batch).
+    pub fn has_key(&self, key: &str) -> bool {
+        self.0.as_ref().is_ok_and(|bytes| {
+            serde_json::from_slice::<serde_json::Value>(bytes)
+                .is_ok_and(|value| value.get(key).is_some())
+        })
+    }
+
     /// Parses with unknown fields refused, then validates; a bad field is named by its path.
     pub fn parse<T: DeserializeOwned + Validate>(self) -> Result<T, ApiError> {
         let value = parse_json::<T>(&self.0?)?;

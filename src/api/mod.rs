@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod comments;
 pub mod docs;
 pub mod documents;
 pub mod extract;

@@ -7,6 +7,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod comment;
 pub mod dialect;
 pub mod document;
 pub mod idempotency;

@@ -191,7 +191,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comments (id) {
+        id -> Text,
+        request_id -> Text,
+        round_id -> Text,
+        agency_id -> Text,
+        kind -> Text,
+        clause_key -> Nullable<Text>,
+        quote_exact -> Nullable<Text>,
+        quote_prefix -> Nullable<Text>,
+        quote_suffix -> Nullable<Text>,
+        quote_start -> Nullable<Integer>,
+        quote_end -> Nullable<Integer>,
+        body -> Text,
+        proposed_text -> Nullable<Text>,
+        rationale -> Nullable<Text>,
+        entered_by -> Nullable<Text>,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    submitted_comments (reply_id, comment_id) {
+        reply_id -> Text,
+        comment_id -> Text,
+        request_id -> Text,
+        round_id -> Text,
+        agency_id -> Text,
+        kind -> Text,
+        clause_key -> Nullable<Text>,
+        clause_ordinal -> Integer,
+        quote_exact -> Nullable<Text>,
+        quote_prefix -> Nullable<Text>,
+        quote_suffix -> Nullable<Text>,
+        quote_start -> Nullable<Integer>,
+        quote_end -> Nullable<Integer>,
+        body -> Text,
+        proposed_text -> Nullable<Text>,
+        rationale -> Nullable<Text>,
+        entered_by -> Nullable<Text>,
+        submitted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::joinable!(submitted_comments -> agencies (agency_id));
 diesel::joinable!(attachments -> requests (request_id));
 diesel::joinable!(rounds -> versions (version_id));
 diesel::joinable!(requests -> rounds (round_id));
@@ -216,4 +264,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     requests,
     replies,
     attachments,
+    comments,
+    submitted_comments,
 );

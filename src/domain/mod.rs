@@ -2,6 +2,7 @@
 //! tokens are made.
 
 pub mod agency;
+pub mod comment;
 pub mod draft;
 pub mod role;
 pub mod round;

@@ -2,17 +2,25 @@
 
 pub mod attachments;
 pub mod cancel;
+pub mod comments;
 pub mod download;
 pub mod extend;
 pub mod list;
 pub mod no_comments;
 pub mod replies;
+pub mod revision;
 pub mod show;
+pub mod submit;
 pub mod upload;
 pub mod views;
 pub mod withdraw;
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
 use crate::api::extract::Caller;
+use crate::consulting::ReplyDetails;
 use crate::db::DbConnection;
 use crate::db::round::{self, ReplyRow, RequestWithAgency, RoundRow};
 use crate::error::ApiError;
@@ -35,4 +43,88 @@ fn visible_request(
         .ok_or_else(|| ApiError::internal("request of a missing round"))?;
     let replies = round::replies_of(conn, std::slice::from_ref(&entry.request.id))?;
     Ok((round, entry, replies))
+}
+
+/// How a reply reached the drafting office.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplySource {
+    /// Sent by the agency through the API.
+    Api,
+    Paper,
+    Email,
+    Fax,
+    Other,
+}
+
+impl ReplySource {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplySource::Api => "api",
+            ReplySource::Paper => "paper",
+            ReplySource::Email => "email",
+            ReplySource::Fax => "fax",
+            ReplySource::Other => "other",
+        }
+    }
+}
+
+/// A reply: who signs it and how to reach them, with files attached.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    /// Who signs for the agency.
+    #[validate(length(min = 1, max = 100))]
+    pub signer: String,
+    #[validate(length(min = 1, max = 100))]
+    pub contact_name: String,
+    #[validate(length(min = 3, max = 40))]
+    pub contact_phone: String,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+    /// For a drafter entering the reply on the agency's behalf: how it came (`paper`, `email`,
+    /// `fax`, `other`). Agencies leave it out.
+    pub source: Option<ReplySource>,
+    /// Ids of files uploaded to the request (`POST …/attachments`) to send with the reply, such
+    /// as the stamped reply letter.
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    pub attachments: Vec<String>,
+}
+
+impl ReplyBody {
+    /// The reply's details: an agency replies through the API; a drafter entering a reply for
+    /// it says how the reply came, and is recorded as having entered it.
+    pub fn details(self, caller: &Caller) -> Result<ReplyDetails, ApiError> {
+        let (source, entered_by) = match (caller.role.is_staff(), self.source) {
+            (false, None | Some(ReplySource::Api)) => (ReplySource::Api, None),
+            (false, Some(_)) => {
+                return Err(ApiError::field(
+                    "source",
+                    "agency_source",
+                    "an agency's own reply comes through the API",
+                ));
+            }
+            (true, Some(source)) if source != ReplySource::Api => {
+                (source, Some(caller.name.clone()))
+            }
+            (true, _) => {
+                return Err(ApiError::field(
+                    "source",
+                    "required",
+                    "a reply entered for an agency says how it came: paper, email, fax or other",
+                ));
+            }
+        };
+        Ok(ReplyDetails {
+            signer: self.signer,
+            contact_name: self.contact_name,
+            contact_phone: self.contact_phone,
+            note: self.note,
+            source: source.as_str().to_owned(),
+            entered_by,
+            attachments: self.attachments,
+        })
+    }
 }

@@ -1,0 +1,2 @@
+DROP TABLE submitted_comments;
+DROP TABLE comments;

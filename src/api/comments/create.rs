@@ -1,0 +1,135 @@
+//! `POST /api/v1/rounds/{id}/comments`
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::CommentBody;
+use super::views::CommentView;
+use crate::api::extract::{Caller, JsonBody};
+use crate::app::AppState;
+use crate::commenting;
+use crate::db::{agency, round};
+use crate::error::{ApiError, Problem};
+
+/// Many comments at once: all are added, or none.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBatch {
+    /// For a drafter entering comments that came on paper, by email or fax: the agency (id or
+    /// code). Agencies leave it out.
+    #[validate(length(min = 1, max = 64))]
+    pub agency: Option<String>,
+    #[validate(length(min = 1, max = 500))]
+    pub items: Vec<CommentBody>,
+}
+
+/// The comments added.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedComments {
+    pub items: Vec<CommentView>,
+}
+
+/// Adds comments to the agency's reply being drafted: one comment object, or `{"items": [...]}`
+/// with up to 500 (all or nothing, each error named by its item). They reach the drafters when
+/// the agency submits its reply (`POST /api/v1/requests/{id}/submit`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/comments",
+    tag = "comments",
+    request_body(content = CommentBatch, description = "A batch; a single comment object is taken too"),
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "The comments added", body = CreatedComments),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round, or not one that sent the agency a request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The request takes no reply now (`deadline_passed`, `round_closed`, …)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid comments: unknown clause, outside the round's scope, a quote not in the clause, …", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let items = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let round_row = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let requests = round::requests_of_round(conn, &round_row.id)?;
+            let own = |agency_id: &str| {
+                requests
+                    .iter()
+                    .find(|r| r.request.agency_id == agency_id && r.request.issued_at.is_some())
+                    .map(|r| r.request.clone())
+            };
+            // Whose reply: an agency writes its own; a drafter names the agency.
+            let agency_own = match (&caller.agency_id, caller.role.is_staff()) {
+                (Some(agency_id), false) => Some(own(agency_id).ok_or(ApiError::NotFound)?),
+                (_, true) => None,
+                (None, false) => return Err(ApiError::Forbidden),
+            };
+            let batch = body.has_key("items");
+            let (inputs, named) = if batch {
+                let parsed: CommentBatch = body.parse()?;
+                (parsed.items, parsed.agency)
+            } else {
+                (vec![body.parse::<CommentBody>()?], None)
+            };
+            let (request, entered_by) = match (agency_own, named) {
+                (Some(request), None) => (request, None),
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::field(
+                        "agency",
+                        "not_allowed",
+                        "an agency writes its own comments",
+                    ));
+                }
+                (None, Some(name)) => {
+                    let found = match agency::find(conn, &name)? {
+                        Some(found) => Some(found),
+                        None => agency::find_by_code(conn, &name)?,
+                    };
+                    let request = found.and_then(|a| own(&a.id)).ok_or_else(|| {
+                        ApiError::field(
+                            "agency",
+                            "not_invited",
+                            "no agency with this id or code has a request in the round",
+                        )
+                    })?;
+                    (request, Some(caller.name.clone()))
+                }
+                (None, None) => {
+                    return Err(ApiError::field(
+                        "agency",
+                        "required",
+                        "a drafter entering comments names the agency, in a batch",
+                    ));
+                }
+            };
+            commenting::create(
+                conn,
+                &actor,
+                &round_row,
+                &request,
+                inputs.into_iter().map(Into::into).collect(),
+                batch,
+                entered_by,
+                now,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedComments {
+        items: items.iter().map(CommentView::from).collect(),
+    }))
+}

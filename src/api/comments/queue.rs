@@ -1,0 +1,225 @@
+//! `GET /api/v1/rounds/{id}/comments`
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::HttpRequest;
+use actix_web::web::{Data, Json, Path};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::views::{AgencyBrief, SubmittedView};
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Page, decode, page_size, paginate};
+use crate::app::AppState;
+use crate::commenting::VersionClauses;
+use crate::consulting::{current_reply, replies_by_request};
+use crate::db::comment::{self, QueueFilter};
+use crate::db::{DbConnection, agency, round};
+use crate::domain::comment::CommentKind;
+use crate::error::{ApiError, Problem};
+
+/// Filters and paging for the queue.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Comments on this clause (key).
+    pub clause: Option<String>,
+    /// Comments on this clause or anything under it (a chapter's key).
+    pub chapter: Option<String>,
+    /// The agency, by id or code.
+    pub agency: Option<String>,
+    pub kind: Option<CommentKind>,
+    /// Only comments that propose wording (`true`), or only those that do not (`false`).
+    pub has_proposal: Option<bool>,
+    /// Only late comments (`true`), or only those on time (`false`).
+    pub late: Option<bool>,
+    /// Text in the comment, proposed wording or rationale.
+    pub q: Option<String>,
+    /// Page size, 1 to 500; 100 unless given.
+    pub limit: Option<u32>,
+    /// `next_page` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The drafters' queue: the comments of every reply that stands, in the order of the clauses
+/// they are on, then of submission. Pages follow an opaque cursor, stable while new comments
+/// arrive. Drafters and admins only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/comments",
+    tag = "comments",
+    params(("id" = String, Path, description = "Round id"), QueueQuery),
+    responses(
+        (status = 200, description = "One page of the queue", body = Page<SubmittedView>),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens read their own comments, not the queue", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn queue(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    request: HttpRequest,
+) -> Result<Json<Page<SubmittedView>>, ApiError> {
+    caller.require_staff()?;
+    let query: QueueQuery = parse_query(&request)?;
+    let size = page_size(query.limit, 100, 500)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| position(&decode(c)?))
+        .transpose()?;
+    let id = id.into_inner();
+    let page = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let round_row = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let standing = Standing::of(conn, &round_row.id)?;
+            let clauses = VersionClauses::of(conn, &round_row)?;
+            let clause_keys = match (query.clause, query.chapter) {
+                (Some(key), None) => Some(vec![key]),
+                (None, Some(key)) => Some(clauses.subtree(&key)),
+                (None, None) => None,
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::field(
+                        "query.clause",
+                        "one_of",
+                        "give clause or chapter, not both",
+                    ));
+                }
+            };
+            let agency_id = match query.agency {
+                Some(name) => Some(
+                    match agency::find(conn, &name)? {
+                        Some(found) => Some(found),
+                        None => agency::find_by_code(conn, &name)?,
+                    }
+                    .map(|a| a.id)
+                    .ok_or_else(|| {
+                        ApiError::field(
+                            "query.agency",
+                            "unknown_agency",
+                            "no agency with this id or code",
+                        )
+                    })?,
+                ),
+                None => None,
+            };
+            let only_replies = query.late.map(|late| {
+                standing
+                    .reply_ids
+                    .iter()
+                    .filter(|id| standing.late.contains(*id) == late)
+                    .cloned()
+                    .collect()
+            });
+            let filter = QueueFilter {
+                reply_ids: standing.reply_ids.clone(),
+                clause_keys,
+                agency_id,
+                kind: query.kind.map(CommentKind::as_str),
+                has_proposal: query.has_proposal,
+                only_replies,
+                text: query.q.filter(|q| !q.trim().is_empty()),
+            };
+            let rows = comment::queue(conn, &filter, after, size as i64 + 1)?;
+            Ok(paginate(
+                rows,
+                size,
+                |row| {
+                    format!(
+                        "{}|{}|{}",
+                        row.clause_ordinal,
+                        row.submitted_at.format(TIME),
+                        row.comment_id
+                    )
+                },
+                |row| standing.view(&row),
+            ))
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+const TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+fn position(text: &str) -> Result<(i32, NaiveDateTime, String), ApiError> {
+    let bad = || {
+        ApiError::field(
+            "query.cursor",
+            "invalid_cursor",
+            "not a cursor this listing returned",
+        )
+    };
+    let mut parts = text.splitn(3, '|');
+    let ordinal = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+    let at = parts
+        .next()
+        .and_then(|p| NaiveDateTime::parse_from_str(p, TIME).ok())
+        .ok_or_else(bad)?;
+    let id = parts.next().ok_or_else(bad)?.to_owned();
+    Ok((ordinal, at, id))
+}
+
+/// The replies that stand in a round, and who sent them.
+pub struct Standing {
+    /// Replies with comments that are the current revision of their request.
+    pub reply_ids: Vec<String>,
+    pub late: HashSet<String>,
+    agencies: HashMap<String, (String, String)>,
+}
+
+impl Standing {
+    /// The standing replies of `round_id`.
+    pub fn of(conn: &mut DbConnection, round_id: &str) -> Result<Self, ApiError> {
+        let requests = round::requests_of_round(conn, round_id)?;
+        let replies = replies_by_request(conn, &requests)?;
+        let mut standing = Standing {
+            reply_ids: Vec::new(),
+            late: HashSet::new(),
+            agencies: HashMap::new(),
+        };
+        for entry in &requests {
+            standing.agencies.insert(
+                entry.request.agency_id.clone(),
+                (entry.agency_code.clone(), entry.agency_name.clone()),
+            );
+            if entry.request.cancelled_at.is_some() {
+                continue;
+            }
+            let revisions = replies
+                .get(&entry.request.id)
+                .map_or(&[][..], Vec::as_slice);
+            if let Some(reply) = current_reply(revisions).filter(|r| r.kind == "comments") {
+                standing.reply_ids.push(reply.id.clone());
+                if reply.late {
+                    standing.late.insert(reply.id.clone());
+                }
+            }
+        }
+        Ok(standing)
+    }
+
+    /// A submitted comment with its agency and lateness.
+    pub fn view(&self, row: &comment::SubmittedRow) -> SubmittedView {
+        let (code, name) = self
+            .agencies
+            .get(&row.agency_id)
+            .cloned()
+            .unwrap_or_default();
+        SubmittedView::new(
+            row,
+            AgencyBrief {
+                id: row.agency_id.clone(),
+                code,
+                name,
+            },
+            self.late.contains(&row.reply_id),
+        )
+    }
+}

@@ -1,0 +1,142 @@
+//! What the API sends about comments.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::comment::{CommentRow, SubmittedRow};
+use crate::domain::comment::{CommentKind, Quote};
+
+fn quote(
+    exact: &Option<String>,
+    prefix: &Option<String>,
+    suffix: &Option<String>,
+    start: Option<i32>,
+    end: Option<i32>,
+) -> Option<Quote> {
+    exact.as_ref().map(|exact| Quote {
+        exact: exact.clone(),
+        prefix: prefix.clone(),
+        suffix: suffix.clone(),
+        start: start.and_then(|s| usize::try_from(s).ok()),
+        end: end.and_then(|e| usize::try_from(e).ok()),
+    })
+}
+
+/// A comment in an agency's working copy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: String,
+    pub request_id: String,
+    pub round_id: String,
+    pub agency_id: String,
+    pub kind: CommentKind,
+    pub clause_key: Option<String>,
+    pub quote: Option<Quote>,
+    pub body: String,
+    pub proposed_text: Option<String>,
+    pub rationale: Option<String>,
+    /// The drafter who entered it for the agency.
+    pub entered_by: Option<String>,
+    /// The `ETag` of the comment.
+    pub revision: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&CommentRow> for CommentView {
+    fn from(row: &CommentRow) -> Self {
+        CommentView {
+            id: row.id.clone(),
+            request_id: row.request_id.clone(),
+            round_id: row.round_id.clone(),
+            agency_id: row.agency_id.clone(),
+            kind: CommentKind::parse(&row.kind).unwrap_or(CommentKind::General),
+            clause_key: row.clause_key.clone(),
+            quote: quote(
+                &row.quote_exact,
+                &row.quote_prefix,
+                &row.quote_suffix,
+                row.quote_start,
+                row.quote_end,
+            ),
+            body: row.body.clone(),
+            proposed_text: row.proposed_text.clone(),
+            rationale: row.rationale.clone(),
+            entered_by: row.entered_by.clone(),
+            revision: row.revision,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// A comment as submitted with a reply revision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmittedView {
+    /// The comment's id, the same in every revision it was submitted with.
+    pub id: String,
+    pub reply_id: String,
+    pub request_id: String,
+    pub agency: AgencyBrief,
+    pub kind: CommentKind,
+    pub clause_key: Option<String>,
+    pub quote: Option<Quote>,
+    pub body: String,
+    pub proposed_text: Option<String>,
+    pub rationale: Option<String>,
+    pub entered_by: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    /// Submitted after the request's deadline.
+    pub late: bool,
+}
+
+/// The agency behind a comment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgencyBrief {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+}
+
+impl SubmittedView {
+    /// The view of a submitted comment of `agency`.
+    pub fn new(row: &SubmittedRow, agency: AgencyBrief, late: bool) -> Self {
+        SubmittedView {
+            id: row.comment_id.clone(),
+            reply_id: row.reply_id.clone(),
+            request_id: row.request_id.clone(),
+            agency,
+            kind: CommentKind::parse(&row.kind).unwrap_or(CommentKind::General),
+            clause_key: row.clause_key.clone(),
+            quote: quote(
+                &row.quote_exact,
+                &row.quote_prefix,
+                &row.quote_suffix,
+                row.quote_start,
+                row.quote_end,
+            ),
+            body: row.body.clone(),
+            proposed_text: row.proposed_text.clone(),
+            rationale: row.rationale.clone(),
+            entered_by: row.entered_by.clone(),
+            submitted_at: row.submitted_at.and_utc(),
+            late,
+        }
+    }
+}
+
+/// A clause with the comments on it: the heat of the draft.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClauseHeat {
+    pub key: String,
+    pub number: String,
+    pub heading: Option<String>,
+    pub comment_count: usize,
+    /// Codes of the agencies that commented on it.
+    pub agencies: Vec<String>,
+    /// Comments proposing wording.
+    pub proposals: usize,
+    /// Two or more agencies propose different wordings for this clause.
+    pub conflicting_proposals: bool,
+}

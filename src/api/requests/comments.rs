@@ -1,0 +1,39 @@
+//! `GET /api/v1/requests/{id}/comments`
+
+use actix_web::web::{Data, Json, Path};
+
+use super::visible_request;
+use crate::api::comments::views::CommentView;
+use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::db::comment;
+use crate::error::{ApiError, Problem};
+
+/// The comments of the reply being drafted, as they stand now.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{id}/comments",
+    tag = "comments",
+    params(("id" = String, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The working comments, oldest first", body = Vec<CommentView>),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn comments(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<Vec<CommentView>>, ApiError> {
+    let id = id.into_inner();
+    let rows = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let (_, entry, _) = visible_request(conn, &caller, &id)?;
+            Ok(comment::working(conn, &entry.request.id)?)
+        })
+        .await?;
+    Ok(Json(rows.iter().map(CommentView::from).collect()))
+}

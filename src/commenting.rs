@@ -1,0 +1,379 @@
+//! Comment operations shared by the API: an agency's working comments, checked against the
+//! round's version and scope, and frozen into a reply revision when it submits.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::consulting::{self, ReplyDetails, check_open_for_replies};
+use crate::db::audit::{self, Actor, Change};
+use crate::db::comment::{self, CommentRow, SubmittedRow};
+use crate::db::round::{ReplyRow, RequestRow, RoundRow};
+use crate::db::{DbConnection, document};
+use crate::domain::comment::{CommentKind, Quote, QuoteProblem, locate};
+use crate::domain::draft::{Clause, normalize};
+use crate::domain::round::ReplyKind;
+use crate::error::{ApiError, FieldError};
+
+/// Most characters in a comment's body, proposed wording or rationale.
+pub const MAX_TEXT: usize = 10_000;
+
+/// A comment as an agency writes it.
+#[derive(Clone, Debug)]
+pub struct CommentInput {
+    pub kind: CommentKind,
+    pub clause_key: Option<String>,
+    pub quote: Option<Quote>,
+    pub body: String,
+    pub proposed_text: Option<String>,
+    pub rationale: Option<String>,
+}
+
+/// The clauses of the round's version by key, with their place in document order.
+pub struct VersionClauses {
+    by_key: HashMap<String, (usize, Clause)>,
+    scope: Option<Vec<String>>,
+}
+
+impl VersionClauses {
+    /// The clauses of `round`'s version, and its scope.
+    pub fn of(conn: &mut DbConnection, round: &RoundRow) -> Result<Self, ApiError> {
+        let by_key = document::clauses_of(conn, &round.version_id)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (c.key.clone(), (i, c)))
+            .collect();
+        Ok(VersionClauses {
+            by_key,
+            scope: round.scope_keys(),
+        })
+    }
+
+    /// The place of a clause in document order; -1 for none (general comments).
+    pub fn ordinal(&self, key: Option<&str>) -> i32 {
+        key.and_then(|k| self.by_key.get(k))
+            .map_or(-1, |(i, _)| i32::try_from(*i).unwrap_or(i32::MAX))
+    }
+
+    /// Every clause key under `key` (itself included), for filters by chapter.
+    pub fn subtree(&self, key: &str) -> Vec<String> {
+        let mut keys = vec![key.to_owned()];
+        let mut i = 0;
+        while i < keys.len() {
+            let parent = keys[i].clone();
+            keys.extend(
+                self.by_key
+                    .values()
+                    .filter(|(_, c)| c.parent_key.as_deref() == Some(parent.as_str()))
+                    .map(|(_, c)| c.key.clone()),
+            );
+            i += 1;
+        }
+        keys
+    }
+
+    /// Every clause in document order.
+    pub fn in_order(&self) -> Vec<&Clause> {
+        let mut clauses: Vec<&(usize, Clause)> = self.by_key.values().collect();
+        clauses.sort_by_key(|(i, _)| *i);
+        clauses.into_iter().map(|(_, c)| c).collect()
+    }
+}
+
+/// Checks one comment against the version; errors name fields under `at` (`items[3]`).
+fn check(input: &mut CommentInput, clauses: &VersionClauses, at: &str) -> Vec<FieldError> {
+    let field = |name: &str| {
+        if at.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{at}.{name}")
+        }
+    };
+    let mut errors = Vec::new();
+    let mut too_long = |name: &str, value: Option<&str>, min: usize| {
+        let length = value.map_or(0, |v| v.chars().count());
+        if value.is_some() && (length < min || length > MAX_TEXT) {
+            errors.push(FieldError::new(
+                field(name),
+                "length",
+                format!("{min} to {MAX_TEXT} characters"),
+            ));
+        }
+    };
+    too_long("body", Some(input.body.trim()), 1);
+    too_long("proposed_text", input.proposed_text.as_deref(), 1);
+    too_long("rationale", input.rationale.as_deref(), 1);
+    match (&input.kind, &input.clause_key) {
+        (CommentKind::General, Some(_)) => errors.push(FieldError::new(
+            field("clause_key"),
+            "not_allowed",
+            "a general comment is about the whole document, not a clause",
+        )),
+        (CommentKind::General, None) => {
+            if input.quote.is_some() {
+                errors.push(FieldError::new(
+                    field("quote"),
+                    "not_allowed",
+                    "a general comment quotes no clause",
+                ));
+            }
+        }
+        (_, None) => errors.push(FieldError::new(
+            field("clause_key"),
+            "required",
+            "name the clause the comment is about (or make it a general comment)",
+        )),
+        (_, Some(key)) => match clauses.by_key.get(key) {
+            None => errors.push(FieldError::new(
+                field("clause_key"),
+                "unknown_clause",
+                format!("the version has no clause {key:?}"),
+            )),
+            Some(_)
+                if clauses
+                    .scope
+                    .as_ref()
+                    .is_some_and(|scope| !scope.contains(key)) =>
+            {
+                errors.push(FieldError::new(
+                    field("clause_key"),
+                    "outside_scope",
+                    "the round does not ask for comments on this clause",
+                ));
+            }
+            Some((_, clause)) => {
+                if let Some(quote) = input.quote.as_mut() {
+                    quote.exact = normalize(&quote.exact);
+                    match locate(&clause.text, quote) {
+                        Ok((start, end)) => {
+                            quote.start = Some(start);
+                            quote.end = Some(end);
+                        }
+                        Err(QuoteProblem::NotFound) => errors.push(FieldError::new(
+                            field("quote.exact"),
+                            "quote_not_found",
+                            "the quoted passage is not in the clause's text",
+                        )),
+                        Err(QuoteProblem::Ambiguous) => errors.push(FieldError::new(
+                            field("quote.exact"),
+                            "quote_ambiguous",
+                            "the passage is in the clause more than once: give its offsets, or a prefix or suffix",
+                        )),
+                    }
+                }
+            }
+        },
+    }
+    errors
+}
+
+fn row_from(
+    input: CommentInput,
+    request: &RequestRow,
+    entered_by: Option<String>,
+    now: DateTime<Utc>,
+) -> CommentRow {
+    let stamp = now.naive_utc();
+    let quote = input.quote.unwrap_or_default();
+    let has_quote = !quote.exact.is_empty();
+    let offset = |v: Option<usize>| v.and_then(|v| i32::try_from(v).ok());
+    CommentRow {
+        id: Uuid::now_v7().to_string(),
+        request_id: request.id.clone(),
+        round_id: request.round_id.clone(),
+        agency_id: request.agency_id.clone(),
+        kind: input.kind.as_str().to_owned(),
+        clause_key: input.clause_key,
+        quote_exact: has_quote.then(|| quote.exact.clone()),
+        quote_prefix: quote.prefix.filter(|_| has_quote),
+        quote_suffix: quote.suffix.filter(|_| has_quote),
+        quote_start: offset(quote.start).filter(|_| has_quote),
+        quote_end: offset(quote.end).filter(|_| has_quote),
+        body: normalize(input.body.trim()),
+        proposed_text: input.proposed_text.map(|t| normalize(t.trim())),
+        rationale: input.rationale.map(|t| normalize(t.trim())),
+        entered_by,
+        revision: 1,
+        created_at: stamp,
+        updated_at: stamp,
+        deleted_at: None,
+    }
+}
+
+/// Adds comments to an agency's working copy: all of them, or none when any is invalid (the
+/// errors name each bad item by its index when `batch`).
+#[allow(clippy::too_many_arguments)]
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round: &RoundRow,
+    request: &RequestRow,
+    inputs: Vec<CommentInput>,
+    batch: bool,
+    entered_by: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<CommentRow>, ApiError> {
+    check_open_for_replies(round, request, now)?;
+    let clauses = VersionClauses::of(conn, round)?;
+    let mut errors = Vec::new();
+    let mut rows = Vec::with_capacity(inputs.len());
+    for (i, mut input) in inputs.into_iter().enumerate() {
+        let at = if batch {
+            format!("items[{i}]")
+        } else {
+            String::new()
+        };
+        let found = check(&mut input, &clauses, &at);
+        if found.is_empty() {
+            rows.push(row_from(input, request, entered_by.clone(), now));
+        }
+        errors.extend(found);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    comment::insert(conn, &rows)?;
+    for row in &rows {
+        audit::record(
+            conn,
+            actor,
+            now.naive_utc(),
+            Change {
+                action: "comment.create",
+                entity_type: "comment",
+                entity_id: &row.id,
+                before: None,
+                after: audit_value(row),
+            },
+        )?;
+    }
+    Ok(rows)
+}
+
+/// Replaces a working comment's content; deleting it (`input` absent) marks it deleted.
+pub fn change(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round: &RoundRow,
+    request: &RequestRow,
+    before: CommentRow,
+    input: Option<CommentInput>,
+    now: DateTime<Utc>,
+) -> Result<CommentRow, ApiError> {
+    check_open_for_replies(round, request, now)?;
+    if before.deleted_at.is_some() {
+        return Err(ApiError::NotFound);
+    }
+    let stamp = now.naive_utc();
+    let mut after = match input {
+        Some(mut input) => {
+            let clauses = VersionClauses::of(conn, round)?;
+            let errors = check(&mut input, &clauses, "");
+            if !errors.is_empty() {
+                return Err(ApiError::Validation(errors));
+            }
+            let fresh = row_from(input, request, before.entered_by.clone(), now);
+            CommentRow {
+                id: before.id.clone(),
+                created_at: before.created_at,
+                ..fresh
+            }
+        }
+        None => CommentRow {
+            deleted_at: Some(stamp),
+            ..before.clone()
+        },
+    };
+    after.revision = before.revision + 1;
+    after.updated_at = stamp;
+    if !comment::update(conn, &after, before.revision)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: if after.deleted_at.is_some() {
+                "comment.delete"
+            } else {
+                "comment.update"
+            },
+            entity_type: "comment",
+            entity_id: &after.id,
+            before: audit_value(&before),
+            after: audit_value(&after),
+        },
+    )?;
+    Ok(after)
+}
+
+/// Submits the agency's comments as a reply revision: the working copy as it stands is frozen
+/// into it. Needs at least one comment (a reply without any is "no comments").
+pub fn submit(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round: &RoundRow,
+    request: &RequestRow,
+    details: ReplyDetails,
+    now: DateTime<Utc>,
+) -> Result<ReplyRow, ApiError> {
+    let working = comment::working(conn, &request.id)?;
+    if working.is_empty() {
+        return Err(ApiError::conflict(
+            "no_comments_to_submit",
+            "there are no comments to submit: add some, or answer \"no comments\"",
+        ));
+    }
+    let reply = consulting::reply(
+        conn,
+        actor,
+        round,
+        request,
+        ReplyKind::Comments,
+        details,
+        now,
+    )?;
+    let clauses = VersionClauses::of(conn, round)?;
+    let frozen: Vec<SubmittedRow> = working
+        .into_iter()
+        .map(|c| SubmittedRow {
+            reply_id: reply.id.clone(),
+            clause_ordinal: clauses.ordinal(c.clause_key.as_deref()),
+            comment_id: c.id,
+            request_id: c.request_id,
+            round_id: c.round_id,
+            agency_id: c.agency_id,
+            kind: c.kind,
+            clause_key: c.clause_key,
+            quote_exact: c.quote_exact,
+            quote_prefix: c.quote_prefix,
+            quote_suffix: c.quote_suffix,
+            quote_start: c.quote_start,
+            quote_end: c.quote_end,
+            body: c.body,
+            proposed_text: c.proposed_text,
+            rationale: c.rationale,
+            entered_by: c.entered_by,
+            submitted_at: reply.submitted_at,
+        })
+        .collect();
+    comment::insert_submitted(conn, &frozen)?;
+    Ok(reply)
+}
+
+fn audit_value(row: &CommentRow) -> Option<serde_json::Value> {
+    Some(serde_json::json!({
+        "request_id": row.request_id,
+        "kind": row.kind,
+        "clause_key": row.clause_key,
+        "quote_exact": row.quote_exact,
+        "body": row.body,
+        "proposed_text": row.proposed_text,
+        "rationale": row.rationale,
+        "entered_by": row.entered_by,
+        "revision": row.revision,
+        "deleted_at": row.deleted_at.map(|t| t.and_utc()),
+    }))
+}

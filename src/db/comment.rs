@@ -1,0 +1,199 @@
+//! Comments: agencies' working copies, and the snapshots frozen into reply revisions.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::dialect::{contains_pattern, execute_on_engine, lower};
+use super::schema::{comments, submitted_comments};
+
+/// A working comment as stored.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = comments, treat_none_as_null = true)]
+pub struct CommentRow {
+    pub id: String,
+    pub request_id: String,
+    pub round_id: String,
+    pub agency_id: String,
+    pub kind: String,
+    pub clause_key: Option<String>,
+    pub quote_exact: Option<String>,
+    pub quote_prefix: Option<String>,
+    pub quote_suffix: Option<String>,
+    pub quote_start: Option<i32>,
+    pub quote_end: Option<i32>,
+    pub body: String,
+    pub proposed_text: Option<String>,
+    pub rationale: Option<String>,
+    pub entered_by: Option<String>,
+    pub revision: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// A comment as it stood in a submitted reply revision.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
+#[diesel(table_name = submitted_comments, treat_none_as_default_value = false)]
+pub struct SubmittedRow {
+    pub reply_id: String,
+    pub comment_id: String,
+    pub request_id: String,
+    pub round_id: String,
+    pub agency_id: String,
+    pub kind: String,
+    pub clause_key: Option<String>,
+    pub clause_ordinal: i32,
+    pub quote_exact: Option<String>,
+    pub quote_prefix: Option<String>,
+    pub quote_suffix: Option<String>,
+    pub quote_start: Option<i32>,
+    pub quote_end: Option<i32>,
+    pub body: String,
+    pub proposed_text: Option<String>,
+    pub rationale: Option<String>,
+    pub entered_by: Option<String>,
+    pub submitted_at: NaiveDateTime,
+}
+
+/// Adds working comments.
+pub fn insert(conn: &mut DbConnection, rows: &[CommentRow]) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(comments::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A working comment (deleted ones too).
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<CommentRow>> {
+    comments::table.find(id).first(conn).optional()
+}
+
+/// Writes `row` over the stored comment if that is still at revision `expected`.
+pub fn update(conn: &mut DbConnection, row: &CommentRow, expected: i32) -> QueryResult<bool> {
+    diesel::update(
+        comments::table
+            .find(&row.id)
+            .filter(comments::revision.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// A request's working comments that are not deleted, oldest first.
+pub fn working(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<CommentRow>> {
+    comments::table
+        .filter(comments::request_id.eq(request_id))
+        .filter(comments::deleted_at.is_null())
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .load(conn)
+}
+
+/// Rows per INSERT: below both engines' limits on bound parameters (18 per row).
+const BATCH: usize = 500;
+
+/// Freezes comments into a reply revision.
+pub fn insert_submitted(conn: &mut DbConnection, rows: &[SubmittedRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(BATCH) {
+        execute_on_engine!(
+            conn,
+            diesel::insert_into(submitted_comments::table).values(chunk)
+        )?;
+    }
+    Ok(())
+}
+
+/// The comments frozen into these reply revisions, in submission order.
+pub fn submitted_in(
+    conn: &mut DbConnection,
+    reply_ids: &[String],
+) -> QueryResult<Vec<SubmittedRow>> {
+    submitted_comments::table
+        .filter(submitted_comments::reply_id.eq_any(reply_ids))
+        .order((
+            submitted_comments::clause_ordinal.asc(),
+            submitted_comments::comment_id.asc(),
+        ))
+        .load(conn)
+}
+
+/// Which submitted comments the queue shows.
+#[derive(Debug, Default)]
+pub struct QueueFilter {
+    /// The replies that stand; only their comments are in the queue.
+    pub reply_ids: Vec<String>,
+    pub clause_keys: Option<Vec<String>>,
+    pub agency_id: Option<String>,
+    pub kind: Option<&'static str>,
+    pub has_proposal: Option<bool>,
+    /// Only comments of these replies (late ones, or on-time ones).
+    pub only_replies: Option<Vec<String>>,
+    pub text: Option<String>,
+}
+
+/// Where a queue page starts: after this (clause order, submitted, comment id).
+pub type QueuePosition = (i32, NaiveDateTime, String);
+
+/// One page of the queue, by clause order, then submission, then id.
+pub fn queue(
+    conn: &mut DbConnection,
+    filter: &QueueFilter,
+    after: Option<QueuePosition>,
+    limit: i64,
+) -> QueryResult<Vec<SubmittedRow>> {
+    use submitted_comments as s;
+    let mut query = s::table
+        .filter(s::reply_id.eq_any(filter.reply_ids.clone()))
+        .order((
+            s::clause_ordinal.asc(),
+            s::submitted_at.asc(),
+            s::comment_id.asc(),
+        ))
+        .into_boxed();
+    if let Some(keys) = &filter.clause_keys {
+        query = query.filter(s::clause_key.eq_any(keys.clone()));
+    }
+    if let Some(agency) = &filter.agency_id {
+        query = query.filter(s::agency_id.eq(agency.clone()));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(s::kind.eq(kind));
+    }
+    match filter.has_proposal {
+        Some(true) => query = query.filter(s::proposed_text.is_not_null()),
+        Some(false) => query = query.filter(s::proposed_text.is_null()),
+        None => {}
+    }
+    if let Some(replies) = &filter.only_replies {
+        query = query.filter(s::reply_id.eq_any(replies.clone()));
+    }
+    if let Some(text) = &filter.text {
+        let pattern = contains_pattern(&text.to_ascii_lowercase());
+        query = query.filter(
+            lower(s::body)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(s::proposed_text.assume_not_null())
+                    .like(pattern.clone())
+                    .escape('\\'))
+                .or(lower(s::rationale.assume_not_null())
+                    .like(pattern)
+                    .escape('\\')),
+        );
+    }
+    if let Some((ordinal, at, id)) = after {
+        query = query.filter(
+            s::clause_ordinal
+                .gt(ordinal)
+                .or(s::clause_ordinal.eq(ordinal).and(
+                    s::submitted_at
+                        .gt(at)
+                        .or(s::submitted_at.eq(at).and(s::comment_id.gt(id))),
+                )),
+        );
+    }
+    query.limit(limit).load(conn)
+}
