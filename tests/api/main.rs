@@ -6,6 +6,7 @@ mod agencies;
 mod audit;
 mod auth;
 mod cli;
+mod comments;
 mod documents;
 mod errors;
 mod idempotency;

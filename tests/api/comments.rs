@@ -1,0 +1,247 @@
+//! Comments on clauses, submitted replies, and the drafters' queue.
+
+use actix_web::test::TestRequest;
+use consult::domain::role::Role;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, engine_tests, with_token};
+
+async fn demo_round(app: &TestApp, token: &str) -> String {
+    let rounds = app.get("/api/v1/rounds", Some(token)).await.json();
+    rounds[0]["id"].as_str().expect("the demo round").to_owned()
+}
+
+async fn request_id(app: &TestApp, agency_token: &str) -> String {
+    let own = app.get("/api/v1/requests", Some(agency_token)).await.json();
+    own[0]["id"].as_str().expect("own request").to_owned()
+}
+
+fn reply() -> Value {
+    json!({"signer": "张局长", "contact_name": "李明", "contact_phone": "0571-85000000"})
+}
+
+/// Ten comments on the demo draft: amendments with and without wording, a deletion, an
+/// addition, a general remark.
+fn ten_comments() -> Value {
+    json!({"items": [
+        {"kind": "amend", "clause_key": "ch1", "quote": {"exact": "**%"}, "body": "研发投入强度建议明确为具体数值。", "proposed_text": "3.6%", "rationale": "与省定目标衔接"},
+        {"kind": "amend", "clause_key": "m1", "body": "建议补充软件名城建设的具体路径。"},
+        {"kind": "amend", "clause_key": "m2", "body": "智算设施布局应与全省统筹。", "proposed_text": "统筹布局智算基础设施，建设算力枢纽节点。"},
+        {"kind": "add", "clause_key": "m4", "body": "建议增加公共数据授权运营内容。"},
+        {"kind": "delete", "clause_key": "m7", "body": "研究开发程度表述不清，建议删除。"},
+        {"kind": "amend", "clause_key": "ch2", "quote": {"exact": "*亿美元"}, "body": "请补充数字贸易进出口额目标。"},
+        {"kind": "amend", "clause_key": "m9", "body": "跨境电商部分建议增加海外仓。", "proposed_text": "做优做强跨境电商，布局建设海外仓。"},
+        {"kind": "amend", "clause_key": "m12", "body": "数字营商环境表述可再具体。"},
+        {"kind": "amend", "clause_key": "m20", "body": "多式联运需明确牵头单位。"},
+        {"kind": "general", "body": "整体结构清晰，建议各措施明确责任单位。"}
+    ]})
+}
+
+fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
+    with_token(
+        TestRequest::post()
+            .uri(path)
+            .insert_header(("Idempotency-Key", key))
+            .set_json(body),
+        Some(token),
+    )
+}
+
+engine_tests! {
+    async fn a_batch_is_submitted_and_shows_in_the_queue(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let agency = app.agency_token("jingxin");
+        let url = format!("/api/v1/rounds/{round}/comments");
+        let created = app.send(keyed_post(&url, &agency, "batch-1", &ten_comments())).await;
+        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+        assert_eq!(created.json()["items"].as_array().map(Vec::len), Some(10));
+        assert_eq!(created.json()["items"][0]["quote"]["start"], 28, "offsets found in the clause");
+        // A retry with the same key creates nothing more.
+        let retried = app.send(keyed_post(&url, &agency, "batch-1", &ten_comments())).await;
+        assert_eq!(retried.header("idempotent-replayed"), Some("true"));
+        let request = request_id(&app, &agency).await;
+        let working = app.get(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await.json();
+        assert_eq!(working.as_array().map(Vec::len), Some(10));
+
+        // Drafts are not in the queue until submitted.
+        let queue = app.get(&url, Some(&drafter)).await.json();
+        assert_eq!(queue["items"], json!([]));
+        let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
+        assert_eq!(submitted.status, 201, "{}", String::from_utf8_lossy(&submitted.body));
+        assert_eq!(submitted.json()["state"], "submitted");
+        let ledger = app.get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter)).await.json();
+        assert_eq!(ledger["counts"]["with_comments"], 1);
+
+        // Pages of four, in clause order, the general comment first.
+        let mut seen = Vec::new();
+        let mut page_url = format!("{url}?limit=4");
+        loop {
+            let page = app.get(&page_url, Some(&drafter)).await.json();
+            for item in page["items"].as_array().expect("items") {
+                seen.push(item["clause_key"].as_str().unwrap_or("-").to_owned());
+            }
+            match page["next_page"].as_str() {
+                Some(cursor) => page_url = format!("{url}?limit=4&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["-", "ch1", "m1", "m2", "m4", "m7", "ch2", "m9", "m12", "m20"]);
+
+        let filtered = |query: &str| {
+            let path = format!("{url}?{query}");
+            let app = &app;
+            let drafter = drafter.clone();
+            async move { app.get(&path, Some(&drafter)).await.json()["items"].as_array().map(Vec::len) }
+        };
+        assert_eq!(filtered("chapter=ch1").await, Some(5), "the chapter and its measures");
+        assert_eq!(filtered("clause=m2").await, Some(1));
+        assert_eq!(filtered("kind=amend").await, Some(7));
+        assert_eq!(filtered("has_proposal=true").await, Some(3));
+        assert_eq!(filtered("agency=jingxin").await, Some(10));
+        assert_eq!(filtered("agency=shangwu").await, Some(0));
+        assert_eq!(filtered("late=true").await, Some(0));
+        assert_eq!(filtered("q=%E6%B5%B7%E5%A4%96%E4%BB%93").await, Some(1), "海外仓");
+        app.get(&format!("{url}?kind=opinion"), Some(&drafter)).await.problem(422, "validation_failed");
+    }
+
+    async fn an_edit_after_submission_shows_only_when_resubmitted(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let agency = app.agency_token("shangwu");
+        let url = format!("/api/v1/rounds/{round}/comments");
+        let created = app
+            .post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓。"}))
+            .await;
+        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+        let comment = created.json()["items"][0]["id"].as_str().expect("id").to_owned();
+        let request = request_id(&app, &agency).await;
+        app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
+
+        let edited = app
+            .patch(&format!("/api/v1/comments/{comment}"), Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓和海外服务站。"}))
+            .await;
+        assert_eq!(edited.status, 200, "{}", String::from_utf8_lossy(&edited.body));
+        let queue = app.get(&url, Some(&drafter)).await.json();
+        assert_eq!(queue["items"][0]["body"], "建议增加海外仓。", "the queue shows what was submitted");
+        app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
+        let queue = app.get(&url, Some(&drafter)).await.json();
+        assert_eq!(queue["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(queue["items"][0]["body"], "建议增加海外仓和海外服务站。");
+
+        let first = app.get(&format!("/api/v1/requests/{request}/replies/1/comments"), Some(&agency)).await.json();
+        assert_eq!(first["items"][0]["body"], "建议增加海外仓。");
+        assert!(first["changes"].is_null());
+        let second = app.get(&format!("/api/v1/requests/{request}/replies/2/comments"), Some(&agency)).await.json();
+        assert_eq!(second["changes"]["changed"], json!([comment]));
+        assert_eq!(second["changes"]["added"], json!([]));
+    }
+
+    async fn different_proposals_for_one_measure_are_flagged(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let url = format!("/api/v1/rounds/{round}/comments");
+        for (code, wording) in [("jiaotong", "加快发展多式联运，建设综合货运枢纽。"), ("xiaoshan", "加快发展空铁水多式联运。")] {
+            let agency = app.agency_token(code);
+            let created = app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m20", "body": "修改建议", "proposed_text": wording})).await;
+            assert_eq!(created.status, 201);
+            let request = request_id(&app, &agency).await;
+            app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
+        }
+        let heat = app.get(&format!("/api/v1/rounds/{round}/clauses"), Some(&drafter)).await.json();
+        let m20 = heat.as_array().and_then(|c| c.iter().find(|c| c["key"] == "m20")).expect("m20");
+        assert_eq!(m20["comment_count"], 2);
+        assert_eq!(m20["agencies"], json!(["jiaotong", "xiaoshan"]));
+        assert_eq!(m20["conflicting_proposals"], true);
+        let m1 = heat.as_array().and_then(|c| c.iter().find(|c| c["key"] == "m1")).expect("m1");
+        assert_eq!((m1["comment_count"].as_u64(), m1["conflicting_proposals"].as_bool()), (Some(0), Some(false)));
+        let agency = app.agency_token("jiaotong");
+        app.get(&format!("/api/v1/rounds/{round}/clauses"), Some(&agency)).await.problem(403, "forbidden");
+        app.get(&url, Some(&agency)).await.problem(403, "forbidden");
+    }
+
+    async fn comments_explain_what_is_wrong_and_stay_with_their_agency(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let url = format!("/api/v1/rounds/{round}/comments");
+        let agency = app.agency_token("keji");
+        let problem = app
+            .post(&url, Some(&agency), &json!({"items": [
+                {"kind": "amend", "clause_key": "m1", "body": "好"},
+                {"kind": "amend", "clause_key": "m99", "body": "不存在的条款"},
+                {"kind": "amend", "body": "没有条款"},
+                {"kind": "amend", "clause_key": "m1", "quote": {"exact": "不在文中"}, "body": "引文不对"},
+                {"kind": "general", "clause_key": "m1", "body": "通用意见不指向条款"},
+                {"kind": "amend", "clause_key": "m1", "body": ""}
+            ]}))
+            .await
+            .problem(422, "validation_failed");
+        let fields: Vec<(&str, &str)> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap_or(""), e["code"].as_str().unwrap_or("")))
+            .collect();
+        assert_eq!(fields, [
+            ("items[1].clause_key", "unknown_clause"),
+            ("items[2].clause_key", "required"),
+            ("items[3].quote.exact", "quote_not_found"),
+            ("items[4].clause_key", "not_allowed"),
+            ("items[5].body", "length"),
+        ]);
+        let request = request_id(&app, &agency).await;
+        let working = app.get(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await.json();
+        assert_eq!(working, json!([]), "all or nothing");
+        app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m1", "body": "x", "colour": "red"}))
+            .await
+            .problem(422, "validation_failed");
+        app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply())
+            .await
+            .problem(409, "no_comments_to_submit");
+
+        let created = app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m5", "body": "技术转移部分建议细化。"})).await.json();
+        let comment = created["items"][0]["id"].as_str().expect("id").to_owned();
+        let other = app.agency_token("sifa");
+        app.get(&format!("/api/v1/comments/{comment}"), Some(&other)).await.problem(404, "not_found");
+        app.patch(&format!("/api/v1/comments/{comment}"), Some(&other), &json!({"kind": "general", "body": "x"}))
+            .await
+            .problem(404, "not_found");
+        app.send(with_token(TestRequest::delete().uri(&format!("/api/v1/comments/{comment}")), Some(&other)))
+            .await
+            .problem(404, "not_found");
+        app.get(&format!("/api/v1/requests/{request}/comments"), Some(&other)).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/requests/{request}/replies/1/comments"), Some(&other)).await.problem(404, "not_found");
+        let deleted = app.send(with_token(TestRequest::delete().uri(&format!("/api/v1/comments/{comment}")), Some(&agency))).await;
+        assert_eq!(deleted.status, 204);
+        app.get(&format!("/api/v1/comments/{comment}"), Some(&agency)).await.problem(404, "not_found");
+    }
+
+    async fn a_drafter_enters_a_paper_reply_with_its_comments(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let url = format!("/api/v1/rounds/{round}/comments");
+        app.post(&url, Some(&drafter), &json!({"kind": "general", "body": "纸质意见"}))
+            .await
+            .problem(422, "validation_failed");
+        let created = app
+            .post(&url, Some(&drafter), &json!({"agency": "chunan", "items": [{"kind": "amend", "clause_key": "m21", "body": "建议增加淳安特色会展内容。"}]}))
+            .await;
+        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+        assert_eq!(created.json()["items"][0]["entered_by"], "测试人员");
+        let ledger = app.get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter)).await.json();
+        let request = ledger["requests"].as_array().and_then(|r| r.iter().find(|r| r["agency"]["code"] == "chunan")).expect("chunan")["id"].as_str().expect("id").to_owned();
+        let mut paper = reply();
+        paper["source"] = json!("paper");
+        let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(&drafter), &paper).await.json();
+        assert_eq!(submitted["reply"]["source"], "paper");
+        assert_eq!(submitted["reply"]["kind"], "comments");
+        let queue = app.get(&url, Some(&drafter)).await.json();
+        assert_eq!(queue["items"][0]["agency"]["code"], "chunan");
+        assert_eq!(queue["items"][0]["entered_by"], "测试人员");
+    }
+}
