@@ -244,4 +244,29 @@ engine_tests! {
         assert_eq!(queue["items"][0]["agency"]["code"], "chunan");
         assert_eq!(queue["items"][0]["entered_by"], "测试人员");
     }
+
+    async fn a_scoped_round_takes_comments_on_its_clauses_only(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let document = app.get("/api/v1/documents", Some(&drafter)).await.json()["items"][0]["id"].as_str().expect("doc").to_owned();
+        let created = app
+            .post("/api/v1/rounds", Some(&drafter), &json!({"document_id": document, "version": 1, "title": "补充征求", "working_days": 3, "scope": ["m9"], "agencies": ["haiguan"]}))
+            .await
+            .json();
+        let round = created["id"].as_str().expect("id").to_owned();
+        app.send(with_token(TestRequest::post().uri(&format!("/api/v1/rounds/{round}/open")), Some(&drafter))).await;
+        let agency = app.agency_token("haiguan");
+        let url = format!("/api/v1/rounds/{round}/comments");
+        let problem = app
+            .post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m2", "body": "不在范围内"}))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["code"], "outside_scope");
+        assert_eq!(app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "body": "海关监管便利化。"})).await.status, 201);
+        // Not consulted in this round: its comments are refused as if the round did not exist.
+        let outsider = app.agency_token("xihu");
+        app.post(&url, Some(&outsider), &json!({"kind": "amend", "clause_key": "m9", "body": "x"}))
+            .await
+            .problem(404, "not_found");
+    }
 }
