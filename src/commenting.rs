@@ -81,8 +81,30 @@ impl VersionClauses {
     }
 }
 
+/// Normalises a comment's text: NFC, without surrounding blanks; blank optional text is absent.
+fn tidy(input: &mut CommentInput) {
+    let clean = |text: &str| normalize(text.trim());
+    input.body = clean(&input.body);
+    input.proposed_text = input
+        .proposed_text
+        .as_deref()
+        .map(clean)
+        .filter(|t| !t.is_empty());
+    input.rationale = input
+        .rationale
+        .as_deref()
+        .map(clean)
+        .filter(|t| !t.is_empty());
+    if let Some(quote) = input.quote.as_mut() {
+        quote.exact = normalize(&quote.exact);
+        quote.prefix = quote.prefix.as_deref().map(normalize);
+        quote.suffix = quote.suffix.as_deref().map(normalize);
+    }
+}
+
 /// Checks one comment against the version; errors name fields under `at` (`items[3]`).
 fn check(input: &mut CommentInput, clauses: &VersionClauses, at: &str) -> Vec<FieldError> {
+    tidy(input);
     let field = |name: &str| {
         if at.is_empty() {
             name.to_owned()
@@ -101,7 +123,7 @@ fn check(input: &mut CommentInput, clauses: &VersionClauses, at: &str) -> Vec<Fi
             ));
         }
     };
-    too_long("body", Some(input.body.trim()), 1);
+    too_long("body", Some(input.body.as_str()), 1);
     too_long("proposed_text", input.proposed_text.as_deref(), 1);
     too_long("rationale", input.rationale.as_deref(), 1);
     match (&input.kind, &input.clause_key) {
@@ -144,7 +166,6 @@ fn check(input: &mut CommentInput, clauses: &VersionClauses, at: &str) -> Vec<Fi
             }
             Some((_, clause)) => {
                 if let Some(quote) = input.quote.as_mut() {
-                    quote.exact = normalize(&quote.exact);
                     match locate(&clause.text, quote) {
                         Ok((start, end)) => {
                             quote.start = Some(start);
@@ -190,9 +211,9 @@ fn row_from(
         quote_suffix: quote.suffix.filter(|_| has_quote),
         quote_start: offset(quote.start).filter(|_| has_quote),
         quote_end: offset(quote.end).filter(|_| has_quote),
-        body: normalize(input.body.trim()),
-        proposed_text: input.proposed_text.map(|t| normalize(t.trim())),
-        rationale: input.rationale.map(|t| normalize(t.trim())),
+        body: input.body,
+        proposed_text: input.proposed_text,
+        rationale: input.rationale,
         entered_by,
         revision: 1,
         created_at: stamp,
@@ -214,7 +235,8 @@ pub fn create(
     entered_by: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Vec<CommentRow>, ApiError> {
-    check_open_for_replies(round, request, now)?;
+    let request = &lock(conn, request, now)?;
+    check_editable(conn, round, request, now)?;
     let clauses = VersionClauses::of(conn, round)?;
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(inputs.len());
@@ -261,10 +283,8 @@ pub fn change(
     input: Option<CommentInput>,
     now: DateTime<Utc>,
 ) -> Result<CommentRow, ApiError> {
-    check_open_for_replies(round, request, now)?;
-    if before.deleted_at.is_some() {
-        return Err(ApiError::NotFound);
-    }
+    let request = &lock(conn, request, now)?;
+    check_editable(conn, round, request, now)?;
     let stamp = now.naive_utc();
     let mut after = match input {
         Some(mut input) => {
@@ -319,7 +339,15 @@ pub fn submit(
     details: ReplyDetails,
     now: DateTime<Utc>,
 ) -> Result<ReplyRow, ApiError> {
+    let request = &lock(conn, request, now)?;
     let working = comment::working(conn, &request.id)?;
+    // A drafter submits what it entered from paper; an agency's own drafts are not its to send.
+    if details.entered_by.is_some() && working.iter().any(|c| c.entered_by.is_none()) {
+        return Err(ApiError::conflict(
+            "agency_drafts",
+            "the agency has unsubmitted comments of its own: it submits them itself",
+        ));
+    }
     if working.is_empty() {
         return Err(ApiError::conflict(
             "no_comments_to_submit",
@@ -361,6 +389,40 @@ pub fn submit(
         .collect();
     comment::insert_submitted(conn, &frozen)?;
     Ok(reply)
+}
+
+/// The request locked for this transaction and read afresh, so that a cancellation, extension
+/// or submission committing at the same moment is seen.
+fn lock(
+    conn: &mut DbConnection,
+    request: &RequestRow,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, ApiError> {
+    crate::db::round::lock_request(conn, &request.id, now.naive_utc())?.ok_or(ApiError::NotFound)
+}
+
+/// Whether the agency may change its draft now: while its request takes replies, and after the
+/// deadline (in a round that takes late replies) only if it has not answered yet, since a late
+/// reply does not replace an answer given in time.
+fn check_editable(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    request: &RequestRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let late = check_open_for_replies(round, request, now)?;
+    let answered = consulting::current_reply(&crate::db::round::replies_of(
+        conn,
+        std::slice::from_ref(&request.id),
+    )?)
+    .is_some();
+    if late && answered {
+        return Err(ApiError::conflict(
+            "deadline_passed",
+            "the deadline has passed and the agency has answered: its reply stands",
+        ));
+    }
+    Ok(())
 }
 
 fn audit_value(row: &CommentRow) -> Option<serde_json::Value> {

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::dialect::{contains_pattern, execute_on_engine, lower};
+use super::dialect::{coalesce, contains_pattern, execute_on_engine, lower};
 use super::schema::{comments, submitted_comments};
 
 /// A working comment as stored.
@@ -123,21 +123,23 @@ pub fn submitted_in(
 /// Which submitted comments the queue shows.
 #[derive(Debug, Default)]
 pub struct QueueFilter {
-    /// The replies that stand; only their comments are in the queue.
+    pub round_id: String,
+    /// The replies that stand (narrowed to the late or on-time ones when asked); only their
+    /// comments are in the queue.
     pub reply_ids: Vec<String>,
     pub clause_keys: Option<Vec<String>>,
     pub agency_id: Option<String>,
     pub kind: Option<&'static str>,
     pub has_proposal: Option<bool>,
-    /// Only comments of these replies (late ones, or on-time ones).
-    pub only_replies: Option<Vec<String>>,
     pub text: Option<String>,
 }
 
-/// Where a queue page starts: after this (clause order, submitted, comment id).
-pub type QueuePosition = (i32, NaiveDateTime, String);
+/// Where a queue page starts: after this (clause order, comment id).
+pub type QueuePosition = (i32, String);
 
-/// One page of the queue, by clause order, then submission, then id.
+/// One page of the queue, by clause order, then comment id. Ids are time-ordered and a comment
+/// keeps its id through resubmissions, so a cursor neither repeats nor skips comments that were
+/// there when paging began; new comments on earlier clauses wait for the next pass.
 pub fn queue(
     conn: &mut DbConnection,
     filter: &QueueFilter,
@@ -167,32 +169,23 @@ pub fn queue(
         Some(false) => query = query.filter(s::proposed_text.is_null()),
         None => {}
     }
-    if let Some(replies) = &filter.only_replies {
-        query = query.filter(s::reply_id.eq_any(replies.clone()));
-    }
     if let Some(text) = &filter.text {
-        let pattern = contains_pattern(&text.to_ascii_lowercase());
+        let pattern = contains_pattern(&text.to_lowercase());
         query = query.filter(
             lower(s::body)
                 .like(pattern.clone())
                 .escape('\\')
-                .or(lower(s::proposed_text.assume_not_null())
+                .or(lower(coalesce(s::proposed_text, ""))
                     .like(pattern.clone())
                     .escape('\\'))
-                .or(lower(s::rationale.assume_not_null())
-                    .like(pattern)
-                    .escape('\\')),
+                .or(lower(coalesce(s::rationale, "")).like(pattern).escape('\\')),
         );
     }
-    if let Some((ordinal, at, id)) = after {
+    if let Some((ordinal, id)) = after {
         query = query.filter(
             s::clause_ordinal
                 .gt(ordinal)
-                .or(s::clause_ordinal.eq(ordinal).and(
-                    s::submitted_at
-                        .gt(at)
-                        .or(s::submitted_at.eq(at).and(s::comment_id.gt(id))),
-                )),
+                .or(s::clause_ordinal.eq(ordinal).and(s::comment_id.gt(id))),
         );
     }
     query.limit(limit).load(conn)

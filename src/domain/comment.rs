@@ -76,7 +76,9 @@ pub fn locate(text: &str, quote: &Quote) -> Result<(usize, usize), QuoteProblem>
         return Err(QuoteProblem::NotFound);
     }
     if let (Some(start), Some(end)) = (quote.start, quote.end) {
-        if end == start + exact.len() && chars.get(start..end) == Some(exact.as_slice()) {
+        if start.checked_add(exact.len()) == Some(end)
+            && chars.get(start..end) == Some(exact.as_slice())
+        {
             return Ok((start, end));
         }
     }

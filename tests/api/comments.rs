@@ -65,9 +65,13 @@ engine_tests! {
         let working = app.get(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await.json();
         assert_eq!(working.as_array().map(Vec::len), Some(10));
 
-        // Drafts are not in the queue until submitted.
+        // Drafts are the agency's own until submitted: not in the queue, not readable by drafters.
         let queue = app.get(&url, Some(&drafter)).await.json();
         assert_eq!(queue["items"], json!([]));
+        let drafts = app.get(&format!("/api/v1/requests/{request}/comments"), Some(&drafter)).await.json();
+        assert_eq!(drafts, json!([]));
+        let first = working[0]["id"].as_str().expect("id");
+        app.get(&format!("/api/v1/comments/{first}"), Some(&drafter)).await.problem(404, "not_found");
         let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
         assert_eq!(submitted.status, 201, "{}", String::from_utf8_lossy(&submitted.body));
         assert_eq!(submitted.json()["state"], "submitted");
@@ -158,6 +162,12 @@ engine_tests! {
         assert_eq!(m20["conflicting_proposals"], true);
         let m1 = heat.as_array().and_then(|c| c.iter().find(|c| c["key"] == "m1")).expect("m1");
         assert_eq!((m1["comment_count"].as_u64(), m1["conflicting_proposals"].as_bool()), (Some(0), Some(false)));
+        // Two comments on one clause page one at a time, each once.
+        let first = app.get(&format!("{url}?clause=m20&limit=1"), Some(&drafter)).await.json();
+        let cursor = first["next_page"].as_str().expect("a second page");
+        let second = app.get(&format!("{url}?clause=m20&limit=1&cursor={cursor}"), Some(&drafter)).await.json();
+        assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+        assert!(second["next_page"].is_null());
         let agency = app.agency_token("jiaotong");
         app.get(&format!("/api/v1/rounds/{round}/clauses"), Some(&agency)).await.problem(403, "forbidden");
         app.get(&url, Some(&agency)).await.problem(403, "forbidden");
@@ -205,6 +215,9 @@ engine_tests! {
 
         let created = app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m5", "body": "技术转移部分建议细化。"})).await.json();
         let comment = created["items"][0]["id"].as_str().expect("id").to_owned();
+        let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
+        assert_eq!(submitted.status, 201);
+        assert_eq!(app.get(&format!("/api/v1/requests/{request}/replies/1/comments"), Some(&agency)).await.status, 200);
         let other = app.agency_token("sifa");
         app.get(&format!("/api/v1/comments/{comment}"), Some(&other)).await.problem(404, "not_found");
         app.patch(&format!("/api/v1/comments/{comment}"), Some(&other), &json!({"kind": "general", "body": "x"}))
@@ -268,5 +281,36 @@ engine_tests! {
         app.post(&url, Some(&outsider), &json!({"kind": "amend", "clause_key": "m9", "body": "x"}))
             .await
             .problem(404, "not_found");
+    }
+
+    async fn the_queue_holds_standing_replies_and_marks_late_ones(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let url = format!("/api/v1/rounds/{round}/comments");
+        app.patch(&format!("/api/v1/rounds/{round}"), Some(&drafter), &json!({"accept_late": true})).await;
+        // On time, then withdrawn: it leaves the queue.
+        let withdrawing = app.agency_token("linping");
+        app.post(&url, Some(&withdrawing), &json!({"kind": "amend", "clause_key": "m3", "body": "场景建议。"})).await;
+        let withdrawn_request = request_id(&app, &withdrawing).await;
+        app.post(&format!("/api/v1/requests/{withdrawn_request}/submit"), Some(&withdrawing), &reply()).await;
+        assert_eq!(app.get(&url, Some(&drafter)).await.json()["items"].as_array().map(Vec::len), Some(1));
+        app.post(&format!("/api/v1/requests/{withdrawn_request}/withdraw"), Some(&withdrawing), &json!({})).await;
+        assert_eq!(app.get(&url, Some(&drafter)).await.json()["items"], json!([]));
+        // Late, in a round that takes late replies.
+        app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 6, 1, 0, 0).single().expect("time"));
+        let late = app.agency_token("qiantang");
+        let created = app.post(&url, Some(&late), &json!({"kind": "amend", "clause_key": "m10", "body": "服务贸易建议。"})).await;
+        assert_eq!(created.status, 201);
+        let late_request = request_id(&app, &late).await;
+        app.post(&format!("/api/v1/requests/{late_request}/submit"), Some(&late), &reply()).await;
+        let queued = app.get(&format!("{url}?late=true"), Some(&drafter)).await.json();
+        assert_eq!(queued["items"][0]["agency"]["code"], "qiantang");
+        assert_eq!(queued["items"][0]["late"], true);
+        assert_eq!(app.get(&format!("{url}?late=false"), Some(&drafter)).await.json()["items"], json!([]));
+        // Once answered late, the draft is closed to edits.
+        app.post(&url, Some(&late), &json!({"kind": "general", "body": "补充"}))
+            .await
+            .problem(409, "deadline_passed");
     }
 }

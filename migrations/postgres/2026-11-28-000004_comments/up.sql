@@ -48,4 +48,4 @@ CREATE TABLE submitted_comments (
     submitted_at TIMESTAMP NOT NULL,
     PRIMARY KEY (reply_id, comment_id)
 );
-CREATE INDEX submitted_comments_round ON submitted_comments (round_id, clause_ordinal, submitted_at);
+CREATE INDEX submitted_comments_round ON submitted_comments (round_id, clause_ordinal, comment_id);

@@ -22,7 +22,7 @@ pub struct CommentBatch {
     /// code). Agencies leave it out.
     #[validate(length(min = 1, max = 64))]
     pub agency: Option<String>,
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), nested)]
     pub items: Vec<CommentBody>,
 }
 

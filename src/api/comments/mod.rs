@@ -61,7 +61,14 @@ fn own_comment(
     let row = comment::find(conn, id)?
         .filter(|c| c.deleted_at.is_none())
         .ok_or(ApiError::NotFound)?;
-    if !caller.role.is_staff() && caller.agency_id.as_ref() != Some(&row.agency_id) {
+    // An agency's draft is its own until it submits: drafters reach only the comments they
+    // entered for an agency themselves.
+    let allowed = if caller.role.is_staff() {
+        row.entered_by.is_some()
+    } else {
+        caller.agency_id.as_ref() == Some(&row.agency_id)
+    };
+    if !allowed {
         return Err(ApiError::NotFound);
     }
     let request = round::find_request(conn, &row.request_id)?.ok_or(ApiError::NotFound)?;

@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 
 use actix_web::HttpRequest;
 use actix_web::web::{Data, Json, Path};
-use chrono::NaiveDateTime;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -44,8 +43,8 @@ pub struct QueueQuery {
 }
 
 /// The drafters' queue: the comments of every reply that stands, in the order of the clauses
-/// they are on, then of submission. Pages follow an opaque cursor, stable while new comments
-/// arrive. Drafters and admins only.
+/// they are on, then of writing. Pages follow an opaque cursor that neither repeats nor skips
+/// comments while new ones arrive. Drafters and admins only.
 #[utoipa::path(
     get,
     path = "/api/v1/rounds/{id}/comments",
@@ -110,35 +109,33 @@ pub async fn queue(
                 ),
                 None => None,
             };
-            let only_replies = query.late.map(|late| {
-                standing
-                    .reply_ids
-                    .iter()
-                    .filter(|id| standing.late.contains(*id) == late)
-                    .cloned()
-                    .collect()
-            });
+            let reply_ids = standing
+                .reply_ids
+                .iter()
+                .filter(|id| {
+                    query
+                        .late
+                        .is_none_or(|late| standing.late.contains(*id) == late)
+                })
+                .cloned()
+                .collect();
             let filter = QueueFilter {
-                reply_ids: standing.reply_ids.clone(),
+                round_id: round_row.id.clone(),
+                reply_ids,
                 clause_keys,
                 agency_id,
                 kind: query.kind.map(CommentKind::as_str),
                 has_proposal: query.has_proposal,
-                only_replies,
-                text: query.q.filter(|q| !q.trim().is_empty()),
+                text: query
+                    .q
+                    .map(|q| crate::domain::draft::normalize(q.trim()))
+                    .filter(|q| !q.is_empty()),
             };
             let rows = comment::queue(conn, &filter, after, size as i64 + 1)?;
             Ok(paginate(
                 rows,
                 size,
-                |row| {
-                    format!(
-                        "{}|{}|{}",
-                        row.clause_ordinal,
-                        row.submitted_at.format(TIME),
-                        row.comment_id
-                    )
-                },
+                |row| format!("{}|{}", row.clause_ordinal, row.comment_id),
                 |row| standing.view(&row),
             ))
         })
@@ -146,24 +143,16 @@ pub async fn queue(
     Ok(Json(page))
 }
 
-const TIME: &str = "%Y-%m-%dT%H:%M:%S%.6f";
-
-fn position(text: &str) -> Result<(i32, NaiveDateTime, String), ApiError> {
-    let bad = || {
-        ApiError::field(
-            "query.cursor",
-            "invalid_cursor",
-            "not a cursor this listing returned",
-        )
-    };
-    let mut parts = text.splitn(3, '|');
-    let ordinal = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-    let at = parts
-        .next()
-        .and_then(|p| NaiveDateTime::parse_from_str(p, TIME).ok())
-        .ok_or_else(bad)?;
-    let id = parts.next().ok_or_else(bad)?.to_owned();
-    Ok((ordinal, at, id))
+fn position(text: &str) -> Result<(i32, String), ApiError> {
+    text.split_once('|')
+        .and_then(|(ordinal, id)| Some((ordinal.parse().ok()?, id.to_owned())))
+        .ok_or_else(|| {
+            ApiError::field(
+                "query.cursor",
+                "invalid_cursor",
+                "not a cursor this listing returned",
+            )
+        })
 }
 
 /// The replies that stand in a round, and who sent them.

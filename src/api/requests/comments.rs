@@ -9,7 +9,8 @@ use crate::app::AppState;
 use crate::db::comment;
 use crate::error::{ApiError, Problem};
 
-/// The comments of the reply being drafted, as they stand now.
+/// The comments of the reply being drafted, as they stand now (for a drafter, those it entered
+/// for the agency).
 #[utoipa::path(
     get,
     path = "/api/v1/requests/{id}/comments",
@@ -32,7 +33,12 @@ pub async fn comments(
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let (_, entry, _) = visible_request(conn, &caller, &id)?;
-            Ok(comment::working(conn, &entry.request.id)?)
+            let mut rows = comment::working(conn, &entry.request.id)?;
+            // Drafters see only what they entered for the agency, not the agency's own drafts.
+            if caller.role.is_staff() {
+                rows.retain(|c| c.entered_by.is_some());
+            }
+            Ok(rows)
         })
         .await?;
     Ok(Json(rows.iter().map(CommentView::from).collect()))

@@ -78,21 +78,25 @@ pub async fn revision_comments(
                 let new: HashMap<&str, &comment::SubmittedRow> =
                     rows.iter().map(|r| (r.comment_id.as_str(), r)).collect();
                 let same = |a: &comment::SubmittedRow, b: &comment::SubmittedRow| {
-                    (
-                        &a.kind,
-                        &a.clause_key,
-                        &a.quote_exact,
-                        &a.body,
-                        &a.proposed_text,
-                        &a.rationale,
-                    ) == (
-                        &b.kind,
-                        &b.clause_key,
-                        &b.quote_exact,
-                        &b.body,
-                        &b.proposed_text,
-                        &b.rationale,
-                    )
+                    let content = |r: &comment::SubmittedRow| {
+                        (
+                            r.kind.clone(),
+                            r.clause_key.clone(),
+                            r.body.clone(),
+                            r.proposed_text.clone(),
+                            r.rationale.clone(),
+                        )
+                    };
+                    let place = |r: &comment::SubmittedRow| {
+                        (
+                            r.quote_exact.clone(),
+                            r.quote_prefix.clone(),
+                            r.quote_suffix.clone(),
+                            r.quote_start,
+                            r.quote_end,
+                        )
+                    };
+                    content(a) == content(b) && place(a) == place(b)
                 };
                 RevisionChanges {
                     added: rows
