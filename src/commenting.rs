@@ -83,7 +83,9 @@ impl VersionClauses {
 
 /// Normalises a comment's text: NFC, without surrounding blanks; blank optional text is absent.
 fn tidy(input: &mut CommentInput) {
-    let clean = |text: &str| normalize(text.trim());
+    fn clean(text: &str) -> String {
+        normalize(text.trim())
+    }
     input.body = clean(&input.body);
     input.proposed_text = input
         .proposed_text
