@@ -60,7 +60,12 @@ use super::{agencies, audit, comments, documents, health, requests, rounds};
         comments::update::update,
         comments::delete::delete,
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    // Types used only in query parameters are not collected on their own.
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        documents::diff::DiffFormat
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "service", description = "Health and the API description"),
@@ -89,6 +94,7 @@ impl Modify for BearerAuth {
 /// This document, as JSON. No token needed.
 #[utoipa::path(
     get,
+    operation_id = "docs_openapi",
     path = "/api/v1/openapi.json",
     tag = "service",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))

@@ -20,6 +20,7 @@ pub struct Health {
 /// Checks that the database answers a query. No token needed.
 #[utoipa::path(
     get,
+    operation_id = "health_check",
     path = "/healthz",
     tag = "service",
     responses(

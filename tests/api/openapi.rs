@@ -46,6 +46,35 @@ async fn the_document_lists_exactly_the_served_routes() {
 }
 
 #[actix_web::test]
+async fn every_schema_the_document_refers_to_is_in_it() {
+    let app = TestApp::sqlite().await;
+    let spec = app.get("/api/v1/openapi.json", None).await.json();
+    let text = spec.to_string();
+    let defined = spec["components"]["schemas"].as_object().expect("schemas");
+    let prefix = "#/components/schemas/";
+    let mut missing = BTreeSet::new();
+    for (at, _) in text.match_indices(prefix) {
+        let name: String = text[at + prefix.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !defined.contains_key(&name) {
+            missing.insert(name);
+        }
+    }
+    assert!(missing.is_empty(), "undefined schemas: {missing:?}");
+    // Operation ids are unique, as generated clients need.
+    let mut ids = BTreeSet::new();
+    for operations in spec["paths"].as_object().expect("paths").values() {
+        for operation in operations.as_object().expect("operations").values() {
+            if let Some(id) = operation["operationId"].as_str() {
+                assert!(ids.insert(id.to_owned()), "operation id {id} twice");
+            }
+        }
+    }
+}
+
+#[actix_web::test]
 async fn the_docs_page_loads_nothing_from_elsewhere() {
     let app = TestApp::sqlite().await;
     let page = app.get(DOCS_PATH, None).await;

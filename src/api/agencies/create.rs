@@ -49,6 +49,7 @@ fn active_by_default() -> bool {
 /// Adds an agency. Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "agencies_create",
     path = "/api/v1/agencies",
     tag = "agencies",
     request_body = CreateAgency,

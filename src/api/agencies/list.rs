@@ -31,6 +31,7 @@ pub struct ListAgencies {
 /// Lists agencies by code. An agency token sees only its own agency.
 #[utoipa::path(
     get,
+    operation_id = "agencies_list",
     path = "/api/v1/agencies",
     tag = "agencies",
     params(ListAgencies),

@@ -13,6 +13,7 @@ use crate::error::{ApiError, Problem};
 /// One agency. Another agency's token gets 404, as if it did not exist.
 #[utoipa::path(
     get,
+    operation_id = "agencies_show",
     path = "/api/v1/agencies/{id}",
     tag = "agencies",
     params(("id" = String, Path, description = "Agency id")),

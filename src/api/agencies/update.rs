@@ -43,6 +43,7 @@ pub struct UpdateAgency {
 /// a concurrent change is not overwritten.
 #[utoipa::path(
     patch,
+    operation_id = "agencies_update",
     path = "/api/v1/agencies/{id}",
     tag = "agencies",
     request_body = UpdateAgency,

@@ -32,6 +32,7 @@ pub struct ListAudit {
 /// The audit log, newest first. Administrators only.
 #[utoipa::path(
     get,
+    operation_id = "audit_list",
     path = "/api/v1/audit",
     tag = "audit",
     params(ListAudit),

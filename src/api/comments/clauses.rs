@@ -16,6 +16,7 @@ use crate::error::{ApiError, Problem};
 /// and whether agencies propose different wordings for it. Drafters and admins only.
 #[utoipa::path(
     get,
+    operation_id = "comments_clauses",
     path = "/api/v1/rounds/{id}/clauses",
     tag = "comments",
     params(("id" = String, Path, description = "Round id")),

@@ -37,6 +37,7 @@ pub struct CreatedComments {
 /// the agency submits its reply (`POST /api/v1/requests/{id}/submit`).
 #[utoipa::path(
     post,
+    operation_id = "comments_create",
     path = "/api/v1/rounds/{id}/comments",
     tag = "comments",
     request_body(content = CommentBatch, description = "A batch; a single comment object is taken too"),

@@ -12,6 +12,7 @@ use crate::error::{ApiError, Problem};
 /// Removes a comment from the reply being drafted. Submitted revisions keep it.
 #[utoipa::path(
     delete,
+    operation_id = "comments_delete",
     path = "/api/v1/comments/{id}",
     tag = "comments",
     params(

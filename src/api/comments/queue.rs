@@ -47,6 +47,7 @@ pub struct QueueQuery {
 /// comments while new ones arrive. Drafters and admins only.
 #[utoipa::path(
     get,
+    operation_id = "comments_queue",
     path = "/api/v1/rounds/{id}/comments",
     tag = "comments",
     params(("id" = String, Path, description = "Round id"), QueueQuery),

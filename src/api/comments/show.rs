@@ -13,6 +13,7 @@ use crate::error::{ApiError, Problem};
 /// One working comment: an agency's own, as it stands now (submitted or not).
 #[utoipa::path(
     get,
+    operation_id = "comments_show",
     path = "/api/v1/comments/{id}",
     tag = "comments",
     params(("id" = String, Path, description = "Comment id")),

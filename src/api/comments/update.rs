@@ -15,6 +15,7 @@ use crate::error::{ApiError, Problem};
 /// change reaches the drafters only when the reply is submitted again.
 #[utoipa::path(
     patch,
+    operation_id = "comments_update",
     path = "/api/v1/comments/{id}",
     tag = "comments",
     request_body = CommentBody,

@@ -27,6 +27,7 @@ pub struct CreateDocument {
 /// Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "documents_create",
     path = "/api/v1/documents",
     tag = "documents",
     request_body = CreateDocument,

@@ -16,6 +16,7 @@ use crate::error::{ApiError, Problem};
 /// one draft at a time.
 #[utoipa::path(
     post,
+    operation_id = "documents_create_version",
     path = "/api/v1/documents/{id}/versions",
     tag = "documents",
     request_body = NewVersion,

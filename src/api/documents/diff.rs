@@ -46,6 +46,7 @@ pub struct DiffQuery {
 /// `renumbered`).
 #[utoipa::path(
     get,
+    operation_id = "documents_diff_versions",
     path = "/api/v1/documents/{id}/diff",
     tag = "documents",
     params(("id" = String, Path, description = "Document id"), DiffQuery),

@@ -26,6 +26,7 @@ pub struct ListDocuments {
 /// Lists documents, newest first. Agencies see the documents a round consults them on.
 #[utoipa::path(
     get,
+    operation_id = "documents_list",
     path = "/api/v1/documents",
     tag = "documents",
     params(ListDocuments),

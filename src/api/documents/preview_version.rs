@@ -30,6 +30,7 @@ pub struct Preview {
 /// Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "documents_preview_version",
     path = "/api/v1/documents/{id}/versions/preview",
     tag = "documents",
     request_body = VersionContent,

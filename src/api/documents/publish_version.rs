@@ -29,6 +29,7 @@ pub struct Publish {
 /// admins only.
 #[utoipa::path(
     post,
+    operation_id = "documents_publish_version",
     path = "/api/v1/documents/{id}/versions/{n}/publish",
     tag = "documents",
     request_body = Publish,

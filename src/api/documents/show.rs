@@ -12,6 +12,7 @@ use crate::error::{ApiError, Problem};
 /// A document and its versions.
 #[utoipa::path(
     get,
+    operation_id = "documents_show",
     path = "/api/v1/documents/{id}",
     tag = "documents",
     params(("id" = String, Path, description = "Document id")),

@@ -14,6 +14,7 @@ use crate::error::{ApiError, Problem};
 /// Version n as a whole: its clauses as a tree, and its unfilled figures.
 #[utoipa::path(
     get,
+    operation_id = "documents_show_version",
     path = "/api/v1/documents/{id}/versions/{n}",
     tag = "documents",
     params(

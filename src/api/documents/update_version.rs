@@ -16,6 +16,7 @@ use crate::error::{ApiError, Problem};
 /// each other unseen. Drafters and admins only.
 #[utoipa::path(
     patch,
+    operation_id = "documents_update_version",
     path = "/api/v1/documents/{id}/versions/{n}",
     tag = "documents",
     request_body = VersionContent,

@@ -12,6 +12,7 @@ use crate::error::{ApiError, Problem};
 /// The files uploaded to a request, oldest first, with the reply revision each went with.
 #[utoipa::path(
     get,
+    operation_id = "requests_attachments",
     path = "/api/v1/requests/{id}/attachments",
     tag = "requests",
     params(("id" = String, Path, description = "Request id")),

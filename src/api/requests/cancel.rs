@@ -24,6 +24,7 @@ pub struct Cancel {
 /// the record. Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "requests_cancel",
     path = "/api/v1/requests/{id}/cancel",
     tag = "requests",
     request_body = Cancel,

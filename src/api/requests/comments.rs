@@ -13,6 +13,7 @@ use crate::error::{ApiError, Problem};
 /// for the agency).
 #[utoipa::path(
     get,
+    operation_id = "requests_comments",
     path = "/api/v1/requests/{id}/comments",
     tag = "comments",
     params(("id" = String, Path, description = "Request id")),

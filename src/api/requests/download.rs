@@ -13,6 +13,7 @@ use crate::error::{ApiError, Problem};
 /// A file sent with a reply, as uploaded.
 #[utoipa::path(
     get,
+    operation_id = "requests_download",
     path = "/api/v1/attachments/{id}",
     tag = "requests",
     params(("id" = String, Path, description = "Attachment id")),

@@ -31,6 +31,7 @@ pub struct Extension {
 /// Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "requests_extend",
     path = "/api/v1/requests/{id}/extension",
     tag = "requests",
     request_body = Extension,

@@ -24,6 +24,7 @@ pub struct ListRequests {
 /// An agency's own comment requests, newest first; for staff, a round's.
 #[utoipa::path(
     get,
+    operation_id = "requests_list",
     path = "/api/v1/requests",
     tag = "requests",
     params(ListRequests),

@@ -16,6 +16,7 @@ use actix_web::web::{Data, Path};
 /// on paper, by email or by fax.
 #[utoipa::path(
     post,
+    operation_id = "requests_no_comments",
     path = "/api/v1/requests/{id}/no-comments",
     tag = "requests",
     request_body = ReplyBody,

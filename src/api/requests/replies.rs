@@ -11,6 +11,7 @@ use crate::error::{ApiError, Problem};
 /// Every revision of the reply to a request, oldest first, withdrawn ones included.
 #[utoipa::path(
     get,
+    operation_id = "requests_replies",
     path = "/api/v1/requests/{id}/replies",
     tag = "requests",
     params(("id" = String, Path, description = "Request id")),

@@ -37,6 +37,7 @@ pub struct RevisionComments {
 /// before: every revision stays readable.
 #[utoipa::path(
     get,
+    operation_id = "requests_revision_comments",
     path = "/api/v1/requests/{id}/replies/{revision}/comments",
     tag = "comments",
     params(

@@ -12,6 +12,7 @@ use crate::error::{ApiError, Problem};
 /// One comment request. The agency's first reading of it marks it viewed.
 #[utoipa::path(
     get,
+    operation_id = "requests_show",
     path = "/api/v1/requests/{id}",
     tag = "requests",
     params(("id" = String, Path, description = "Request id")),

@@ -17,6 +17,7 @@ use crate::error::{ApiError, Problem};
 /// paper, by email or by fax.
 #[utoipa::path(
     post,
+    operation_id = "requests_submit",
     path = "/api/v1/requests/{id}/submit",
     tag = "requests",
     request_body = ReplyBody,

@@ -27,6 +27,7 @@ pub struct Upload {
 /// Then list its id in the reply's `attachments`.
 #[utoipa::path(
     post,
+    operation_id = "requests_upload",
     path = "/api/v1/requests/{id}/attachments",
     tag = "requests",
     params(("id" = String, Path, description = "Request id"), Upload),

@@ -13,6 +13,7 @@ use crate::error::{ApiError, Problem};
 /// withdrawn revision stays readable.
 #[utoipa::path(
     post,
+    operation_id = "requests_withdraw",
     path = "/api/v1/requests/{id}/withdraw",
     tag = "requests",
     params(("id" = String, Path, description = "Request id")),

@@ -27,6 +27,7 @@ pub struct CloseRound {
 /// after. Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "rounds_close",
     path = "/api/v1/rounds/{id}/close",
     tag = "rounds",
     request_body = CloseRound,

@@ -55,6 +55,7 @@ pub struct CreateRound {
 /// Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "rounds_create",
     path = "/api/v1/rounds",
     tag = "rounds",
     request_body = CreateRound,

@@ -28,6 +28,7 @@ pub struct Invite {
 /// deadline. Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "rounds_invite",
     path = "/api/v1/rounds/{id}/requests",
     tag = "rounds",
     request_body = Invite,

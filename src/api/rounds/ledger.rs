@@ -14,6 +14,7 @@ use crate::error::{ApiError, Problem};
 /// `/api/v1/requests`.
 #[utoipa::path(
     get,
+    operation_id = "rounds_ledger",
     path = "/api/v1/rounds/{id}/requests",
     tag = "rounds",
     params(("id" = String, Path, description = "Round id")),

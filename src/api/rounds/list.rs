@@ -12,6 +12,7 @@ use crate::error::{ApiError, Problem};
 /// Rounds, newest first. An agency sees the rounds that sent it a request.
 #[utoipa::path(
     get,
+    operation_id = "rounds_list",
     path = "/api/v1/rounds",
     tag = "rounds",
     responses(

@@ -16,6 +16,7 @@ use crate::error::{ApiError, Problem};
 /// emails. Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "rounds_open",
     path = "/api/v1/rounds/{id}/open",
     tag = "rounds",
     params(

@@ -29,6 +29,7 @@ pub struct ReopenRound {
 /// Reopens a closed round until a new deadline. Drafters and admins only.
 #[utoipa::path(
     post,
+    operation_id = "rounds_reopen",
     path = "/api/v1/rounds/{id}/reopen",
     tag = "rounds",
     request_body = ReopenRound,

@@ -14,6 +14,7 @@ use crate::error::{ApiError, Problem};
 /// One round. An agency's first reading of it counts as viewing its request.
 #[utoipa::path(
     get,
+    operation_id = "rounds_show",
     path = "/api/v1/rounds/{id}",
     tag = "rounds",
     params(("id" = String, Path, description = "Round id")),

@@ -47,6 +47,7 @@ pub struct UpdateRound {
 /// open; its words once closed. Drafters and admins only.
 #[utoipa::path(
     patch,
+    operation_id = "rounds_update",
     path = "/api/v1/rounds/{id}",
     tag = "rounds",
     request_body = UpdateRound,
