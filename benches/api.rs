@@ -117,6 +117,7 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
             max_attachment_bytes: 10 << 20,
             db_pool_size: 8,
             http_workers: 2,
+            smtp: None,
         },
     };
     let (address_tx, address_rx) = std::sync::mpsc::channel();

@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::domain::round::Calendar;
+use crate::email::delivery::{self, DeliveryPolicy, Mailer, StepReport};
 use crate::error::ApiError;
 use crate::routes;
 
@@ -50,18 +51,53 @@ pub fn build(
         .wrap(from_fn(request_log::log_request))
 }
 
-/// Runs the HTTP server and the background housekeeping until the process is told to stop.
-pub async fn serve(state: AppState) -> std::io::Result<()> {
+/// Runs the HTTP server, the background housekeeping and, with a mailer, the delivery of the
+/// outbox, until the process is told to stop.
+pub async fn serve(state: AppState, mailer: Option<Mailer>) -> std::io::Result<()> {
     let bind = state.config.bind.clone();
     let workers = state.config.http_workers;
     let housekeeping = actix_web::rt::spawn(housekeeping(state.clone()));
+    let delivery = mailer.map(|mailer| actix_web::rt::spawn(deliver(state.clone(), mailer)));
     let mut server = HttpServer::new(move || build(state.clone())).bind(&bind)?;
     if workers > 0 {
         server = server.workers(workers);
     }
     let result = server.run().await;
     housekeeping.abort();
+    if let Some(delivery) = delivery {
+        delivery.abort();
+    }
     result
+}
+
+/// Sends due outbox messages every few seconds. A step runs on the blocking pool; a stop in the
+/// middle of one leaves its claimed messages to be sent again once their lease lapses.
+async fn deliver(state: AppState, mailer: Mailer) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(5));
+    let policy = DeliveryPolicy::default();
+    loop {
+        tick.tick().await;
+        let (db, mailer, now, policy) = (
+            state.db.clone(),
+            mailer.clone(),
+            state.clock.now(),
+            policy.clone(),
+        );
+        let stepped =
+            actix_web::rt::task::spawn_blocking(move || delivery::step(&db, &mailer, now, &policy))
+                .await;
+        match stepped {
+            Ok(Ok(report)) if report == StepReport::default() => {}
+            Ok(Ok(report)) => tracing::info!(
+                sent = report.sent,
+                retrying = report.retrying,
+                given_up = report.given_up,
+                "outbox delivery"
+            ),
+            Ok(Err(error)) => tracing::warn!(%error, "outbox delivery failed"),
+            Err(error) => tracing::warn!(%error, "outbox delivery stopped"),
+        }
+    }
 }
 
 /// Forgets idempotency keys past their retention, hourly.

@@ -20,6 +20,9 @@ pub struct Config {
     pub db_pool_size: u32,
     /// `CONSULT_WORKERS`: HTTP worker threads; 0 means one per core.
     pub http_workers: usize,
+    /// `SMTP_URL` and `SMTP_FROM`: where and as whom email goes; without them messages stay in
+    /// the outbox.
+    pub smtp: Option<SmtpSettings>,
 }
 
 /// A setting that is present but unusable.
@@ -55,8 +58,47 @@ impl Config {
             max_attachment_bytes: number("CONSULT_MAX_ATTACHMENT_BYTES", 10_485_760)?,
             db_pool_size: number("CONSULT_DB_POOL_SIZE", 8)?,
             http_workers: number("CONSULT_WORKERS", 0)?,
+            smtp: smtp()?,
         })
     }
+}
+
+/// How to reach the mail server.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub url: String,
+    pub from: String,
+    pub timeout_seconds: u64,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password.
+        f.debug_struct("SmtpSettings")
+            .field("from", &self.from)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+fn smtp() -> Result<Option<SmtpSettings>, ConfigError> {
+    let url = env::var("SMTP_URL").ok().filter(|v| !v.trim().is_empty());
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    let from = env::var("SMTP_FROM")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError::Invalid {
+            name: "SMTP_FROM",
+            expected: "set when SMTP_URL is (the sender, such as 发改委 <consult@fgw.example>)",
+            value: String::new(),
+        })?;
+    Ok(Some(SmtpSettings {
+        url,
+        from,
+        timeout_seconds: number("SMTP_TIMEOUT_SECONDS", 30)?,
+    }))
 }
 
 fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {

@@ -9,6 +9,7 @@ use consult::clock::Clock;
 use consult::config::Config;
 use consult::db::{Db, agency};
 use consult::domain::role::Role;
+use consult::email::delivery::Mailer;
 use consult::routes::DOCS_PATH;
 use consult::seed;
 
@@ -206,6 +207,14 @@ fn token(command: TokenCommand, db: &Db, clock: &Clock) -> Result<(), String> {
 }
 
 fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), String> {
+    let mailer = match &config.smtp {
+        Some(smtp) => Some(Mailer::from_url(
+            &smtp.url,
+            &smtp.from,
+            std::time::Duration::from_secs(smtp.timeout_seconds),
+        )?),
+        None => None,
+    };
     let empty = db
         .read_now(|conn| agency::count(conn).map_err(cli::CommandError::from))
         .map_err(|e| e.to_string())?
@@ -226,6 +235,14 @@ fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), Stri
     println!("consult on {} ({})", base, db.engine().as_str());
     println!("  health:   {base}/healthz");
     println!("  API docs: {base}{DOCS_PATH}");
+    println!(
+        "  email:    {}",
+        if mailer.is_some() {
+            "sent through SMTP_URL"
+        } else {
+            "kept in the outbox (set SMTP_URL and SMTP_FROM to send)"
+        }
+    );
     println!("  a token:  consult token create --role drafter --name NAME");
     println!("            (cargo run --release -- token create ... from a checkout)");
     let calendar = std::sync::Arc::new(seed::calendar().map_err(|e| e.to_string())?);
@@ -236,6 +253,6 @@ fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), Stri
         calendar,
     };
     actix_web::rt::System::new()
-        .block_on(app::serve(state))
+        .block_on(app::serve(state, mailer))
         .map_err(|e| format!("cannot serve: {e}"))
 }

@@ -89,3 +89,92 @@ pub fn find_by_dedupe_key(
         .first(conn)
         .optional()
 }
+
+/// The ids of messages due to be sent at `now` and not held by a worker, oldest first.
+pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    outbox_messages::table
+        .filter(outbox_messages::state.eq("pending"))
+        .filter(outbox_messages::next_attempt_at.le(now))
+        .filter(
+            outbox_messages::locked_until
+                .is_null()
+                .or(outbox_messages::locked_until.lt(now)),
+        )
+        .order((
+            outbox_messages::next_attempt_at.asc(),
+            outbox_messages::id.asc(),
+        ))
+        .select(outbox_messages::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Takes a message for one worker until `until`: returns it if nobody else holds it.
+pub fn claim(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Option<OutboxRow>> {
+    let taken = diesel::update(
+        outbox_messages::table
+            .find(id)
+            .filter(outbox_messages::state.eq("pending"))
+            .filter(
+                outbox_messages::locked_until
+                    .is_null()
+                    .or(outbox_messages::locked_until.lt(now)),
+            ),
+    )
+    .set(outbox_messages::locked_until.eq(Some(until)))
+    .execute(conn)?;
+    if taken == 1 {
+        outbox_messages::table.find(id).first(conn).optional()
+    } else {
+        Ok(None)
+    }
+}
+
+/// Records how an attempt held until `until` ended: sent, to be tried again at `retry_at`, or
+/// given up (`retry_at` absent). Returns false when the hold had lapsed and another worker may
+/// have the message.
+pub fn finish(
+    conn: &mut DbConnection,
+    id: &str,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+    outcome: Result<(), (String, Option<NaiveDateTime>)>,
+) -> QueryResult<bool> {
+    let target = outbox_messages::table
+        .find(id)
+        .filter(outbox_messages::locked_until.eq(Some(until)));
+    let attempts = outbox_messages::attempts + 1;
+    let changed = match outcome {
+        Ok(()) => diesel::update(target)
+            .set((
+                outbox_messages::state.eq("sent"),
+                outbox_messages::attempts.eq(attempts),
+                outbox_messages::sent_at.eq(Some(now)),
+                outbox_messages::locked_until.eq(None::<NaiveDateTime>),
+                outbox_messages::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?,
+        Err((error, Some(retry_at))) => diesel::update(target)
+            .set((
+                outbox_messages::attempts.eq(attempts),
+                outbox_messages::next_attempt_at.eq(retry_at),
+                outbox_messages::locked_until.eq(None::<NaiveDateTime>),
+                outbox_messages::last_error.eq(Some(error)),
+            ))
+            .execute(conn)?,
+        Err((error, None)) => diesel::update(target)
+            .set((
+                outbox_messages::state.eq("failed"),
+                outbox_messages::attempts.eq(attempts),
+                outbox_messages::locked_until.eq(None::<NaiveDateTime>),
+                outbox_messages::last_error.eq(Some(error)),
+            ))
+            .execute(conn)?,
+    };
+    Ok(changed == 1)
+}

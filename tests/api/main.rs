@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod comments;
 mod documents;
+mod email;
 mod errors;
 mod idempotency;
 mod openapi;

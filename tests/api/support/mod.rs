@@ -3,6 +3,7 @@
 //! through the real actix application.
 
 pub mod postgres;
+pub mod smtp;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
@@ -99,6 +100,7 @@ impl TestApp {
             max_attachment_bytes: ATTACHMENT_LIMIT,
             db_pool_size: 4,
             http_workers: 1,
+            smtp: None,
         };
         TestApp {
             state: AppState {

@@ -1,0 +1,163 @@
+//! Sending queued messages over SMTP: one worker step that claims due messages with a lease,
+//! sends them, and records the outcome, retrying with backoff.
+//!
+//! Delivery is at-least-once: a message is claimed before it is sent and marked sent after, so a
+//! crash between the receiver's acceptance and that mark sends it again once the lease lapses,
+//! with the same Message-ID for the receiver to recognise.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{Message, SmtpTransport, Transport};
+
+use crate::db::Db;
+use crate::db::outbox::{self, OutboxRow};
+use crate::error::ApiError;
+
+/// How a worker sends.
+#[derive(Clone, Debug)]
+pub struct DeliveryPolicy {
+    /// How long a claim holds: longer than the SMTP timeout, so that a message is never sent by
+    /// two workers at once.
+    pub lease: chrono::Duration,
+    /// Messages claimed per step.
+    pub batch: i64,
+    /// Attempts before a message is given up (state `failed`).
+    pub max_attempts: i32,
+}
+
+impl Default for DeliveryPolicy {
+    fn default() -> Self {
+        DeliveryPolicy {
+            lease: chrono::Duration::seconds(90),
+            batch: 50,
+            max_attempts: 8,
+        }
+    }
+}
+
+/// The SMTP side: a transport and the sender address.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: SmtpTransport,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// A mailer for `SMTP_URL` (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://user:pass@host:465`) sending as `SMTP_FROM`.
+    pub fn from_url(url: &str, from: &str, timeout: Duration) -> Result<Mailer, String> {
+        let transport = SmtpTransport::from_url(url)
+            .map_err(|e| format!("SMTP_URL: {e}"))?
+            .timeout(Some(timeout))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| format!("SMTP_FROM {from:?}: {e}"))?;
+        Ok(Mailer { transport, from })
+    }
+
+    fn send(&self, row: &OutboxRow) -> Result<(), String> {
+        let message = build(row, &self.from)?;
+        self.transport
+            .send(&message)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The email for a queued message, with its stable Message-ID.
+pub fn build(row: &OutboxRow, from: &Mailbox) -> Result<Message, String> {
+    let recipients: Vec<String> =
+        serde_json::from_str(&row.recipients).map_err(|e| e.to_string())?;
+    let mut builder = Message::builder()
+        .from(from.clone())
+        .subject(row.subject.clone())
+        .message_id(Some(row.message_id.clone()))
+        .date(row.created_at.and_utc().into());
+    for recipient in &recipients {
+        builder = builder.to(recipient.parse().map_err(|e| format!("recipient: {e}"))?);
+    }
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(row.body_text.clone());
+    match &row.body_html {
+        Some(html) => builder.multipart(
+            MultiPart::alternative().singlepart(text).singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_HTML)
+                    .body(html.clone()),
+            ),
+        ),
+        None => builder.singlepart(text),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// What one step did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct StepReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub given_up: usize,
+}
+
+/// Claims the messages due at `now`, sends them, and records each outcome. Failed sends are
+/// tried again after 1, 2, 4 … minutes (at most an hour), and given up after
+/// `policy.max_attempts`.
+pub fn step(
+    db: &Db,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+    policy: &DeliveryPolicy,
+) -> Result<StepReport, ApiError> {
+    let stamp = now.naive_utc();
+    let until = (now + policy.lease).naive_utc();
+    let due = db.read_now(|conn| outbox::due(conn, stamp, policy.batch).map_err(ApiError::from))?;
+    let mut report = StepReport::default();
+    for id in due {
+        let claimed =
+            db.write_now(|conn| outbox::claim(conn, &id, stamp, until).map_err(ApiError::from))?;
+        let Some(row) = claimed else {
+            continue;
+        };
+        let outcome = match mailer.send(&row) {
+            Ok(()) => {
+                report.sent += 1;
+                Ok(())
+            }
+            Err(error) => {
+                let attempt = row.attempts + 1;
+                let retry_at = (attempt < policy.max_attempts).then(|| {
+                    let minutes = 1i64 << attempt.clamp(0, 6);
+                    (now + chrono::Duration::minutes(minutes.min(60))).naive_utc()
+                });
+                if retry_at.is_some() {
+                    report.retrying += 1;
+                } else {
+                    report.given_up += 1;
+                }
+                tracing::warn!(message = %row.id, attempt, error = %mask(&error), "sending failed");
+                Err((mask(&error), retry_at))
+            }
+        };
+        let recorded = db.write_now(|conn| {
+            outbox::finish(conn, &id, until, stamp, outcome).map_err(ApiError::from)
+        })?;
+        if !recorded {
+            tracing::warn!(message = %row.id, "the claim lapsed before the outcome was recorded");
+        }
+    }
+    Ok(report)
+}
+
+/// An SMTP error without the addresses it may quote: recipients are not for the logs.
+fn mask(error: &str) -> String {
+    error
+        .split_whitespace()
+        .map(|word| if word.contains('@') { "***" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,119 @@
+//! Delivery of the outbox over SMTP to a real receiver.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use consult::db::outbox;
+use consult::email::delivery::{self, DeliveryPolicy, Mailer};
+use consult::error::ApiError;
+
+use crate::support::smtp::Receiver;
+use crate::support::{TestApp, engine_tests};
+
+fn mailer(url: &str) -> Mailer {
+    Mailer::from_url(
+        url,
+        "发改委 <consult@fgw.hangzhou.example>",
+        Duration::from_secs(5),
+    )
+    .expect("mailer")
+}
+
+fn message_ids(receiver: &Receiver) -> BTreeSet<String> {
+    receiver
+        .messages()
+        .iter()
+        .filter_map(|m| m.header("message-id"))
+        .collect()
+}
+
+engine_tests! {
+    async fn the_demo_round_delivers_thirty_request_emails_once(app: TestApp) {
+        app.seed();
+        let receiver = Receiver::start();
+        let mailer = mailer(&receiver.url());
+        let policy = DeliveryPolicy::default();
+        let report = delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step");
+        assert_eq!(report.sent, 30);
+        let messages = receiver.messages();
+        assert_eq!(messages.len(), 30);
+        assert_eq!(message_ids(&receiver).len(), 30, "one Message-ID each");
+        let touzi = messages
+            .iter()
+            .find(|m| m.recipients.iter().any(|r| r.contains("touzi")))
+            .expect("touzi's letter");
+        assert_eq!(touzi.recipients, ["liaison@touzi.hangzhou.example", "policy@touzi.hangzhou.example"]);
+        assert!(touzi.header("subject").is_some_and(|s| !s.is_empty()));
+        // Nothing goes twice.
+        let again = delivery::step(app.db(), &mailer, app.clock.now() + Span::minutes(5), &policy).expect("step");
+        assert_eq!(again.sent, 0);
+        assert_eq!(receiver.messages().len(), 30);
+    }
+
+    async fn a_receiver_that_is_down_loses_nothing(app: TestApp) {
+        app.seed();
+        // A port nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let mailer = mailer(&format!("smtp://127.0.0.1:{port}"));
+        let policy = DeliveryPolicy::default();
+        let report = delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step");
+        assert_eq!((report.sent, report.retrying), (0, 30));
+        let pending = app
+            .db()
+            .read_now(|conn| outbox::due(conn, (app.clock.now() + Span::minutes(3)).naive_utc(), 100).map_err(ApiError::from))
+            .expect("due");
+        assert_eq!(pending.len(), 30, "all kept for the next attempt");
+        // Not before the backoff has passed.
+        let receiver = Receiver::on(port);
+        let early = delivery::step(app.db(), &mailer, app.clock.now() + Span::seconds(30), &policy).expect("step");
+        assert_eq!(early.sent, 0);
+        let later = delivery::step(app.db(), &mailer, app.clock.now() + Span::minutes(3), &policy).expect("step");
+        assert_eq!(later.sent, 30);
+        assert_eq!(message_ids(&receiver).len(), 30);
+    }
+
+    async fn two_workers_racing_send_each_message_once(app: TestApp) {
+        app.seed();
+        let receiver = Receiver::start();
+        let url = receiver.url();
+        let now = app.clock.now();
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, mailer) = (app.db().clone(), mailer(&url));
+                std::thread::spawn(move || delivery::step(&db, &mailer, now, &DeliveryPolicy::default()).expect("step").sent)
+            })
+            .collect();
+        let sent: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();
+        assert_eq!(sent, 30);
+        assert_eq!(receiver.messages().len(), 30);
+        assert_eq!(message_ids(&receiver).len(), 30);
+    }
+
+    async fn a_worker_stopped_mid_batch_is_taken_over_after_its_lease(app: TestApp) {
+        app.seed();
+        let receiver = Receiver::start();
+        let mailer = mailer(&receiver.url());
+        let policy = DeliveryPolicy::default();
+        let now = app.clock.now();
+        // A worker claims five messages and stops before sending them.
+        let held = app
+            .db()
+            .write_now(|conn| -> Result<usize, ApiError> {
+                let until = (now + policy.lease).naive_utc();
+                let mut held = 0;
+                for id in outbox::due(conn, now.naive_utc(), 5)? {
+                    held += usize::from(outbox::claim(conn, &id, now.naive_utc(), until)?.is_some());
+                }
+                Ok(held)
+            })
+            .expect("claim");
+        assert_eq!(held, 5);
+        let restarted = delivery::step(app.db(), &mailer, now, &policy).expect("step");
+        assert_eq!(restarted.sent, 25, "held messages wait for their lease");
+        let after_lease = delivery::step(app.db(), &mailer, now + policy.lease + Span::seconds(1), &policy).expect("step");
+        assert_eq!(after_lease.sent, 5);
+        assert_eq!(message_ids(&receiver).len(), 30);
+        assert_eq!(receiver.messages().len(), 30, "nothing twice");
+    }
+}

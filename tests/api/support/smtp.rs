@@ -1,0 +1,149 @@
+//! A small SMTP receiver for tests: accepts every message on a loopback port and keeps it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+/// A message as received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub recipients: Vec<String>,
+    pub data: String,
+}
+
+impl Received {
+    /// The value of a header.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}: ", name.to_ascii_lowercase());
+        self.data
+            .lines()
+            .take_while(|line| !line.is_empty())
+            .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
+            .map(|line| line[prefix.len()..].trim().to_owned())
+    }
+}
+
+/// A running receiver; it stops when dropped.
+pub struct Receiver {
+    pub port: u16,
+    messages: Arc<Mutex<Vec<Received>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Receiver {
+    /// Starts a receiver on a free port.
+    pub fn start() -> Receiver {
+        Receiver::on(0)
+    }
+
+    /// Starts a receiver on `port` (0 for any free one).
+    pub fn on(port: u16) -> Receiver {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the SMTP receiver");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let port = listener.local_addr().expect("address").port();
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (kept, stopping) = (messages.clone(), stop.clone());
+        thread::spawn(move || {
+            while !stopping.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let kept = kept.clone();
+                        thread::spawn(move || {
+                            let _ = serve(stream, &kept);
+                        });
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Receiver {
+            port,
+            messages,
+            stop,
+        }
+    }
+
+    /// What it has received so far.
+    pub fn messages(&self) -> Vec<Received> {
+        self.messages
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// `smtp://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn serve(stream: TcpStream, kept: &Mutex<Vec<Received>>) -> std::io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_nodelay(true)?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    writer.write_all(b"220 receiver ESMTP\r\n")?;
+    let mut recipients = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        if command.starts_with("EHLO") || command.starts_with("HELO") {
+            writer.write_all(b"250-receiver\r\n250 8BITMIME\r\n")?;
+        } else if command.starts_with("MAIL FROM") {
+            recipients.clear();
+            writer.write_all(b"250 OK\r\n")?;
+        } else if command.starts_with("RCPT TO") {
+            let address = line.trim_end()[8..]
+                .trim()
+                .trim_matches(['<', '>'])
+                .to_owned();
+            recipients.push(address);
+            writer.write_all(b"250 OK\r\n")?;
+        } else if command == "DATA" {
+            writer.write_all(b"354 go on\r\n")?;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line)? == 0 {
+                    return Ok(());
+                }
+                if line == ".\r\n" {
+                    break;
+                }
+                data.push_str(
+                    line.strip_prefix('.')
+                        .filter(|_| line.starts_with(".."))
+                        .unwrap_or(&line),
+                );
+            }
+            kept.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(Received {
+                    recipients: std::mem::take(&mut recipients),
+                    data: data.replace("\r\n", "\n"),
+                });
+            writer.write_all(b"250 accepted\r\n")?;
+        } else if command == "QUIT" {
+            writer.write_all(b"221 bye\r\n")?;
+            return Ok(());
+        } else {
+            writer.write_all(b"250 OK\r\n")?;
+        }
+    }
+}
