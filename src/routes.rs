@@ -6,7 +6,7 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api::{agencies, audit, comments, docs, documents, health, requests, rounds};
+use crate::api::{agencies, audit, comments, docs, documents, health, outbox, requests, rounds};
 use crate::error::ApiError;
 
 /// Where the API documentation page is served.
@@ -107,6 +107,8 @@ routes! {
         POST => comments::create::create,
     },
     "/api/v1/rounds/{id}/clauses" => { GET => comments::clauses::clauses },
+    "/api/v1/outbox" => { GET => outbox::list::list },
+    "/api/v1/outbox/{id}/retry" => { POST => outbox::retry::retry },
     "/api/v1/comments/{id}" => {
         GET => comments::show::show,
         PATCH => comments::update::update,

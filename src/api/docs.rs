@@ -4,7 +4,7 @@ use actix_web::web::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agencies, audit, comments, documents, health, requests, rounds};
+use super::{agencies, audit, comments, documents, health, outbox, requests, rounds};
 
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
@@ -59,12 +59,15 @@ use super::{agencies, audit, comments, documents, health, requests, rounds};
         comments::show::show,
         comments::update::update,
         comments::delete::delete,
+        outbox::list::list,
+        outbox::retry::retry,
     ),
     // Types used only in query parameters are not collected on their own.
     components(schemas(
         crate::error::Problem,
         crate::error::FieldError,
-        documents::diff::DiffFormat
+        documents::diff::DiffFormat,
+        outbox::views::OutboxState
     )),
     modifiers(&BearerAuth),
     tags(
@@ -75,6 +78,7 @@ use super::{agencies, audit, comments, documents, health, requests, rounds};
         (name = "rounds", description = "Consultation rounds and the ledger of their comment requests"),
         (name = "requests", description = "Comment requests to agencies, and their replies"),
         (name = "comments", description = "Agencies' comments on clauses, and the drafters' queue"),
+        (name = "outbox", description = "Emails queued, sent and given up"),
     )
 )]
 pub struct ApiDoc;

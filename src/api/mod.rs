@@ -9,6 +9,7 @@ pub mod documents;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod outbox;
 pub mod pagination;
 pub mod request_log;
 pub mod requests;

@@ -178,3 +178,67 @@ pub fn finish(
     };
     Ok(changed == 1)
 }
+
+/// Which messages a listing returns.
+#[derive(Debug, Default)]
+pub struct OutboxFilter {
+    pub state: Option<&'static str>,
+    pub kind: Option<String>,
+    pub round_id: Option<String>,
+    pub agency_id: Option<String>,
+}
+
+/// One page of messages, newest first, starting after `(created_at, id)`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &OutboxFilter,
+    before: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    use outbox_messages as o;
+    let mut query = o::table
+        .order((o::created_at.desc(), o::id.desc()))
+        .into_boxed();
+    if let Some(state) = filter.state {
+        query = query.filter(o::state.eq(state));
+    }
+    if let Some(kind) = &filter.kind {
+        query = query.filter(o::kind.eq(kind.clone()));
+    }
+    if let Some(round_id) = &filter.round_id {
+        query = query.filter(o::round_id.eq(round_id.clone()));
+    }
+    if let Some(agency_id) = &filter.agency_id {
+        query = query.filter(o::agency_id.eq(agency_id.clone()));
+    }
+    if let Some((at, id)) = before {
+        query = query.filter(
+            o::created_at
+                .lt(at)
+                .or(o::created_at.eq(at).and(o::id.lt(id))),
+        );
+    }
+    query.limit(limit).load(conn)
+}
+
+/// Puts a message that was given up back in the queue, due at `now`; returns whether it was
+/// given up.
+pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        outbox_messages::table
+            .find(id)
+            .filter(outbox_messages::state.eq("failed")),
+    )
+    .set((
+        outbox_messages::state.eq("pending"),
+        outbox_messages::next_attempt_at.eq(now),
+        outbox_messages::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// The message with this id.
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>> {
+    outbox_messages::table.find(id).first(conn).optional()
+}

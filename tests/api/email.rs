@@ -116,4 +116,37 @@ engine_tests! {
         assert_eq!(message_ids(&receiver).len(), 30);
         assert_eq!(receiver.messages().len(), 30, "nothing twice");
     }
+
+    async fn drafters_see_the_outbox_and_retry_what_was_given_up(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(consult::domain::role::Role::Drafter);
+        let listing = app.get("/api/v1/outbox?limit=10", Some(&drafter)).await.json();
+        assert_eq!(listing["items"].as_array().map(Vec::len), Some(10));
+        assert_eq!(listing["items"][0]["state"], "pending");
+        assert_eq!(listing["items"][0]["kind"], "comment_request");
+        let agency = app.agency_token("xihu");
+        app.get("/api/v1/outbox", Some(&agency)).await.problem(403, "forbidden");
+
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let once = DeliveryPolicy { max_attempts: 1, ..DeliveryPolicy::default() };
+        let report = delivery::step(app.db(), &mailer(&format!("smtp://127.0.0.1:{port}")), app.clock.now(), &once).expect("step");
+        assert_eq!(report.given_up, 30);
+        let failed = app.get("/api/v1/outbox?state=failed&limit=500", Some(&drafter)).await.json();
+        let items = failed["items"].as_array().expect("items");
+        assert_eq!(items.len(), 30);
+        assert!(items[0]["last_error"].as_str().is_some_and(|e| !e.contains('@')), "addresses masked");
+        let id = items[0]["id"].as_str().expect("id");
+        let retried = app.post(&format!("/api/v1/outbox/{id}/retry"), Some(&drafter), &serde_json::json!({})).await;
+        assert_eq!(retried.status, 200);
+        assert_eq!(retried.json()["state"], "pending");
+        app.post(&format!("/api/v1/outbox/{id}/retry"), Some(&drafter), &serde_json::json!({}))
+            .await
+            .problem(409, "not_failed");
+        app.post("/api/v1/outbox/nope/retry", Some(&drafter), &serde_json::json!({}))
+            .await
+            .problem(404, "not_found");
+        let receiver = Receiver::start();
+        let sent = delivery::step(app.db(), &mailer(&receiver.url()), app.clock.now(), &DeliveryPolicy::default()).expect("step");
+        assert_eq!(sent.sent, 1, "only the retried one");
+    }
 }

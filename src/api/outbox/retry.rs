@@ -1,0 +1,65 @@
+//! `POST /api/v1/outbox/{id}/retry`
+
+use actix_web::web::{Data, Json, Path};
+
+use super::views::OutboxView;
+use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::db::audit::{self, Change};
+use crate::db::outbox;
+use crate::error::{ApiError, Problem};
+
+/// Puts an email that was given up back in the queue, due now. Drafters and admins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/outbox/{id}/retry",
+    operation_id = "outbox_retry",
+    tag = "outbox",
+    params(("id" = String, Path, description = "Email id")),
+    responses(
+        (status = 200, description = "The email, pending again", body = OutboxView),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not retry emails", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such email", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not given up (`not_failed`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn retry(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<OutboxView>, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let row = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let before = outbox::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+            if !outbox::retry(conn, &id, now)? {
+                return Err(ApiError::conflict(
+                    "not_failed",
+                    "only an email that was given up can be retried",
+                ));
+            }
+            audit::record(
+                conn,
+                &actor,
+                now,
+                Change {
+                    action: "outbox.retry",
+                    entity_type: "outbox_message",
+                    entity_id: &id,
+                    before: Some(
+                        serde_json::json!({"state": before.state, "attempts": before.attempts}),
+                    ),
+                    after: Some(serde_json::json!({"state": "pending"})),
+                },
+            )?;
+            outbox::find(conn, &id)?.ok_or(ApiError::NotFound)
+        })
+        .await?;
+    Ok(Json(OutboxView::from(row)))
+}
