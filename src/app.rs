@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::round::Calendar;
 use crate::email::delivery::{self, DeliveryPolicy, Mailer, StepReport};
+use crate::email::schedule;
 use crate::error::ApiError;
 use crate::routes;
 
@@ -57,6 +58,7 @@ pub async fn serve(state: AppState, mailer: Option<Mailer>) -> std::io::Result<(
     let bind = state.config.bind.clone();
     let workers = state.config.http_workers;
     let housekeeping = actix_web::rt::spawn(housekeeping(state.clone()));
+    let reminders = actix_web::rt::spawn(schedule_messages(state.clone()));
     let delivery = mailer.map(|mailer| actix_web::rt::spawn(deliver(state.clone(), mailer)));
     let mut server = HttpServer::new(move || build(state.clone())).bind(&bind)?;
     if workers > 0 {
@@ -64,6 +66,7 @@ pub async fn serve(state: AppState, mailer: Option<Mailer>) -> std::io::Result<(
     }
     let result = server.run().await;
     housekeeping.abort();
+    reminders.abort();
     if let Some(delivery) = delivery {
         delivery.abort();
     }
@@ -96,6 +99,26 @@ async fn deliver(state: AppState, mailer: Mailer) {
             ),
             Ok(Err(error)) => tracing::warn!(%error, "outbox delivery failed"),
             Err(error) => tracing::warn!(%error, "outbox delivery stopped"),
+        }
+    }
+}
+
+/// Queues the reminders, overdue notices and digests that time makes due, every thirty seconds
+/// (with or without SMTP: without it they wait in the outbox).
+async fn schedule_messages(state: AppState) {
+    let mut tick = actix_web::rt::time::interval(Duration::from_secs(30));
+    loop {
+        tick.tick().await;
+        let now = state.clock.now();
+        match state.db.write(move |conn| schedule::tick(conn, now)).await {
+            Ok(report) if report == schedule::TickReport::default() => {}
+            Ok(report) => tracing::info!(
+                reminders = report.reminders,
+                notices = report.notices,
+                digests = report.digests,
+                "queued scheduled emails"
+            ),
+            Err(error) => tracing::warn!(%error, "scheduling emails failed"),
         }
     }
 }

@@ -17,8 +17,11 @@ use crate::domain::round::{
     Calendar, ReplyKind, RequestFacts, RequestState, RoundState, request_state, round_state,
     working_day_deadline,
 };
-use crate::email::templates::{self, CommentRequest};
+use crate::email::templates::{self, CommentRequest, Notice};
 use crate::error::ApiError;
+
+/// Reminders before a deadline unless a round says otherwise: three days and one day ahead.
+pub const DEFAULT_REMINDER_HOURS: [u32; 2] = [72, 24];
 
 /// The time zone of a round.
 pub fn zone(round: &RoundRow) -> Tz {
@@ -123,6 +126,8 @@ pub struct NewRound {
     pub working_days: Option<u32>,
     pub scope: Option<Vec<String>>,
     pub accept_late: bool,
+    /// Hours before the deadline at which silent agencies are reminded.
+    pub reminder_hours: Vec<u32>,
     pub silence_is_no_comments: bool,
     /// Agency ids to invite.
     pub agencies: Vec<String>,
@@ -173,6 +178,7 @@ pub fn create_round(
             .scope
             .map(|keys| serde_json::Value::from(keys).to_string()),
         accept_late: input.accept_late,
+        reminder_hours: serde_json::Value::from(input.reminder_hours).to_string(),
         silence_is_no_comments: input.silence_is_no_comments,
         opened_at: None,
         closed_at: None,
@@ -491,7 +497,12 @@ pub fn extend(
     after.extended_deadline = Some(deadline.naive_utc());
     after.extension_reason = Some(reason.trim().to_owned());
     after.last_activity_at = stamp;
-    save_request(conn, actor, "request.extend", &request, after, stamp)
+    let after = save_request(conn, actor, "request.extend", &request, after, stamp)?;
+    if let Some(entry) = round::request_with_agency(conn, &after.id)? {
+        let key = format!("extension:{}:{}", after.id, deadline.timestamp_micros());
+        crate::email::schedule::queue(conn, round, &entry, Notice::Extended, deadline, &key, now)?;
+    }
+    Ok(after)
 }
 
 /// Writes a changed request and records the change.
@@ -793,6 +804,7 @@ pub struct RoundChanges {
     pub working_days: Option<u32>,
     pub scope: Option<Vec<String>>,
     pub accept_late: Option<bool>,
+    pub reminder_hours: Option<Vec<u32>>,
     pub silence_is_no_comments: Option<bool>,
 }
 
@@ -855,6 +867,9 @@ pub fn update_round(
         after.scope = Some(serde_json::Value::from(keys).to_string());
     }
     after.accept_late = changes.accept_late.unwrap_or(after.accept_late);
+    if let Some(hours) = changes.reminder_hours {
+        after.reminder_hours = serde_json::Value::from(hours).to_string();
+    }
     after.silence_is_no_comments = changes
         .silence_is_no_comments
         .unwrap_or(after.silence_is_no_comments);

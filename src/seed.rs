@@ -192,6 +192,7 @@ fn load_draft(
             working_days: Some(5),
             scope: None,
             accept_late: false,
+            reminder_hours: crate::consulting::DEFAULT_REMINDER_HOURS.to_vec(),
             silence_is_no_comments: false,
             agencies,
         },

@@ -20,6 +20,7 @@ pub struct RoundRow {
     pub working_days: Option<i32>,
     pub scope: Option<String>,
     pub accept_late: bool,
+    pub reminder_hours: String,
     pub silence_is_no_comments: bool,
     pub opened_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
@@ -30,6 +31,14 @@ pub struct RoundRow {
 }
 
 impl RoundRow {
+    /// Hours before the deadline at which silent agencies are reminded, latest first.
+    pub fn reminder_offsets(&self) -> Vec<u32> {
+        let mut hours: Vec<u32> = serde_json::from_str(&self.reminder_hours).unwrap_or_default();
+        hours.sort_unstable();
+        hours.dedup();
+        hours
+    }
+
     /// The clause keys open for comment, or `None` for the whole version.
     pub fn scope_keys(&self) -> Option<Vec<String>> {
         self.scope

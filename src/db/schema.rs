@@ -132,6 +132,7 @@ diesel::table! {
         working_days -> Nullable<Integer>,
         scope -> Nullable<Text>,
         accept_late -> Bool,
+        reminder_hours -> Text,
         silence_is_no_comments -> Bool,
         opened_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,

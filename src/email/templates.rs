@@ -94,3 +94,109 @@ mod tests {
         );
     }
 }
+
+/// What a notice about one request says.
+pub struct RequestNotice<'a> {
+    pub agency_name: &'a str,
+    pub round_title: &'a str,
+    pub deadline: DateTime<Utc>,
+    pub time_zone: Tz,
+    pub request_id: &'a str,
+}
+
+/// Which notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// The deadline is near and the agency has not replied.
+    Reminder,
+    /// The deadline passed with no reply.
+    Overdue,
+    /// The deadline passed with no reply, and the round counts that as "no comments".
+    DeemedNoComments,
+    /// A drafter gave the agency more time.
+    Extended,
+}
+
+/// A reminder, an overdue notice, or news of an extension, to one agency.
+pub fn request_notice(locale: Locale, notice: Notice, message: &RequestNotice<'_>) -> Rendered {
+    let local = message.deadline.with_timezone(&message.time_zone);
+    let (zh_deadline, en_deadline) = (
+        local.format("%Y年%m月%d日%H:%M").to_string(),
+        format!("{} ({})", local.format("%Y-%m-%d %H:%M"), message.time_zone),
+    );
+    let (agency, round, id) = (message.agency_name, message.round_title, message.request_id);
+    match (locale, notice) {
+        (Locale::ZhCn, Notice::Reminder) => Rendered {
+            subject: format!("【提醒】{round}将于{zh_deadline}截止"),
+            body_text: format!(
+                "{agency}：\n\n《{round}》的反馈截止时间为{zh_deadline}，你单位尚未反馈。请按时通过接口提交意见或\u{201c}无意见\u{201d}答复（征求意见函编号：{id}）。\n"
+            ),
+        },
+        (Locale::ZhCn, Notice::Overdue) => Rendered {
+            subject: format!("【逾期】{round}"),
+            body_text: format!(
+                "{agency}：\n\n《{round}》的反馈已于{zh_deadline}截止，你单位尚未反馈。请尽快说明情况（征求意见函编号：{id}）。\n"
+            ),
+        },
+        (Locale::ZhCn, Notice::DeemedNoComments) => Rendered {
+            subject: format!("【视为无意见】{round}"),
+            body_text: format!(
+                "{agency}：\n\n《{round}》的反馈已于{zh_deadline}截止，你单位未反馈，按约定视为无意见（征求意见函编号：{id}）。\n"
+            ),
+        },
+        (Locale::ZhCn, Notice::Extended) => Rendered {
+            subject: format!("【延期】{round}反馈时间延至{zh_deadline}"),
+            body_text: format!(
+                "{agency}：\n\n经研究，你单位对《{round}》的反馈时间延至{zh_deadline}（征求意见函编号：{id}）。\n"
+            ),
+        },
+        (Locale::En, Notice::Reminder) => Rendered {
+            subject: format!("Reminder: {round} closes {en_deadline}"),
+            body_text: format!(
+                "To {agency}:\n\nComments on \u{201c}{round}\u{201d} are due by {en_deadline} and we have no reply from you yet. Request id: {id}.\n"
+            ),
+        },
+        (Locale::En, Notice::Overdue) => Rendered {
+            subject: format!("Overdue: {round}"),
+            body_text: format!(
+                "To {agency}:\n\nComments on \u{201c}{round}\u{201d} were due by {en_deadline} and we have no reply from you. Please let us know. Request id: {id}.\n"
+            ),
+        },
+        (Locale::En, Notice::DeemedNoComments) => Rendered {
+            subject: format!("Counted as no comments: {round}"),
+            body_text: format!(
+                "To {agency}:\n\nComments on \u{201c}{round}\u{201d} were due by {en_deadline}; with no reply from you, you are counted as having no comments. Request id: {id}.\n"
+            ),
+        },
+        (Locale::En, Notice::Extended) => Rendered {
+            subject: format!("More time: {round} now due {en_deadline}"),
+            body_text: format!(
+                "To {agency}:\n\nYour reply on \u{201c}{round}\u{201d} is now due by {en_deadline}. Request id: {id}.\n"
+            ),
+        },
+    }
+}
+
+/// The drafters' digest after a round's deadline: who has not replied.
+pub fn overdue_digest(
+    round_title: &str,
+    deadline: DateTime<Utc>,
+    time_zone: Tz,
+    overdue: &[String],
+    summary: &str,
+) -> Rendered {
+    let local = deadline
+        .with_timezone(&time_zone)
+        .format("%Y年%m月%d日%H:%M");
+    let list = if overdue.is_empty() {
+        "（无）".to_owned()
+    } else {
+        overdue.join("、")
+    };
+    Rendered {
+        subject: format!("【汇总】{round_title}截止情况"),
+        body_text: format!(
+            "《{round_title}》已于{local}截止。\n\n{summary}\n\n逾期未反馈：{list}\n"
+        ),
+    }
+}

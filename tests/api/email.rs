@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use consult::db::outbox;
 use consult::email::delivery::{self, DeliveryPolicy, Mailer};
+use consult::email::schedule;
 use consult::error::ApiError;
 
 use crate::support::smtp::Receiver;
@@ -148,5 +149,72 @@ engine_tests! {
         let receiver = Receiver::start();
         let sent = delivery::step(app.db(), &mailer(&receiver.url()), app.clock.now(), &DeliveryPolicy::default()).expect("step");
         assert_eq!(sent.sent, 1, "only the retried one");
+    }
+
+    async fn reminders_overdue_notices_and_the_digest_go_once(app: TestApp) {
+        app.seed();
+        let receiver = Receiver::start();
+        let mailer = mailer(&receiver.url());
+        let policy = DeliveryPolicy::default();
+        let deadline = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 5, 10, 0, 0).single().expect("time");
+        let drafter = consult::cli::create_token(
+            app.db(),
+            consult::cli::TokenHolder::Staff { role: consult::domain::role::Role::Drafter, email: Some("zhang@fgw.example".into()) },
+            "张三",
+            None,
+            app.clock.now(),
+        )
+        .expect("token");
+        assert_eq!(delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step").sent, 30);
+        // One agency answers.
+        let replied = app.agency_token("jingxin");
+        let own = app.get("/api/v1/requests", Some(&replied)).await.json();
+        let id = own[0]["id"].as_str().expect("id").to_owned();
+        app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&replied), &serde_json::json!({"signer": "王", "contact_name": "李", "contact_phone": "0571-1"})).await;
+
+        let tick = |at: chrono::DateTime<chrono::Utc>| {
+            app.db().write_now(|conn| schedule::tick(conn, at)).expect("tick")
+        };
+        // Three days ahead the first reminder is queued; the server then "sleeps" through it.
+        assert_eq!(tick(deadline - Span::hours(72)).reminders, 29);
+        // A day ahead only the latest reminder goes: the stale one is skipped, not sent.
+        let day_before = deadline - Span::hours(24);
+        assert_eq!(tick(day_before).reminders, 29);
+        assert_eq!(tick(day_before).reminders, 0, "a second tick queues nothing");
+        let sent = delivery::step(app.db(), &mailer, day_before, &DeliveryPolicy { batch: 100, ..policy.clone() }).expect("step");
+        assert_eq!(sent.sent, 29);
+        let reminders: Vec<_> = receiver.messages().into_iter().skip(30).collect();
+        assert!(reminders.iter().all(|m| m.header("subject").is_some()));
+        assert!(!reminders.iter().any(|m| m.recipients.iter().any(|r| r.contains("jingxin"))), "none to the agency that replied");
+
+        // After the deadline: one notice to each silent agency, one digest to the drafters.
+        let after = deadline + Span::hours(1);
+        let report = tick(after);
+        assert_eq!((report.notices, report.digests), (29, 1));
+        assert_eq!(tick(after), schedule::TickReport::default());
+        let sent = delivery::step(app.db(), &mailer, after, &DeliveryPolicy { batch: 100, ..policy.clone() }).expect("step");
+        assert_eq!(sent.sent, 30);
+        assert!(receiver.messages().iter().any(|m| m.recipients == ["zhang@fgw.example"]), "the digest went to the drafter");
+        let round = own[0]["round_id"].as_str().expect("round").to_owned();
+        let digest = app
+            .db()
+            .read_now(|conn| {
+                outbox::find_by_dedupe_key(conn, &format!("digest:{round}:{}", deadline.timestamp_micros()))
+                    .map_err(ApiError::from)
+            })
+            .expect("read")
+            .expect("queued");
+        assert!(digest.body_text.contains("已反馈1家，共30家；逾期29家。"), "{}", digest.body_text);
+        assert_eq!(receiver.messages().len(), 30 + 29 + 30);
+        assert_eq!(message_ids(&receiver).len(), 89, "nothing twice");
+
+        // An extension tells the agency.
+        let ledger = app.get(&format!("/api/v1/rounds/{}/requests", own[0]["round_id"].as_str().expect("round")), Some(&drafter)).await.json();
+        let xihu = ledger["requests"].as_array().and_then(|r| r.iter().find(|r| r["agency"]["code"] == "xihu")).expect("xihu")["id"].as_str().expect("id").to_owned();
+        app.clock.set(after);
+        let extended = app.post(&format!("/api/v1/requests/{xihu}/extension"), Some(&drafter), &serde_json::json!({"working_days": 2, "reason": "补充材料"})).await;
+        assert_eq!(extended.status, 200);
+        let notices = app.get("/api/v1/outbox?kind=extension_notice", Some(&drafter)).await.json();
+        assert_eq!(notices["items"].as_array().map(Vec::len), Some(1));
     }
 }

@@ -63,7 +63,8 @@ CREATE TABLE outbox_messages (
     body_html TEXT,
     -- Stable across retries so that a resend is recognisable to the receiver.
     message_id TEXT NOT NULL UNIQUE,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+    -- skipped: a reminder overtaken by a later one before it went out.
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed', 'skipped')),
     attempts INTEGER NOT NULL,
     next_attempt_at TIMESTAMP NOT NULL,
     locked_until TIMESTAMP,

@@ -13,6 +13,8 @@ CREATE TABLE rounds (
     -- JSON array of the clause keys open for comment; NULL for the whole version.
     scope TEXT,
     accept_late BOOLEAN NOT NULL,
+    -- JSON array of hours before the deadline at which silent agencies are reminded.
+    reminder_hours TEXT NOT NULL,
     silence_is_no_comments BOOLEAN NOT NULL,
     opened_at TIMESTAMP,
     -- Closed early by a drafter; cleared when reopened.

@@ -46,6 +46,13 @@ pub struct CreateRound {
     /// Count an agency silent at its deadline as having no comments.
     #[serde(default)]
     pub silence_is_no_comments: bool,
+    /// Hours before the deadline at which agencies that have not replied are reminded; 72 and 24
+    /// unless given (an empty list sends none).
+    #[validate(
+        length(max = 5),
+        custom(function = "crate::api::rounds::validate_reminders")
+    )]
+    pub reminder_hours: Option<Vec<u32>>,
     /// The agencies to consult, by id or code; every active agency unless given.
     #[validate(length(min = 1, max = 1000))]
     pub agencies: Option<Vec<String>>,
@@ -147,6 +154,9 @@ pub async fn create(
                     working_days: input.working_days,
                     scope: input.scope,
                     accept_late: input.accept_late,
+                    reminder_hours: input
+                        .reminder_hours
+                        .unwrap_or_else(|| consulting::DEFAULT_REMINDER_HOURS.to_vec()),
                     silence_is_no_comments: input.silence_is_no_comments,
                     agencies,
                 },

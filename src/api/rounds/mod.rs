@@ -16,6 +16,16 @@ use crate::db::round::{self, RequestWithAgency, RoundRow};
 use crate::db::{DbConnection, document};
 use crate::error::ApiError;
 
+/// Reminder hours: each 1 to 720 (thirty days).
+pub fn validate_reminders(hours: &[u32]) -> Result<(), validator::ValidationError> {
+    if hours.iter().all(|h| (1..=720).contains(h)) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("out_of_range")
+            .with_message("each from 1 to 720 hours".into()))
+    }
+}
+
 /// A round the caller may see, with its requests and the number of its version. Staff see
 /// every round; an agency only rounds that sent it a request (reading one counts as viewing the
 /// request).

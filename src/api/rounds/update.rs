@@ -41,6 +41,13 @@ pub struct UpdateRound {
     pub accept_late: Option<bool>,
     #[serde(default, deserialize_with = "present")]
     pub silence_is_no_comments: Option<bool>,
+    /// Hours before the deadline at which agencies that have not replied are reminded.
+    #[serde(default, deserialize_with = "present")]
+    #[validate(
+        length(max = 5),
+        custom(function = "crate::api::rounds::validate_reminders")
+    )]
+    pub reminder_hours: Option<Vec<u32>>,
 }
 
 /// Changes a round: anything while it is a draft; its words, deadline and reply rules while
@@ -85,6 +92,7 @@ pub async fn update(
         working_days: input.working_days,
         scope: input.scope,
         accept_late: input.accept_late,
+        reminder_hours: input.reminder_hours,
         silence_is_no_comments: input.silence_is_no_comments,
     };
     let (row, version, requests) = state

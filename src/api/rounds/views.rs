@@ -28,6 +28,8 @@ pub struct RoundView {
     /// The clause keys open for comment; absent for the whole version.
     pub scope: Option<Vec<String>>,
     pub accept_late: bool,
+    /// Hours before the deadline at which agencies that have not replied are reminded.
+    pub reminder_hours: Vec<u32>,
     pub silence_is_no_comments: bool,
     pub state: RoundState,
     pub opened_at: Option<DateTime<Utc>>,
@@ -60,6 +62,7 @@ impl RoundView {
             working_days: row.working_days,
             scope: row.scope_keys(),
             accept_late: row.accept_late,
+            reminder_hours: row.reminder_offsets().into_iter().rev().collect(),
             silence_is_no_comments: row.silence_is_no_comments,
             state: round_state_of(row, &rows, now),
             opened_at: row.opened_at.map(|t| t.and_utc()),

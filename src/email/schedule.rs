@@ -1,0 +1,231 @@
+//! The messages that time causes: reminders before a request's deadline, a notice to each
+//! agency still silent after it, and a digest to the drafters. A tick queues what is due; the
+//! outbox's dedupe keys make a tick that runs twice, or on two servers, queue each message once.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+
+use crate::consulting::{current_reply, effective_deadline, replies_by_request, state_of, zone};
+use crate::db::outbox::{self, NewMessage};
+use crate::db::round::{self, RequestWithAgency, RoundRow};
+use crate::db::schema::{api_tokens, outbox_messages, rounds};
+use crate::db::{DbConnection, agency};
+use crate::domain::agency::Locale;
+use crate::domain::round::RequestState;
+use crate::email::templates::{self, Notice, RequestNotice};
+use crate::error::ApiError;
+
+/// Rounds whose last deadline is older than this are left alone.
+const LOOK_BACK: Duration = Duration::days(14);
+
+/// What a tick queued.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub reminders: usize,
+    pub notices: usize,
+    pub digests: usize,
+}
+
+/// Queues the reminders, overdue notices and digests due at `now`.
+pub fn tick(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<TickReport, ApiError> {
+    let open: Vec<RoundRow> = rounds::table
+        .filter(rounds::opened_at.is_not_null())
+        .filter(rounds::closed_at.is_null())
+        .load(conn)?;
+    let mut report = TickReport::default();
+    for round_row in open {
+        let requests = round::requests_of_round(conn, &round_row.id)?;
+        let replies = replies_by_request(conn, &requests)?;
+        let latest = requests
+            .iter()
+            .filter_map(|r| effective_deadline(&round_row, &r.request))
+            .max();
+        if latest.is_none_or(|d| d < now - LOOK_BACK) {
+            continue;
+        }
+        for entry in &requests {
+            let request = &entry.request;
+            if request.cancelled_at.is_some() || request.issued_at.is_none() {
+                continue;
+            }
+            let revisions = replies.get(&request.id).map_or(&[][..], Vec::as_slice);
+            if current_reply(revisions).is_some() {
+                continue;
+            }
+            let Some(deadline) = effective_deadline(&round_row, request) else {
+                continue;
+            };
+            let at = deadline.timestamp_micros();
+            if now <= deadline {
+                // Of the reminders due, only the one nearest the deadline: never a burst of
+                // stale ones after the server was down.
+                let due = round_row
+                    .reminder_offsets()
+                    .into_iter()
+                    .find(|h| deadline - Duration::hours(i64::from(*h)) <= now);
+                if let Some(hours) = due {
+                    let key = format!("reminder:{}:{at}:{hours}", request.id);
+                    if queue(
+                        conn,
+                        &round_row,
+                        entry,
+                        Notice::Reminder,
+                        deadline,
+                        &key,
+                        now,
+                    )? {
+                        report.reminders += 1;
+                    }
+                    skip_other_reminders(conn, &request.id, &key)?;
+                }
+            } else {
+                let notice = match state_of(&round_row, request, revisions, now) {
+                    RequestState::DeemedNoComments => Notice::DeemedNoComments,
+                    _ => Notice::Overdue,
+                };
+                let key = format!("overdue:{}:{at}", request.id);
+                if queue(conn, &round_row, entry, notice, deadline, &key, now)? {
+                    report.notices += 1;
+                }
+                skip_other_reminders(conn, &request.id, &key)?;
+            }
+        }
+        if let Some(deadline) = round_row.deadline.map(|d| d.and_utc()).filter(|d| now > *d) {
+            if digest(conn, &round_row, &requests, &replies, deadline, now)? {
+                report.digests += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Queues a notice about one request to its agency under `key`; returns whether it was new.
+pub fn queue(
+    conn: &mut DbConnection,
+    round_row: &RoundRow,
+    entry: &RequestWithAgency,
+    notice: Notice,
+    deadline: DateTime<Utc>,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let Some(found) = agency::find(conn, &entry.request.agency_id)? else {
+        return Ok(false);
+    };
+    let rendered = templates::request_notice(
+        Locale::parse(&found.locale).unwrap_or_default(),
+        notice,
+        &RequestNotice {
+            agency_name: &found.name,
+            round_title: &round_row.title,
+            deadline,
+            time_zone: zone(round_row),
+            request_id: &entry.request.id,
+        },
+    );
+    let kind = match notice {
+        Notice::Reminder => "reminder",
+        Notice::Overdue => "overdue_notice",
+        Notice::DeemedNoComments => "deemed_no_comments_notice",
+        Notice::Extended => "extension_notice",
+    };
+    Ok(outbox::enqueue(
+        conn,
+        NewMessage {
+            dedupe_key: key.to_owned(),
+            kind: kind.to_owned(),
+            agency_id: Some(found.id.clone()),
+            round_id: Some(round_row.id.clone()),
+            recipients: found.email_list(),
+            subject: rendered.subject,
+            body_text: rendered.body_text,
+            body_html: None,
+            send_at: now.naive_utc(),
+        },
+        now.naive_utc(),
+    )?)
+}
+
+/// Marks the request's reminders still waiting, other than `keep`, as overtaken.
+fn skip_other_reminders(
+    conn: &mut DbConnection,
+    request_id: &str,
+    keep: &str,
+) -> Result<(), ApiError> {
+    diesel::update(
+        outbox_messages::table
+            .filter(outbox_messages::dedupe_key.like(format!("reminder:{request_id}:%")))
+            .filter(outbox_messages::dedupe_key.ne(keep))
+            .filter(outbox_messages::state.eq("pending")),
+    )
+    .set(outbox_messages::state.eq("skipped"))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The digest of who is overdue, once per round deadline, to the addresses on drafters' and
+/// admins' tokens.
+fn digest(
+    conn: &mut DbConnection,
+    round_row: &RoundRow,
+    requests: &[RequestWithAgency],
+    replies: &std::collections::HashMap<String, Vec<crate::db::round::ReplyRow>>,
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let recipients: BTreeSet<String> = api_tokens::table
+        .filter(api_tokens::role.eq_any(["drafter", "admin"]))
+        .filter(api_tokens::revoked_at.is_null())
+        .select(api_tokens::email)
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    if recipients.is_empty() {
+        return Ok(false);
+    }
+    let mut overdue = Vec::new();
+    let (mut replied, mut invited) = (0, 0);
+    for entry in requests {
+        let revisions = replies
+            .get(&entry.request.id)
+            .map_or(&[][..], Vec::as_slice);
+        match state_of(round_row, &entry.request, revisions, now) {
+            RequestState::Cancelled => continue,
+            RequestState::Overdue | RequestState::DeemedNoComments => {
+                overdue.push(entry.agency_name.clone())
+            }
+            RequestState::Submitted | RequestState::NoComments => replied += 1,
+            _ => {}
+        }
+        invited += 1;
+    }
+    let summary = format!(
+        "已反馈{replied}家，共{invited}家；逾期{}家。",
+        overdue.len()
+    );
+    let rendered = templates::overdue_digest(
+        &round_row.title,
+        deadline,
+        zone(round_row),
+        &overdue,
+        &summary,
+    );
+    Ok(outbox::enqueue(
+        conn,
+        NewMessage {
+            dedupe_key: format!("digest:{}:{}", round_row.id, deadline.timestamp_micros()),
+            kind: "overdue_digest".to_owned(),
+            agency_id: None,
+            round_id: Some(round_row.id.clone()),
+            recipients: recipients.into_iter().collect(),
+            subject: rendered.subject,
+            body_text: rendered.body_text,
+            body_html: None,
+            send_at: now.naive_utc(),
+        },
+        now.naive_utc(),
+    )?)
+}
