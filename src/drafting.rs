@@ -264,6 +264,7 @@ pub fn publish(
         return Err(ApiError::PreconditionFailed);
     }
     document::touch_document(conn, &after.document_id, now)?;
+    announce(conn, &after, now)?;
     audit::record(
         conn,
         actor,
@@ -277,4 +278,47 @@ pub fn publish(
         },
     )?;
     Ok((after, clauses))
+}
+
+/// Tells every agency a round has consulted on the document that a new version is out.
+fn announce(
+    conn: &mut DbConnection,
+    version: &VersionRow,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let agency_ids = crate::db::round::consulted_agencies(conn, &version.document_id)?;
+    if agency_ids.is_empty() {
+        return Ok(());
+    }
+    let title = document::find_document(conn, &version.document_id)?
+        .map(|d| d.title)
+        .unwrap_or_default();
+    for agency_id in agency_ids {
+        let Some(found) = crate::db::agency::find(conn, &agency_id)? else {
+            continue;
+        };
+        let rendered = crate::email::templates::version_published(
+            crate::domain::agency::Locale::parse(&found.locale).unwrap_or_default(),
+            &found.name,
+            &title,
+            version.number,
+            &version.label,
+        );
+        crate::db::outbox::enqueue(
+            conn,
+            crate::db::outbox::NewMessage {
+                dedupe_key: format!("version_published:{}:{}", version.id, found.id),
+                kind: "version_published".to_owned(),
+                agency_id: Some(found.id.clone()),
+                round_id: None,
+                recipients: found.email_list(),
+                body_html: Some(rendered.body_html()),
+                subject: rendered.subject,
+                body_text: rendered.body_text,
+                send_at: now,
+            },
+            now,
+        )?;
+    }
+    Ok(())
 }

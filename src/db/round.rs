@@ -144,6 +144,18 @@ pub fn consulted_documents(conn: &mut DbConnection, agency_id: &str) -> QueryRes
         .load(conn)
 }
 
+/// The agencies a round on the document has sent a request to (and not cancelled).
+pub fn consulted_agencies(conn: &mut DbConnection, document_id: &str) -> QueryResult<Vec<String>> {
+    requests::table
+        .inner_join(rounds::table)
+        .filter(rounds::document_id.eq(document_id))
+        .filter(requests::issued_at.is_not_null())
+        .filter(requests::cancelled_at.is_null())
+        .select(requests::agency_id)
+        .distinct()
+        .load(conn)
+}
+
 /// Adds a request.
 pub fn insert_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<()> {
     diesel::insert_into(requests::table)

@@ -12,6 +12,33 @@ pub struct Rendered {
     pub body_text: String,
 }
 
+impl Rendered {
+    /// The same text as a small HTML document, for mail clients that show HTML first.
+    pub fn body_html(&self) -> String {
+        let mut html = String::from("<!DOCTYPE html><html><body>");
+        for paragraph in self.body_text.split("\n\n") {
+            html.push_str("<p>");
+            for (i, line) in paragraph.lines().enumerate() {
+                if i > 0 {
+                    html.push_str("<br>");
+                }
+                for c in line.chars() {
+                    match c {
+                        '&' => html.push_str("&amp;"),
+                        '<' => html.push_str("&lt;"),
+                        '>' => html.push_str("&gt;"),
+                        '"' => html.push_str("&quot;"),
+                        c => html.push(c),
+                    }
+                }
+            }
+            html.push_str("</p>");
+        }
+        html.push_str("</body></html>");
+        html
+    }
+}
+
 /// What a comment request says.
 pub struct CommentRequest<'a> {
     pub agency_name: &'a str,
@@ -85,6 +112,12 @@ mod tests {
             zh.body_text.contains("请于2024年06月05日18:00前反馈"),
             "{}",
             zh.body_text
+        );
+        assert!(zh.body_html().starts_with("<!DOCTYPE html>"));
+        assert!(
+            zh.body_html().contains("<p>市商务局：</p>"),
+            "{}",
+            zh.body_html()
         );
         let en = comment_request(Locale::En, &message);
         assert!(
@@ -198,5 +231,31 @@ pub fn overdue_digest(
         body_text: format!(
             "《{round_title}》已于{local}截止。\n\n{summary}\n\n逾期未反馈：{list}\n"
         ),
+    }
+}
+
+/// News that a new version of a document an agency was consulted on is published.
+pub fn version_published(
+    locale: Locale,
+    agency_name: &str,
+    document_title: &str,
+    number: i32,
+    label: &str,
+) -> Rendered {
+    match locale {
+        Locale::ZhCn => Rendered {
+            subject: format!("【新版本】《{document_title}》第{number}稿（{label}）"),
+            body_text: format!(
+                "{agency_name}：\n\n你单位曾提出意见的《{document_title}》已形成第{number}稿（{label}），可通过接口查阅全文及与上一稿的对照。\n"
+            ),
+        },
+        Locale::En => Rendered {
+            subject: format!(
+                "New version: \u{201c}{document_title}\u{201d}, version {number} ({label})"
+            ),
+            body_text: format!(
+                "To {agency_name}:\n\nVersion {number} ({label}) of \u{201c}{document_title}\u{201d}, on which you were consulted, is published. Its text and the changes from the previous version are available through the API.\n"
+            ),
+        },
     }
 }

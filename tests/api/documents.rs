@@ -254,6 +254,9 @@ engine_tests! {
         assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
         assert_eq!(published.json()["state"], "published");
         assert!(published.json()["placeholder_override"].is_null());
+        // Every agency consulted on the document hears of the new version.
+        let news = app.get("/api/v1/outbox?kind=version_published", Some(&token)).await.json();
+        assert_eq!(news["items"].as_array().map(Vec::len), Some(30));
         app.send(post(Some(&etag_of(&published)))).await.problem(409, "version_published");
         app.send(with_token(if_match(patch(json!({"label": "x"})), &etag_of(&published)), Some(&token)))
             .await
