@@ -209,3 +209,49 @@ fn draft_import_reads_text_and_json_and_says_what_it_found() {
         stderr(&unclear)
     );
 }
+
+#[test]
+fn a_fresh_server_sends_the_thirty_request_letters_and_a_restart_sends_none_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let receiver = crate::support::smtp::Receiver::start();
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_consult"))
+            .arg("serve")
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("serve.db").display()),
+            )
+            .env("CONSULT_BIND", "127.0.0.1:0")
+            .env("SMTP_URL", receiver.url())
+            .env("SMTP_FROM", "consult@fgw.hangzhou.example")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start consult serve")
+    };
+    let wait_for = |count: usize| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while receiver.messages().len() < count && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        receiver.messages().len()
+    };
+    let stop = |mut child: std::process::Child| {
+        // SIGTERM: a graceful stop, as a service manager would.
+        let _ = Command::new("kill").arg(child.id().to_string()).status();
+        let _ = child.wait();
+    };
+    let first = start();
+    assert_eq!(wait_for(30), 30, "one letter per demo agency");
+    stop(first);
+    let second = start();
+    // Two delivery ticks of the restarted server.
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    stop(second);
+    assert_eq!(
+        receiver.messages().len(),
+        30,
+        "a restart sends nothing twice"
+    );
+}
