@@ -181,6 +181,8 @@ engine_tests! {
         let day_before = deadline - Span::hours(24);
         assert_eq!(tick(day_before).reminders, 29);
         assert_eq!(tick(day_before).reminders, 0, "a second tick queues nothing");
+        let skipped = app.get("/api/v1/outbox?state=skipped&limit=500", Some(&drafter)).await.json();
+        assert_eq!(skipped["items"].as_array().map(Vec::len), Some(29), "the stale reminders");
         let sent = delivery::step(app.db(), &mailer, day_before, &DeliveryPolicy { batch: 100, ..policy.clone() }).expect("step");
         assert_eq!(sent.sent, 29);
         let reminders: Vec<_> = receiver.messages().into_iter().skip(30).collect();

@@ -15,6 +15,8 @@ pub enum OutboxState {
     Sent,
     /// Given up after repeated failures; can be retried.
     Failed,
+    /// A reminder overtaken by a later one before it went out.
+    Skipped,
 }
 
 impl OutboxState {
@@ -24,6 +26,7 @@ impl OutboxState {
             OutboxState::Pending => "pending",
             OutboxState::Sent => "sent",
             OutboxState::Failed => "failed",
+            OutboxState::Skipped => "skipped",
         }
     }
 }
@@ -55,6 +58,7 @@ impl From<OutboxRow> for OutboxView {
             state: match row.state.as_str() {
                 "sent" => OutboxState::Sent,
                 "failed" => OutboxState::Failed,
+                "skipped" => OutboxState::Skipped,
                 _ => OutboxState::Pending,
             },
             id: row.id,
