@@ -139,6 +139,11 @@ pub fn find_version_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Opti
     versions::table.find(id).first(conn).optional()
 }
 
+/// The versions with these ids.
+pub fn versions_by_id(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<VersionRow>> {
+    versions::table.filter(versions::id.eq_any(ids)).load(conn)
+}
+
 /// The newest version of a document.
 pub fn latest_version(
     conn: &mut DbConnection,

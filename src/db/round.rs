@@ -247,6 +247,21 @@ pub fn requests_of_round(
     )
 }
 
+/// The requests of several rounds with their agencies, by round then agency code.
+pub fn requests_of_rounds(
+    conn: &mut DbConnection,
+    round_ids: &[String],
+) -> QueryResult<Vec<RequestWithAgency>> {
+    with_agencies(
+        requests::table
+            .inner_join(agencies::table)
+            .filter(requests::round_id.eq_any(round_ids))
+            .order((requests::round_id.asc(), agencies::code.asc()))
+            .select((requests::all_columns, agencies::code, agencies::name))
+            .load(conn)?,
+    )
+}
+
 /// An agency's issued requests, newest first.
 pub fn requests_of_agency(
     conn: &mut DbConnection,

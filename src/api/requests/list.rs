@@ -63,13 +63,19 @@ pub async fn list(
             };
             let replies = replies_by_request(conn, &entries)?;
             let mut views = Vec::with_capacity(entries.len());
+            let mut rounds = std::collections::HashMap::new();
             for entry in &entries {
-                let round = round::find_round(conn, &entry.request.round_id)?
-                    .ok_or_else(|| ApiError::internal("request of a missing round"))?;
+                let round_id = &entry.request.round_id;
+                if !rounds.contains_key(round_id) {
+                    let found = round::find_round(conn, round_id)?
+                        .ok_or_else(|| ApiError::internal("request of a missing round"))?;
+                    rounds.insert(round_id.clone(), found);
+                }
+                let round = &rounds[round_id];
                 let revisions = replies
                     .get(&entry.request.id)
                     .map_or(&[][..], Vec::as_slice);
-                views.push(RequestView::new(&round, entry, revisions, now));
+                views.push(RequestView::new(round, entry, revisions, now));
             }
             Ok(views)
         })

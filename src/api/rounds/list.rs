@@ -1,12 +1,13 @@
 //! `GET /api/v1/rounds`
 
+use std::collections::HashMap;
+
 use actix_web::web::{Data, Json};
 
-use super::version_number;
 use super::views::RoundView;
 use crate::api::extract::Caller;
 use crate::app::AppState;
-use crate::db::round;
+use crate::db::{document, round};
 use crate::error::{ApiError, Problem};
 
 /// Rounds, newest first. An agency sees the rounds that sent it a request.
@@ -27,13 +28,30 @@ pub async fn list(state: Data<AppState>, caller: Caller) -> Result<Json<Vec<Roun
     let views = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
-            let mut views = Vec::new();
-            for row in round::list_rounds(conn, agency.as_deref())? {
-                let requests = round::requests_of_round(conn, &row.id)?;
-                let version = version_number(conn, &row)?;
-                views.push(RoundView::new(&row, version, &requests, now));
+            // Three queries whatever the number of rounds: the rounds, their requests, their
+            // versions.
+            let rows = round::list_rounds(conn, agency.as_deref())?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mut requests: HashMap<String, Vec<_>> = HashMap::new();
+            for entry in round::requests_of_rounds(conn, &ids)? {
+                requests
+                    .entry(entry.request.round_id.clone())
+                    .or_default()
+                    .push(entry);
             }
-            Ok(views)
+            let version_ids: Vec<String> = rows.iter().map(|r| r.version_id.clone()).collect();
+            let numbers: HashMap<String, i32> = document::versions_by_id(conn, &version_ids)?
+                .into_iter()
+                .map(|v| (v.id, v.number))
+                .collect();
+            Ok(rows
+                .iter()
+                .map(|row| {
+                    let entries = requests.get(&row.id).map_or(&[][..], Vec::as_slice);
+                    let version = numbers.get(&row.version_id).copied().unwrap_or_default();
+                    RoundView::new(row, version, entries, now)
+                })
+                .collect())
         })
         .await?;
     Ok(Json(views))
