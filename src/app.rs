@@ -77,7 +77,8 @@ pub async fn serve(state: AppState, mailer: Option<Mailer>) -> std::io::Result<(
 /// middle of one leaves its claimed messages to be sent again once their lease lapses.
 async fn deliver(state: AppState, mailer: Mailer) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(5));
-    let policy = DeliveryPolicy::default();
+    let timeout = state.config.smtp.as_ref().map_or(30, |s| s.timeout_seconds);
+    let policy = DeliveryPolicy::for_timeout(Duration::from_secs(timeout));
     loop {
         tick.tick().await;
         let (db, mailer, now, policy) = (

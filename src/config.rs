@@ -97,7 +97,16 @@ fn smtp() -> Result<Option<SmtpSettings>, ConfigError> {
     Ok(Some(SmtpSettings {
         url,
         from,
-        timeout_seconds: number("SMTP_TIMEOUT_SECONDS", 30)?,
+        timeout_seconds: match number("SMTP_TIMEOUT_SECONDS", 30)? {
+            0 => {
+                return Err(ConfigError::Invalid {
+                    name: "SMTP_TIMEOUT_SECONDS",
+                    expected: "a whole number of seconds above 0",
+                    value: "0".to_owned(),
+                });
+            }
+            seconds => seconds,
+        },
     }))
 }
 

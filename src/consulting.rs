@@ -449,6 +449,7 @@ pub fn remove_agency(
     after.cancelled_at = Some(stamp);
     after.cancel_reason = Some(reason.trim().to_owned());
     after.last_activity_at = stamp;
+    outbox::skip_pending_notices(conn, &after.id)?;
     save_request(conn, actor, "request.cancel", &request, after, stamp)
 }
 
@@ -498,6 +499,8 @@ pub fn extend(
     after.extension_reason = Some(reason.trim().to_owned());
     after.last_activity_at = stamp;
     let after = save_request(conn, actor, "request.extend", &request, after, stamp)?;
+    // Reminders of the old deadline would now be wrong; the new one gets its own.
+    outbox::skip_pending_notices(conn, &after.id)?;
     if let Some(entry) = round::request_with_agency(conn, &after.id)? {
         let key = format!("extension:{}:{}", after.id, deadline.timestamp_micros());
         crate::email::schedule::queue(conn, round, &entry, Notice::Extended, deadline, &key, now)?;
@@ -613,6 +616,8 @@ pub fn reply(
         withdrawn_at: None,
     };
     round::insert_reply(conn, &row)?;
+    // Answered: reminders and overdue notices still waiting have nothing left to say.
+    outbox::skip_pending_notices(conn, &request.id)?;
     let attached = round::attach(conn, &details.attachments, &request.id, &row.id)?;
     if attached != details.attachments.len() {
         return Err(ApiError::field(
@@ -908,6 +913,9 @@ pub fn set_closed(
             return Err(closed());
         }
         after.closed_at = Some(stamp);
+        for request in &requests {
+            outbox::skip_pending_notices(conn, &request.id)?;
+        }
     } else {
         if state != RoundState::Closed {
             return Err(ApiError::conflict(

@@ -294,7 +294,7 @@ fn announce(
         .map(|d| d.title)
         .unwrap_or_default();
     for agency_id in agency_ids {
-        let Some(found) = crate::db::agency::find(conn, &agency_id)? else {
+        let Some(found) = crate::db::agency::find(conn, &agency_id)?.filter(|a| a.active) else {
             continue;
         };
         let rendered = crate::email::templates::version_published(

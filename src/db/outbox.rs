@@ -120,6 +120,8 @@ pub fn claim(
         outbox_messages::table
             .find(id)
             .filter(outbox_messages::state.eq("pending"))
+            // Another worker may have failed it and set it to wait since our list was read.
+            .filter(outbox_messages::next_attempt_at.le(now))
             .filter(
                 outbox_messages::locked_until
                     .is_null()
@@ -231,6 +233,7 @@ pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResu
     )
     .set((
         outbox_messages::state.eq("pending"),
+        outbox_messages::attempts.eq(0),
         outbox_messages::next_attempt_at.eq(now),
         outbox_messages::locked_until.eq(None::<NaiveDateTime>),
     ))
@@ -241,4 +244,20 @@ pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResu
 /// The message with this id.
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>> {
     outbox_messages::table.find(id).first(conn).optional()
+}
+
+/// Marks the request's reminders and overdue notices still waiting as overtaken (it was
+/// answered, cancelled, given more time, or its round closed).
+pub fn skip_pending_notices(conn: &mut DbConnection, request_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        outbox_messages::table
+            .filter(
+                outbox_messages::dedupe_key
+                    .like(format!("reminder:{request_id}:%"))
+                    .or(outbox_messages::dedupe_key.like(format!("overdue:{request_id}:%"))),
+            )
+            .filter(outbox_messages::state.eq("pending")),
+    )
+    .set(outbox_messages::state.eq("skipped"))
+    .execute(conn)
 }

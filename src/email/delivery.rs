@@ -28,6 +28,20 @@ pub struct DeliveryPolicy {
     pub max_attempts: i32,
 }
 
+impl DeliveryPolicy {
+    /// A policy whose lease outlasts a whole SMTP conversation: the timeout applies to each step
+    /// of it (connect, greeting, sender, each recipient, data), so ten times it, and never less
+    /// than the default.
+    pub fn for_timeout(timeout: Duration) -> Self {
+        let default = DeliveryPolicy::default();
+        let conversation = chrono::Duration::from_std(timeout * 10).unwrap_or(default.lease);
+        DeliveryPolicy {
+            lease: default.lease.max(conversation),
+            ..default
+        }
+    }
+}
+
 impl Default for DeliveryPolicy {
     fn default() -> Self {
         DeliveryPolicy {
@@ -59,12 +73,13 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
-    fn send(&self, row: &OutboxRow) -> Result<(), String> {
-        let message = build(row, &self.from)?;
+    /// Sends one message; an error says whether trying again could help.
+    fn send(&self, row: &OutboxRow) -> Result<(), (String, bool)> {
+        let message = build(row, &self.from).map_err(|e| (e, false))?;
         self.transport
             .send(&message)
             .map(drop)
-            .map_err(|e| e.to_string())
+            .map_err(|e| (e.to_string(), !e.is_permanent()))
     }
 }
 
@@ -113,11 +128,15 @@ pub fn step(
     now: DateTime<Utc>,
     policy: &DeliveryPolicy,
 ) -> Result<StepReport, ApiError> {
-    let stamp = now.naive_utc();
-    let until = (now + policy.lease).naive_utc();
-    let due = db.read_now(|conn| outbox::due(conn, stamp, policy.batch).map_err(ApiError::from))?;
+    let started = std::time::Instant::now();
+    let due = db.read_now(|conn| {
+        outbox::due(conn, now.naive_utc(), policy.batch).map_err(ApiError::from)
+    })?;
     let mut report = StepReport::default();
     for id in due {
+        // Each claim's lease runs from when it is taken: earlier sends in this step take time.
+        let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        let (stamp, until) = (now.naive_utc(), (now + policy.lease).naive_utc());
         let claimed =
             db.write_now(|conn| outbox::claim(conn, &id, stamp, until).map_err(ApiError::from))?;
         let Some(row) = claimed else {
@@ -128,10 +147,12 @@ pub fn step(
                 report.sent += 1;
                 Ok(())
             }
-            Err(error) => {
+            Err((error, transient)) => {
                 let attempt = row.attempts + 1;
-                let retry_at = (attempt < policy.max_attempts).then(|| {
-                    let minutes = 1i64 << attempt.clamp(0, 6);
+                // A refusal that will not change (a 5xx, a message that cannot be built) is given
+                // up at once.
+                let retry_at = (transient && attempt < policy.max_attempts).then(|| {
+                    let minutes = 1i64 << (attempt - 1).clamp(0, 6);
                     (now + chrono::Duration::minutes(minutes.min(60))).naive_utc()
                 });
                 if retry_at.is_some() {

@@ -57,14 +57,24 @@ pub fn tick(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<TickReport, A
             let Some(deadline) = effective_deadline(&round_row, request) else {
                 continue;
             };
-            let at = deadline.timestamp_micros();
+            // The time it was sent is in the keys: an agency removed and invited again starts
+            // over.
+            let issued = request
+                .issued_at
+                .map_or(0, |t| t.and_utc().timestamp_micros());
+            let at = format!("{issued}:{}", deadline.timestamp_micros());
+            let sent = request.issued_at.map(|t| t.and_utc()).unwrap_or(now);
             if now <= deadline {
                 // Of the reminders due, only the one nearest the deadline: never a burst of
                 // stale ones after the server was down.
+                // A reminder time before the request was sent (or given more time) is no
+                // reminder at all.
                 let due = round_row
                     .reminder_offsets()
                     .into_iter()
-                    .find(|h| deadline - Duration::hours(i64::from(*h)) <= now);
+                    .map(|h| (h, deadline - Duration::hours(i64::from(h))))
+                    .find(|(_, at)| *at <= now && *at >= sent)
+                    .map(|(h, _)| h);
                 if let Some(hours) = due {
                     let key = format!("reminder:{}:{at}:{hours}", request.id);
                     if queue(
@@ -178,6 +188,11 @@ fn digest(
     let recipients: BTreeSet<String> = api_tokens::table
         .filter(api_tokens::role.eq_any(["drafter", "admin"]))
         .filter(api_tokens::revoked_at.is_null())
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(now.naive_utc())),
+        )
         .select(api_tokens::email)
         .load::<Option<String>>(conn)?
         .into_iter()

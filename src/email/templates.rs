@@ -246,7 +246,7 @@ pub fn version_published(
         Locale::ZhCn => Rendered {
             subject: format!("【新版本】《{document_title}》第{number}稿（{label}）"),
             body_text: format!(
-                "{agency_name}：\n\n你单位曾提出意见的《{document_title}》已形成第{number}稿（{label}），可通过接口查阅全文及与上一稿的对照。\n"
+                "{agency_name}：\n\n曾征求你单位意见的《{document_title}》已形成第{number}稿（{label}），可通过接口查阅全文及与上一稿的对照。\n"
             ),
         },
         Locale::En => Rendered {

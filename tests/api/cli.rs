@@ -245,6 +245,26 @@ fn a_fresh_server_sends_the_thirty_request_letters_and_a_restart_sends_none_agai
     let first = start();
     assert_eq!(wait_for(30), 30, "one letter per demo agency");
     stop(first);
+    // Each was recorded as sent before the stop, so nothing waits for a lease to lapse.
+    let url = consult::db::DatabaseUrl::parse(&format!(
+        "sqlite://{}",
+        dir.path().join("serve.db").display()
+    ))
+    .expect("url");
+    let (db, _) = consult::db::Db::open(&url, 1).expect("open");
+    let unsent = db
+        .read_now(|conn| {
+            use consult::db::schema::outbox_messages::dsl as o;
+            use diesel::prelude::*;
+            o::outbox_messages
+                .filter(o::state.ne("sent"))
+                .count()
+                .get_result::<i64>(conn)
+                .map_err(consult::error::ApiError::from)
+        })
+        .expect("count");
+    assert_eq!(unsent, 0);
+    drop(db);
     let second = start();
     // Two delivery ticks of the restarted server.
     std::thread::sleep(std::time::Duration::from_secs(6));

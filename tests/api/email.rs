@@ -218,5 +218,9 @@ engine_tests! {
         assert_eq!(extended.status, 200);
         let notices = app.get("/api/v1/outbox?kind=extension_notice", Some(&drafter)).await.json();
         assert_eq!(notices["items"].as_array().map(Vec::len), Some(1));
+        // The new deadline (Tuesday 9 June, 18:00) gets its own reminder; the others are done.
+        let monday = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 8, 10, 0, 0).single().expect("time");
+        let report = tick(monday);
+        assert_eq!((report.reminders, report.notices, report.digests), (1, 0, 0));
     }
 }
