@@ -500,4 +500,46 @@ engine_tests! {
             .await
             .problem(409, "round_closed");
     }
+
+    async fn simultaneous_replies_to_one_request_become_two_revisions(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let ledger = ledger(&app, &drafter, &round).await;
+        let id = id_of(&ledger, "xiaoshan");
+        let now = app.clock.now();
+        let replies: Vec<_> = (0..4)
+            .map(|i| {
+                let (db, id) = (app.db().clone(), id.clone());
+                std::thread::spawn(move || {
+                    db.write_now(|conn| -> Result<i32, ApiError> {
+                        let request = consult::db::round::find_request(conn, &id)?.ok_or(ApiError::NotFound)?;
+                        let round = consult::db::round::find_round(conn, &request.round_id)?.ok_or(ApiError::NotFound)?;
+                        let reply = consult::consulting::reply(
+                            conn,
+                            &consult::db::audit::Actor::command_line(),
+                            &round,
+                            &request,
+                            consult::domain::round::ReplyKind::NoComments,
+                            consult::consulting::ReplyDetails {
+                                signer: format!("签发人{i}"),
+                                contact_name: "李明".into(),
+                                contact_phone: "0571-1".into(),
+                                note: None,
+                                source: "api".into(),
+                                entered_by: None,
+                                attachments: Vec::new(),
+                            },
+                            now,
+                        )?;
+                        Ok(reply.revision)
+                    })
+                })
+            })
+            .collect();
+        let mut revisions: Vec<i32> = replies.into_iter().map(|r| r.join().expect("thread").expect("reply")).collect();
+        revisions.sort_unstable();
+        // Each waited for the one before: numbered one after another, none refused.
+        assert_eq!(revisions, [1, 2, 3, 4]);
+    }
 }
