@@ -167,18 +167,7 @@ fn load_draft(
     )?;
     let (version, _) =
         drafting::publish(conn, actor, version, Some(DRAFT_OVERRIDE.to_owned()), stamp)?;
-    let agencies = agency::list(
-        conn,
-        &agency::AgencyFilter {
-            active: Some(true),
-            ..Default::default()
-        },
-        None,
-        i64::MAX,
-    )?
-    .into_iter()
-    .map(|a| a.id)
-    .collect();
+    let agencies = agency::active_ids(conn)?;
     let round = consulting::create_round(
         conn,
         actor,

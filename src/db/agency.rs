@@ -121,6 +121,14 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<A
         .optional()
 }
 
+/// The agency named by `name`, which is its id or its code (API callers give either).
+pub fn find_by_id_or_code(conn: &mut DbConnection, name: &str) -> QueryResult<Option<AgencyRow>> {
+    match find(conn, name)? {
+        Some(found) => Ok(Some(found)),
+        None => find_by_code(conn, name),
+    }
+}
+
 /// One page of agencies ordered by code, starting after the code `after`.
 pub fn list(
     conn: &mut DbConnection,
@@ -152,6 +160,15 @@ pub fn list(
         query = query.filter(agencies::code.gt(after.to_owned()));
     }
     query.limit(limit).load(conn)
+}
+
+/// The ids of every active agency, by code: who a round invites when it names none.
+pub fn active_ids(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    agencies::table
+        .filter(agencies::active.eq(true))
+        .order(agencies::code.asc())
+        .select(agencies::id)
+        .load(conn)
 }
 
 /// How many agencies there are.

@@ -237,14 +237,14 @@ pub fn requests_of_round(
     conn: &mut DbConnection,
     round_id: &str,
 ) -> QueryResult<Vec<RequestWithAgency>> {
-    with_agencies(
+    Ok(with_agencies(
         requests::table
             .inner_join(agencies::table)
             .filter(requests::round_id.eq(round_id))
             .order(agencies::code.asc())
             .select((requests::all_columns, agencies::code, agencies::name))
             .load(conn)?,
-    )
+    ))
 }
 
 /// The requests of several rounds with their agencies, by round then agency code.
@@ -252,14 +252,14 @@ pub fn requests_of_rounds(
     conn: &mut DbConnection,
     round_ids: &[String],
 ) -> QueryResult<Vec<RequestWithAgency>> {
-    with_agencies(
+    Ok(with_agencies(
         requests::table
             .inner_join(agencies::table)
             .filter(requests::round_id.eq_any(round_ids))
             .order((requests::round_id.asc(), agencies::code.asc()))
             .select((requests::all_columns, agencies::code, agencies::name))
             .load(conn)?,
-    )
+    ))
 }
 
 /// An agency's issued requests, newest first.
@@ -267,7 +267,7 @@ pub fn requests_of_agency(
     conn: &mut DbConnection,
     agency_id: &str,
 ) -> QueryResult<Vec<RequestWithAgency>> {
-    with_agencies(
+    Ok(with_agencies(
         requests::table
             .inner_join(agencies::table)
             .filter(requests::agency_id.eq(agency_id))
@@ -275,7 +275,7 @@ pub fn requests_of_agency(
             .order((requests::created_at.desc(), requests::id.desc()))
             .select((requests::all_columns, agencies::code, agencies::name))
             .load(conn)?,
-    )
+    ))
 }
 
 /// One request with its agency.
@@ -289,19 +289,18 @@ pub fn request_with_agency(
             .filter(requests::id.eq(id))
             .select((requests::all_columns, agencies::code, agencies::name))
             .load(conn)?,
-    )?
+    )
     .pop())
 }
 
-fn with_agencies(rows: Vec<(RequestRow, String, String)>) -> QueryResult<Vec<RequestWithAgency>> {
-    Ok(rows
-        .into_iter()
+fn with_agencies(rows: Vec<(RequestRow, String, String)>) -> Vec<RequestWithAgency> {
+    rows.into_iter()
         .map(|(request, agency_code, agency_name)| RequestWithAgency {
             request,
             agency_code,
             agency_name,
         })
-        .collect())
+        .collect()
 }
 
 /// Adds a reply revision.

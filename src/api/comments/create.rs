@@ -97,17 +97,15 @@ pub async fn create(
                     ));
                 }
                 (None, Some(name)) => {
-                    let found = match agency::find(conn, &name)? {
-                        Some(found) => Some(found),
-                        None => agency::find_by_code(conn, &name)?,
-                    };
-                    let request = found.and_then(|a| own(&a.id)).ok_or_else(|| {
-                        ApiError::field(
-                            "agency",
-                            "not_invited",
-                            "no agency with this id or code has a request in the round",
-                        )
-                    })?;
+                    let request = agency::find_by_id_or_code(conn, &name)?
+                        .and_then(|a| own(&a.id))
+                        .ok_or_else(|| {
+                            ApiError::field(
+                                "agency",
+                                "not_invited",
+                                "no agency with this id or code has a request in the round",
+                            )
+                        })?;
                     (request, Some(caller.name.clone()))
                 }
                 (None, None) => {

@@ -95,18 +95,15 @@ pub async fn queue(
             };
             let agency_id = match query.agency {
                 Some(name) => Some(
-                    match agency::find(conn, &name)? {
-                        Some(found) => Some(found),
-                        None => agency::find_by_code(conn, &name)?,
-                    }
-                    .map(|a| a.id)
-                    .ok_or_else(|| {
-                        ApiError::field(
-                            "query.agency",
-                            "unknown_agency",
-                            "no agency with this id or code",
-                        )
-                    })?,
+                    agency::find_by_id_or_code(conn, &name)?
+                        .map(|a| a.id)
+                        .ok_or_else(|| {
+                            ApiError::field(
+                                "query.agency",
+                                "unknown_agency",
+                                "no agency with this id or code",
+                            )
+                        })?,
                 ),
                 None => None,
             };

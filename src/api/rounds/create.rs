@@ -115,31 +115,18 @@ pub async fn create(
                     .iter()
                     .enumerate()
                     .map(|(i, name)| {
-                        let found = match agency::find(conn, name)? {
-                            Some(found) => Some(found),
-                            None => agency::find_by_code(conn, name)?,
-                        };
-                        found.map(|a| a.id).ok_or_else(|| {
-                            ApiError::field(
-                                format!("agencies[{i}]"),
-                                "unknown_agency",
-                                "no agency with this id or code",
-                            )
-                        })
+                        agency::find_by_id_or_code(conn, name)?
+                            .map(|a| a.id)
+                            .ok_or_else(|| {
+                                ApiError::field(
+                                    format!("agencies[{i}]"),
+                                    "unknown_agency",
+                                    "no agency with this id or code",
+                                )
+                            })
                     })
                     .collect::<Result<Vec<_>, ApiError>>()?,
-                None => agency::list(
-                    conn,
-                    &agency::AgencyFilter {
-                        active: Some(true),
-                        ..Default::default()
-                    },
-                    None,
-                    i64::MAX,
-                )?
-                .into_iter()
-                .map(|a| a.id)
-                .collect(),
+                None => agency::active_ids(conn)?,
             };
             let row = consulting::create_round(
                 conn,

@@ -61,11 +61,7 @@ pub async fn invite(
         .db
         .write(move |conn| -> Result<_, ApiError> {
             let (row, _, _) = visible_round(conn, &caller, &id)?;
-            let found = match agency::find(conn, &input.agency)? {
-                Some(found) => Some(found),
-                None => agency::find_by_code(conn, &input.agency)?,
-            }
-            .ok_or_else(|| {
+            let found = agency::find_by_id_or_code(conn, &input.agency)?.ok_or_else(|| {
                 ApiError::field("agency", "unknown_agency", "no agency with this id or code")
             })?;
             let request = consulting::add_agency(conn, &actor, &row, &found.id, now)?;
