@@ -114,6 +114,38 @@ pub fn replies_by_request(
     Ok(grouped)
 }
 
+/// A round's requests with their agencies, and every reply revision by request.
+pub struct RoundReplies {
+    pub requests: Vec<RequestWithAgency>,
+    pub replies: HashMap<String, Vec<ReplyRow>>,
+}
+
+impl RoundReplies {
+    /// Loads them for `round_id`.
+    pub fn of(conn: &mut DbConnection, round_id: &str) -> Result<Self, ApiError> {
+        let requests = round::requests_of_round(conn, round_id)?;
+        let replies = replies_by_request(conn, &requests)?;
+        Ok(RoundReplies { requests, replies })
+    }
+
+    /// A request's revisions, oldest first.
+    pub fn revisions(&self, request_id: &str) -> &[ReplyRow] {
+        self.replies.get(request_id).map_or(&[][..], Vec::as_slice)
+    }
+
+    /// The replies with comments that stand, with their requests: what the office decides on.
+    pub fn standing(&self) -> impl Iterator<Item = (&RequestWithAgency, &ReplyRow)> {
+        self.requests
+            .iter()
+            .filter(|entry| entry.request.cancelled_at.is_none())
+            .filter_map(|entry| {
+                current_reply(self.revisions(&entry.request.id))
+                    .filter(|r| r.kind == ReplyKind::Comments.as_str())
+                    .map(|reply| (entry, reply))
+            })
+    }
+}
+
 /// What a new round needs.
 #[derive(Debug)]
 pub struct NewRound {
@@ -129,6 +161,10 @@ pub struct NewRound {
     /// Hours before the deadline at which silent agencies are reminded.
     pub reminder_hours: Vec<u32>,
     pub silence_is_no_comments: bool,
+    /// Let invited agencies read the whole adoption table once decisions are published.
+    pub share_report: bool,
+    /// The round whose changes this one consults on again.
+    pub follows_round_id: Option<String>,
     /// Agency ids to invite.
     pub agencies: Vec<String>,
 }
@@ -186,6 +222,11 @@ pub fn create_round(
         revision: 1,
         created_at: stamp,
         updated_at: stamp,
+        share_report: input.share_report,
+        decisions_published_at: None,
+        decisions_published_by: None,
+        check_override: None,
+        follows_round_id: input.follows_round_id,
     };
     round::insert_round(conn, &row)?;
     for (i, agency_id) in input.agencies.iter().enumerate() {
@@ -534,7 +575,7 @@ fn save_request(
 }
 
 /// Writes a changed round if nobody changed it since it was read, and records the change.
-fn save_round(
+pub fn save_round(
     conn: &mut DbConnection,
     actor: &Actor,
     action: &str,
@@ -811,6 +852,7 @@ pub struct RoundChanges {
     pub accept_late: Option<bool>,
     pub reminder_hours: Option<Vec<u32>>,
     pub silence_is_no_comments: Option<bool>,
+    pub share_report: Option<bool>,
 }
 
 /// Changes a round. Everything can change while it is a draft; once open, its words, deadline
@@ -878,6 +920,7 @@ pub fn update_round(
     after.silence_is_no_comments = changes
         .silence_is_no_comments
         .unwrap_or(after.silence_is_no_comments);
+    after.share_report = changes.share_report.unwrap_or(after.share_report);
     if after == before {
         return Ok(before);
     }

@@ -6,7 +6,9 @@ use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api::{agencies, audit, comments, docs, documents, health, outbox, requests, rounds};
+use crate::api::{
+    agencies, audit, comments, decisions, docs, documents, groups, health, outbox, requests, rounds,
+};
 use crate::error::ApiError;
 
 /// Where the API documentation page is served.
@@ -107,12 +109,39 @@ routes! {
         POST => comments::create::create,
     },
     "/api/v1/rounds/{id}/clauses" => { GET => comments::clauses::clauses },
+    "/api/v1/rounds/{id}/groups" => {
+        GET => groups::list::list,
+        POST => groups::create::create,
+    },
+    "/api/v1/rounds/{id}/check" => { GET => decisions::check::check },
+    "/api/v1/rounds/{id}/decisions/publish" => { POST => decisions::publish::publish },
+    "/api/v1/rounds/{id}/carried" => { GET => decisions::carried::carried },
+    "/api/v1/rounds/{id}/report" => { GET => decisions::report::report },
+    "/api/v1/rounds/{id}/follow-up" => { POST => rounds::follow_up::follow_up },
     "/api/v1/outbox" => { GET => outbox::list::list },
     "/api/v1/outbox/{id}/retry" => { POST => outbox::retry::retry },
     "/api/v1/comments/{id}" => {
         GET => comments::show::show,
         PATCH => comments::update::update,
         DELETE => comments::delete::delete,
+    },
+    "/api/v1/comments/{id}/decision" => {
+        GET => decisions::show::show_comment,
+        PUT => decisions::decide::decide_comment,
+    },
+    "/api/v1/comments/{id}/assignee" => { PUT => decisions::assign::assign },
+    "/api/v1/comments/{id}/notes" => {
+        GET => decisions::notes::notes,
+        POST => decisions::notes::add_note,
+    },
+    "/api/v1/groups/{id}" => {
+        GET => groups::show::show,
+        PATCH => groups::update::update,
+        DELETE => groups::delete::delete,
+    },
+    "/api/v1/groups/{id}/decision" => {
+        GET => decisions::show::show_group,
+        PUT => decisions::decide::decide_group,
     },
 }
 

@@ -183,6 +183,8 @@ fn load_draft(
             accept_late: false,
             reminder_hours: crate::consulting::DEFAULT_REMINDER_HOURS.to_vec(),
             silence_is_no_comments: false,
+            share_report: false,
+            follows_round_id: None,
             agencies,
         },
         now,

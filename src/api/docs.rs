@@ -4,7 +4,9 @@ use actix_web::web::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{agencies, audit, comments, documents, health, outbox, requests, rounds};
+use super::{
+    agencies, audit, comments, decisions, documents, groups, health, outbox, requests, rounds,
+};
 
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
@@ -40,6 +42,7 @@ use super::{agencies, audit, comments, documents, health, outbox, requests, roun
         rounds::reopen::reopen,
         rounds::ledger::ledger,
         rounds::invite::invite,
+        rounds::follow_up::follow_up,
         requests::list::list,
         requests::show::show,
         requests::replies::replies,
@@ -59,6 +62,22 @@ use super::{agencies, audit, comments, documents, health, outbox, requests, roun
         comments::show::show,
         comments::update::update,
         comments::delete::delete,
+        groups::list::list,
+        groups::create::create,
+        groups::show::show,
+        groups::update::update,
+        groups::delete::delete,
+        decisions::show::show_comment,
+        decisions::decide::decide_comment,
+        decisions::show::show_group,
+        decisions::decide::decide_group,
+        decisions::assign::assign,
+        decisions::notes::notes,
+        decisions::notes::add_note,
+        decisions::check::check,
+        decisions::publish::publish,
+        decisions::carried::carried,
+        decisions::report::report,
         outbox::list::list,
         outbox::retry::retry,
     ),
@@ -67,7 +86,8 @@ use super::{agencies, audit, comments, documents, health, outbox, requests, roun
         crate::error::Problem,
         crate::error::FieldError,
         documents::diff::DiffFormat,
-        outbox::views::OutboxState
+        outbox::views::OutboxState,
+        decisions::report::ReportFormat
     )),
     modifiers(&BearerAuth),
     tags(
@@ -78,6 +98,8 @@ use super::{agencies, audit, comments, documents, health, outbox, requests, roun
         (name = "rounds", description = "Consultation rounds and the ledger of their comment requests"),
         (name = "requests", description = "Comment requests to agencies, and their replies"),
         (name = "comments", description = "Agencies' comments on clauses, and the drafters' queue"),
+        (name = "groups", description = "Comments that say the same thing, decided once"),
+        (name = "decisions", description = "Decisions on comments, the consistency check, the adoption table"),
         (name = "outbox", description = "Emails queued, sent and given up"),
     )
 )]

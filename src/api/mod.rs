@@ -4,9 +4,11 @@
 pub mod agencies;
 pub mod audit;
 pub mod comments;
+pub mod decisions;
 pub mod docs;
 pub mod documents;
 pub mod extract;
+pub mod groups;
 pub mod health;
 pub mod idempotency;
 pub mod outbox;

@@ -8,6 +8,7 @@
 pub mod agency;
 pub mod audit;
 pub mod comment;
+pub mod decision;
 pub mod dialect;
 pub mod document;
 pub mod idempotency;

@@ -28,6 +28,11 @@ pub struct RoundRow {
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub share_report: bool,
+    pub decisions_published_at: Option<NaiveDateTime>,
+    pub decisions_published_by: Option<String>,
+    pub check_override: Option<String>,
+    pub follows_round_id: Option<String>,
 }
 
 impl RoundRow {

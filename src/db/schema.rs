@@ -140,6 +140,11 @@ diesel::table! {
         revision -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        share_report -> Bool,
+        decisions_published_at -> Nullable<Timestamp>,
+        decisions_published_by -> Nullable<Text>,
+        check_override -> Nullable<Text>,
+        follows_round_id -> Nullable<Text>,
     }
 }
 
@@ -239,6 +244,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comment_groups (id) {
+        id -> Text,
+        round_id -> Text,
+        title -> Text,
+        revision -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    triage (comment_id) {
+        comment_id -> Text,
+        round_id -> Text,
+        assignee_token_id -> Nullable<Text>,
+        group_id -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comment_notes (id) {
+        id -> Text,
+        comment_id -> Text,
+        round_id -> Text,
+        author -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (subject_id, revision) {
+        subject_id -> Text,
+        revision -> Integer,
+        round_id -> Text,
+        subject_kind -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        clause_keys -> Text,
+        decided_by -> Text,
+        decided_by_token -> Nullable<Text>,
+        decided_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_tokens -> agencies (agency_id));
 diesel::joinable!(submitted_comments -> agencies (agency_id));
 diesel::joinable!(attachments -> requests (request_id));
@@ -267,4 +320,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     comments,
     submitted_comments,
+    comment_groups,
+    triage,
+    comment_notes,
+    decisions,
 );

@@ -2,8 +2,11 @@
 //! tokens are made.
 
 pub mod agency;
+pub mod carry;
 pub mod comment;
+pub mod decision;
 pub mod draft;
+pub mod report;
 pub mod role;
 pub mod round;
 pub mod token;

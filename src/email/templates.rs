@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::agency::Locale;
+use crate::domain::decision::Outcome;
 
 /// A rendered message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -255,6 +256,91 @@ pub fn version_published(
             ),
             body_text: format!(
                 "To {agency_name}:\n\nVersion {number} ({label}) of \u{201c}{document_title}\u{201d}, on which you were consulted, is published. Its text and the changes from the previous version are available through the API.\n"
+            ),
+        },
+    }
+}
+
+/// One of an agency's comments and how it was handled.
+pub struct HandledComment {
+    /// The clause's number as commented, when on a clause.
+    pub clause: Option<String>,
+    /// Its number in the next version, when it is still there.
+    pub clause_now: Option<String>,
+    pub body: String,
+    pub outcome: Option<Outcome>,
+    pub reason: Option<String>,
+}
+
+/// A clause number without its trailing punctuation (`一、` → `一`, `3.` → `3`).
+fn number(displayed: &str) -> &str {
+    displayed.trim_end_matches(['、', '.', '．'])
+}
+
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        text.chars().take(MAX).chain(['…']).collect()
+    }
+}
+
+/// The decisions on an agency's comments, when the office publishes them.
+pub fn decisions_published(
+    locale: Locale,
+    agency_name: &str,
+    round_title: &str,
+    items: &[HandledComment],
+) -> Rendered {
+    let mut lines = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let n = i + 1;
+        let body = excerpt(&item.body);
+        let reason = item.reason.as_deref().unwrap_or("");
+        match locale {
+            Locale::ZhCn => {
+                let clause =
+                    item.clause.as_deref().map_or("总体意见".to_owned(), |c| {
+                        match item.clause_now.as_deref() {
+                            Some(now) if now != c => {
+                                format!("条款{}（修改后为{}）", number(c), number(now))
+                            }
+                            Some(_) => format!("条款{}", number(c)),
+                            None => format!("条款{}（修改后已删除）", number(c)),
+                        }
+                    });
+                let outcome = item.outcome.map_or("未处理", Outcome::label_zh);
+                lines.push_str(&format!("{n}. {clause}：{body}\n   处理情况：{outcome}"));
+                if !reason.is_empty() {
+                    lines.push_str(&format!("；理由：{reason}"));
+                }
+            }
+            Locale::En => {
+                let clause = item
+                    .clause
+                    .as_deref()
+                    .map_or("General".to_owned(), |c| format!("Clause {}", number(c)));
+                let outcome = item.outcome.map_or("undecided", Outcome::as_str);
+                lines.push_str(&format!("{n}. {clause}: {body}\n   Decision: {outcome}"));
+                if !reason.is_empty() {
+                    lines.push_str(&format!("; reason: {reason}"));
+                }
+            }
+        }
+        lines.push('\n');
+    }
+    match locale {
+        Locale::ZhCn => Rendered {
+            subject: format!("【意见采纳情况】{round_title}"),
+            body_text: format!(
+                "{agency_name}：\n\n感谢你单位对{round_title}提出的意见。各条意见的采纳情况如下：\n\n{lines}\n修改后的文本及意见采纳情况表可通过接口查阅。\n"
+            ),
+        },
+        Locale::En => Rendered {
+            subject: format!("Decisions on your comments: {round_title}"),
+            body_text: format!(
+                "To {agency_name}:\n\nThank you for your comments on {round_title}. This is how each was handled:\n\n{lines}\nThe revised text and the adoption table are available through the API.\n"
             ),
         },
     }

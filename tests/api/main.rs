@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cli;
 mod comments;
+mod decisions;
 mod documents;
 mod email;
 mod errors;

@@ -12,7 +12,7 @@ use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate};
 use crate::app::AppState;
 use crate::commenting::VersionClauses;
-use crate::consulting::{current_reply, replies_by_request};
+use crate::consulting::RoundReplies;
 use crate::db::comment::{self, QueueFilter};
 use crate::db::{DbConnection, agency, round};
 use crate::domain::comment::CommentKind;
@@ -164,29 +164,25 @@ pub struct Standing {
 impl Standing {
     /// The standing replies of `round_id`.
     pub fn of(conn: &mut DbConnection, round_id: &str) -> Result<Self, ApiError> {
-        let requests = round::requests_of_round(conn, round_id)?;
-        let replies = replies_by_request(conn, &requests)?;
+        let replies = RoundReplies::of(conn, round_id)?;
         let mut standing = Standing {
             reply_ids: Vec::new(),
             late: HashSet::new(),
-            agencies: HashMap::new(),
+            agencies: replies
+                .requests
+                .iter()
+                .map(|entry| {
+                    (
+                        entry.request.agency_id.clone(),
+                        (entry.agency_code.clone(), entry.agency_name.clone()),
+                    )
+                })
+                .collect(),
         };
-        for entry in &requests {
-            standing.agencies.insert(
-                entry.request.agency_id.clone(),
-                (entry.agency_code.clone(), entry.agency_name.clone()),
-            );
-            if entry.request.cancelled_at.is_some() {
-                continue;
-            }
-            let revisions = replies
-                .get(&entry.request.id)
-                .map_or(&[][..], Vec::as_slice);
-            if let Some(reply) = current_reply(revisions).filter(|r| r.kind == "comments") {
-                standing.reply_ids.push(reply.id.clone());
-                if reply.late {
-                    standing.late.insert(reply.id.clone());
-                }
+        for (_, reply) in replies.standing() {
+            standing.reply_ids.push(reply.id.clone());
+            if reply.late {
+                standing.late.insert(reply.id.clone());
             }
         }
         Ok(standing)

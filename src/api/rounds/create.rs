@@ -46,6 +46,10 @@ pub struct CreateRound {
     /// Count an agency silent at its deadline as having no comments.
     #[serde(default)]
     pub silence_is_no_comments: bool,
+    /// Let the invited agencies read the whole adoption table once the decisions are published
+    /// (each reads its own rows in any case).
+    #[serde(default)]
+    pub share_report: bool,
     /// Hours before the deadline at which agencies that have not replied are reminded; 72 and 24
     /// unless given (an empty list sends none).
     #[validate(
@@ -111,21 +115,7 @@ pub async fn create(
         .db
         .write(move |conn| -> Result<_, ApiError> {
             let agencies = match input.agencies {
-                Some(names) => names
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| {
-                        agency::find_by_id_or_code(conn, name)?
-                            .map(|a| a.id)
-                            .ok_or_else(|| {
-                                ApiError::field(
-                                    format!("agencies[{i}]"),
-                                    "unknown_agency",
-                                    "no agency with this id or code",
-                                )
-                            })
-                    })
-                    .collect::<Result<Vec<_>, ApiError>>()?,
+                Some(names) => super::agency_ids(conn, &names)?,
                 None => agency::active_ids(conn)?,
             };
             let row = consulting::create_round(
@@ -145,6 +135,8 @@ pub async fn create(
                         .reminder_hours
                         .unwrap_or_else(|| consulting::DEFAULT_REMINDER_HOURS.to_vec()),
                     silence_is_no_comments: input.silence_is_no_comments,
+                    share_report: input.share_report,
+                    follows_round_id: None,
                     agencies,
                 },
                 now,

@@ -2,6 +2,7 @@
 
 pub mod close;
 pub mod create;
+pub mod follow_up;
 pub mod invite;
 pub mod ledger;
 pub mod list;
@@ -13,7 +14,7 @@ pub mod views;
 
 use crate::api::extract::Caller;
 use crate::db::round::{self, RequestWithAgency, RoundRow};
-use crate::db::{DbConnection, document};
+use crate::db::{DbConnection, agency, document};
 use crate::error::ApiError;
 
 /// Reminder hours: each 1 to 720 (thirty days).
@@ -29,7 +30,7 @@ pub fn validate_reminders(hours: &[u32]) -> Result<(), validator::ValidationErro
 /// A round the caller may see, with its requests and the number of its version. Staff see
 /// every round; an agency only rounds that sent it a request (reading one counts as viewing the
 /// request).
-fn visible_round(
+pub(crate) fn visible_round(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &str,
@@ -48,6 +49,25 @@ fn visible_round(
     }
     let version = version_number(conn, &row)?;
     Ok((row, version, requests))
+}
+
+/// The ids of the agencies named (by id or code) in a round's `agencies`.
+fn agency_ids(conn: &mut DbConnection, names: &[String]) -> Result<Vec<String>, ApiError> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            agency::find_by_id_or_code(conn, name)?
+                .map(|a| a.id)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        format!("agencies[{i}]"),
+                        "unknown_agency",
+                        "no agency with this id or code",
+                    )
+                })
+        })
+        .collect()
 }
 
 /// The number of the version a round consults on.

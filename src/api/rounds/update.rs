@@ -41,6 +41,9 @@ pub struct UpdateRound {
     pub accept_late: Option<bool>,
     #[serde(default, deserialize_with = "present")]
     pub silence_is_no_comments: Option<bool>,
+    /// Let the invited agencies read the whole adoption table once decisions are published.
+    #[serde(default, deserialize_with = "present")]
+    pub share_report: Option<bool>,
     /// Hours before the deadline at which agencies that have not replied are reminded.
     #[serde(default, deserialize_with = "present")]
     #[validate(
@@ -94,6 +97,7 @@ pub async fn update(
         accept_late: input.accept_late,
         reminder_hours: input.reminder_hours,
         silence_is_no_comments: input.silence_is_no_comments,
+        share_report: input.share_report,
     };
     let (row, version, requests) = state
         .db

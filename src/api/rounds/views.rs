@@ -31,6 +31,14 @@ pub struct RoundView {
     /// Hours before the deadline at which agencies that have not replied are reminded.
     pub reminder_hours: Vec<u32>,
     pub silence_is_no_comments: bool,
+    /// Invited agencies read the whole adoption table once decisions are published.
+    pub share_report: bool,
+    /// When the decisions on the round's comments were published.
+    pub decisions_published_at: Option<DateTime<Utc>>,
+    /// Why they were published although the consistency check found problems.
+    pub check_override: Option<String>,
+    /// The round whose changes this one consults on again.
+    pub follows_round_id: Option<String>,
     pub state: RoundState,
     pub opened_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -64,6 +72,10 @@ impl RoundView {
             accept_late: row.accept_late,
             reminder_hours: row.reminder_offsets().into_iter().rev().collect(),
             silence_is_no_comments: row.silence_is_no_comments,
+            share_report: row.share_report,
+            decisions_published_at: row.decisions_published_at.map(|t| t.and_utc()),
+            check_override: row.check_override.clone(),
+            follows_round_id: row.follows_round_id.clone(),
             state: round_state_of(row, &rows, now),
             opened_at: row.opened_at.map(|t| t.and_utc()),
             closed_at: row.closed_at.map(|t| t.and_utc()),

@@ -1,0 +1,65 @@
+//! `PUT /api/v1/comments/{id}/assignee`
+
+use actix_web::web::{Data, Json, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::TriageView;
+use crate::api::extract::{Caller, JsonBody};
+use crate::app::AppState;
+use crate::deciding;
+use crate::error::{ApiError, Problem};
+
+/// Who works on a comment.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// A drafter's or admin's token id; `null` to give the comment back to the pool.
+    pub assignee_token_id: Option<String>,
+}
+
+/// Gives a submitted comment to a drafter (by token id), or back to nobody. Drafters and admins
+/// only.
+#[utoipa::path(
+    put,
+    operation_id = "decisions_assign",
+    path = "/api/v1/comments/{id}/assignee",
+    tag = "decisions",
+    request_body = AssignBody,
+    params(("id" = String, Path, description = "Comment id")),
+    responses(
+        (status = 200, description = "The comment's triage", body = TriageView),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not triage", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such submitted comment", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a usable drafter or admin token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn assign(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<Json<TriageView>, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let row = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (comment, _) = deciding::standing_comment(conn, &id)?;
+            let input: AssignBody = body.parse()?;
+            deciding::assign(
+                conn,
+                &actor,
+                &comment,
+                input.assignee_token_id.as_deref(),
+                now,
+            )
+        })
+        .await?;
+    Ok(Json(row.into()))
+}

@@ -1,0 +1,104 @@
+//! `GET` and `POST /api/v1/comments/{id}/notes`
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Json, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::NoteView;
+use crate::api::extract::{Caller, JsonBody};
+use crate::app::AppState;
+use crate::db::decision;
+use crate::deciding;
+use crate::error::{ApiError, Problem};
+
+/// An internal note.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    #[validate(length(min = 1, max = 10000), custom(function = "not_blank"))]
+    pub body: String,
+}
+
+fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
+    if text.trim().is_empty() {
+        Err(validator::ValidationError::new("blank").with_message("must not be blank".into()))
+    } else {
+        Ok(())
+    }
+}
+
+/// The office's internal notes on a submitted comment, oldest first; agencies never see them.
+/// Drafters and admins only.
+#[utoipa::path(
+    get,
+    operation_id = "decisions_notes",
+    path = "/api/v1/comments/{id}/notes",
+    tag = "decisions",
+    params(("id" = String, Path, description = "Comment id")),
+    responses(
+        (status = 200, description = "The notes", body = Vec<NoteView>),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not see notes", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such submitted comment", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn notes(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<Json<Vec<NoteView>>, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let rows = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            deciding::standing_comment(conn, &id)?;
+            Ok(decision::notes_of(conn, &id)?)
+        })
+        .await?;
+    Ok(Json(rows.into_iter().map(NoteView::from).collect()))
+}
+
+/// Adds an internal note to a submitted comment. Drafters and admins only.
+#[utoipa::path(
+    post,
+    operation_id = "decisions_add_note",
+    path = "/api/v1/comments/{id}/notes",
+    tag = "decisions",
+    request_body = NoteBody,
+    params(
+        ("id" = String, Path, description = "Comment id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "The note", body = NoteView),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not write notes", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such submitted comment", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or too long", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn add_note(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let row = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (comment, _) = deciding::standing_comment(conn, &id)?;
+            let input: NoteBody = body.parse()?;
+            deciding::add_note(conn, &actor, &comment, &input.body, now)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(NoteView::from(row)))
+}

@@ -1,0 +1,80 @@
+//! `POST /api/v1/rounds/{id}/decisions/publish`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
+use crate::api::rounds::views::RoundView;
+use crate::api::rounds::visible_round;
+use crate::app::AppState;
+use crate::db::round;
+use crate::deciding;
+use crate::error::{ApiError, Problem};
+
+/// Publishing the decisions.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishDecisions {
+    /// Why the decisions go out although the consistency check finds problems; recorded.
+    #[validate(length(min = 1, max = 2000))]
+    pub override_reason: Option<String>,
+}
+
+/// Publishes the decisions of a closed round, after the next version is published: refused
+/// while the consistency check finds problems, unless `override_reason` says why they stand.
+/// Each agency that commented is then emailed how its comments were handled, and reads its rows
+/// of the adoption table. Drafters and admins only.
+#[utoipa::path(
+    post,
+    operation_id = "decisions_publish",
+    path = "/api/v1/rounds/{id}/decisions/publish",
+    tag = "decisions",
+    request_body = PublishDecisions,
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the round"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 200, description = "The round, its decisions published", body = RoundView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not publish", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Round not closed (`round_not_closed`), next version a draft (`next_version_unpublished`), check failed (`check_failed`), already published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The round changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn publish(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    if_match: IfMatch,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let (row, version, requests) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let before = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
+            if_match.check(&etag(before.revision))?;
+            let input: PublishDecisions = body.parse()?;
+            let row =
+                deciding::publish_decisions(conn, &actor, &before, input.override_reason, now)?;
+            let (_, version, requests) = visible_round(conn, &caller, &row.id)?;
+            Ok((row, version, requests))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(RoundView::new(&row, version, &requests, now)))
+}

@@ -1,0 +1,138 @@
+//! `GET /api/v1/rounds/{id}/report`
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::extract::{Caller, parse_query};
+use crate::api::rounds::visible_round;
+use crate::app::AppState;
+use crate::db::DbConnection;
+use crate::db::round::{self, RoundRow};
+use crate::domain::report::AdoptionTable;
+use crate::error::{ApiError, Problem};
+use crate::reporting;
+
+/// The forms of the table.
+#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    #[default]
+    Json,
+    /// UTF-8 with a byte-order mark, for spreadsheets.
+    Csv,
+    Xlsx,
+}
+
+/// Which form to send.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `json` unless given.
+    pub format: Option<ReportFormat>,
+}
+
+/// The round a caller may read the table of, and whose rows: staff every row at any time; an
+/// agency, once the decisions are published, its own rows, or every row when the round shares
+/// the table (`own_only` false).
+pub fn readable_table(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    own_only: bool,
+) -> Result<(RoundRow, Option<String>), ApiError> {
+    if caller.role.is_staff() {
+        let row = round::find_round(conn, id)?.ok_or(ApiError::NotFound)?;
+        return Ok((row, None));
+    }
+    let (row, _, _) = visible_round(conn, caller, id)?;
+    if row.decisions_published_at.is_none() {
+        return Err(ApiError::conflict(
+            "decisions_not_published",
+            "the office has not published its decisions on this round's comments yet",
+        ));
+    }
+    let agency = if row.share_report && !own_only {
+        None
+    } else {
+        caller.agency_id.clone()
+    };
+    Ok((row, agency))
+}
+
+/// The adoption table (意见采纳情况表): each comment, or group decided once with its members,
+/// with its agency, the clause as commented and as it reads in the next version, the proposed
+/// wording, the decision and its reason; the agencies that replied 无意见, were deemed to, or did
+/// not reply; totals by decision and by agency. As JSON, CSV (UTF-8 with BOM; cells that start
+/// with `=`, `+`, `-` or `@` are prefixed with `'`) or XLSX. Drafters and admins read it at any
+/// time (before publication it is their working copy); once the decisions are published each
+/// agency reads its own rows, or the whole table when the round shares it.
+#[utoipa::path(
+    get,
+    operation_id = "decisions_report",
+    path = "/api/v1/rounds/{id}/report",
+    tag = "decisions",
+    params(("id" = String, Path, description = "Round id"), ReportQuery),
+    responses(
+        (status = 200, description = "The table", content(
+            (AdoptionTable = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round, or not one that consulted the agency", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An agency asked before the decisions were published (`decisions_not_published`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn report(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query: ReportQuery = parse_query(&request)?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let table = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let (row, agency) = readable_table(conn, &caller, &id, false)?;
+            reporting::adoption_table(conn, &row, agency.as_deref(), now)
+        })
+        .await?;
+    let (body, content_type, extension) = match query.format.unwrap_or_default() {
+        ReportFormat::Json => return Ok(HttpResponse::Ok().json(table)),
+        ReportFormat::Csv => (
+            table.to_csv().into_bytes(),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        ReportFormat::Xlsx => (
+            actix_web::web::block(move || table.to_xlsx())
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![
+                DispositionParam::Filename(format!("adoption-table.{extension}")),
+                DispositionParam::FilenameExt(header::ExtendedValue {
+                    charset: header::Charset::Ext("UTF-8".into()),
+                    language_tag: None,
+                    value: format!("意见采纳情况表.{extension}").into_bytes(),
+                }),
+            ],
+        })
+        .body(body))
+}

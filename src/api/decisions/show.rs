@@ -1,0 +1,75 @@
+//! `GET /api/v1/comments/{id}/decision` and `GET /api/v1/groups/{id}/decision`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+
+use super::views::DecisionView;
+use super::{SubjectKind, applying};
+use crate::api::extract::{Caller, etag};
+use crate::app::AppState;
+use crate::error::{ApiError, Problem};
+
+async fn show(
+    state: Data<AppState>,
+    caller: Caller,
+    kind: SubjectKind,
+    id: String,
+) -> Result<HttpResponse, ApiError> {
+    let history = state
+        .db
+        .read(move |conn| applying(conn, &caller, kind, &id))
+        .await?;
+    let view = DecisionView::new(&history).ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.current.revision)))
+        .json(view))
+}
+
+/// The decision that applies to a comment: its own, or its group's (`subject_kind` `group`),
+/// with every earlier revision. Staff read any submitted comment's; an agency its own, once
+/// the round's decisions are published (without the earlier revisions).
+#[utoipa::path(
+    get,
+    operation_id = "decisions_show_comment",
+    path = "/api/v1/comments/{id}/decision",
+    tag = "decisions",
+    params(("id" = String, Path, description = "Comment id")),
+    responses(
+        (status = 200, description = "The decision", body = DecisionView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such submitted comment, no decision yet, or not the agency's to read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show_comment(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    show(state, caller, SubjectKind::Comment, id.into_inner()).await
+}
+
+/// The decision on a group, with every earlier revision. Drafters and admins only.
+#[utoipa::path(
+    get,
+    operation_id = "decisions_show_group",
+    path = "/api/v1/groups/{id}/decision",
+    tag = "decisions",
+    params(("id" = String, Path, description = "Group id")),
+    responses(
+        (status = 200, description = "The decision", body = DecisionView, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not see groups", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such group, or no decision yet", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show_group(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    show(state, caller, SubjectKind::Group, id.into_inner()).await
+}

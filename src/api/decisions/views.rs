@@ -1,0 +1,123 @@
+//! What the API sends about decisions, triage and the consistency check.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::decision::{DecisionRow, NoteRow, TriageRow};
+use crate::domain::decision::{Finding, Outcome};
+
+/// One revision of a decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionRevision {
+    pub revision: i32,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    /// The clauses of the next version that carry it.
+    pub clause_keys: Vec<String>,
+    pub decided_by: String,
+    pub decided_at: DateTime<Utc>,
+}
+
+impl From<&DecisionRow> for DecisionRevision {
+    fn from(row: &DecisionRow) -> Self {
+        DecisionRevision {
+            revision: row.revision,
+            outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Noted),
+            reason: row.reason.clone(),
+            clause_keys: row.keys(),
+            decided_by: row.decided_by.clone(),
+            decided_at: row.decided_at.and_utc(),
+        }
+    }
+}
+
+/// The decision on a comment or a group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    /// The comment or group decided.
+    pub subject_id: String,
+    /// `comment`, or `group` when the comment was decided with others.
+    pub subject_kind: String,
+    pub round_id: String,
+    #[serde(flatten)]
+    pub current: DecisionRevision,
+    /// Every revision, oldest first (the current one last).
+    pub history: Vec<DecisionRevision>,
+}
+
+impl DecisionView {
+    /// The view of a decision's revisions, the current one last.
+    pub fn new(history: &[DecisionRow]) -> Option<Self> {
+        let last = history.last()?;
+        Some(DecisionView {
+            subject_id: last.subject_id.clone(),
+            subject_kind: last.subject_kind.clone(),
+            round_id: last.round_id.clone(),
+            current: last.into(),
+            history: history.iter().map(DecisionRevision::from).collect(),
+        })
+    }
+}
+
+/// Who works on a comment, and the group it is in.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TriageView {
+    pub comment_id: String,
+    /// The drafter's or admin's token.
+    pub assignee_token_id: Option<String>,
+    pub group_id: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TriageRow> for TriageView {
+    fn from(row: TriageRow) -> Self {
+        TriageView {
+            comment_id: row.comment_id,
+            assignee_token_id: row.assignee_token_id,
+            group_id: row.group_id,
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// An internal note on a comment; agencies never see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: String,
+    pub comment_id: String,
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<NoteRow> for NoteView {
+    fn from(row: NoteRow) -> Self {
+        NoteView {
+            id: row.id,
+            comment_id: row.comment_id,
+            author: row.author,
+            body: row.body,
+            created_at: row.created_at.and_utc(),
+        }
+    }
+}
+
+/// The next version, as the check compared it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionRef {
+    pub number: i32,
+    /// `draft` or `published`.
+    pub state: String,
+}
+
+/// The consistency check of a round's decisions and the next version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckView {
+    pub round_id: String,
+    /// The version after the one consulted on; absent until it is prepared.
+    pub next_version: Option<VersionRef>,
+    /// No findings: the decisions may be published.
+    pub ok: bool,
+    pub findings: Vec<Finding>,
+}

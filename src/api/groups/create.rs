@@ -1,0 +1,80 @@
+//! `POST /api/v1/rounds/{id}/groups`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::GroupView;
+use crate::api::extract::{Caller, JsonBody, etag};
+use crate::app::AppState;
+use crate::db::round;
+use crate::deciding;
+use crate::error::{ApiError, Problem};
+
+/// A new group.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGroup {
+    /// What the comments say, in a few words.
+    #[validate(length(min = 1, max = 200))]
+    pub title: String,
+    /// At least two submitted comments of the round, in no other group.
+    #[validate(length(min = 2, max = 1000))]
+    pub comment_ids: Vec<String>,
+}
+
+/// Groups comments that say the same thing, to decide them once. Drafters and admins only.
+#[utoipa::path(
+    post,
+    operation_id = "groups_create",
+    path = "/api/v1/rounds/{id}/groups",
+    tag = "groups",
+    request_body = CreateGroup,
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "The group", body = GroupView, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not group comments", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A comment is in another group (`comment_grouped`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or not a submitted comment of the round", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    let view = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let round = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let input: CreateGroup = body.parse()?;
+            let row = deciding::create_group(
+                conn,
+                &actor,
+                &round,
+                &input.title,
+                &input.comment_ids,
+                now,
+            )?;
+            GroupView::load(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/groups/{}", view.id)))
+        .insert_header((header::ETAG, etag(view.revision)))
+        .json(view))
+}

@@ -1,0 +1,52 @@
+//! `DELETE /api/v1/groups/{id}`
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
+
+use crate::api::decisions::group_of;
+use crate::api::extract::{Caller, IfMatch, etag};
+use crate::app::AppState;
+use crate::deciding;
+use crate::error::{ApiError, Problem};
+
+/// Dissolves a group that has no decision; its comments are decided one by one again.
+/// Drafters and admins only.
+#[utoipa::path(
+    delete,
+    operation_id = "groups_delete",
+    path = "/api/v1/groups/{id}",
+    tag = "groups",
+    params(
+        ("id" = String, Path, description = "Group id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the group"),
+    ),
+    responses(
+        (status = 204, description = "Dissolved"),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not group comments", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such group", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The group has a decision (`group_decided`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let now = state.clock.now().naive_utc();
+    let actor = caller.actor();
+    state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (group, round) = group_of(conn, &id)?;
+            if_match.check(&etag(group.revision))?;
+            deciding::delete_group(conn, &actor, &round, &group, now)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

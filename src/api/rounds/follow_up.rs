@@ -1,0 +1,159 @@
+//! `POST /api/v1/rounds/{id}/follow-up`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::views::RoundView;
+use crate::api::extract::{Caller, JsonBody, etag};
+use crate::app::AppState;
+use crate::consulting::{self, NewRound, RoundReplies};
+use crate::db::round;
+use crate::deciding;
+use crate::domain::draft::diff::ChangeKind;
+use crate::error::{ApiError, Problem};
+
+/// A follow-up round; what is not given comes from the round it follows.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUp {
+    #[validate(length(min = 1, max = 200))]
+    pub title: Option<String>,
+    #[validate(length(max = 10000))]
+    pub instructions: Option<String>,
+    /// A fixed deadline (RFC 3339 with an offset). Give this or `working_days`.
+    pub deadline: Option<DateTime<FixedOffset>>,
+    #[validate(range(min = 1, max = 60))]
+    pub working_days: Option<u32>,
+    /// The agencies to consult, by id or code; those whose comments stand in the round
+    /// followed unless given.
+    #[validate(length(min = 1, max = 1000))]
+    pub agencies: Option<Vec<String>>,
+}
+
+/// Prepares a round on the next version, scoped to the clauses that changed (added, modified
+/// or moved), inviting by default the agencies that commented; a draft until opened. Drafters
+/// and admins only.
+#[utoipa::path(
+    post,
+    operation_id = "rounds_follow_up",
+    path = "/api/v1/rounds/{id}/follow-up",
+    tag = "rounds",
+    request_body = FollowUp,
+    params(
+        ("id" = String, Path, description = "The round followed"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "The follow-up round, as a draft", body = RoundView, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not prepare rounds", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No published next version (`version_not_published`), no changed clause (`nothing_changed`), or no agency commented (`no_commenters`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn follow_up(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_staff()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let (row, version, requests) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let followed = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
+            let input: FollowUp = body.parse()?;
+            let deadline = match (input.deadline, input.working_days) {
+                (Some(deadline), None) => Some(deadline.with_timezone(&Utc)),
+                (None, Some(_)) => None,
+                _ => {
+                    return Err(ApiError::field(
+                        "deadline",
+                        "one_of",
+                        "give either deadline or working_days",
+                    ));
+                }
+            };
+            let next = deciding::next_version(conn, &followed)?
+                .filter(|v| v.is_published())
+                .ok_or_else(|| {
+                    ApiError::conflict(
+                        "version_not_published",
+                        "a follow-up round consults on the next version: publish it first",
+                    )
+                })?;
+            let changes = deciding::changes(conn, &followed, Some(&next))?;
+            let scope: Vec<String> = changes
+                .into_iter()
+                .flat_map(|d| d.changes)
+                .filter(|c| {
+                    matches!(
+                        c.status,
+                        ChangeKind::Added | ChangeKind::Modified | ChangeKind::Moved
+                    )
+                })
+                .map(|c| c.key)
+                .collect();
+            if scope.is_empty() {
+                return Err(ApiError::conflict(
+                    "nothing_changed",
+                    "no clause changed in the next version: there is nothing to consult on again",
+                ));
+            }
+            let agencies = match input.agencies {
+                Some(names) => super::agency_ids(conn, &names)?,
+                None => RoundReplies::of(conn, &followed.id)?
+                    .standing()
+                    .map(|(entry, _)| entry.request.agency_id.clone())
+                    .collect(),
+            };
+            if agencies.is_empty() {
+                return Err(ApiError::conflict(
+                    "no_commenters",
+                    "no agency commented in the round followed: name the agencies to consult",
+                ));
+            }
+            let row = consulting::create_round(
+                conn,
+                &actor,
+                NewRound {
+                    document_id: followed.document_id.clone(),
+                    version_number: next.number,
+                    title: input
+                        .title
+                        .unwrap_or_else(|| format!("{}（第{}稿）", followed.title, next.number)),
+                    instructions: input
+                        .instructions
+                        .unwrap_or_else(|| followed.instructions.clone()),
+                    time_zone: consulting::zone(&followed),
+                    deadline,
+                    working_days: input.working_days,
+                    scope: Some(scope),
+                    accept_late: followed.accept_late,
+                    reminder_hours: followed.reminder_offsets().into_iter().rev().collect(),
+                    silence_is_no_comments: followed.silence_is_no_comments,
+                    share_report: followed.share_report,
+                    follows_round_id: Some(followed.id.clone()),
+                    agencies,
+                },
+                now,
+            )?;
+            let requests = round::requests_of_round(conn, &row.id)?;
+            Ok((row, next.number, requests))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/rounds/{}", row.id)))
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(RoundView::new(&row, version, &requests, now)))
+}

@@ -1,0 +1,231 @@
+//! The office's side of a round's comments: triage (assignee, group), internal notes, groups,
+//! and the decisions with every earlier revision.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::dialect::insert_or_ignore;
+use super::schema::{comment_groups, comment_notes, decisions, triage};
+
+/// A group of comments decided together.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
+#[diesel(table_name = comment_groups)]
+pub struct GroupRow {
+    pub id: String,
+    pub round_id: String,
+    pub title: String,
+    pub revision: i32,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Who works on a comment, and the group it is in.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
+#[diesel(table_name = triage, treat_none_as_default_value = false)]
+pub struct TriageRow {
+    pub comment_id: String,
+    pub round_id: String,
+    pub assignee_token_id: Option<String>,
+    pub group_id: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A drafter's internal note on a comment.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
+#[diesel(table_name = comment_notes)]
+pub struct NoteRow {
+    pub id: String,
+    pub comment_id: String,
+    pub round_id: String,
+    pub author: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// One revision of a decision.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
+#[diesel(table_name = decisions)]
+pub struct DecisionRow {
+    pub subject_id: String,
+    pub revision: i32,
+    pub round_id: String,
+    /// `comment` or `group`.
+    pub subject_kind: String,
+    pub outcome: String,
+    pub reason: Option<String>,
+    /// JSON array of clause keys.
+    pub clause_keys: String,
+    pub decided_by: String,
+    pub decided_by_token: Option<String>,
+    pub decided_at: NaiveDateTime,
+}
+
+impl DecisionRow {
+    /// The linked clause keys.
+    pub fn keys(&self) -> Vec<String> {
+        serde_json::from_str(&self.clause_keys).unwrap_or_default()
+    }
+}
+
+/// Adds a group.
+pub fn insert_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> {
+    diesel::insert_into(comment_groups::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A group.
+pub fn find_group(conn: &mut DbConnection, id: &str) -> QueryResult<Option<GroupRow>> {
+    comment_groups::table.find(id).first(conn).optional()
+}
+
+/// A round's groups, oldest first.
+pub fn groups_of_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<GroupRow>> {
+    comment_groups::table
+        .filter(comment_groups::round_id.eq(round_id))
+        .order(comment_groups::id.asc())
+        .load(conn)
+}
+
+/// Writes `row` over the stored group if that is still at revision `expected`.
+pub fn update_group(conn: &mut DbConnection, row: &GroupRow, expected: i32) -> QueryResult<bool> {
+    diesel::update(
+        comment_groups::table
+            .find(&row.id)
+            .filter(comment_groups::revision.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Removes a group (its members must have left it).
+pub fn delete_group(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(comment_groups::table.find(id))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The triage of a round's comments.
+pub fn triage_of_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<TriageRow>> {
+    triage::table
+        .filter(triage::round_id.eq(round_id))
+        .load(conn)
+}
+
+/// The triage of one comment.
+pub fn triage_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Option<TriageRow>> {
+    triage::table.find(comment_id).first(conn).optional()
+}
+
+/// The comments in a group.
+pub fn members(conn: &mut DbConnection, group_id: &str) -> QueryResult<Vec<String>> {
+    triage::table
+        .filter(triage::group_id.eq(group_id))
+        .select(triage::comment_id)
+        .order(triage::comment_id.asc())
+        .load(conn)
+}
+
+fn ensure_triage(
+    conn: &mut DbConnection,
+    comment_id: &str,
+    round_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let row = TriageRow {
+        comment_id: comment_id.to_owned(),
+        round_id: round_id.to_owned(),
+        assignee_token_id: None,
+        group_id: None,
+        updated_at: now,
+    };
+    insert_or_ignore!(conn, triage::table, &row).map(|_| ())
+}
+
+/// Puts comments into a group, or out of any (`None`).
+pub fn set_group(
+    conn: &mut DbConnection,
+    comment_ids: &[String],
+    round_id: &str,
+    group_id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for id in comment_ids {
+        ensure_triage(conn, id, round_id, now)?;
+    }
+    diesel::update(triage::table.filter(triage::comment_id.eq_any(comment_ids)))
+        .set((triage::group_id.eq(group_id), triage::updated_at.eq(now)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Gives a comment to a drafter, or to nobody (`None`).
+pub fn set_assignee(
+    conn: &mut DbConnection,
+    comment_id: &str,
+    round_id: &str,
+    token_id: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    ensure_triage(conn, comment_id, round_id, now)?;
+    diesel::update(triage::table.find(comment_id))
+        .set((
+            triage::assignee_token_id.eq(token_id),
+            triage::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Adds an internal note.
+pub fn insert_note(conn: &mut DbConnection, row: &NoteRow) -> QueryResult<()> {
+    diesel::insert_into(comment_notes::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A comment's notes, oldest first.
+pub fn notes_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Vec<NoteRow>> {
+    comment_notes::table
+        .filter(comment_notes::comment_id.eq(comment_id))
+        .order(comment_notes::id.asc())
+        .load(conn)
+}
+
+/// Adds a revision of a decision. Two drafters deciding the same subject at once collide on
+/// the primary key, which the caller turns into a conflict.
+pub fn insert_decision(conn: &mut DbConnection, row: &DecisionRow) -> QueryResult<()> {
+    diesel::insert_into(decisions::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Every revision of the decision on a comment or group, oldest first.
+pub fn history(conn: &mut DbConnection, subject_id: &str) -> QueryResult<Vec<DecisionRow>> {
+    decisions::table
+        .filter(decisions::subject_id.eq(subject_id))
+        .order(decisions::revision.asc())
+        .load(conn)
+}
+
+/// The standing decision of each subject of a round (its highest revision).
+pub fn current_of_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<DecisionRow>> {
+    let all: Vec<DecisionRow> = decisions::table
+        .filter(decisions::round_id.eq(round_id))
+        .order((decisions::subject_id.asc(), decisions::revision.asc()))
+        .load(conn)?;
+    let mut current: Vec<DecisionRow> = Vec::new();
+    for row in all {
+        match current.last_mut() {
+            Some(last) if last.subject_id == row.subject_id => *last = row,
+            _ => current.push(row),
+        }
+    }
+    Ok(current)
+}

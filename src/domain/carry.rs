@@ -1,0 +1,186 @@
+//! Carrying a comment's quote from the clause it was written on to the clause as it reads in
+//! the next version: offsets mapped through the character diff first, fuzzy matching inside
+//! the clause only when the passage itself was edited.
+
+use serde::Serialize;
+use similar::{Algorithm, DiffOp, TextDiff, capture_diff_slices};
+use utoipa::ToSchema;
+
+/// How well a quote survived into the next version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteState {
+    /// The passage is unchanged at the same offsets.
+    Exact,
+    /// The passage is unchanged, at other offsets.
+    Shifted,
+    /// The passage was edited; this is the closest passage of the new clause.
+    Fuzzy,
+    /// The passage, or its clause, is gone.
+    Orphaned,
+}
+
+/// A quote placed in the next version's clause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CarriedQuote {
+    pub state: QuoteState,
+    /// Offsets in the new clause's text (code points, end exclusive); absent when orphaned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<usize>,
+    /// The passage as it reads now; absent when orphaned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// How alike a fuzzy match must be (share of matching characters) to count.
+const FUZZY_THRESHOLD: f32 = 0.6;
+
+/// The character diff of a clause between two versions, computed once for all the quotes on it.
+pub struct ClauseCarry {
+    old: Vec<char>,
+    new: Vec<char>,
+    ops: Vec<DiffOp>,
+}
+
+impl ClauseCarry {
+    /// Prepares to carry quotes from `old` to `new`.
+    pub fn new(old: &str, new: &str) -> Self {
+        let old: Vec<char> = old.chars().collect();
+        let new: Vec<char> = new.chars().collect();
+        let ops = if old == new {
+            Vec::new()
+        } else {
+            capture_diff_slices(Algorithm::Myers, &old, &new)
+        };
+        ClauseCarry { old, new, ops }
+    }
+
+    /// Where old offset `at` (a character that survived) is in the new text.
+    fn map(&self, at: usize) -> Option<usize> {
+        if self.ops.is_empty() {
+            return (at < self.new.len()).then_some(at);
+        }
+        self.ops.iter().find_map(|op| match *op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } if (old_index..old_index + len).contains(&at) => Some(new_index + at - old_index),
+            _ => None,
+        })
+    }
+
+    fn placed(&self, state: QuoteState, start: usize, end: usize) -> CarriedQuote {
+        CarriedQuote {
+            state,
+            start: Some(start),
+            end: Some(end),
+            text: Some(self.new[start..end].iter().collect()),
+        }
+    }
+
+    /// Carries the quote `exact` found at `start..end` of the old text.
+    pub fn quote(&self, exact: &str, start: usize, end: usize) -> CarriedQuote {
+        let wanted: Vec<char> = exact.chars().collect();
+        if wanted.is_empty() || start >= end || self.old.get(start..end) != Some(&wanted[..]) {
+            return orphaned();
+        }
+        // Through the diff: both ends survived and what lies between is the passage.
+        if let (Some(s), Some(e)) = (self.map(start), self.map(end - 1)) {
+            if self.new.get(s..=e) == Some(&wanted[..]) {
+                let state = if s == start {
+                    QuoteState::Exact
+                } else {
+                    QuoteState::Shifted
+                };
+                return self.placed(state, s, e + 1);
+            }
+        }
+        // The passage intact elsewhere in the clause: the occurrence nearest to where it was.
+        let n = wanted.len();
+        if n <= self.new.len() {
+            let nearest = (0..=self.new.len() - n)
+                .filter(|&i| self.new[i..i + n] == wanted[..])
+                .min_by_key(|&i| i.abs_diff(start));
+            if let Some(s) = nearest {
+                return self.placed(QuoteState::Shifted, s, s + n);
+            }
+        }
+        self.fuzzy(&wanted)
+    }
+
+    /// The passage of the new text most like `wanted`, of about its length.
+    fn fuzzy(&self, wanted: &[char]) -> CarriedQuote {
+        let n = wanted.len();
+        let wanted: String = wanted.iter().collect();
+        let mut best: Option<(f32, usize, usize)> = None;
+        let lengths = (n.saturating_sub(n / 4).max(1))..=(n + n / 4);
+        for len in lengths {
+            if len > self.new.len() {
+                break;
+            }
+            for s in 0..=self.new.len() - len {
+                let window: String = self.new[s..s + len].iter().collect();
+                let ratio = TextDiff::from_chars(wanted.as_str(), window.as_str()).ratio();
+                if best.is_none_or(|(r, _, _)| ratio > r) {
+                    best = Some((ratio, s, s + len));
+                }
+            }
+        }
+        match best {
+            Some((ratio, s, e)) if ratio >= FUZZY_THRESHOLD => self.placed(QuoteState::Fuzzy, s, e),
+            _ => orphaned(),
+        }
+    }
+}
+
+/// A quote with nowhere to go.
+pub fn orphaned() -> CarriedQuote {
+    CarriedQuote {
+        state: QuoteState::Orphaned,
+        start: None,
+        end: None,
+        text: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = "到2027年，力争研发经费支出占GDP比重达**%，营业收入超1.4万亿元。";
+
+    fn carried(new: &str, exact: &str) -> CarriedQuote {
+        let start = OLD.chars().collect::<Vec<_>>();
+        let wanted: Vec<char> = exact.chars().collect();
+        let at = (0..start.len())
+            .find(|&i| start[i..].starts_with(&wanted))
+            .expect("in the old text");
+        ClauseCarry::new(OLD, new).quote(exact, at, at + wanted.len())
+    }
+
+    #[test]
+    fn quotes_keep_their_place_move_with_edits_or_are_matched_loosely() {
+        assert_eq!(carried(OLD, "研发经费").state, QuoteState::Exact);
+        let shifted = carried(
+            "到2027年，全市力争研发经费支出占GDP比重达3.6%，营业收入超1.4万亿元。",
+            "研发经费",
+        );
+        assert_eq!(
+            (shifted.state, shifted.start, shifted.text.as_deref()),
+            (QuoteState::Shifted, Some(11), Some("研发经费"))
+        );
+        let fuzzy = carried(
+            "到2027年，力争研发投入占GDP比重达3.6%，营业收入超1.4万亿元。",
+            "研发经费支出占GDP比重",
+        );
+        assert_eq!(fuzzy.state, QuoteState::Fuzzy);
+        assert_eq!(fuzzy.text.as_deref(), Some("研发投入占GDP比重"));
+        assert_eq!(
+            carried("推动生产性服务业高质量发展。", "研发经费").state,
+            QuoteState::Orphaned
+        );
+    }
+}

@@ -1,0 +1,484 @@
+//! From comments to decisions, to the next version, to the published adoption table.
+
+use actix_web::test::TestRequest;
+use consult::domain::role::Role;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, engine_tests, with_token};
+
+const DRAFT: &str = include_str!("../../seeds/draft.txt");
+
+fn reply() -> Value {
+    json!({"signer": "张局长", "contact_name": "李明", "contact_phone": "0571-85000000"})
+}
+
+/// The demo draft as the office revises it after the round: the target figure filled and
+/// reworded, measure 7 dropped (the measures after it renumbered), measure 9 extended.
+fn second_draft() -> String {
+    let revised = DRAFT
+        .replacen("全社会研发与试验经费支出占GDP比重达**%", "全社会研发经费支出占GDP比重达3.6%", 1)
+        .replacen("7.深化研究开发程度。\n", "", 1)
+        .replacen("9.做优做强跨境电商。", "9.做优做强跨境电商，布局建设海外仓。", 1);
+    assert_ne!(revised, DRAFT, "the edits apply to the demo draft");
+    revised
+        .lines()
+        .map(|line| {
+            let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
+            match digits.parse::<u32>() {
+                Ok(n) if n > 7 && line[digits.len()..].starts_with('.') => {
+                    format!("{}{}", n - 1, &line[digits.len()..])
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn put(path: &str, token: &str, if_match: Option<&str>, body: &Value) -> TestRequest {
+    let mut request = TestRequest::put().uri(path).set_json(body);
+    if let Some(tag) = if_match {
+        request = request.insert_header(("If-Match", tag));
+    }
+    with_token(request, Some(token))
+}
+
+struct Demo {
+    round: String,
+    document: String,
+    drafter: String,
+    jingxin: String,
+    shangwu: String,
+    sifa: String,
+}
+
+/// The demo round with comments from two agencies and a 无意见 reply from a third.
+async fn commented(app: &TestApp) -> Demo {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let rounds = app.get("/api/v1/rounds", Some(&drafter)).await.json();
+    let round = rounds[0]["id"].as_str().expect("the demo round").to_owned();
+    let document = rounds[0]["document_id"]
+        .as_str()
+        .expect("document")
+        .to_owned();
+    let jingxin = app.agency_token("jingxin");
+    let shangwu = app.agency_token("shangwu");
+    let sifa = app.agency_token("sifa");
+    let url = format!("/api/v1/rounds/{round}/comments");
+    let batches = [
+        (
+            &jingxin,
+            json!({"items": [
+                {"kind": "amend", "clause_key": "ch1", "quote": {"exact": "研发与试验经费支出"}, "body": "建议表述为研发经费支出，并明确目标值。", "proposed_text": "研发经费支出占GDP比重达3.6%"},
+                {"kind": "amend", "clause_key": "ch1", "quote": {"exact": "全市规上软件"}, "body": "=营业收入口径请核实。"},
+                {"kind": "delete", "clause_key": "m7", "body": "研究开发程度表述不清，建议删除。"},
+                {"kind": "amend", "clause_key": "m9", "quote": {"exact": "跨境电商"}, "body": "建议增加海外仓。", "proposed_text": "做优做强跨境电商，布局建设海外仓。"},
+                {"kind": "amend", "clause_key": "m12", "body": "数字营商环境表述可再具体。"}
+            ]}),
+        ),
+        (
+            &shangwu,
+            json!({"items": [
+                {"kind": "amend", "clause_key": "m9", "body": "跨境电商部分建议补充海外仓布局。"},
+                {"kind": "general", "body": "建议各措施明确责任单位。"}
+            ]}),
+        ),
+    ];
+    for (token, batch) in batches {
+        let created = app.post(&url, Some(token), &batch).await;
+        assert_eq!(
+            created.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&created.body)
+        );
+        let request = app.get("/api/v1/requests", Some(token)).await.json()[0]["id"]
+            .as_str()
+            .expect("own request")
+            .to_owned();
+        let submitted = app
+            .post(
+                &format!("/api/v1/requests/{request}/submit"),
+                Some(token),
+                &reply(),
+            )
+            .await;
+        assert_eq!(
+            submitted.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&submitted.body)
+        );
+    }
+    let request = app.get("/api/v1/requests", Some(&sifa)).await.json()[0]["id"]
+        .as_str()
+        .expect("own request")
+        .to_owned();
+    let none = app
+        .post(
+            &format!("/api/v1/requests/{request}/no-comments"),
+            Some(&sifa),
+            &reply(),
+        )
+        .await;
+    assert_eq!(none.status, 201, "{}", String::from_utf8_lossy(&none.body));
+    Demo {
+        round,
+        document,
+        drafter,
+        jingxin,
+        shangwu,
+        sifa,
+    }
+}
+
+/// Comment ids by the start of their body.
+async fn comment_ids(app: &TestApp, demo: &Demo) -> impl Fn(&str) -> String {
+    let queue = app
+        .get(
+            &format!("/api/v1/rounds/{}/comments", demo.round),
+            Some(&demo.drafter),
+        )
+        .await
+        .json();
+    let items: Vec<(String, String)> = queue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| {
+            (
+                c["body"].as_str().unwrap_or_default().to_owned(),
+                c["id"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(items.len(), 7);
+    move |start: &str| {
+        items
+            .iter()
+            .find(|(body, _)| body.starts_with(start))
+            .map(|(_, id)| id.clone())
+            .expect("a comment with this text")
+    }
+}
+
+async fn decide(app: &TestApp, token: &str, path: &str, tag: Option<&str>, body: Value) -> Value {
+    let response = app.send(put(path, token, tag, &body)).await;
+    assert!(
+        response.status == 201 || response.status == 200,
+        "{path}: {}",
+        String::from_utf8_lossy(&response.body)
+    );
+    response.json()
+}
+
+fn codes(check: &Value) -> Vec<String> {
+    check["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+engine_tests! {
+    async fn the_demo_round_goes_from_comments_to_a_published_adoption_table(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let drafter = &demo.drafter;
+        let round = &demo.round;
+
+        // Triage: like comments grouped, one given to a drafter, an internal note.
+        let group = app
+            .post(
+                &format!("/api/v1/rounds/{round}/groups"),
+                Some(drafter),
+                &json!({"title": "增加海外仓", "comment_ids": [id("建议增加海外仓"), id("跨境电商部分")]}),
+            )
+            .await;
+        assert_eq!(group.status, 201, "{}", String::from_utf8_lossy(&group.body));
+        let group_id = group.json()["id"].as_str().expect("group id").to_owned();
+        let drafter_id = app.token_id(drafter);
+        let assigned = app
+            .send(put(&format!("/api/v1/comments/{}/assignee", id("数字营商")), drafter, None, &json!({"assignee_token_id": drafter_id})))
+            .await;
+        assert_eq!(assigned.json()["assignee_token_id"], json!(drafter_id));
+        let note = app
+            .post(&format!("/api/v1/comments/{}/notes", id("数字营商")), Some(drafter), &json!({"body": "与营商环境处核对"}))
+            .await;
+        assert_eq!(note.status, 201);
+        let notes = app.get(&format!("/api/v1/comments/{}/notes", id("数字营商")), Some(drafter)).await.json();
+        assert_eq!(notes[0]["body"], "与营商环境处核对");
+
+        // A grouped comment is decided through its group.
+        app.send(put(&format!("/api/v1/comments/{}/decision", id("建议增加海外仓")), drafter, None, &json!({"outcome": "adopted"})))
+            .await
+            .problem(409, "comment_grouped");
+        // Everything but adoption needs a reason.
+        let refused = app
+            .send(put(&format!("/api/v1/comments/{}/decision", id("建议各措施")), drafter, None, &json!({"outcome": "noted"})))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(refused["errors"][0]["field"], "reason");
+        // No next version yet: nothing to link to.
+        let unlinked = app
+            .send(put(&format!("/api/v1/comments/{}/decision", id("研究开发")), drafter, None, &json!({"outcome": "adopted", "clause_keys": ["m7"]})))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(unlinked["errors"][0]["code"], "no_next_version");
+
+        decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("建议表述")), None, json!({"outcome": "adopted"})).await;
+        decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("研究开发")), None, json!({"outcome": "adopted"})).await;
+        decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("=营业收入")), None, json!({"outcome": "noted", "reason": "口径已与统计局核对"})).await;
+        decide(&app, drafter, &format!("/api/v1/groups/{group_id}/decision"), None, json!({"outcome": "adopted", "reason": "两单位意见一致"})).await;
+        let first = decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("数字营商")), None, json!({"outcome": "adopted"})).await;
+        assert_eq!((first["revision"].as_i64(), first["decided_by"].as_str()), (Some(1), Some("测试人员")));
+
+        // One comment still undecided, and no next version to carry the adopted ones.
+        let check = app.get(&format!("/api/v1/rounds/{round}/check"), Some(drafter)).await.json();
+        assert_eq!(check["ok"], false);
+        assert_eq!(codes(&check), ["no_next_version", "undecided"]);
+
+        // Version 2 as a draft: the decisions are checked against it.
+        let v2 = app
+            .post(&format!("/api/v1/documents/{}/versions", demo.document), Some(drafter), &json!({"label": "送审稿", "text": second_draft()}))
+            .await;
+        assert_eq!(v2.status, 201, "{}", String::from_utf8_lossy(&v2.body));
+        decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("建议各措施")), None, json!({"outcome": "noted", "reason": "将在任务分解中明确"})).await;
+        let check = app.get(&format!("/api/v1/rounds/{round}/check"), Some(drafter)).await.json();
+        assert_eq!(check["next_version"], json!({"number": 2, "state": "draft"}));
+        assert_eq!(codes(&check), ["clause_unchanged"], "m12 was adopted but did not change: {check}");
+        assert_eq!(check["findings"][0]["clause_key"], "m12");
+
+        // The decision changes under If-Match; the earlier one is kept.
+        let path = format!("/api/v1/comments/{}/decision", id("数字营商"));
+        let body = json!({"outcome": "not_adopted", "reason": "已有相关表述"});
+        app.send(put(&path, drafter, None, &body)).await.problem(428, "precondition_required");
+        app.send(put(&path, drafter, Some("\"7\""), &body)).await.problem(412, "precondition_failed");
+        let changed = decide(&app, drafter, &path, Some("\"1\""), body).await;
+        assert_eq!(changed["revision"], 2);
+        assert_eq!(changed["history"].as_array().map(Vec::len), Some(2));
+        assert_eq!(changed["history"][0]["outcome"], "adopted");
+        let check = app.get(&format!("/api/v1/rounds/{round}/check"), Some(drafter)).await.json();
+        assert_eq!(check["ok"], true, "{check}");
+
+        // The order the office follows: the round closes, version 2 is published, then the
+        // decisions.
+        let publish = format!("/api/v1/rounds/{round}/decisions/publish");
+        app.post(&publish, Some(drafter), &json!({})).await.problem(409, "round_not_closed");
+        let closed = app.post(&format!("/api/v1/rounds/{round}/close"), Some(drafter), &json!({"reason": "汇总完毕"})).await;
+        assert_eq!(closed.status, 200);
+        app.post(&publish, Some(drafter), &json!({})).await.problem(409, "next_version_unpublished");
+        let published_v2 = app
+            .send(with_token(
+                TestRequest::post()
+                    .uri(&format!("/api/v1/documents/{}/versions/2/publish", demo.document))
+                    .insert_header(("If-Match", "\"1\""))
+                    .set_json(json!({"placeholder_override": "数字贸易进出口额待商务局核定"})),
+                Some(drafter),
+            ))
+            .await;
+        assert_eq!(published_v2.status, 200, "{}", String::from_utf8_lossy(&published_v2.body));
+        // Agencies read nothing of the decisions before they are published.
+        app.get(&format!("/api/v1/rounds/{round}/report"), Some(&demo.jingxin)).await.problem(409, "decisions_not_published");
+        app.get(&format!("/api/v1/comments/{}/decision", id("建议表述")), Some(&demo.jingxin)).await.problem(404, "not_found");
+        let published = app.post(&publish, Some(drafter), &json!({})).await;
+        assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
+        assert!(published.json()["decisions_published_at"].is_string());
+        app.send(put(&path, drafter, Some("\"2\""), &json!({"outcome": "noted", "reason": "再议"}))).await.problem(409, "decisions_published");
+
+        // The table: the general comment first, then by clause; the group once with both members.
+        let table = app.get(&format!("/api/v1/rounds/{round}/report"), Some(drafter)).await.json();
+        let rows = table["rows"].as_array().expect("rows");
+        let clauses: Vec<&str> = rows.iter().map(|r| r["clause_key"].as_str().unwrap_or("-")).collect();
+        assert_eq!(clauses, ["-", "ch1", "ch1", "m7", "m9", "m12"]);
+        let grouped = &rows[4];
+        assert_eq!(grouped["group"]["title"], "增加海外仓");
+        assert_eq!(grouped["comments"].as_array().map(Vec::len), Some(2));
+        assert_eq!(grouped["outcome"], "adopted");
+        assert_eq!(grouped["clause_fate"], json!({"status": "modified", "renumbered": true}));
+        assert_eq!(grouped["clause_label_next"], "8.");
+        assert_eq!(grouped["clause_in_next"], "做优做强跨境电商，布局建设海外仓。");
+        assert_eq!(rows[3]["clause_fate"]["status"], "removed");
+        assert_eq!(rows[3]["clause_in_next"], Value::Null);
+        assert_eq!(rows[5]["reason"], "已有相关表述");
+        assert_eq!(table["no_comments"][0]["code"], "sifa");
+        assert_eq!(table["no_reply"].as_array().map(Vec::len), Some(27));
+        assert_eq!(table["next_version"], 2);
+        let adopted = &table["totals"]["by_outcome"][0];
+        assert_eq!((adopted["outcome"].as_str(), adopted["rows"].as_u64(), adopted["comments"].as_u64()), (Some("adopted"), Some(3), Some(4)));
+        let jingxin_totals = table["totals"]["by_agency"].as_array().expect("by agency")
+            .iter().find(|t| t["agency"]["code"] == "jingxin").cloned().expect("jingxin");
+        assert_eq!((jingxin_totals["comments"].as_u64(), jingxin_totals["adopted"].as_u64(), jingxin_totals["not_adopted"].as_u64()), (Some(5), Some(3), Some(1)));
+
+        // Quotes carried into version 2.
+        let carried = app.get(&format!("/api/v1/rounds/{round}/carried"), Some(drafter)).await.json();
+        let quote_state = |start: &str| {
+            carried["comments"].as_array().expect("comments").iter()
+                .find(|c| c["comment_id"] == json!(id(start)))
+                .map(|c| c["quote_carried"]["state"].clone())
+                .expect("carried")
+        };
+        assert_eq!(quote_state("建议表述"), "fuzzy", "the quoted words were reworded");
+        assert_eq!(quote_state("=营业收入"), "shifted", "text before it got shorter");
+        assert_eq!(quote_state("建议增加海外仓"), "exact");
+
+        // CSV: BOM, Chinese intact, formula-like cells defused.
+        let csv = app.get(&format!("/api/v1/rounds/{round}/report?format=csv"), Some(drafter)).await;
+        assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert!(csv.body.starts_with("\u{feff}序号,提出单位".as_bytes()));
+        let text = String::from_utf8(csv.body.to_vec()).expect("UTF-8");
+        assert!(text.contains("'=营业收入口径请核实。"), "{text}");
+        assert!(text.contains("\"【市经信局】建议增加海外仓。\n【市商务局】跨境电商部分建议补充海外仓布局。\""), "a group's members in one cell: {text}");
+        assert!(text.contains("无意见单位,市司法局"), "{text}");
+        let xlsx = app.get(&format!("/api/v1/rounds/{round}/report?format=xlsx"), Some(drafter)).await;
+        assert_eq!(xlsx.status, 200);
+        assert!(xlsx.body.starts_with(b"PK"), "an XLSX file is a zip archive");
+        app.get(&format!("/api/v1/rounds/{round}/report?format=pdf"), Some(drafter)).await.problem(422, "validation_failed");
+
+        // Each agency reads its own rows and its comments' decisions, and got them by email.
+        let own = app.get(&format!("/api/v1/rounds/{round}/report"), Some(&demo.shangwu)).await.json();
+        let own_rows = own["rows"].as_array().expect("rows");
+        assert_eq!(own_rows.len(), 2);
+        assert!(own_rows.iter().all(|r| r["comments"].as_array().is_some_and(|c| c.iter().all(|c| c["agency"]["code"] == "shangwu"))));
+        assert_eq!(own["no_reply"], json!([]));
+        let decision = app.get(&format!("/api/v1/comments/{}/decision", id("跨境电商部分")), Some(&demo.shangwu)).await.json();
+        assert_eq!((decision["subject_kind"].as_str(), decision["outcome"].as_str()), (Some("group"), Some("adopted")));
+        assert_eq!(decision["history"].as_array().map(Vec::len), Some(1));
+        app.get(&format!("/api/v1/comments/{}/decision", id("建议表述")), Some(&demo.shangwu)).await.problem(404, "not_found");
+        let sifa = app.get(&format!("/api/v1/rounds/{round}/report"), Some(&demo.sifa)).await.json();
+        assert_eq!((sifa["rows"].as_array().map(Vec::len), sifa["no_comments"][0]["code"].as_str()), (Some(0), Some("sifa")));
+        let mails = app.get("/api/v1/outbox?kind=decisions_published", Some(drafter)).await.json();
+        let mails = mails["items"].as_array().expect("items");
+        assert_eq!(mails.len(), 2, "one to each agency that commented");
+
+        // A follow-up round on version 2, on what changed, to those who commented.
+        let follow = app.post(&format!("/api/v1/rounds/{round}/follow-up"), Some(drafter), &json!({"working_days": 3})).await;
+        assert_eq!(follow.status, 201, "{}", String::from_utf8_lossy(&follow.body));
+        let follow = follow.json();
+        assert_eq!((follow["version"].as_i64(), follow["follows_round_id"].as_str()), (Some(2), Some(round.as_str())));
+        assert_eq!(follow["scope"], json!(["ch1", "m9"]));
+        let ledger = app.get(&format!("/api/v1/rounds/{}/requests", follow["id"].as_str().unwrap_or_default()), Some(drafter)).await.json();
+        assert_eq!(ledger["requests"].as_array().map(Vec::len), Some(2), "{ledger}");
+    }
+
+    async fn the_check_blocks_publication_unless_overridden(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let drafter = &demo.drafter;
+        let round = &demo.round;
+        decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("数字营商")), None, json!({"outcome": "adopted"})).await;
+        app.post(&format!("/api/v1/rounds/{round}/close"), Some(drafter), &json!({"reason": "汇总完毕"})).await;
+        let publish = format!("/api/v1/rounds/{round}/decisions/publish");
+        app.post(&publish, Some(drafter), &json!({})).await.problem(409, "check_failed");
+        app.post(&publish, Some(drafter), &json!({"override_reason": ""})).await.problem(422, "validation_failed");
+        let published = app.post(&publish, Some(drafter), &json!({"override_reason": "其余意见会后逐条反馈"})).await;
+        assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
+        assert_eq!(published.json()["check_override"], "其余意见会后逐条反馈");
+        app.post(&publish, Some(drafter), &json!({})).await.problem(409, "decisions_published");
+    }
+
+    async fn groups_change_under_if_match_and_dissolve_only_undecided(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let drafter = &demo.drafter;
+        let groups = format!("/api/v1/rounds/{}/groups", demo.round);
+        let created = app.post(&groups, Some(drafter), &json!({"title": "海外仓", "comment_ids": [id("建议增加海外仓"), id("跨境电商部分")]})).await.json();
+        let group = created["id"].as_str().expect("id").to_owned();
+        // A comment sits in one group at a time.
+        app.post(&groups, Some(drafter), &json!({"title": "另一组", "comment_ids": [id("建议增加海外仓"), id("数字营商")]})).await.problem(409, "comment_grouped");
+        let unknown = app.post(&groups, Some(drafter), &json!({"title": "x", "comment_ids": [id("数字营商"), "nope"]})).await.problem(422, "validation_failed");
+        assert_eq!(unknown["errors"][0]["field"], "comment_ids[1]");
+        let patch = |tag: Option<&'static str>, body: Value| {
+            let mut request = TestRequest::patch().uri(&format!("/api/v1/groups/{group}")).set_json(body);
+            if let Some(tag) = tag {
+                request = request.insert_header(("If-Match", tag));
+            }
+            with_token(request, Some(drafter))
+        };
+        app.send(patch(None, json!({"add": [id("数字营商")]}))).await.problem(428, "precondition_required");
+        let grown = app.send(patch(Some("\"1\""), json!({"add": [id("数字营商")]}))).await.json();
+        assert_eq!(grown["comment_ids"].as_array().map(Vec::len), Some(3));
+        let shrunk = app.send(patch(Some("\"2\""), json!({"remove": [id("数字营商")], "title": "增加海外仓"}))).await.json();
+        assert_eq!((shrunk["comment_ids"].as_array().map(Vec::len), shrunk["title"].as_str()), (Some(2), Some("增加海外仓")));
+        app.send(patch(Some("\"3\""), json!({"remove": [id("建议增加海外仓")]}))).await.problem(422, "validation_failed");
+        let listed = app.get(&groups, Some(drafter)).await.json();
+        assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+        decide(&app, drafter, &format!("/api/v1/groups/{group}/decision"), None, json!({"outcome": "adopted"})).await;
+        let shown = app.get(&format!("/api/v1/groups/{group}"), Some(drafter)).await.json();
+        assert_eq!(shown["decision"]["outcome"], "adopted");
+        let delete = |tag: &'static str| with_token(TestRequest::delete().uri(&format!("/api/v1/groups/{group}")).insert_header(("If-Match", tag)), Some(drafter));
+        app.send(delete("\"3\"")).await.problem(409, "group_decided");
+
+        // An undecided group dissolves; its comments are decided one by one again.
+        let other = app.post(&groups, Some(drafter), &json!({"title": "其他", "comment_ids": [id("数字营商"), id("建议各措施")]})).await.json();
+        let other_id = other["id"].as_str().expect("id").to_owned();
+        let gone = app.send(with_token(TestRequest::delete().uri(&format!("/api/v1/groups/{other_id}")), Some(drafter))).await;
+        assert_eq!(gone.status, 204);
+        app.get(&format!("/api/v1/groups/{other_id}"), Some(drafter)).await.problem(404, "not_found");
+        decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("数字营商")), None, json!({"outcome": "noted", "reason": "已知悉"})).await;
+    }
+
+    async fn agencies_never_reach_the_offices_work(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let round = &demo.round;
+        let own = id("建议表述");
+        let theirs = id("跨境电商部分");
+        let group = app.post(&format!("/api/v1/rounds/{round}/groups"), Some(&demo.drafter), &json!({"title": "海外仓", "comment_ids": [id("建议增加海外仓"), theirs.clone()]})).await.json()["id"].as_str().expect("id").to_owned();
+        decide(&app, &demo.drafter, &format!("/api/v1/comments/{own}/decision"), None, json!({"outcome": "adopted"})).await;
+        let agency = &demo.jingxin;
+        let body = json!({"outcome": "adopted"});
+        for (request, status) in [
+            (put(&format!("/api/v1/comments/{own}/decision"), agency, None, &body), 403),
+            (put(&format!("/api/v1/groups/{group}/decision"), agency, None, &body), 403),
+            (put(&format!("/api/v1/comments/{own}/assignee"), agency, None, &json!({"assignee_token_id": null})), 403),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/comments/{own}/notes")), Some(agency)), 403),
+            (with_token(TestRequest::post().uri(&format!("/api/v1/comments/{own}/notes")).set_json(json!({"body": "x"})), Some(agency)), 403),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/rounds/{round}/groups")), Some(agency)), 403),
+            (with_token(TestRequest::post().uri(&format!("/api/v1/rounds/{round}/groups")).set_json(json!({"title": "x", "comment_ids": [own.clone(), theirs.clone()]})), Some(agency)), 403),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/groups/{group}")), Some(agency)), 403),
+            (with_token(TestRequest::patch().uri(&format!("/api/v1/groups/{group}")).set_json(json!({"title": "x"})), Some(agency)), 403),
+            (with_token(TestRequest::delete().uri(&format!("/api/v1/groups/{group}")), Some(agency)), 403),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/groups/{group}/decision")), Some(agency)), 403),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/rounds/{round}/check")), Some(agency)), 403),
+            (with_token(TestRequest::post().uri(&format!("/api/v1/rounds/{round}/decisions/publish")).set_json(json!({})), Some(agency)), 403),
+            (with_token(TestRequest::post().uri(&format!("/api/v1/rounds/{round}/follow-up")).set_json(json!({"working_days": 3})), Some(agency)), 403),
+            // Its own comment's decision is not out yet; another agency's never is.
+            (with_token(TestRequest::get().uri(&format!("/api/v1/comments/{own}/decision")), Some(agency)), 404),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/comments/{theirs}/decision")), Some(agency)), 404),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/rounds/{round}/report")), Some(agency)), 409),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/rounds/{round}/carried")), Some(agency)), 409),
+            (with_token(TestRequest::get().uri(&format!("/api/v1/rounds/{round}/report")), None), 401),
+        ] {
+            let response = app.send(request).await;
+            assert_eq!(response.status, status, "{}", String::from_utf8_lossy(&response.body));
+        }
+        let shown = app.get(&format!("/api/v1/groups/{group}"), Some(&demo.drafter)).await.json();
+        assert_eq!(shown["title"], "海外仓", "nothing changed");
+        assert_eq!(shown["decision"], Value::Null);
+    }
+
+    async fn a_shared_table_shows_every_row_to_invited_agencies(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let drafter = &demo.drafter;
+        let round = &demo.round;
+        let shared = app.patch(&format!("/api/v1/rounds/{round}"), Some(drafter), &json!({"share_report": true})).await;
+        assert_eq!(shared.status, 200, "{}", String::from_utf8_lossy(&shared.body));
+        for start in ["建议表述", "=营业收入", "研究开发", "建议增加海外仓", "数字营商", "跨境电商部分", "建议各措施"] {
+            decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id(start)), None, json!({"outcome": "noted", "reason": "已知悉"})).await;
+        }
+        app.post(&format!("/api/v1/rounds/{round}/close"), Some(drafter), &json!({"reason": "汇总完毕"})).await;
+        let published = app.post(&format!("/api/v1/rounds/{round}/decisions/publish"), Some(drafter), &json!({})).await;
+        assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
+        let table = app.get(&format!("/api/v1/rounds/{round}/report"), Some(&demo.sifa)).await.json();
+        assert_eq!(table["rows"].as_array().map(Vec::len), Some(7));
+        // Carried comments stay each agency's own.
+        let carried = app.get(&format!("/api/v1/rounds/{round}/carried"), Some(&demo.sifa)).await.json();
+        assert_eq!(carried["comments"], json!([]));
+        assert_eq!(carried["next_version"], Value::Null);
+    }
+}
