@@ -4,6 +4,10 @@
 //!
 //! `cargo bench --bench api` (add `-- --seconds N --clients N` to change the load).
 
+mod support;
+
+use support::{execute, peak_rss_mib, postgres_admin};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -300,26 +304,4 @@ impl Client {
         );
         response
     }
-}
-
-fn peak_rss_mib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb / 1024)
-}
-
-fn postgres_admin(url: &str) -> diesel::PgConnection {
-    use diesel::Connection;
-    diesel::PgConnection::establish(url).expect("connect to TEST_DATABASE_URL")
-}
-
-fn execute(conn: &mut diesel::PgConnection, sql: &str) {
-    use diesel::connection::SimpleConnection;
-    conn.batch_execute(sql).expect(sql);
 }

@@ -309,7 +309,7 @@ pub fn decide(
         decided_by_token: actor.token_id.clone(),
         decided_at: now.naive_utc(),
     };
-    decision::insert_decision(conn, &row)?;
+    decision::insert_decisions(conn, std::slice::from_ref(&row))?;
     audit::record(
         conn,
         actor,

@@ -9,7 +9,7 @@ use crate::consulting::{RoundReplies, state_of};
 use crate::db::round::RoundRow;
 use crate::db::{DbConnection, document};
 use crate::deciding::{self, Handling};
-use crate::domain::carry::{ClauseCarry, orphaned};
+use crate::domain::carry::{CarriedQuote, ClauseCarry, orphaned};
 use crate::domain::comment::CommentKind;
 use crate::domain::decision::Outcome;
 use crate::domain::draft::Clause;
@@ -98,8 +98,10 @@ pub fn adoption_table(
         })
         .collect();
 
-    // One character diff per clause, shared by every quote on it.
+    // One character diff per clause, shared by every quote on it; and many comments quote the
+    // same passage, which is placed once.
     let mut carries: HashMap<&str, ClauseCarry> = HashMap::new();
+    let mut placed: HashMap<(&str, i32, i32), CarriedQuote> = HashMap::new();
     let mut rows: Vec<TableRow> = Vec::new();
     let mut row_of_group: HashMap<&str, usize> = HashMap::new();
     let mut by_agency: BTreeMap<String, AgencyTotal> = BTreeMap::new();
@@ -125,17 +127,25 @@ pub fn adoption_table(
         let fate = key.and_then(|k| fates.get(k)).copied();
         let quote_carried = match (key, &row.quote_exact, row.quote_start, row.quote_end) {
             (Some(k), Some(exact), Some(start), Some(end)) if next.is_some() => {
-                Some(match (old_by_key.get(k), new_by_key.get(k)) {
-                    (Some(o), Some(n)) => carries
-                        .entry(k)
-                        .or_insert_with(|| ClauseCarry::new(&o.text, &n.text))
-                        .quote(
-                            exact,
-                            usize::try_from(start).unwrap_or(0),
-                            usize::try_from(end).unwrap_or(0),
-                        ),
-                    _ => orphaned(),
-                })
+                let carried = match placed.get(&(k, start, end)) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let carried = match (old_by_key.get(k), new_by_key.get(k)) {
+                            (Some(o), Some(n)) => carries
+                                .entry(k)
+                                .or_insert_with(|| ClauseCarry::new(&o.text, &n.text))
+                                .quote(
+                                    exact,
+                                    usize::try_from(start).unwrap_or(0),
+                                    usize::try_from(end).unwrap_or(0),
+                                ),
+                            _ => orphaned(),
+                        };
+                        placed.insert((k, start, end), carried.clone());
+                        carried
+                    }
+                };
+                Some(carried)
             }
             _ => None,
         };

@@ -9,7 +9,11 @@ use super::schema::{comments, submitted_comments};
 
 /// A working comment as stored.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = comments, treat_none_as_null = true)]
+#[diesel(
+    table_name = comments,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct CommentRow {
     pub id: String,
     pub request_id: String,
@@ -56,12 +60,13 @@ pub struct SubmittedRow {
     pub submitted_at: NaiveDateTime,
 }
 
-/// Adds working comments.
+/// Rows per INSERT: below both engines' limits on bound parameters (at most 19 per row).
+const BATCH: usize = 500;
+
+/// Adds working comments, many rows to a statement.
 pub fn insert(conn: &mut DbConnection, rows: &[CommentRow]) -> QueryResult<()> {
-    for row in rows {
-        diesel::insert_into(comments::table)
-            .values(row)
-            .execute(conn)?;
+    for chunk in rows.chunks(BATCH) {
+        execute_on_engine!(conn, diesel::insert_into(comments::table).values(chunk))?;
     }
     Ok(())
 }
@@ -91,9 +96,6 @@ pub fn working(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<Com
         .order((comments::created_at.asc(), comments::id.asc()))
         .load(conn)
 }
-
-/// Rows per INSERT: below both engines' limits on bound parameters (18 per row).
-const BATCH: usize = 500;
 
 /// Freezes comments into a reply revision.
 pub fn insert_submitted(conn: &mut DbConnection, rows: &[SubmittedRow]) -> QueryResult<()> {

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::dialect::insert_or_ignore;
+use super::dialect::{execute_on_engine, insert_or_ignore};
 use super::schema::{comment_groups, comment_notes, decisions, triage};
 
 /// A group of comments decided together.
@@ -46,7 +46,7 @@ pub struct NoteRow {
 
 /// One revision of a decision.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
-#[diesel(table_name = decisions)]
+#[diesel(table_name = decisions, treat_none_as_default_value = false)]
 pub struct DecisionRow {
     pub subject_id: String,
     pub revision: i32,
@@ -197,13 +197,13 @@ pub fn notes_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Vec<No
         .load(conn)
 }
 
-/// Adds a revision of a decision. Two drafters deciding the same subject at once collide on
-/// the primary key, which the caller turns into a conflict.
-pub fn insert_decision(conn: &mut DbConnection, row: &DecisionRow) -> QueryResult<()> {
-    diesel::insert_into(decisions::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+/// Adds revisions of decisions, many rows to a statement (below both engines' limits on bound
+/// parameters).
+pub fn insert_decisions(conn: &mut DbConnection, rows: &[DecisionRow]) -> QueryResult<()> {
+    for chunk in rows.chunks(1000) {
+        execute_on_engine!(conn, diesel::insert_into(decisions::table).values(chunk))?;
+    }
+    Ok(())
 }
 
 /// Every revision of the decision on a comment or group, oldest first.

@@ -16,9 +16,17 @@ fn reply() -> Value {
 /// reworded, measure 7 dropped (the measures after it renumbered), measure 9 extended.
 fn second_draft() -> String {
     let revised = DRAFT
-        .replacen("全社会研发与试验经费支出占GDP比重达**%", "全社会研发经费支出占GDP比重达3.6%", 1)
+        .replacen(
+            "全社会研发与试验经费支出占GDP比重达**%",
+            "全社会研发经费支出占GDP比重达3.6%",
+            1,
+        )
         .replacen("7.深化研究开发程度。\n", "", 1)
-        .replacen("9.做优做强跨境电商。", "9.做优做强跨境电商，布局建设海外仓。", 1);
+        .replacen(
+            "9.做优做强跨境电商。",
+            "9.做优做强跨境电商，布局建设海外仓。",
+            1,
+        );
     assert_ne!(revised, DRAFT, "the edits apply to the demo draft");
     revised
         .lines()

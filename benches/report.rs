@@ -1,0 +1,312 @@
+//! The adoption table over 100,000 comments, on SQLite and (when `TEST_DATABASE_URL` is set)
+//! PostgreSQL: the demo round with every agency's reply holding its share of the comments, a
+//! quarter of them quoting a passage, 2,000 groups of five, a decision on every comment or
+//! group, and a second version that rewrites, removes and renumbers clauses.
+//!
+//! `cargo bench --bench report` (add `-- --comments N --runs N` to change the size).
+
+mod support;
+
+use support::{execute, peak_rss_mib, postgres_admin};
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use consult::consulting::RoundReplies;
+use consult::db::audit::Actor;
+use consult::db::comment::{self, CommentRow, SubmittedRow};
+use consult::db::decision::{self, DecisionRow, GroupRow};
+use consult::db::round::{self, ReplyRow};
+use consult::db::{DatabaseUrl, Db, DbConnection, document};
+use consult::domain::decision::Outcome;
+use consult::domain::draft::Content;
+use consult::error::ApiError;
+use consult::{drafting, reporting};
+use uuid::Uuid;
+
+const DRAFT: &str = include_str!("../seeds/draft.txt");
+const BODIES: [&str; 4] = [
+    "建议进一步明确责任单位和完成时限。",
+    "目标值偏高，建议结合近三年增速测算后调整。",
+    "建议补充与省级政策的衔接内容，避免重复支持。",
+    "表述较原则，建议细化具体举措和考核指标。",
+];
+
+fn value(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let comments = value("--comments", 100_000);
+    let runs = value("--runs", 5);
+    let dir = tempfile::tempdir().expect("temp dir");
+    run(
+        "sqlite",
+        &format!("sqlite://{}", dir.path().join("bench.db").display()),
+        comments,
+        runs,
+    );
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        let name = format!("consult_report_bench_{}", std::process::id());
+        let mut admin = postgres_admin(&url);
+        execute(&mut admin, &format!("DROP DATABASE IF EXISTS {name}"));
+        execute(&mut admin, &format!("CREATE DATABASE {name}"));
+        let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+        run("postgresql", &format!("{base}/{name}"), comments, runs);
+        execute(
+            &mut admin,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        );
+    }
+    println!(
+        "peak resident memory of the process: {} MiB",
+        peak_rss_mib()
+    );
+}
+
+fn run(engine: &str, url: &str, comments: usize, runs: usize) {
+    let database_url = DatabaseUrl::parse(url).expect("url");
+    let (db, _) = Db::open(&database_url, 4).expect("open database");
+    let started = Instant::now();
+    consult::seed::load_demo(&db, Utc::now()).expect("seed");
+    let round_id = db
+        .write_now(|conn| fill(conn, comments))
+        .expect("comments and decisions");
+    println!(
+        "{engine}: {comments} comments, groups and decisions stored in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let round = db
+        .read_now(|conn| round::find_round(conn, &round_id).map_err(ApiError::from))
+        .expect("round")
+        .expect("the demo round");
+
+    let mut build = Vec::new();
+    let mut json = Vec::new();
+    let mut csv = Vec::new();
+    let mut xlsx = Vec::new();
+    let mut sizes = (0, 0, 0, 0);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let table = db
+            .read_now(|conn| reporting::adoption_table(conn, &round, None, Utc::now()))
+            .expect("table");
+        build.push(start.elapsed());
+        let start = Instant::now();
+        let bytes = serde_json::to_vec(&table).expect("json");
+        json.push(start.elapsed());
+        let start = Instant::now();
+        let text = table.to_csv();
+        csv.push(start.elapsed());
+        let start = Instant::now();
+        let workbook = table.to_xlsx().expect("xlsx");
+        xlsx.push(start.elapsed());
+        sizes = (table.rows.len(), bytes.len(), text.len(), workbook.len());
+    }
+    let (rows, json_bytes, csv_bytes, xlsx_bytes) = sizes;
+    println!("{engine}: {rows} rows in the table; median of {runs} runs (fastest, slowest)");
+    report("load and build the table", &mut build);
+    report(
+        &format!("as JSON ({} MB)", json_bytes / 1_000_000),
+        &mut json,
+    );
+    report(&format!("as CSV ({} MB)", csv_bytes / 1_000_000), &mut csv);
+    report(
+        &format!("as XLSX ({} MB)", xlsx_bytes / 1_000_000),
+        &mut xlsx,
+    );
+}
+
+fn report(what: &str, times: &mut [Duration]) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "  {what:<28} {:>8.0} ms ({:.0}, {:.0})",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1])
+    );
+}
+
+/// Comments from every agency of the demo round, grouped and decided, and a second version.
+fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
+    let now = Utc::now().naive_utc();
+    let rounds = round::list_rounds(conn, None)?;
+    let round = rounds.first().expect("the demo round").clone();
+    let clauses = document::clauses_of(conn, &round.version_id)?;
+    let requests = RoundReplies::of(conn, &round.id)?.requests;
+    let per_agency = count.div_ceil(requests.len());
+    let mut working = Vec::with_capacity(count);
+    let mut submitted = Vec::with_capacity(count);
+    for (a, entry) in requests.iter().enumerate() {
+        let reply = ReplyRow {
+            id: Uuid::now_v7().to_string(),
+            request_id: entry.request.id.clone(),
+            revision: 1,
+            kind: "comments".into(),
+            signer: "局长".into(),
+            contact_name: "联系人".into(),
+            contact_phone: "0571-85000000".into(),
+            note: None,
+            source: "api".into(),
+            entered_by: None,
+            submitted_at: now,
+            late: false,
+            withdrawn_at: None,
+        };
+        round::insert_reply(conn, &reply)?;
+        for i in 0..per_agency.min(count - working.len()) {
+            let n = a * per_agency + i;
+            let (ordinal, clause) = clauses
+                .iter()
+                .enumerate()
+                .nth(n % clauses.len())
+                .expect("clauses");
+            let chars: Vec<char> = clause.text.chars().collect();
+            // A quarter quote four characters from one of a few places in the clause.
+            let quote = (n % 4 == 0 && chars.len() > 12).then(|| {
+                let start = (n / 4) % 8;
+                (chars[start..start + 4].iter().collect::<String>(), start)
+            });
+            let row = CommentRow {
+                id: Uuid::now_v7().to_string(),
+                request_id: entry.request.id.clone(),
+                round_id: round.id.clone(),
+                agency_id: entry.request.agency_id.clone(),
+                kind: "amend".into(),
+                clause_key: Some(clause.key.clone()),
+                quote_exact: quote.as_ref().map(|(q, _)| q.clone()),
+                quote_prefix: None,
+                quote_suffix: None,
+                quote_start: quote.as_ref().map(|(_, s)| *s as i32),
+                quote_end: quote.as_ref().map(|(_, s)| *s as i32 + 4),
+                body: BODIES[n % BODIES.len()].into(),
+                proposed_text: (n % 3 == 0).then(|| format!("{}（修改建议{n}）", clause.text)),
+                rationale: None,
+                entered_by: None,
+                revision: 1,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            };
+            submitted.push(SubmittedRow {
+                reply_id: reply.id.clone(),
+                comment_id: row.id.clone(),
+                request_id: row.request_id.clone(),
+                round_id: row.round_id.clone(),
+                agency_id: row.agency_id.clone(),
+                kind: row.kind.clone(),
+                clause_key: row.clause_key.clone(),
+                clause_ordinal: ordinal as i32,
+                quote_exact: row.quote_exact.clone(),
+                quote_prefix: None,
+                quote_suffix: None,
+                quote_start: row.quote_start,
+                quote_end: row.quote_end,
+                body: row.body.clone(),
+                proposed_text: row.proposed_text.clone(),
+                rationale: None,
+                entered_by: None,
+                submitted_at: now,
+            });
+            working.push(row);
+        }
+    }
+    comment::insert(conn, &working)?;
+    comment::insert_submitted(conn, &submitted)?;
+
+    // 2,000 groups of five comments on one clause each, then a decision on everything else.
+    let mut decisions = Vec::with_capacity(count);
+    let mut grouped = std::collections::HashSet::new();
+    let by_clause: Vec<Vec<&SubmittedRow>> = clauses
+        .iter()
+        .map(|c| {
+            submitted
+                .iter()
+                .filter(|s| s.clause_key.as_deref() == Some(c.key.as_str()))
+                .collect()
+        })
+        .collect();
+    for g in 0..2_000.min(count / 50) {
+        let members: Vec<String> = by_clause[g % by_clause.len()]
+            .iter()
+            .skip((g / by_clause.len()) * 5)
+            .take(5)
+            .map(|s| s.comment_id.clone())
+            .collect();
+        let group = GroupRow {
+            id: Uuid::now_v7().to_string(),
+            round_id: round.id.clone(),
+            title: format!("同类意见{g}"),
+            revision: 1,
+            created_by: "bench".into(),
+            created_at: now,
+            updated_at: now,
+        };
+        decision::insert_group(conn, &group)?;
+        decision::set_group(conn, &members, &round.id, Some(&group.id), now)?;
+        grouped.extend(members);
+        decisions.push(decided(&round.id, &group.id, "group", g, now));
+    }
+    for (n, s) in submitted.iter().enumerate() {
+        if !grouped.contains(&s.comment_id) {
+            decisions.push(decided(&round.id, &s.comment_id, "comment", n, now));
+        }
+    }
+    decision::insert_decisions(conn, &decisions)?;
+
+    // Version 2: the chapters' targets reworded, measure 7 removed, the rest renumbered.
+    let revised = DRAFT
+        .replace("力争", "确保")
+        .replacen("7.深化研究开发程度。\n", "", 1)
+        .lines()
+        .map(|line| {
+            let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
+            match digits.parse::<u32>() {
+                Ok(n) if n > 7 && line[digits.len()..].starts_with('.') => {
+                    format!("{}{}", n - 1, &line[digits.len()..])
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    drafting::add_version(
+        conn,
+        &Actor::command_line(),
+        &round.document_id,
+        "送审稿",
+        Content::Text(revised),
+        now,
+    )?;
+    Ok(round.id)
+}
+
+fn decided(
+    round_id: &str,
+    subject: &str,
+    kind: &str,
+    n: usize,
+    now: chrono::NaiveDateTime,
+) -> DecisionRow {
+    let outcome = Outcome::ALL[n % Outcome::ALL.len()];
+    DecisionRow {
+        subject_id: subject.to_owned(),
+        revision: 1,
+        round_id: round_id.to_owned(),
+        subject_kind: kind.to_owned(),
+        outcome: outcome.as_str().to_owned(),
+        reason: outcome
+            .needs_reason()
+            .then(|| "已在其他条款中体现".to_owned()),
+        clause_keys: "[]".into(),
+        decided_by: "bench".into(),
+        decided_by_token: None,
+        decided_at: now,
+    }
+}
