@@ -46,7 +46,7 @@ impl Handling {
     ) -> Result<Self, ApiError> {
         let reply_ids: Vec<String> = replies.standing().map(|(_, r)| r.id.clone()).collect();
         Ok(Handling {
-            comments: comment::submitted_in(conn, &reply_ids)?,
+            comments: comment::standing(conn, round_id, &reply_ids)?,
             groups: decision::groups_of_round(conn, round_id)?,
             triage: decision::triage_of_round(conn, round_id)?
                 .into_iter()
@@ -192,10 +192,7 @@ pub fn standing_comment(
         .filter(|(entry, _)| entry.request.id == working.request_id)
         .map(|(_, r)| r.id.clone())
         .collect();
-    let row = comment::submitted_in(conn, &reply_ids)?
-        .into_iter()
-        .find(|c| c.comment_id == comment_id)
-        .ok_or(ApiError::NotFound)?;
+    let row = comment::standing_one(conn, comment_id, &reply_ids)?.ok_or(ApiError::NotFound)?;
     Ok((row, round))
 }
 

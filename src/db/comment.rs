@@ -122,6 +122,36 @@ pub fn submitted_in(
         .load(conn)
 }
 
+/// The comments of a round's standing replies, in clause order, then comment id (the order of
+/// the round's index, so no sort is needed).
+pub fn standing(
+    conn: &mut DbConnection,
+    round_id: &str,
+    reply_ids: &[String],
+) -> QueryResult<Vec<SubmittedRow>> {
+    let mut rows: Vec<SubmittedRow> = submitted_comments::table
+        .filter(submitted_comments::round_id.eq(round_id))
+        .filter(submitted_comments::reply_id.eq_any(reply_ids))
+        .load(conn)?;
+    rows.sort_unstable_by(|a, b| {
+        (a.clause_ordinal, &a.comment_id).cmp(&(b.clause_ordinal, &b.comment_id))
+    });
+    Ok(rows)
+}
+
+/// One comment as it stands in one of these replies.
+pub fn standing_one(
+    conn: &mut DbConnection,
+    comment_id: &str,
+    reply_ids: &[String],
+) -> QueryResult<Option<SubmittedRow>> {
+    submitted_comments::table
+        .filter(submitted_comments::reply_id.eq_any(reply_ids))
+        .filter(submitted_comments::comment_id.eq(comment_id))
+        .first(conn)
+        .optional()
+}
+
 /// Which submitted comments the queue shows.
 #[derive(Debug, Default)]
 pub struct QueueFilter {

@@ -218,7 +218,11 @@ pub fn history(conn: &mut DbConnection, subject_id: &str) -> QueryResult<Vec<Dec
 pub fn current_of_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<DecisionRow>> {
     let all: Vec<DecisionRow> = decisions::table
         .filter(decisions::round_id.eq(round_id))
-        .order((decisions::subject_id.asc(), decisions::revision.asc()))
+        .order((
+            decisions::round_id.asc(),
+            decisions::subject_id.asc(),
+            decisions::revision.asc(),
+        ))
         .load(conn)?;
     let mut current: Vec<DecisionRow> = Vec::new();
     for row in all {

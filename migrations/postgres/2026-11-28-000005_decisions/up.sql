@@ -47,7 +47,7 @@ CREATE TABLE decisions (
     decided_at TIMESTAMP NOT NULL,
     PRIMARY KEY (subject_id, revision)
 );
-CREATE INDEX decisions_round ON decisions (round_id);
+CREATE INDEX decisions_round ON decisions (round_id, subject_id, revision);
 
 -- Whether invited agencies read the whole adoption table once it is published.
 ALTER TABLE rounds ADD COLUMN share_report BOOLEAN NOT NULL DEFAULT FALSE;
