@@ -966,6 +966,12 @@ pub fn set_closed(
                 "the round is open: change its deadline instead",
             ));
         }
+        if before.decisions_published_at.is_some() {
+            return Err(ApiError::conflict(
+                "decisions_published",
+                "the decisions on the round's comments are published: consult again in a follow-up round",
+            ));
+        }
         let deadline = new_deadline.filter(|d| *d > now).ok_or_else(|| {
             ApiError::field(
                 "deadline",

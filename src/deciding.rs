@@ -2,12 +2,13 @@
 //! decisions, the consistency check against the next version, and publishing the decisions.
 //! Each operation runs inside the caller's transaction and records itself in the audit log.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::commenting::MAX_TEXT;
 use crate::consulting::{self, RoundReplies, round_state_of};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::comment::{self, SubmittedRow};
@@ -22,9 +23,6 @@ use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::round::RoundState;
 use crate::email::templates::{self, HandledComment};
 use crate::error::{ApiError, FieldError};
-
-/// Most characters in a reason, a note or a group title.
-pub const MAX_TEXT: usize = 10_000;
 
 /// What the office has done with a round's comments so far.
 pub struct Handling {
@@ -218,9 +216,29 @@ pub fn decide(
     input: DecisionInput,
     now: DateTime<Utc>,
 ) -> Result<DecisionRow, ApiError> {
-    // One decision at a time per round: revisions are numbered without gaps or collisions.
+    // One decision at a time per round: revisions are numbered without gaps or collisions, and
+    // what is decided is checked again under the lock.
     let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     check_open_for_decisions(&round)?;
+    let grouped = || {
+        ApiError::conflict(
+            "comment_grouped",
+            "the comment is in a group: decide the group",
+        )
+    };
+    match subject_kind {
+        "group" => {
+            decision::find_group(conn, subject_id)?.ok_or(ApiError::NotFound)?;
+        }
+        _ => {
+            if decision::triage_of(conn, subject_id)?
+                .and_then(|t| t.group_id)
+                .is_some()
+            {
+                return Err(grouped());
+            }
+        }
+    }
     let reason = input
         .reason
         .map(|r| r.trim().to_owned())
@@ -276,7 +294,7 @@ pub fn decide(
                             errors.push(FieldError::new(
                                 format!("clause_keys[{i}]"),
                                 "unknown_clause",
-                                "no clause with this key in the next version",
+                                "no clause with this key in the next version, nor a removed one of the version consulted on",
                             ));
                         } else if !keys.contains(key) {
                             keys.push(key.clone());
@@ -332,7 +350,8 @@ fn decision_value(row: &DecisionRow) -> serde_json::Value {
 }
 
 /// Checks that `comment_ids` are standing comments of the round, outside any group but
-/// `allowed_group`; returns them without repeats.
+/// `allowed_group`, and without a decision of their own (which would come back unseen if they
+/// left the group); returns them without repeats.
 fn groupable(
     conn: &mut DbConnection,
     round: &RoundRow,
@@ -341,33 +360,41 @@ fn groupable(
     allowed_group: Option<&str>,
 ) -> Result<Vec<String>, ApiError> {
     let replies = RoundReplies::of(conn, &round.id)?;
-    let handling = Handling::load(conn, &round.id, &replies)?;
-    let standing: std::collections::HashSet<&str> = handling
-        .comments
-        .iter()
-        .map(|c| c.comment_id.as_str())
+    let reply_ids: Vec<String> = replies.standing().map(|(_, r)| r.id.clone()).collect();
+    let standing: HashSet<String> = comment::standing_among(conn, &reply_ids, comment_ids)?
+        .into_iter()
+        .collect();
+    let triage: HashMap<String, TriageRow> = decision::triage_among(conn, comment_ids)?
+        .into_iter()
+        .map(|t| (t.comment_id.clone(), t))
+        .collect();
+    let decided: HashSet<String> = decision::decided_among(conn, comment_ids)?
+        .into_iter()
         .collect();
     let mut ids: Vec<String> = Vec::new();
-    let mut errors = Vec::new();
     for (i, id) in comment_ids.iter().enumerate() {
-        if !standing.contains(id.as_str()) {
-            errors.push(not_standing(format!("{field}[{i}]")));
-        } else if ids.contains(id) {
+        if !standing.contains(id) {
+            return Err(not_standing(format!("{field}[{i}]")));
+        }
+        if ids.contains(id) {
             continue;
-        } else if handling
-            .group_of(id)
-            .is_some_and(|g| Some(g) != allowed_group)
-        {
+        }
+        let group = triage.get(id).and_then(|t| t.group_id.as_deref());
+        if group.is_some_and(|g| Some(g) != allowed_group) {
             return Err(ApiError::conflict(
                 "comment_grouped",
                 format!("comment {id} is in another group: take it out of that group first"),
             ));
-        } else {
-            ids.push(id.clone());
         }
-    }
-    if let Some(first) = errors.into_iter().next() {
-        return Err(first);
+        if group.is_none() && decided.contains(id) {
+            return Err(ApiError::conflict(
+                "comment_decided",
+                format!(
+                    "comment {id} has a decision of its own: group comments before deciding them"
+                ),
+            ));
+        }
+        ids.push(id.clone());
     }
     Ok(ids)
 }
@@ -432,6 +459,13 @@ pub fn change_group(
     let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     check_open_for_decisions(&round)?;
     let members_before = decision::members(conn, &before.id)?;
+    if let Some(i) = add.iter().position(|id| remove.contains(id)) {
+        return Err(ApiError::field(
+            format!("add[{i}]"),
+            "also_removed",
+            "a comment cannot be put in and taken out at once",
+        ));
+    }
     let added = groupable(conn, &round, add, "add", Some(&before.id))?;
     for (i, id) in remove.iter().enumerate() {
         if !members_before.contains(id) {
@@ -483,16 +517,22 @@ pub fn change_group(
     Ok(after)
 }
 
-/// Dissolves an undecided group; its comments are decided one by one again.
+/// Dissolves an undecided group, if it is still at revision `expected` (any, when `None`); its
+/// comments are decided one by one again.
 pub fn delete_group(
     conn: &mut DbConnection,
     actor: &Actor,
     round: &RoundRow,
-    group: &GroupRow,
+    group_id: &str,
+    expected: Option<i32>,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
     let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     check_open_for_decisions(&round)?;
+    let group = decision::find_group(conn, group_id)?.ok_or(ApiError::NotFound)?;
+    if expected.is_some_and(|e| e != group.revision) {
+        return Err(ApiError::PreconditionFailed);
+    }
     if !decision::history(conn, &group.id)?.is_empty() {
         return Err(ApiError::conflict(
             "group_decided",
@@ -590,15 +630,20 @@ pub fn add_note(
 
 /// Publishes a closed round's decisions: refused while the next version is an unpublished
 /// draft, and while the consistency check finds problems unless `override_reason` says why
-/// they stand. Each agency with comments is then mailed how they were handled.
+/// they stand. The round stays closed for good, and each agency with comments is mailed how
+/// they were handled.
 pub fn publish_decisions(
     conn: &mut DbConnection,
     actor: &Actor,
-    round: &RoundRow,
+    round_id: &str,
+    expected: Option<i32>,
     override_reason: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<RoundRow, ApiError> {
-    let before = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+    let before = round::lock_round(conn, round_id)?.ok_or(ApiError::NotFound)?;
+    if expected.is_some_and(|e| e != before.revision) {
+        return Err(ApiError::PreconditionFailed);
+    }
     check_open_for_decisions(&before)?;
     let replies = RoundReplies::of(conn, &before.id)?;
     let requests: Vec<_> = replies.requests.iter().map(|r| r.request.clone()).collect();
@@ -632,6 +677,8 @@ pub fn publish_decisions(
         ));
     }
     let mut after = before.clone();
+    // Closed for good: no late reply can add a comment nobody decided.
+    after.closed_at = after.closed_at.or(Some(now.naive_utc()));
     after.decisions_published_at = Some(now.naive_utc());
     after.decisions_published_by = Some(actor.name.clone());
     after.check_override = override_reason.filter(|_| !findings.is_empty());
@@ -661,22 +708,25 @@ fn announce(
         Some(v) => document::clauses_of(conn, &v.id)?,
         None => Vec::new(),
     };
-    let number = |clauses: &[crate::domain::draft::Clause], key: &Option<String>| {
-        key.as_ref().and_then(|k| {
-            clauses
-                .iter()
-                .find(|c| &c.key == k)
-                .map(|c| c.number.clone())
-        })
+    let numbers = |clauses: Vec<crate::domain::draft::Clause>| -> HashMap<String, String> {
+        clauses.into_iter().map(|c| (c.key, c.number)).collect()
     };
+    let (old, new) = (numbers(old), numbers(new));
+    let number = |numbers: &HashMap<String, String>, key: &Option<String>| {
+        key.as_ref().and_then(|k| numbers.get(k).cloned())
+    };
+    let mut by_agency: HashMap<&str, Vec<&SubmittedRow>> = HashMap::new();
+    for c in &handling.comments {
+        by_agency.entry(c.agency_id.as_str()).or_default().push(c);
+    }
     for (entry, _) in replies.standing() {
         let Some(found) = agency::find(conn, &entry.request.agency_id)? else {
             continue;
         };
-        let items: Vec<HandledComment> = handling
-            .comments
+        let items: Vec<HandledComment> = by_agency
+            .get(found.id.as_str())
+            .map_or(&[][..], Vec::as_slice)
             .iter()
-            .filter(|c| c.agency_id == found.id)
             .map(|c| {
                 let decided = handling.decision_of(&c.comment_id);
                 HandledComment {

@@ -28,7 +28,8 @@ fn label(clause: &Clause) -> String {
     }
 }
 
-/// The table of `round`; with `agency_id`, only that agency's comments and reply.
+/// The table of `round`; with `agency_id`, only that agency's comments (in rows numbered as in
+/// the whole table) and reply.
 pub fn adoption_table(
     conn: &mut DbConnection,
     round: &RoundRow,
@@ -106,9 +107,6 @@ pub fn adoption_table(
     let mut row_of_group: HashMap<&str, usize> = HashMap::new();
     let mut by_agency: BTreeMap<String, AgencyTotal> = BTreeMap::new();
     for row in &handling.comments {
-        if agency_id.is_some_and(|a| a != row.agency_id) {
-            continue;
-        }
         let agency = agencies
             .get(row.agency_id.as_str())
             .cloned()
@@ -187,6 +185,15 @@ pub fn adoption_table(
             decided_by: decision.map(|d| d.decided_by.clone()),
             decided_at: decision.map(|d| d.decided_at.and_utc()),
         });
+    }
+
+    // An agency's rows keep the numbers of the whole table, and only its own comments.
+    if let Some(own) = agency_id {
+        for row in &mut rows {
+            row.comments.retain(|c| c.agency.id == own);
+        }
+        rows.retain(|row| !row.comments.is_empty());
+        by_agency.retain(|_, total| total.agency.id == own);
     }
 
     let mut no_comments = Vec::new();

@@ -240,6 +240,11 @@ impl IfMatch {
 }
 
 impl IfMatch {
+    /// Whether the request named a revision at all.
+    pub fn is_present(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// Like `check`, but the header must be there: for changes that must never overwrite
     /// another's work unseen.
     pub fn require(&self, current: &str) -> Result<(), ApiError> {

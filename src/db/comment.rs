@@ -152,6 +152,19 @@ pub fn standing_one(
         .optional()
 }
 
+/// Which of `ids` stand in these replies.
+pub fn standing_among(
+    conn: &mut DbConnection,
+    reply_ids: &[String],
+    ids: &[String],
+) -> QueryResult<Vec<String>> {
+    submitted_comments::table
+        .filter(submitted_comments::reply_id.eq_any(reply_ids))
+        .filter(submitted_comments::comment_id.eq_any(ids))
+        .select(submitted_comments::comment_id)
+        .load(conn)
+}
+
 /// Which submitted comments the queue shows.
 #[derive(Debug, Default)]
 pub struct QueueFilter {

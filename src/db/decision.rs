@@ -121,6 +121,22 @@ pub fn triage_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Optio
     triage::table.find(comment_id).first(conn).optional()
 }
 
+/// The triage of some comments (those that have one).
+pub fn triage_among(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<TriageRow>> {
+    triage::table
+        .filter(triage::comment_id.eq_any(ids))
+        .load(conn)
+}
+
+/// Which of `ids` (comments or groups) have ever been decided.
+pub fn decided_among(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<String>> {
+    decisions::table
+        .filter(decisions::subject_id.eq_any(ids))
+        .select(decisions::subject_id)
+        .distinct()
+        .load(conn)
+}
+
 /// The comments in a group.
 pub fn members(conn: &mut DbConnection, group_id: &str) -> QueryResult<Vec<String>> {
     triage::table
@@ -198,7 +214,7 @@ pub fn notes_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Vec<No
 }
 
 /// Adds revisions of decisions, many rows to a statement (below both engines' limits on bound
-/// parameters).
+/// parameters). Revisions of one subject are numbered under the round's lock.
 pub fn insert_decisions(conn: &mut DbConnection, rows: &[DecisionRow]) -> QueryResult<()> {
     for chunk in rows.chunks(1000) {
         execute_on_engine!(conn, diesel::insert_into(decisions::table).values(chunk))?;

@@ -3,7 +3,9 @@
 //! the clause only when the passage itself was edited.
 
 use serde::Serialize;
-use similar::{Algorithm, DiffOp, TextDiff, capture_diff_slices};
+use std::time::{Duration, Instant};
+
+use similar::{Algorithm, DiffOp, TextDiff, capture_diff_slices_deadline};
 use utoipa::ToSchema;
 
 /// How well a quote survived into the next version.
@@ -37,6 +39,13 @@ pub struct CarriedQuote {
 /// How alike a fuzzy match must be (share of matching characters) to count.
 const FUZZY_THRESHOLD: f32 = 0.6;
 
+/// The longest edited passage looked for loosely; a longer one that changed is orphaned, which
+/// keeps the search bounded whatever an agency quotes.
+const FUZZY_MAX: usize = 120;
+
+/// How long one clause's character diff may take before it settles for a coarser answer.
+const DIFF_DEADLINE: Duration = Duration::from_millis(200);
+
 /// The character diff of a clause between two versions, computed once for all the quotes on it.
 pub struct ClauseCarry {
     old: Vec<char>,
@@ -52,7 +61,12 @@ impl ClauseCarry {
         let ops = if old == new {
             Vec::new()
         } else {
-            capture_diff_slices(Algorithm::Myers, &old, &new)
+            capture_diff_slices_deadline(
+                Algorithm::Myers,
+                &old,
+                &new,
+                Some(Instant::now() + DIFF_DEADLINE),
+            )
         };
         ClauseCarry { old, new, ops }
     }
@@ -105,25 +119,50 @@ impl ClauseCarry {
                 .filter(|&i| self.new[i..i + n] == wanted[..])
                 .min_by_key(|&i| i.abs_diff(start));
             if let Some(s) = nearest {
-                return self.placed(QuoteState::Shifted, s, s + n);
+                let state = if s == start {
+                    QuoteState::Exact
+                } else {
+                    QuoteState::Shifted
+                };
+                return self.placed(state, s, s + n);
             }
         }
-        self.fuzzy(&wanted)
+        self.fuzzy(&wanted, start, end)
     }
 
-    /// The passage of the new text most like `wanted`, of about its length.
-    fn fuzzy(&self, wanted: &[char]) -> CarriedQuote {
+    /// The passage of the new text most like `wanted`, of about its length, near where the
+    /// text before it went.
+    fn fuzzy(&self, wanted: &[char], start: usize, end: usize) -> CarriedQuote {
         let n = wanted.len();
         let wanted: String = wanted.iter().collect();
+        let ratio = |s: usize, e: usize| {
+            let window: String = self.new[s..e].iter().collect();
+            TextDiff::from_chars(wanted.as_str(), window.as_str()).ratio()
+        };
+        // First what the diff says replaced the passage: from after the last character before it
+        // that survived to before the first one after it that survived.
+        let after = (0..start)
+            .rev()
+            .find_map(|i| self.map(i))
+            .map_or(0, |i| i + 1);
+        let before = (end..self.old.len())
+            .find_map(|i| self.map(i))
+            .unwrap_or(self.new.len());
+        if after < before && ratio(after, before) >= FUZZY_THRESHOLD {
+            return self.placed(QuoteState::Fuzzy, after, before);
+        }
+        if n > FUZZY_MAX {
+            return orphaned();
+        }
+        let from = after.saturating_sub(n);
+        let to = (after + 2 * n).min(self.new.len());
         let mut best: Option<(f32, usize, usize)> = None;
-        let lengths = (n.saturating_sub(n / 4).max(1))..=(n + n / 4);
-        for len in lengths {
-            if len > self.new.len() {
-                break;
+        for len in (n.saturating_sub(n / 4).max(1))..=(n + n / 4) {
+            if from + len > to {
+                continue;
             }
-            for s in 0..=self.new.len() - len {
-                let window: String = self.new[s..s + len].iter().collect();
-                let ratio = TextDiff::from_chars(wanted.as_str(), window.as_str()).ratio();
+            for s in from..=to - len {
+                let ratio = ratio(s, s + len);
                 if best.is_none_or(|(r, _, _)| ratio > r) {
                     best = Some((ratio, s, s + len));
                 }

@@ -299,6 +299,15 @@ impl AdoptionTable {
         out
     }
 
+    /// Leaves out what is the office's own business: who decided, and why it published despite
+    /// the check's findings.
+    pub fn without_internals(&mut self) {
+        self.check_override = None;
+        for row in &mut self.rows {
+            row.decided_by = None;
+        }
+    }
+
     /// Every agency's counts added up.
     fn overall(&self) -> AgencyTotal {
         let mut all = AgencyTotal::new(TableAgency {
@@ -373,6 +382,24 @@ impl AdoptionTable {
     }
 }
 
+/// Most characters Excel keeps in a cell.
+const MAX_CELL: usize = 32_767;
+
+/// A cell's text, cut to what Excel keeps (a group's members joined can be longer); the CSV
+/// and JSON forms carry it whole.
+fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+    const MORE: &str = "…（全文见 CSV 或 JSON）";
+    if text.chars().count() <= MAX_CELL {
+        return text.into();
+    }
+    let keep = MAX_CELL - MORE.chars().count();
+    text.chars()
+        .take(keep)
+        .chain(MORE.chars())
+        .collect::<String>()
+        .into()
+}
+
 fn write_line<S: AsRef<str>>(
     sheet: &mut Worksheet,
     row: u32,
@@ -380,9 +407,10 @@ fn write_line<S: AsRef<str>>(
     format: Option<&Format>,
 ) -> Result<(), XlsxError> {
     for (col, cell) in cells.iter().enumerate() {
+        let text = fit(cell.as_ref());
         match format {
-            Some(f) => sheet.write_string_with_format(row, col as u16, cell.as_ref(), f)?,
-            None => sheet.write_string(row, col as u16, cell.as_ref())?,
+            Some(f) => sheet.write_string_with_format(row, col as u16, text.as_ref(), f)?,
+            None => sheet.write_string(row, col as u16, text.as_ref())?,
         };
     }
     Ok(())
@@ -405,5 +433,14 @@ mod tests {
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("一行\n两行"), "\"一行\n两行\"");
         assert_eq!(csv_cell("研发投入"), "研发投入");
+    }
+
+    #[test]
+    fn cells_longer_than_excel_keeps_are_cut_with_a_note() {
+        let long = "意".repeat(MAX_CELL + 10);
+        let cut = fit(&long);
+        assert_eq!(cut.chars().count(), MAX_CELL);
+        assert!(cut.ends_with("（全文见 CSV 或 JSON）"));
+        assert_eq!(fit("短"), "短");
     }
 }

@@ -348,7 +348,9 @@ engine_tests! {
         // Each agency reads its own rows and its comments' decisions, and got them by email.
         let own = app.get(&format!("/api/v1/rounds/{round}/report"), Some(&demo.shangwu)).await.json();
         let own_rows = own["rows"].as_array().expect("rows");
-        assert_eq!(own_rows.len(), 2);
+        let numbers: Vec<u64> = own_rows.iter().filter_map(|r| r["number"].as_u64()).collect();
+        assert_eq!(numbers, [1, 5], "numbered as in the whole table");
+        assert_eq!(own_rows[1]["decided_by"], Value::Null, "who decided is the office's business");
         assert!(own_rows.iter().all(|r| r["comments"].as_array().is_some_and(|c| c.iter().all(|c| c["agency"]["code"] == "shangwu"))));
         assert_eq!(own["no_reply"], json!([]));
         let decision = app.get(&format!("/api/v1/comments/{}/decision", id("跨境电商部分")), Some(&demo.shangwu)).await.json();
@@ -360,6 +362,13 @@ engine_tests! {
         let mails = app.get("/api/v1/outbox?kind=decisions_published", Some(drafter)).await.json();
         let mails = mails["items"].as_array().expect("items");
         assert_eq!(mails.len(), 2, "one to each agency that commented");
+
+        // Published means settled: no late reply, no reopening.
+        let request = app.get("/api/v1/requests", Some(&demo.jingxin)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        app.post(&format!("/api/v1/requests/{request}/submit"), Some(&demo.jingxin), &reply()).await.problem(409, "round_closed");
+        app.post(&format!("/api/v1/rounds/{round}/reopen"), Some(drafter), &json!({"reason": "补充征求", "deadline": "2030-01-01T00:00:00+08:00"}))
+            .await
+            .problem(409, "decisions_published");
 
         // A follow-up round on version 2, on what changed, to those who commented.
         let follow = app.post(&format!("/api/v1/rounds/{round}/follow-up"), Some(drafter), &json!({"working_days": 3})).await;
@@ -411,6 +420,10 @@ engine_tests! {
         let shrunk = app.send(patch(Some("\"2\""), json!({"remove": [id("数字营商")], "title": "增加海外仓"}))).await.json();
         assert_eq!((shrunk["comment_ids"].as_array().map(Vec::len), shrunk["title"].as_str()), (Some(2), Some("增加海外仓")));
         app.send(patch(Some("\"3\""), json!({"remove": [id("建议增加海外仓")]}))).await.problem(422, "validation_failed");
+        let both = app.send(patch(Some("\"3\""), json!({"add": [id("建议各措施")], "remove": [id("建议各措施")]}))).await.problem(422, "validation_failed");
+        assert_eq!(both["errors"][0]["code"], "also_removed");
+        let blank = app.send(patch(Some("\"3\""), json!({"title": "   "}))).await.problem(422, "validation_failed");
+        assert_eq!(blank["errors"][0]["field"], "title");
         let listed = app.get(&groups, Some(drafter)).await.json();
         assert_eq!(listed.as_array().map(Vec::len), Some(1));
 
@@ -419,6 +432,11 @@ engine_tests! {
         assert_eq!(shown["decision"]["outcome"], "adopted");
         let delete = |tag: &'static str| with_token(TestRequest::delete().uri(&format!("/api/v1/groups/{group}")).insert_header(("If-Match", tag)), Some(drafter));
         app.send(delete("\"3\"")).await.problem(409, "group_decided");
+
+        // A comment decided on its own is not grouped afterwards: its decision would come back
+        // unseen if it left the group.
+        decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("研究开发")), None, json!({"outcome": "adopted"})).await;
+        app.post(&groups, Some(drafter), &json!({"title": "删改", "comment_ids": [id("研究开发"), id("=营业收入")]})).await.problem(409, "comment_decided");
 
         // An undecided group dissolves; its comments are decided one by one again.
         let other = app.post(&groups, Some(drafter), &json!({"title": "其他", "comment_ids": [id("数字营商"), id("建议各措施")]})).await.json();

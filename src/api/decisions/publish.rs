@@ -68,8 +68,16 @@ pub async fn publish(
             let before = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
             if_match.check(&etag(before.revision))?;
             let input: PublishDecisions = body.parse()?;
-            let row =
-                deciding::publish_decisions(conn, &actor, &before, input.override_reason, now)?;
+            // Compared again under the round's lock, against a change made meanwhile.
+            let expected = if_match.is_present().then_some(before.revision);
+            let row = deciding::publish_decisions(
+                conn,
+                &actor,
+                &before.id,
+                expected,
+                input.override_reason,
+                now,
+            )?;
             let (_, version, requests) = visible_round(conn, &caller, &row.id)?;
             Ok((row, version, requests))
         })

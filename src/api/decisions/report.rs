@@ -95,16 +95,21 @@ pub async fn report(
     id: Path<String>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query: ReportQuery = parse_query(&request)?;
     let id = id.into_inner();
     let now = state.clock.now();
-    let table = state
+    let staff = caller.role.is_staff();
+    let (row, agency) = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            let (row, agency) = readable_table(conn, &caller, &id, false)?;
-            reporting::adoption_table(conn, &row, agency.as_deref(), now)
-        })
+        .read(move |conn| readable_table(conn, &caller, &id, false))
         .await?;
+    let query: ReportQuery = parse_query(&request)?;
+    let mut table = state
+        .db
+        .read(move |conn| reporting::adoption_table(conn, &row, agency.as_deref(), now))
+        .await?;
+    if !staff {
+        table.without_internals();
+    }
     let (body, content_type, extension) = match query.format.unwrap_or_default() {
         ReportFormat::Json => return Ok(HttpResponse::Ok().json(table)),
         ReportFormat::Csv => (

@@ -12,6 +12,7 @@ use crate::api::extract::{Caller, JsonBody, etag};
 use crate::app::AppState;
 use crate::db::round;
 use crate::deciding;
+use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
 
 /// A new group.
@@ -19,7 +20,7 @@ use crate::error::{ApiError, Problem};
 #[serde(deny_unknown_fields)]
 pub struct CreateGroup {
     /// What the comments say, in a few words.
-    #[validate(length(min = 1, max = 200))]
+    #[validate(custom(function = "validate_title"))]
     pub title: String,
     /// At least two submitted comments of the round, in no other group.
     #[validate(length(min = 2, max = 1000))]

@@ -45,7 +45,9 @@ pub async fn delete(
         .write(move |conn| -> Result<_, ApiError> {
             let (group, round) = group_of(conn, &id)?;
             if_match.check(&etag(group.revision))?;
-            deciding::delete_group(conn, &actor, &round, &group, now)
+            // Compared again under the round's lock, against a change made meanwhile.
+            let expected = if_match.is_present().then_some(group.revision);
+            deciding::delete_group(conn, &actor, &round, &group.id, expected, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -12,6 +12,7 @@ use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
 use crate::app::AppState;
 use crate::deciding;
+use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
 
 /// Changes to a group; absent fields stay.
@@ -19,7 +20,7 @@ use crate::error::{ApiError, Problem};
 #[serde(deny_unknown_fields)]
 pub struct UpdateGroup {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 200))]
+    #[validate(custom(function = "validate_title"))]
     pub title: Option<String>,
     /// Submitted comments of the round to put in.
     #[serde(default)]

@@ -15,6 +15,7 @@ use crate::consulting::{self, NewRound, RoundReplies};
 use crate::db::round;
 use crate::deciding;
 use crate::domain::draft::diff::ChangeKind;
+use crate::domain::round::RoundState;
 use crate::error::{ApiError, Problem};
 
 /// A follow-up round; what is not given comes from the round it follows.
@@ -53,7 +54,7 @@ pub struct FollowUp {
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agency tokens may not prepare rounds", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "No published next version (`version_not_published`), no changed clause (`nothing_changed`), or no agency commented (`no_commenters`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The round is not closed (`round_not_closed`), no published next version (`version_not_published`), no changed clause (`nothing_changed`), or no agency commented (`no_commenters`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -73,6 +74,16 @@ pub async fn follow_up(
         .write(move |conn| -> Result<_, ApiError> {
             let followed = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
             let input: FollowUp = body.parse()?;
+            let requests: Vec<_> = round::requests_of_round(conn, &followed.id)?
+                .into_iter()
+                .map(|r| r.request)
+                .collect();
+            if consulting::round_state_of(&followed, &requests, now) != RoundState::Closed {
+                return Err(ApiError::conflict(
+                    "round_not_closed",
+                    "a round is followed up once it has closed",
+                ));
+            }
             let deadline = match (input.deadline, input.working_days) {
                 (Some(deadline), None) => Some(deadline.with_timezone(&Utc)),
                 (None, Some(_)) => None,
