@@ -94,6 +94,40 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
+    fn the_decisions_name_each_comment_its_clause_and_the_reason() {
+        let items = [
+            HandledComment {
+                clause: Some("9.".into()),
+                clause_now: Some("8.".into()),
+                body: "建议增加海外仓。".into(),
+                outcome: Some(Outcome::Adopted),
+                reason: None,
+            },
+            HandledComment {
+                clause: None,
+                clause_now: None,
+                body: "建议各措施明确责任单位。".into(),
+                outcome: Some(Outcome::Noted),
+                reason: Some("将在任务分解中明确".into()),
+            },
+        ];
+        let zh = decisions_published(Locale::ZhCn, "市商务局", "《若干举措》征求意见", &items);
+        assert_eq!(zh.subject, "【意见采纳情况】《若干举措》征求意见");
+        assert!(
+            zh.body_text
+                .contains("1. 条款9（修改后为8）：建议增加海外仓。\n   处理情况：采纳\n")
+        );
+        assert!(zh.body_text.contains(
+            "2. 总体意见：建议各措施明确责任单位。\n   处理情况：已知悉；理由：将在任务分解中明确"
+        ));
+        let en = decisions_published(Locale::En, "Commerce", "Round", &items);
+        assert!(
+            en.body_text
+                .contains("1. Clause 9: 建议增加海外仓。\n   Decision: adopted")
+        );
+    }
+
+    #[test]
     fn the_request_names_the_deadline_in_the_round_zone() {
         let message = CommentRequest {
             agency_name: "市商务局",

@@ -4,6 +4,7 @@ use actix_web::test::TestRequest;
 use consult::domain::role::Role;
 use serde_json::{Value, json};
 
+use crate::support::smtp::Receiver;
 use crate::support::{TestApp, engine_tests, with_token};
 
 const DRAFT: &str = include_str!("../../seeds/draft.txt");
@@ -485,6 +486,42 @@ engine_tests! {
         let shown = app.get(&format!("/api/v1/groups/{group}"), Some(&demo.drafter)).await.json();
         assert_eq!(shown["title"], "海外仓", "nothing changed");
         assert_eq!(shown["decision"], Value::Null);
+    }
+
+    async fn each_agency_that_commented_is_mailed_its_decisions_over_smtp(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let drafter = &demo.drafter;
+        let round = &demo.round;
+        for start in ["建议表述", "=营业收入", "研究开发", "建议增加海外仓", "数字营商", "跨境电商部分", "建议各措施"] {
+            decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id(start)), None, json!({"outcome": "not_adopted", "reason": "与上位政策不一致"})).await;
+        }
+        app.post(&format!("/api/v1/rounds/{round}/close"), Some(drafter), &json!({"reason": "汇总完毕"})).await;
+        let receiver = Receiver::start();
+        let mailer = consult::email::delivery::Mailer::from_url(&receiver.url(), "发改委 <consult@fgw.hangzhou.example>", std::time::Duration::from_secs(5)).expect("mailer");
+        let policy = consult::email::delivery::DeliveryPolicy::default();
+        let letters = consult::email::delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step");
+        assert_eq!(letters.sent, 30, "the comment requests");
+        let published = app.post(&format!("/api/v1/rounds/{round}/decisions/publish"), Some(drafter), &json!({})).await;
+        assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
+        let sent = consult::email::delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step");
+        assert_eq!(sent.sent, 2, "one to each agency that commented");
+        let messages = receiver.messages();
+        let decisions: Vec<_> = messages[30..].iter().collect();
+        let shangwu = decisions
+            .iter()
+            .find(|m| m.recipients.iter().any(|r| r.contains("shangwu")))
+            .expect("shangwu's letter");
+        assert!(decisions.iter().all(|m| !m.recipients.iter().any(|r| r.contains("sifa"))), "no comments, no letter");
+        let outbox = app.get("/api/v1/outbox?kind=decisions_published", Some(drafter)).await.json();
+        let row = outbox["items"].as_array().expect("items").iter()
+            .find(|m| m["recipients"] == json!(shangwu.recipients))
+            .cloned()
+            .expect("shangwu's letter in the outbox");
+        assert_eq!((row["state"].as_str(), row["subject"].as_str()), (Some("sent"), Some("【意见采纳情况】《关于促进杭州市生产性服务业高质量发展的若干举措》征求意见")));
+        assert_eq!(shangwu.header("message-id").map(|m| m.contains(row["message_id"].as_str().unwrap_or("-"))), Some(true));
+        let again = consult::email::delivery::step(app.db(), &mailer, app.clock.now() + chrono::Duration::minutes(5), &policy).expect("step");
+        assert_eq!(again.sent, 0, "nothing goes twice");
     }
 
     async fn a_shared_table_shows_every_row_to_invited_agencies(app: TestApp) {
