@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::commenting::MAX_TEXT;
 use crate::consulting::{self, RoundReplies, round_state_of};
 use crate::db::audit::{self, Actor, Change};
-use crate::db::comment::{self, SubmittedRow};
+use crate::db::comment::{self, StandingComment, SubmittedRow};
 use crate::db::decision::{self, DecisionRow, GroupRow, NoteRow, TriageRow};
 use crate::db::document::{self, VersionRow};
 use crate::db::outbox::{self, NewMessage};
@@ -27,7 +27,7 @@ use crate::error::{ApiError, FieldError};
 /// What the office has done with a round's comments so far.
 pub struct Handling {
     /// The comments of the replies that stand, in clause order.
-    pub comments: Vec<SubmittedRow>,
+    pub comments: Vec<StandingComment>,
     pub groups: Vec<GroupRow>,
     /// Comment id → its triage.
     pub triage: HashMap<String, TriageRow>,
@@ -96,7 +96,7 @@ impl Handling {
         subjects
     }
 
-    fn subject(&self, id: &str, group: bool, first: &SubmittedRow) -> Subject {
+    fn subject(&self, id: &str, group: bool, first: &StandingComment) -> Subject {
         Subject {
             id: id.to_owned(),
             group,
@@ -715,7 +715,7 @@ fn announce(
     let number = |numbers: &HashMap<String, String>, key: &Option<String>| {
         key.as_ref().and_then(|k| numbers.get(k).cloned())
     };
-    let mut by_agency: HashMap<&str, Vec<&SubmittedRow>> = HashMap::new();
+    let mut by_agency: HashMap<&str, Vec<&StandingComment>> = HashMap::new();
     for c in &handling.comments {
         by_agency.entry(c.agency_id.as_str()).or_default().push(c);
     }

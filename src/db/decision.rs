@@ -65,6 +65,10 @@ pub struct DecisionRow {
 impl DecisionRow {
     /// The linked clause keys.
     pub fn keys(&self) -> Vec<String> {
+        // Most decisions link no clause; the table asks for every one.
+        if self.clause_keys == "[]" {
+            return Vec::new();
+        }
         serde_json::from_str(&self.clause_keys).unwrap_or_default()
     }
 }

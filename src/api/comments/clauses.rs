@@ -42,7 +42,7 @@ pub async fn clauses(
             let standing = Standing::of(conn, &round_row.id)?;
             let clauses = VersionClauses::of(conn, &round_row)?;
             let mut by_clause: HashMap<String, Vec<comment::SubmittedRow>> = HashMap::new();
-            for row in comment::standing(conn, &round_row.id, &standing.reply_ids)? {
+            for row in comment::submitted_in(conn, &standing.reply_ids)? {
                 if let Some(key) = row.clause_key.clone() {
                     by_clause.entry(key).or_default().push(row);
                 }
