@@ -869,6 +869,19 @@ pub fn update_round(
         .map(|r| r.request)
         .collect();
     let state = round_state_of(&before, &requests, now);
+    // The published table rests on who replied and how silence counts: those stay.
+    let settled = changes.deadline.is_some()
+        || changes.working_days.is_some()
+        || changes.scope.is_some()
+        || changes.accept_late.is_some()
+        || changes.reminder_hours.is_some()
+        || changes.silence_is_no_comments.is_some();
+    if before.decisions_published_at.is_some() && settled {
+        return Err(ApiError::conflict(
+            "decisions_published",
+            "the decisions are published: only the round's words and whether the table is shared change now",
+        ));
+    }
     // A closed round gets a new deadline only by reopening, with a reason.
     if state == RoundState::Closed && changes.deadline.is_some() {
         return Err(closed());

@@ -743,6 +743,7 @@ fn announce(
             &found.name,
             &round.title,
             &items,
+            next.is_some(),
         );
         outbox::enqueue(
             conn,

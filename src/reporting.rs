@@ -28,6 +28,24 @@ fn label(clause: &Clause) -> String {
     }
 }
 
+/// Puts a row on clause `key`: its words as commented and in the next version, and its fate.
+fn place(
+    row: &mut TableRow,
+    key: Option<&str>,
+    old_by_key: &HashMap<&str, &Clause>,
+    new_by_key: &HashMap<&str, &Clause>,
+    fates: &HashMap<String, ClauseFate>,
+) {
+    let old_clause = key.and_then(|k| old_by_key.get(k));
+    let new_clause = key.and_then(|k| new_by_key.get(k));
+    row.clause_key = key.map(str::to_owned);
+    row.clause_label = old_clause.map(|c| label(c));
+    row.clause_as_commented = old_clause.map(|c| c.text.clone());
+    row.clause_label_next = new_clause.map(|c| label(c));
+    row.clause_in_next = new_clause.map(|c| c.text.clone());
+    row.clause_fate = key.and_then(|k| fates.get(k)).copied();
+}
+
 /// The table of `round`; with `agency_id`, only that agency's comments (in rows numbered as in
 /// the whole table) and reply.
 pub fn adoption_table(
@@ -167,30 +185,36 @@ pub fn adoption_table(
         if let Some(g) = group {
             row_of_group.insert(g, rows.len());
         }
-        let old_clause = key.and_then(|k| old_by_key.get(k));
-        let new_clause = key.and_then(|k| new_by_key.get(k));
-        rows.push(TableRow {
+        let mut table_row = TableRow {
             number: rows.len() + 1,
             group: group.and_then(|g| groups.get(g)).cloned(),
             comments: vec![comment],
-            clause_key: row.clause_key.clone(),
-            clause_label: old_clause.map(|c| label(c)),
-            clause_as_commented: old_clause.map(|c| c.text.clone()),
-            clause_label_next: new_clause.map(|c| label(c)),
-            clause_in_next: new_clause.map(|c| c.text.clone()),
-            clause_fate: fate,
+            clause_key: None,
+            clause_label: None,
+            clause_as_commented: None,
+            clause_label_next: None,
+            clause_in_next: None,
+            clause_fate: None,
             outcome,
             reason: decision.and_then(|d| d.reason.clone()),
             linked_clauses: decision.map(|d| d.keys()).unwrap_or_default(),
             decided_by: decision.map(|d| d.decided_by.clone()),
             decided_at: decision.map(|d| d.decided_at.and_utc()),
-        });
+        };
+        place(&mut table_row, key, &old_by_key, &new_by_key, &fates);
+        rows.push(table_row);
     }
 
     // An agency's rows keep the numbers of the whole table, and only its own comments.
     if let Some(own) = agency_id {
         for row in &mut rows {
             row.comments.retain(|c| c.agency.id == own);
+            // A group row is on its first member's clause: now the agency's first.
+            if let Some(key) = row.comments.first().map(|c| c.clause_key.clone()) {
+                if key != row.clause_key {
+                    place(row, key.as_deref(), &old_by_key, &new_by_key, &fates);
+                }
+            }
         }
         rows.retain(|row| !row.comments.is_empty());
         by_agency.retain(|_, total| total.agency.id == own);

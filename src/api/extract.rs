@@ -240,9 +240,9 @@ impl IfMatch {
 }
 
 impl IfMatch {
-    /// Whether the request named a revision at all.
-    pub fn is_present(&self) -> bool {
-        self.0.is_some()
+    /// Whether the request named a revision (`*` names none).
+    pub fn names_a_revision(&self) -> bool {
+        matches!(&self.0, Some(Ok(value)) if value.trim() != "*")
     }
 
     /// Like `check`, but the header must be there: for changes that must never overwrite

@@ -134,6 +134,9 @@ impl ClauseCarry {
     /// text before it went.
     fn fuzzy(&self, wanted: &[char], start: usize, end: usize) -> CarriedQuote {
         let n = wanted.len();
+        if n > FUZZY_MAX {
+            return orphaned();
+        }
         let wanted: String = wanted.iter().collect();
         let ratio = |s: usize, e: usize| {
             let window: String = self.new[s..e].iter().collect();
@@ -148,16 +151,17 @@ impl ClauseCarry {
         let before = (end..self.old.len())
             .find_map(|i| self.map(i))
             .unwrap_or(self.new.len());
-        if after < before && ratio(after, before) >= FUZZY_THRESHOLD {
+        // A window more than about 2.3 times longer than the passage cannot reach the threshold.
+        if after < before && before - after <= 7 * n / 3 && ratio(after, before) >= FUZZY_THRESHOLD
+        {
             return self.placed(QuoteState::Fuzzy, after, before);
-        }
-        if n > FUZZY_MAX {
-            return orphaned();
         }
         let from = after.saturating_sub(n);
         let to = (after + 2 * n).min(self.new.len());
         let mut best: Option<(f32, usize, usize)> = None;
-        for len in (n.saturating_sub(n / 4).max(1))..=(n + n / 4) {
+        // About five lengths around the passage's own, whatever its size.
+        let step = (n / 8).max(1);
+        for len in ((n.saturating_sub(n / 4).max(1))..=(n + n / 4)).step_by(step) {
             if from + len > to {
                 continue;
             }

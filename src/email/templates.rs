@@ -111,7 +111,13 @@ mod tests {
                 reason: Some("将在任务分解中明确".into()),
             },
         ];
-        let zh = decisions_published(Locale::ZhCn, "市商务局", "《若干举措》征求意见", &items);
+        let zh = decisions_published(
+            Locale::ZhCn,
+            "市商务局",
+            "《若干举措》征求意见",
+            &items,
+            true,
+        );
         assert_eq!(zh.subject, "【意见采纳情况】《若干举措》征求意见");
         assert!(
             zh.body_text
@@ -120,11 +126,21 @@ mod tests {
         assert!(zh.body_text.contains(
             "2. 总体意见：建议各措施明确责任单位。\n   处理情况：已知悉；理由：将在任务分解中明确"
         ));
-        let en = decisions_published(Locale::En, "Commerce", "Round", &items);
+        let en = decisions_published(Locale::En, "Commerce", "Round", &items, true);
         assert!(
             en.body_text
-                .contains("1. Clause 9: 建议增加海外仓。\n   Decision: adopted")
+                .contains("1. Clause 9 (now 8): 建议增加海外仓。\n   Decision: adopted")
         );
+        let mut gone = items;
+        gone[0].clause_now = None;
+        let unrevised = decisions_published(Locale::ZhCn, "市商务局", "轮次", &gone, false);
+        assert!(
+            unrevised.body_text.contains("1. 条款9：建议增加海外仓。"),
+            "{}",
+            unrevised.body_text
+        );
+        let removed = decisions_published(Locale::ZhCn, "市商务局", "轮次", &gone, true);
+        assert!(removed.body_text.contains("1. 条款9（修改后已删除）："));
     }
 
     #[test]
@@ -306,6 +322,26 @@ pub struct HandledComment {
     pub reason: Option<String>,
 }
 
+/// Where a comment was, and what became of its clause in the revised text (when there is one).
+fn clause_line(locale: Locale, item: &HandledComment, revised: bool) -> String {
+    let Some(was) = item.clause.as_deref() else {
+        return match locale {
+            Locale::ZhCn => "总体意见".to_owned(),
+            Locale::En => "General".to_owned(),
+        };
+    };
+    let was = number(was);
+    let now = item.clause_now.as_deref().map(number);
+    match (locale, now) {
+        (Locale::ZhCn, Some(now)) if now != was => format!("条款{was}（修改后为{now}）"),
+        (Locale::ZhCn, None) if revised => format!("条款{was}（修改后已删除）"),
+        (Locale::ZhCn, _) => format!("条款{was}"),
+        (Locale::En, Some(now)) if now != was => format!("Clause {was} (now {now})"),
+        (Locale::En, None) if revised => format!("Clause {was} (removed)"),
+        (Locale::En, _) => format!("Clause {was}"),
+    }
+}
+
 /// A clause number without its trailing punctuation (`一、` → `一`, `3.` → `3`).
 fn number(displayed: &str) -> &str {
     displayed.trim_end_matches(['、', '.', '．'])
@@ -320,12 +356,14 @@ fn excerpt(text: &str) -> String {
     }
 }
 
-/// The decisions on an agency's comments, when the office publishes them.
+/// The decisions on an agency's comments, when the office publishes them; `revised` when there
+/// is a next version for the clauses' new numbers to come from.
 pub fn decisions_published(
     locale: Locale,
     agency_name: &str,
     round_title: &str,
     items: &[HandledComment],
+    revised: bool,
 ) -> Rendered {
     let mut lines = String::new();
     for (i, item) in items.iter().enumerate() {
@@ -334,16 +372,7 @@ pub fn decisions_published(
         let reason = item.reason.as_deref().unwrap_or("");
         match locale {
             Locale::ZhCn => {
-                let clause =
-                    item.clause.as_deref().map_or("总体意见".to_owned(), |c| {
-                        match item.clause_now.as_deref() {
-                            Some(now) if now != c => {
-                                format!("条款{}（修改后为{}）", number(c), number(now))
-                            }
-                            Some(_) => format!("条款{}", number(c)),
-                            None => format!("条款{}（修改后已删除）", number(c)),
-                        }
-                    });
+                let clause = clause_line(locale, item, revised);
                 let outcome = item.outcome.map_or("未处理", Outcome::label_zh);
                 lines.push_str(&format!("{n}. {clause}：{body}\n   处理情况：{outcome}"));
                 if !reason.is_empty() {
@@ -351,10 +380,7 @@ pub fn decisions_published(
                 }
             }
             Locale::En => {
-                let clause = item
-                    .clause
-                    .as_deref()
-                    .map_or("General".to_owned(), |c| format!("Clause {}", number(c)));
+                let clause = clause_line(locale, item, revised);
                 let outcome = item.outcome.map_or("undecided", Outcome::as_str);
                 lines.push_str(&format!("{n}. {clause}: {body}\n   Decision: {outcome}"));
                 if !reason.is_empty() {

@@ -358,6 +358,11 @@ engine_tests! {
         assert_eq!((decision["subject_kind"].as_str(), decision["outcome"].as_str()), (Some("group"), Some("adopted")));
         assert_eq!(decision["history"].as_array().map(Vec::len), Some(1));
         app.get(&format!("/api/v1/comments/{}/decision", id("建议表述")), Some(&demo.shangwu)).await.problem(404, "not_found");
+        let twice = app.get(&format!("/api/v1/comments/{}/decision", id("数字营商")), Some(&demo.jingxin)).await.json();
+        assert_eq!((twice["revision"].as_i64(), twice["history"].as_array().map(Vec::len)), (Some(2), Some(1)), "the agency sees where it ended, not the way there");
+        assert_eq!(twice["decided_by"], Value::Null);
+        let staff_view = app.get(&format!("/api/v1/comments/{}/decision", id("数字营商")), Some(drafter)).await.json();
+        assert_eq!((staff_view["history"].as_array().map(Vec::len), staff_view["decided_by"].as_str()), (Some(2), Some("测试人员")));
         let sifa = app.get(&format!("/api/v1/rounds/{round}/report"), Some(&demo.sifa)).await.json();
         assert_eq!((sifa["rows"].as_array().map(Vec::len), sifa["no_comments"][0]["code"].as_str()), (Some(0), Some("sifa")));
         let mails = app.get("/api/v1/outbox?kind=decisions_published", Some(drafter)).await.json();
@@ -370,6 +375,9 @@ engine_tests! {
         app.post(&format!("/api/v1/rounds/{round}/reopen"), Some(drafter), &json!({"reason": "补充征求", "deadline": "2030-01-01T00:00:00+08:00"}))
             .await
             .problem(409, "decisions_published");
+        app.patch(&format!("/api/v1/rounds/{round}"), Some(drafter), &json!({"silence_is_no_comments": true})).await.problem(409, "decisions_published");
+        let shared = app.patch(&format!("/api/v1/rounds/{round}"), Some(drafter), &json!({"share_report": true})).await;
+        assert_eq!(shared.json()["share_report"], true, "sharing the table is still the office's call");
 
         // A follow-up round on version 2, on what changed, to those who commented.
         let follow = app.post(&format!("/api/v1/rounds/{round}/follow-up"), Some(drafter), &json!({"working_days": 3})).await;
@@ -393,7 +401,10 @@ engine_tests! {
         app.post(&publish, Some(drafter), &json!({"override_reason": ""})).await.problem(422, "validation_failed");
         let published = app.post(&publish, Some(drafter), &json!({"override_reason": "其余意见会后逐条反馈"})).await;
         assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
-        assert_eq!(published.json()["check_override"], "其余意见会后逐条反馈");
+        let table = app.get(&format!("/api/v1/rounds/{round}/report"), Some(drafter)).await.json();
+        assert_eq!(table["check_override"], "其余意见会后逐条反馈", "recorded with the table");
+        let own = app.get(&format!("/api/v1/rounds/{round}/report"), Some(&demo.jingxin)).await.json();
+        assert_eq!(own["check_override"], Value::Null, "the office's own business");
         app.post(&publish, Some(drafter), &json!({})).await.problem(409, "decisions_published");
     }
 
@@ -522,6 +533,29 @@ engine_tests! {
         assert_eq!(shangwu.header("message-id").map(|m| m.contains(row["message_id"].as_str().unwrap_or("-"))), Some(true));
         let again = consult::email::delivery::step(app.db(), &mailer, app.clock.now() + chrono::Duration::minutes(5), &policy).expect("step");
         assert_eq!(again.sent, 0, "nothing goes twice");
+    }
+
+    async fn publishing_after_the_deadline_stops_late_replies(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let drafter = &demo.drafter;
+        let round = &demo.round;
+        let late = app.patch(&format!("/api/v1/rounds/{round}"), Some(drafter), &json!({"accept_late": true})).await.json();
+        let deadline = chrono::DateTime::parse_from_rfc3339(late["deadline"].as_str().expect("deadline")).expect("a time");
+        app.clock.set(deadline.with_timezone(&chrono::Utc) + chrono::Duration::hours(1));
+        for start in ["建议表述", "=营业收入", "研究开发", "建议增加海外仓", "数字营商", "跨境电商部分", "建议各措施"] {
+            decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id(start)), None, json!({"outcome": "noted", "reason": "已知悉"})).await;
+        }
+        // Past the deadline the round counts as closed though nobody closed it, and it takes late
+        // replies; publishing its decisions ends that.
+        let published = app.post(&format!("/api/v1/rounds/{round}/decisions/publish"), Some(drafter), &json!({})).await;
+        assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
+        assert!(published.json()["closed_at"].is_string());
+        let keji = app.agency_token("keji");
+        let request = app.get("/api/v1/requests", Some(&keji)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        app.post(&format!("/api/v1/requests/{request}/no-comments"), Some(&keji), &reply()).await.problem(409, "round_closed");
+        let follow = app.post(&format!("/api/v1/rounds/{round}/follow-up"), Some(drafter), &json!({"working_days": 3})).await;
+        assert_eq!(follow.status, 409, "no next version to consult on: {}", String::from_utf8_lossy(&follow.body));
     }
 
     async fn a_shared_table_shows_every_row_to_invited_agencies(app: TestApp) {

@@ -69,7 +69,7 @@ pub async fn publish(
             if_match.check(&etag(before.revision))?;
             let input: PublishDecisions = body.parse()?;
             // Compared again under the round's lock, against a change made meanwhile.
-            let expected = if_match.is_present().then_some(before.revision);
+            let expected = if_match.names_a_revision().then_some(before.revision);
             let row = deciding::publish_decisions(
                 conn,
                 &actor,

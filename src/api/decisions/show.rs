@@ -16,11 +16,15 @@ async fn show(
     kind: SubjectKind,
     id: String,
 ) -> Result<HttpResponse, ApiError> {
+    let staff = caller.role.is_staff();
     let history = state
         .db
         .read(move |conn| applying(conn, &caller, kind, &id))
         .await?;
-    let view = DecisionView::new(&history).ok_or(ApiError::NotFound)?;
+    let mut view = DecisionView::new(&history).ok_or(ApiError::NotFound)?;
+    if !staff {
+        view = view.for_agency();
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(view.current.revision)))
         .json(view))

@@ -15,7 +15,8 @@ pub struct DecisionRevision {
     pub reason: Option<String>,
     /// The clauses of the next version that carry it.
     pub clause_keys: Vec<String>,
-    pub decided_by: String,
+    /// Who decided; for staff only.
+    pub decided_by: Option<String>,
     pub decided_at: DateTime<Utc>,
 }
 
@@ -26,7 +27,7 @@ impl From<&DecisionRow> for DecisionRevision {
             outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Noted),
             reason: row.reason.clone(),
             clause_keys: row.keys(),
-            decided_by: row.decided_by.clone(),
+            decided_by: Some(row.decided_by.clone()),
             decided_at: row.decided_at.and_utc(),
         }
     }
@@ -57,6 +58,17 @@ impl DecisionView {
             current: last.into(),
             history: history.iter().map(DecisionRevision::from).collect(),
         })
+    }
+}
+
+impl DecisionView {
+    /// The view an agency gets: who in the office decided is the office's business.
+    pub fn for_agency(mut self) -> Self {
+        self.current.decided_by = None;
+        for revision in &mut self.history {
+            revision.decided_by = None;
+        }
+        self
     }
 }
 

@@ -43,7 +43,7 @@ pub struct CreateGroup {
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agency tokens do not group comments", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A comment is in another group (`comment_grouped`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A comment is in another group (`comment_grouped`) or has a decision of its own (`comment_decided`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or not a submitted comment of the round", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

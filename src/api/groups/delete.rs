@@ -46,7 +46,7 @@ pub async fn delete(
             let (group, round) = group_of(conn, &id)?;
             if_match.check(&etag(group.revision))?;
             // Compared again under the round's lock, against a change made meanwhile.
-            let expected = if_match.is_present().then_some(group.revision);
+            let expected = if_match.names_a_revision().then_some(group.revision);
             deciding::delete_group(conn, &actor, &round, &group.id, expected, now)
         })
         .await?;

@@ -49,7 +49,7 @@ pub struct UpdateGroup {
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agency tokens do not group comments", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such group", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A comment is in another group (`comment_grouped`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A comment is in another group (`comment_grouped`) or has a decision of its own (`comment_decided`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
         (status = 428, description = "No If-Match header", body = Problem, content_type = "application/problem+json"),

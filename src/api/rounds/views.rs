@@ -35,8 +35,6 @@ pub struct RoundView {
     pub share_report: bool,
     /// When the decisions on the round's comments were published.
     pub decisions_published_at: Option<DateTime<Utc>>,
-    /// Why they were published although the consistency check found problems.
-    pub check_override: Option<String>,
     /// The round whose changes this one consults on again.
     pub follows_round_id: Option<String>,
     pub state: RoundState,
@@ -74,7 +72,6 @@ impl RoundView {
             silence_is_no_comments: row.silence_is_no_comments,
             share_report: row.share_report,
             decisions_published_at: row.decisions_published_at.map(|t| t.and_utc()),
-            check_override: row.check_override.clone(),
             follows_round_id: row.follows_round_id.clone(),
             state: round_state_of(row, &rows, now),
             opened_at: row.opened_at.map(|t| t.and_utc()),
