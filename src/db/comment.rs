@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::dialect::{coalesce, contains_pattern, execute_on_engine, lower};
-use super::schema::{comments, submitted_comments};
+use super::schema::{comments, decisions, submitted_comments, triage};
 
 /// A working comment as stored.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -208,6 +208,10 @@ pub struct QueueFilter {
     pub kind: Option<&'static str>,
     pub has_proposal: Option<bool>,
     pub text: Option<String>,
+    /// Only comments with a decision (their own or their group's), or only those without.
+    pub decided: Option<bool>,
+    /// Only comments given to this drafter's token.
+    pub assignee: Option<String>,
 }
 
 /// Where a queue page starts: after this (clause order, comment id).
@@ -255,6 +259,33 @@ pub fn queue(
                     .like(pattern.clone())
                     .escape('\\'))
                 .or(lower(coalesce(s::rationale, "")).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(decided) = filter.decided {
+        let subjects = || {
+            decisions::table
+                .filter(decisions::round_id.eq(filter.round_id.clone()))
+                .select(decisions::subject_id)
+        };
+        let in_decided_groups = triage::table
+            .filter(triage::group_id.eq_any(subjects().select(decisions::subject_id.nullable())))
+            .select(triage::comment_id);
+        let has_decision = s::comment_id
+            .eq_any(subjects())
+            .or(s::comment_id.eq_any(in_decided_groups));
+        query = if decided {
+            query.filter(has_decision)
+        } else {
+            query.filter(diesel::dsl::not(has_decision))
+        };
+    }
+    if let Some(token) = &filter.assignee {
+        query = query.filter(
+            s::comment_id.eq_any(
+                triage::table
+                    .filter(triage::assignee_token_id.eq(token.clone()))
+                    .select(triage::comment_id),
+            ),
         );
     }
     if let Some((ordinal, id)) = after {

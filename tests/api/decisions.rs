@@ -244,6 +244,22 @@ engine_tests! {
         let first = decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id("数字营商")), None, json!({"outcome": "adopted"})).await;
         assert_eq!((first["revision"].as_i64(), first["decided_by"].as_str()), (Some(1), Some("测试人员")));
 
+        // The queue shows what is left to decide, and what is whose.
+        let queue = |query: &'static str| {
+            let path = format!("/api/v1/rounds/{round}/comments?{query}");
+            let app = &app;
+            async move {
+                app.get(&path, Some(drafter)).await.json()["items"]
+                    .as_array()
+                    .map(|items| items.iter().map(|c| c["body"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>())
+                    .unwrap_or_default()
+            }
+        };
+        assert_eq!(queue("decided=false").await, ["建议各措施明确责任单位。"]);
+        assert_eq!(queue("decided=true").await.len(), 6, "the grouped ones through their group");
+        assert_eq!(queue("assignee=me").await, ["数字营商环境表述可再具体。"]);
+        assert_eq!(queue("assignee=nobody").await.len(), 0);
+
         // One comment still undecided, and no next version to carry the adopted ones.
         let check = app.get(&format!("/api/v1/rounds/{round}/check"), Some(drafter)).await.json();
         assert_eq!(check["ok"], false);

@@ -36,6 +36,11 @@ pub struct QueueQuery {
     pub late: Option<bool>,
     /// Text in the comment, proposed wording or rationale.
     pub q: Option<String>,
+    /// Only comments with a decision, their own or their group's (`true`), or only those still
+    /// to decide (`false`).
+    pub decided: Option<bool>,
+    /// Only comments given to this token (`me` for the caller's own).
+    pub assignee: Option<String>,
     /// Page size, 1 to 500; 100 unless given.
     pub limit: Option<u32>,
     /// `next_page` of the previous page.
@@ -75,6 +80,7 @@ pub async fn queue(
         .map(|c| position(&decode(c)?))
         .transpose()?;
     let id = id.into_inner();
+    let caller_token = caller.token_id.clone();
     let page = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
@@ -128,6 +134,10 @@ pub async fn queue(
                     .q
                     .map(|q| crate::domain::draft::normalize(q.trim()))
                     .filter(|q| !q.is_empty()),
+                decided: query.decided,
+                assignee: query
+                    .assignee
+                    .map(|a| if a == "me" { caller_token.clone() } else { a }),
             };
             let rows = comment::queue(conn, &filter, after, size as i64 + 1)?;
             Ok(paginate(
