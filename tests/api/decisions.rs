@@ -559,7 +559,10 @@ engine_tests! {
         let late = app.patch(&format!("/api/v1/rounds/{round}"), Some(drafter), &json!({"accept_late": true})).await.json();
         let deadline = chrono::DateTime::parse_from_rfc3339(late["deadline"].as_str().expect("deadline")).expect("a time");
         app.clock.set(deadline.with_timezone(&chrono::Utc) + chrono::Duration::hours(1));
-        for start in ["建议表述", "=营业收入", "研究开发", "建议增加海外仓", "数字营商", "跨境电商部分", "建议各措施"] {
+        // A group whose first member (a general comment) is another agency's than its second.
+        let group = app.post(&format!("/api/v1/rounds/{round}/groups"), Some(drafter), &json!({"title": "责任与表述", "comment_ids": [id("建议各措施"), id("数字营商")]})).await.json();
+        decide(&app, drafter, &format!("/api/v1/groups/{}/decision", group["id"].as_str().unwrap_or_default()), None, json!({"outcome": "noted", "reason": "已知悉"})).await;
+        for start in ["建议表述", "=营业收入", "研究开发", "建议增加海外仓", "跨境电商部分"] {
             decide(&app, drafter, &format!("/api/v1/comments/{}/decision", id(start)), None, json!({"outcome": "noted", "reason": "已知悉"})).await;
         }
         // Past the deadline the round counts as closed though nobody closed it, and it takes late
@@ -572,6 +575,15 @@ engine_tests! {
         app.post(&format!("/api/v1/requests/{request}/no-comments"), Some(&keji), &reply()).await.problem(409, "round_closed");
         let follow = app.post(&format!("/api/v1/rounds/{round}/follow-up"), Some(drafter), &json!({"working_days": 3})).await;
         assert_eq!(follow.status, 409, "no next version to consult on: {}", String::from_utf8_lossy(&follow.body));
+
+        // The agency reads the group's row on its own comment's clause.
+        let whole = app.get(&format!("/api/v1/rounds/{round}/report"), Some(drafter)).await.json();
+        assert_eq!(whole["rows"][0]["clause_key"], Value::Null, "the group sits at its general comment");
+        let own = app.get(&format!("/api/v1/rounds/{round}/report"), Some(&demo.jingxin)).await.json();
+        let grouped = own["rows"].as_array().expect("rows").iter()
+            .find(|r| r["group"]["title"] == "责任与表述").cloned().expect("the group's row");
+        assert_eq!((grouped["number"].as_u64(), grouped["clause_key"].as_str()), (Some(1), Some("m12")));
+        assert_eq!(grouped["clause_label"], "12.");
     }
 
     async fn a_shared_table_shows_every_row_to_invited_agencies(app: TestApp) {
