@@ -138,8 +138,10 @@ pub fn changes(
     Ok(Some(diff(&old, &new)))
 }
 
-/// The consistency check of a round's decisions against the next version.
+/// The consistency check of a round's decisions against the next version, with what it read.
 pub struct Checked {
+    pub replies: RoundReplies,
+    pub handling: Handling,
     pub next: Option<VersionRow>,
     pub findings: Vec<Finding>,
 }
@@ -151,7 +153,12 @@ pub fn check(conn: &mut DbConnection, round: &RoundRow) -> Result<Checked, ApiEr
     let next = next_version(conn, round)?;
     let changes = changes(conn, round, next.as_ref())?;
     let findings = crate::domain::decision::check(&handling.subjects(), changes.as_ref());
-    Ok(Checked { next, findings })
+    Ok(Checked {
+        replies,
+        handling,
+        next,
+        findings,
+    })
 }
 
 fn published() -> ApiError {
@@ -220,12 +227,6 @@ pub fn decide(
     // what is decided is checked again under the lock.
     let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     check_open_for_decisions(&round)?;
-    let grouped = || {
-        ApiError::conflict(
-            "comment_grouped",
-            "the comment is in a group: decide the group",
-        )
-    };
     match subject_kind {
         "group" => {
             decision::find_group(conn, subject_id)?.ok_or(ApiError::NotFound)?;
@@ -235,7 +236,10 @@ pub fn decide(
                 .and_then(|t| t.group_id)
                 .is_some()
             {
-                return Err(grouped());
+                return Err(ApiError::conflict(
+                    "comment_grouped",
+                    "the comment is in a group: decide the group",
+                ));
             }
         }
     }
@@ -645,7 +649,12 @@ pub fn publish_decisions(
         return Err(ApiError::PreconditionFailed);
     }
     check_open_for_decisions(&before)?;
-    let replies = RoundReplies::of(conn, &before.id)?;
+    let Checked {
+        replies,
+        handling,
+        next,
+        findings,
+    } = check(conn, &before)?;
     let requests: Vec<_> = replies.requests.iter().map(|r| r.request.clone()).collect();
     if round_state_of(&before, &requests, now) != RoundState::Closed {
         return Err(ApiError::conflict(
@@ -653,16 +662,12 @@ pub fn publish_decisions(
             "decisions are published once the round has closed",
         ));
     }
-    let handling = Handling::load(conn, &before.id, &replies)?;
-    let next = next_version(conn, &before)?;
     if next.as_ref().is_some_and(|v| !v.is_published()) {
         return Err(ApiError::conflict(
             "next_version_unpublished",
             "publish the next version before the decisions on the comments that shaped it",
         ));
     }
-    let changes = changes(conn, &before, next.as_ref())?;
-    let findings = crate::domain::decision::check(&handling.subjects(), changes.as_ref());
     let override_reason = override_reason
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());

@@ -71,26 +71,15 @@ pub fn group_of(conn: &mut DbConnection, id: &str) -> Result<(GroupRow, RoundRow
     Ok((group, round))
 }
 
-/// The round of a decision's subject, checked to be one that is decided on its own.
+/// The round of a decision's subject.
 fn subject_round(
     conn: &mut DbConnection,
     kind: SubjectKind,
     id: &str,
 ) -> Result<RoundRow, ApiError> {
     match kind {
-        SubjectKind::Comment => {
-            let (_, round) = deciding::standing_comment(conn, id)?;
-            if decision::triage_of(conn, id)?
-                .and_then(|t| t.group_id)
-                .is_some()
-            {
-                return Err(ApiError::conflict(
-                    "comment_grouped",
-                    "the comment is in a group: decide the group",
-                ));
-            }
-            Ok(round)
-        }
+        // Whether a comment is grouped is checked by `deciding::decide` under the round's lock.
+        SubjectKind::Comment => deciding::standing_comment(conn, id).map(|(_, round)| round),
         SubjectKind::Group => group_of(conn, id).map(|(_, round)| round),
     }
 }
