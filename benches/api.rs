@@ -112,7 +112,6 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
     .expect("token");
     let state = AppState {
         db,
-        calendar: std::sync::Arc::new(consult::seed::calendar().expect("calendar")),
         clock: Clock::System,
         config: Config {
             database_url,

@@ -1,6 +1,5 @@
 //! The application: its state, the actix `App` built from it, and the running server.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -13,7 +12,6 @@ use crate::api::{idempotency, request_log};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
-use crate::domain::round::Calendar;
 use crate::email::delivery::{self, DeliveryPolicy, Mailer, StepReport};
 use crate::email::schedule;
 use crate::error::ApiError;
@@ -28,8 +26,6 @@ pub struct AppState {
     pub db: Db,
     pub clock: Clock,
     pub config: Config,
-    /// Working days and holidays, for deadlines counted in working days.
-    pub calendar: Arc<Calendar>,
 }
 
 /// The actix application over `state`: every route, the middleware, and the error forms.

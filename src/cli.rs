@@ -1,14 +1,16 @@
-//! The command line's work that is more than starting the server: tokens, draft import and
-//! backups.
+//! The command line's work that is more than starting the server: tokens, draft import, the
+//! working-day calendar and backups.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::json;
 use uuid::Uuid;
 use validator::ValidateEmail;
 
+use crate::calendaring;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::token::{self, TokenRow};
 use crate::db::{Db, Unavailable, agency, document};
+use crate::domain::calendar::{Basis, CalendarFile};
 use crate::domain::draft::{self, ClauseInput, ClauseKind, Content, diff, parse};
 use crate::domain::role::Role;
 use crate::domain::token::generate;
@@ -338,5 +340,77 @@ pub fn import_draft(
             before.number, s.added, s.removed, s.modified, s.moved, s.unchanged, s.renumbered
         ));
     }
+    Ok(out)
+}
+
+/// Loads the years of a calendar file (the format of `seeds/calendar.json`), replacing their
+/// notices; returns what is now in force for them and the rounds that could be counted again.
+pub fn import_calendar(db: &Db, path: &str, now: DateTime<Utc>) -> Result<String, CommandError> {
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::Usage(format!("cannot read {path}: {e}")))?;
+    let raw = raw.strip_prefix('\u{FEFF}').unwrap_or(&raw);
+    let file: CalendarFile = serde_json::from_str(raw)
+        .map_err(|e| CommandError::Usage(format!("{path} is not a calendar file: {e}")))?;
+    let imported = db
+        .write_now(|conn| calendaring::import(conn, &Actor::command_line(), file, now))
+        .map_err(|e| CommandError::Usage(e.describe()))?;
+    let mut out = String::new();
+    for year in &imported.years {
+        out.push_str(&format!(
+            "{}: {} holidays, {} working weekend days ({})\n",
+            year.year,
+            year.holidays.len(),
+            year.working_weekends.len(),
+            year.source.as_deref().unwrap_or_default()
+        ));
+    }
+    if !imported.provisional_rounds.is_empty() {
+        out.push_str(&format!(
+            "rounds with provisional deadlines (count them again with POST /api/v1/rounds/ID/recount): {}\n",
+            imported.provisional_rounds.join(", ")
+        ));
+    }
+    Ok(out)
+}
+
+/// The year as deadlines count it: its notice, or its statutory holidays when provisional.
+pub fn show_calendar(db: &Db, year: i32) -> Result<String, CommandError> {
+    let found = db
+        .read_now(|conn| calendaring::year(conn, year))
+        .map_err(|e| match e {
+            ApiError::NotFound => CommandError::Usage(format!(
+                "the calendar covers {} to {}",
+                crate::domain::calendar::YEARS.start(),
+                crate::domain::calendar::YEARS.end()
+            )),
+            other => CommandError::Usage(other.describe()),
+        })?;
+    let days = |list: &[chrono::NaiveDate]| {
+        list.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut out = match found.calendar {
+        Basis::Official => format!(
+            "{}: official — {} (loaded {} by {})\n",
+            found.year,
+            found.source.as_deref().unwrap_or_default(),
+            found
+                .loaded_at
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default(),
+            found.loaded_by.as_deref().unwrap_or_default()
+        ),
+        Basis::Provisional => format!(
+            "{}: provisional — no notice loaded; statutory holidays and weekends only\n",
+            found.year
+        ),
+    };
+    out.push_str(&format!("holidays: {}\n", days(&found.holidays)));
+    out.push_str(&format!(
+        "working weekends: {}\n",
+        days(&found.working_weekends)
+    ));
     Ok(out)
 }

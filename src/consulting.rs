@@ -9,13 +9,14 @@ use sha2::Digest;
 use uuid::Uuid;
 
 use crate::db::audit::{self, Actor, Change};
+use crate::db::calendar;
 use crate::db::outbox::{self, NewMessage};
 use crate::db::round::{self, ReplyRow, RequestRow, RequestWithAgency, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::agency::Locale;
+use crate::domain::calendar::{Basis, CountedDeadline, working_day_deadline};
 use crate::domain::round::{
-    Calendar, ReplyKind, RequestFacts, RequestState, RoundState, request_state, round_state,
-    working_day_deadline,
+    ReplyKind, RequestFacts, RequestState, RoundState, request_state, round_state,
 };
 use crate::email::templates::{self, CommentRequest, Notice};
 use crate::error::ApiError;
@@ -35,6 +36,15 @@ pub fn effective_deadline(round: &RoundRow, request: &RequestRow) -> Option<Date
         .extended_deadline
         .or(round.deadline)
         .map(|t| t.and_utc())
+}
+
+/// What a request's effective deadline was counted on, when it was counted in working days.
+pub fn effective_calendar(round: &RoundRow, request: &RequestRow) -> Option<Basis> {
+    if request.extended_deadline.is_some() {
+        request.extension_calendar.as_deref().and_then(Basis::parse)
+    } else {
+        round.deadline_calendar.as_deref().and_then(Basis::parse)
+    }
 }
 
 /// The reply that stands: the newest revision, unless it was withdrawn.
@@ -227,6 +237,7 @@ pub fn create_round(
         decisions_published_by: None,
         check_override: None,
         follows_round_id: input.follows_round_id,
+        deadline_calendar: None,
     };
     round::insert_round(conn, &row)?;
     for (i, agency_id) in input.agencies.iter().enumerate() {
@@ -293,7 +304,22 @@ fn new_request(round_id: &str, agency_id: &str, now: NaiveDateTime) -> RequestRo
         cancel_reason: None,
         last_activity_at: now,
         created_at: now,
+        extension_calendar: None,
+        extension_working_days: None,
+        extended_at: None,
     }
+}
+
+/// A deadline `days` working days from `from` in `zone`, on the calendar in force now.
+pub fn count_working_days(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    zone: Tz,
+    days: u32,
+) -> Result<CountedDeadline, ApiError> {
+    let calendar = calendar::load(conn)?;
+    working_day_deadline(&calendar, from, zone, days)
+        .ok_or_else(|| ApiError::internal("no working day found for the deadline"))
 }
 
 /// Opens a draft round: fixes its deadline (counting working days from now when it was given
@@ -302,7 +328,6 @@ pub fn open_round(
     conn: &mut DbConnection,
     actor: &Actor,
     before: RoundRow,
-    calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> Result<RoundRow, ApiError> {
     if before.opened_at.is_some() {
@@ -312,11 +337,12 @@ pub fn open_round(
         ));
     }
     let mut after = before.clone();
-    let deadline = match (before.deadline, before.working_days) {
-        (Some(deadline), _) => deadline.and_utc(),
+    let (deadline, basis) = match (before.deadline, before.working_days) {
+        (Some(deadline), _) => (deadline.and_utc(), None),
         (None, Some(days)) => {
-            working_day_deadline(calendar, now, zone(&before), days.max(1) as u32)
-                .ok_or_else(|| ApiError::internal("no working day found for the deadline"))?
+            let days = u32::try_from(days.max(1)).unwrap_or(1);
+            let counted = count_working_days(conn, now, zone(&before), days)?;
+            (counted.at, Some(counted.basis))
         }
         (None, None) => return Err(ApiError::internal("round without a deadline")),
     };
@@ -328,6 +354,7 @@ pub fn open_round(
     }
     let stamp = now.naive_utc();
     after.deadline = Some(deadline.naive_utc());
+    after.deadline_calendar = basis.map(|b| b.as_str().to_owned());
     after.opened_at = Some(stamp);
     let after = save_round(conn, actor, "round.open", &before, after, stamp)?;
     for entry in round::requests_of_round(conn, &after.id)? {
@@ -367,6 +394,7 @@ fn issue(
             instructions: &round.instructions,
             deadline,
             time_zone: zone(round),
+            calendar: effective_calendar(round, &request),
             request_id: &request.id,
         },
     );
@@ -494,17 +522,33 @@ pub fn remove_agency(
     save_request(conn, actor, "request.cancel", &request, after, stamp)
 }
 
+/// A new deadline as a drafter gives it.
+#[derive(Clone, Copy, Debug)]
+pub enum Due {
+    /// A fixed instant.
+    At(DateTime<Utc>),
+    /// Working days from now, at the office's close, on the calendar in force.
+    WorkingDays(u32),
+}
+
 /// Gives one request a later deadline than the round's.
 pub fn extend(
     conn: &mut DbConnection,
     actor: &Actor,
     round: &RoundRow,
     request: RequestRow,
-    deadline: DateTime<Utc>,
+    due: Due,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
     let request = locked(conn, &request.id, now)?;
+    let (deadline, basis, days) = match due {
+        Due::At(deadline) => (deadline, None, None),
+        Due::WorkingDays(days) => {
+            let counted = count_working_days(conn, now, zone(round), days)?;
+            (counted.at, Some(counted.basis), Some(days))
+        }
+    };
     if request.cancelled_at.is_some() {
         return Err(ApiError::conflict(
             "request_cancelled",
@@ -537,6 +581,9 @@ pub fn extend(
     let stamp = now.naive_utc();
     let mut after = request.clone();
     after.extended_deadline = Some(deadline.naive_utc());
+    after.extension_calendar = basis.map(|b| b.as_str().to_owned());
+    after.extension_working_days = days.map(|d| i32::try_from(d).unwrap_or(i32::MAX));
+    after.extended_at = Some(stamp);
     after.extension_reason = Some(reason.trim().to_owned());
     after.last_activity_at = stamp;
     let after = save_request(conn, actor, "request.extend", &request, after, stamp)?;
@@ -550,7 +597,7 @@ pub fn extend(
 }
 
 /// Writes a changed request and records the change.
-fn save_request(
+pub fn save_request(
     conn: &mut DbConnection,
     actor: &Actor,
     action: &str,
@@ -756,7 +803,7 @@ fn deadline_passed() -> ApiError {
     )
 }
 
-fn closed() -> ApiError {
+pub fn closed() -> ApiError {
     ApiError::conflict("round_closed", "the round is closed")
 }
 
@@ -915,6 +962,7 @@ pub fn update_round(
     }
     if let Some(deadline) = changes.deadline {
         after.deadline = Some(deadline.naive_utc());
+        after.deadline_calendar = None;
         after.working_days = None;
         round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
     }
@@ -994,6 +1042,7 @@ pub fn set_closed(
         })?;
         after.closed_at = None;
         after.deadline = Some(deadline.naive_utc());
+        after.deadline_calendar = None;
         round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
     }
     after.state_reason = Some(reason.trim().to_owned());
@@ -1011,6 +1060,7 @@ struct RoundAudit<'a> {
     version_id: &'a str,
     deadline: Option<DateTime<Utc>>,
     working_days: Option<i32>,
+    deadline_calendar: Option<&'a str>,
     time_zone: &'a str,
     accept_late: bool,
     silence_is_no_comments: bool,
@@ -1026,6 +1076,7 @@ impl<'a> From<&'a RoundRow> for RoundAudit<'a> {
             version_id: &row.version_id,
             deadline: row.deadline.map(|t| t.and_utc()),
             working_days: row.working_days,
+            deadline_calendar: row.deadline_calendar.as_deref(),
             time_zone: &row.time_zone,
             accept_late: row.accept_late,
             silence_is_no_comments: row.silence_is_no_comments,
@@ -1042,6 +1093,8 @@ struct RequestAudit<'a> {
     agency_id: &'a str,
     issued_at: Option<DateTime<Utc>>,
     extended_deadline: Option<DateTime<Utc>>,
+    extension_calendar: Option<&'a str>,
+    extension_working_days: Option<i32>,
     extension_reason: Option<&'a str>,
     cancelled_at: Option<DateTime<Utc>>,
     cancel_reason: Option<&'a str>,
@@ -1054,6 +1107,8 @@ impl<'a> From<&'a RequestRow> for RequestAudit<'a> {
             agency_id: &row.agency_id,
             issued_at: row.issued_at.map(|t| t.and_utc()),
             extended_deadline: row.extended_deadline.map(|t| t.and_utc()),
+            extension_calendar: row.extension_calendar.as_deref(),
+            extension_working_days: row.extension_working_days,
             extension_reason: row.extension_reason.as_deref(),
             cancelled_at: row.cancelled_at.map(|t| t.and_utc()),
             cancel_reason: row.cancel_reason.as_deref(),

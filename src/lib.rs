@@ -9,12 +9,14 @@
 //! - [`consulting`]: round and request operations shared by the API and the demo data.
 //! - [`deciding`]: triage, groups, decisions and their publication.
 //! - [`reporting`]: the adoption table (意见采纳情况表).
+//! - [`calendaring`]: the working-day calendar loaded at run time, and deadlines counted again.
 //! - [`email`]: what the messages say; they are queued in the outbox.
 //! - [`seed`]: the demo data in `seeds/`.
 //! - [`app`], [`config`], [`clock`], [`error`]: state, settings, time, and the one error type.
 
 pub mod api;
 pub mod app;
+pub mod calendaring;
 pub mod cli;
 pub mod clock;
 pub mod commenting;

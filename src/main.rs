@@ -1,4 +1,5 @@
-//! The `consult` command: serve the API, migrate, load the demo data, manage tokens, back up.
+//! The `consult` command: serve the API, migrate, load the demo data, manage tokens and the
+//! working-day calendar, back up.
 
 use std::process::ExitCode;
 
@@ -45,6 +46,19 @@ enum Command {
         #[command(subcommand)]
         command: DraftCommand,
     },
+    /// The working-day calendar: the State Council's holiday notices, one per year.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Load (or replace) the years of a calendar file, in the format of seeds/calendar.json.
+    Import { file: String },
+    /// Show a year as deadlines count it: its notice, or provisional statutory holidays.
+    Show { year: i32 },
 }
 
 #[derive(Subcommand)]
@@ -150,6 +164,24 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Token { command } => token(command, &db, &clock),
+        Command::Calendar {
+            command: CalendarCommand::Import { file },
+        } => {
+            print!(
+                "{}",
+                cli::import_calendar(&db, &file, clock.now()).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::Calendar {
+            command: CalendarCommand::Show { year },
+        } => {
+            print!(
+                "{}",
+                cli::show_calendar(&db, year).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
         Command::Draft {
             command:
                 DraftCommand::Import {
@@ -245,13 +277,7 @@ fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), Stri
     );
     println!("  a token:  consult token create --role drafter --name NAME");
     println!("            (cargo run --release -- token create ... from a checkout)");
-    let calendar = std::sync::Arc::new(seed::calendar().map_err(|e| e.to_string())?);
-    let state = AppState {
-        db,
-        clock,
-        config,
-        calendar,
-    };
+    let state = AppState { db, clock, config };
     actix_web::rt::System::new()
         .block_on(app::serve(state, mailer))
         .map_err(|e| format!("cannot serve: {e}"))

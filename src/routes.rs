@@ -7,7 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{
-    agencies, audit, comments, decisions, docs, documents, groups, health, outbox, requests, rounds,
+    agencies, audit, calendar, comments, decisions, docs, documents, groups, health, outbox,
+    requests, rounds,
 };
 use crate::error::ApiError;
 
@@ -52,6 +53,11 @@ routes! {
         PATCH => agencies::update::update,
     },
     "/api/v1/audit" => { GET => audit::list::list },
+    "/api/v1/calendar" => {
+        GET => calendar::list::list,
+        POST => calendar::import::import,
+    },
+    "/api/v1/calendar/{year}" => { GET => calendar::show::show },
     "/api/v1/documents" => {
         GET => documents::list::list,
         POST => documents::create::create,
@@ -83,6 +89,7 @@ routes! {
     "/api/v1/rounds/{id}/open" => { POST => rounds::open::open },
     "/api/v1/rounds/{id}/close" => { POST => rounds::close::close },
     "/api/v1/rounds/{id}/reopen" => { POST => rounds::reopen::reopen },
+    "/api/v1/rounds/{id}/recount" => { POST => rounds::recount::recount },
     "/api/v1/rounds/{id}/requests" => {
         GET => rounds::ledger::ledger,
         POST => rounds::invite::invite,

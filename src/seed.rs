@@ -12,19 +12,11 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::{Db, DbConnection, Unavailable, document};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::domain::draft::{Content, parse};
-use crate::domain::round::Calendar;
 use crate::drafting;
 use crate::error::ApiError;
 
 const AGENCIES: &str = include_str!("../seeds/agencies.json");
 const DRAFT: &str = include_str!("../seeds/draft.txt");
-const CALENDAR: &str = include_str!("../seeds/calendar.json");
-
-/// The working-day calendar in `seeds/calendar.json`.
-pub fn calendar() -> Result<Calendar, SeedError> {
-    Calendar::from_json(CALENDAR)
-        .map_err(|e| SeedError::Invalid(format!("seeds/calendar.json: {e}")))
-}
 
 /// Label of the demo draft's first version, the one sent out for comment.
 pub const DRAFT_LABEL: &str = "征求意见稿";
@@ -93,7 +85,6 @@ struct SeedAgency {
 /// open round, in one transaction.
 pub fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<SeedReport, SeedError> {
     let clock_now = now;
-    let calendar = calendar()?;
     let file: AgencyFile = serde_json::from_str(AGENCIES)
         .map_err(|e| SeedError::Invalid(format!("seeds/agencies.json: {e}")))?;
     for seed in &file.agencies {
@@ -136,7 +127,7 @@ pub fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<SeedReport, SeedError> {
             )?;
             report.agencies_added += 1;
         }
-        report.draft_added = load_draft(conn, &actor, clock_now, &calendar)?;
+        report.draft_added = load_draft(conn, &actor, clock_now)?;
         Ok(report)
     })
 }
@@ -147,7 +138,6 @@ fn load_draft(
     conn: &mut DbConnection,
     actor: &Actor,
     now: DateTime<Utc>,
-    calendar: &Calendar,
 ) -> Result<bool, SeedError> {
     let stamp = now.naive_utc();
     let title = parse::parse_text(DRAFT)
@@ -189,6 +179,6 @@ fn load_draft(
         },
         now,
     )?;
-    consulting::open_round(conn, actor, round, calendar, now)?;
+    consulting::open_round(conn, actor, round, now)?;
     Ok(true)
 }

@@ -5,7 +5,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    agencies, audit, comments, decisions, documents, groups, health, outbox, requests, rounds,
+    agencies, audit, calendar, comments, decisions, documents, groups, health, outbox, requests,
+    rounds,
 };
 
 /// The API's OpenAPI document.
@@ -24,6 +25,9 @@ use super::{
         agencies::show::show,
         agencies::update::update,
         audit::list::list,
+        calendar::list::list,
+        calendar::show::show,
+        calendar::import::import,
         documents::list::list,
         documents::create::create,
         documents::show::show,
@@ -40,6 +44,7 @@ use super::{
         rounds::open::open,
         rounds::close::close,
         rounds::reopen::reopen,
+        rounds::recount::recount,
         rounds::ledger::ledger,
         rounds::invite::invite,
         rounds::follow_up::follow_up,
@@ -94,6 +99,7 @@ use super::{
         (name = "service", description = "Health and the API description"),
         (name = "agencies", description = "The agencies a drafting office consults"),
         (name = "audit", description = "Who changed what, for administrators"),
+        (name = "calendar", description = "Working days: the yearly holiday notices in force, and provisional years"),
         (name = "documents", description = "Draft documents, their versions, and what changed between them"),
         (name = "rounds", description = "Consultation rounds and the ledger of their comment requests"),
         (name = "requests", description = "Comment requests to agencies, and their replies"),

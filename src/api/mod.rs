@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod calendar;
 pub mod comments;
 pub mod decisions;
 pub mod docs;

@@ -7,6 +7,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod calendar;
 pub mod comment;
 pub mod decision;
 pub mod dialect;
@@ -370,10 +371,17 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, StorageError> {
         target: url.to_string(),
         reason: e.to_string().trim().to_owned(),
     })?;
-    let applied = match &mut conn {
+    let applied: Vec<String> = match &mut conn {
         DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
     }
-    .map_err(|e| StorageError::Migrate(e.to_string()))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+    .map_err(|e| StorageError::Migrate(e.to_string()))?
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    // A new database counts working days on the shipped notices from its first deadline.
+    let now = crate::clock::Clock::System.now().naive_utc();
+    calendar::install_shipped(&mut conn, now)
+        .map_err(|e| StorageError::Migrate(format!("loading the shipped calendar: {e}")))?;
+    Ok(applied)
 }

@@ -33,6 +33,8 @@ pub struct RoundRow {
     pub decisions_published_by: Option<String>,
     pub check_override: Option<String>,
     pub follows_round_id: Option<String>,
+    /// `official` or `provisional` when the deadline was counted in working days.
+    pub deadline_calendar: Option<String>,
 }
 
 impl RoundRow {
@@ -67,6 +69,11 @@ pub struct RequestRow {
     pub cancel_reason: Option<String>,
     pub last_activity_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    /// `official` or `provisional` when the extension was counted in working days.
+    pub extension_calendar: Option<String>,
+    pub extension_working_days: Option<i32>,
+    /// When the extension was granted: where a count in working days starts.
+    pub extended_at: Option<NaiveDateTime>,
 }
 
 /// A reply revision as stored.
@@ -199,6 +206,26 @@ pub fn lock_round(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Round
     find_round(conn, id)
 }
 
+/// Ids of the opened rounds, not closed early, with a deadline counted on a provisional
+/// calendar: their own or an extension's.
+pub fn rounds_with_provisional_deadlines(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    let provisional = "provisional";
+    let by_extension = requests::table
+        .filter(requests::extension_calendar.eq(provisional))
+        .select(requests::round_id);
+    rounds::table
+        .filter(rounds::opened_at.is_not_null())
+        .filter(rounds::closed_at.is_null())
+        .filter(
+            rounds::deadline_calendar
+                .eq(provisional)
+                .or(rounds::id.eq_any(by_extension)),
+        )
+        .select(rounds::id)
+        .order(rounds::id)
+        .load(conn)
+}
+
 /// Forgets extensions that end before a round's new deadline: they no longer extend anything.
 pub fn drop_extensions_before(
     conn: &mut DbConnection,
@@ -213,6 +240,9 @@ pub fn drop_extensions_before(
     .set((
         requests::extended_deadline.eq(None::<NaiveDateTime>),
         requests::extension_reason.eq(None::<String>),
+        requests::extension_calendar.eq(None::<String>),
+        requests::extension_working_days.eq(None::<i32>),
+        requests::extended_at.eq(None::<NaiveDateTime>),
     ))
     .execute(conn)
 }

@@ -145,6 +145,7 @@ diesel::table! {
         decisions_published_by -> Nullable<Text>,
         check_override -> Nullable<Text>,
         follows_round_id -> Nullable<Text>,
+        deadline_calendar -> Nullable<Text>,
     }
 }
 
@@ -161,6 +162,9 @@ diesel::table! {
         cancel_reason -> Nullable<Text>,
         last_activity_at -> Timestamp,
         created_at -> Timestamp,
+        extension_calendar -> Nullable<Text>,
+        extension_working_days -> Nullable<Integer>,
+        extended_at -> Nullable<Timestamp>,
     }
 }
 
@@ -292,6 +296,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_years (year) {
+        year -> Integer,
+        source -> Text,
+        holidays -> Text,
+        working_weekends -> Text,
+        loaded_at -> Timestamp,
+        loaded_by -> Text,
+    }
+}
+
 diesel::joinable!(api_tokens -> agencies (agency_id));
 diesel::joinable!(submitted_comments -> agencies (agency_id));
 diesel::joinable!(attachments -> requests (request_id));
@@ -324,4 +339,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     triage,
     comment_notes,
     decisions,
+    calendar_years,
 );

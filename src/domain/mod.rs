@@ -2,6 +2,7 @@
 //! tokens are made.
 
 pub mod agency;
+pub mod calendar;
 pub mod carry;
 pub mod comment;
 pub mod decision;

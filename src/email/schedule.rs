@@ -7,12 +7,15 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::consulting::{current_reply, effective_deadline, replies_by_request, state_of, zone};
+use crate::consulting::{
+    current_reply, effective_calendar, effective_deadline, replies_by_request, state_of, zone,
+};
 use crate::db::outbox::{self, NewMessage};
 use crate::db::round::{self, RequestWithAgency, RoundRow};
 use crate::db::schema::{api_tokens, outbox_messages, rounds};
 use crate::db::{DbConnection, agency};
 use crate::domain::agency::Locale;
+use crate::domain::calendar::Basis;
 use crate::domain::round::RequestState;
 use crate::email::templates::{self, Notice, RequestNotice};
 use crate::error::ApiError;
@@ -132,6 +135,7 @@ pub fn queue(
             round_title: &round_row.title,
             deadline,
             time_zone: zone(round_row),
+            calendar: effective_calendar(round_row, &entry.request),
             request_id: &entry.request.id,
         },
     );
@@ -140,6 +144,7 @@ pub fn queue(
         Notice::Overdue => "overdue_notice",
         Notice::DeemedNoComments => "deemed_no_comments_notice",
         Notice::Extended => "extension_notice",
+        Notice::Recounted => "deadline_notice",
     };
     Ok(outbox::enqueue(
         conn,
@@ -227,6 +232,10 @@ fn digest(
         zone(round_row),
         &overdue,
         &summary,
+        round_row
+            .deadline_calendar
+            .as_deref()
+            .and_then(Basis::parse),
     );
     Ok(outbox::enqueue(
         conn,

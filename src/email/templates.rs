@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::agency::Locale;
+use crate::domain::calendar::Basis;
 use crate::domain::decision::Outcome;
 
 /// A rendered message.
@@ -49,7 +50,22 @@ pub struct CommentRequest<'a> {
     pub instructions: &'a str,
     pub deadline: DateTime<Utc>,
     pub time_zone: Tz,
+    /// What a deadline counted in working days was counted on.
+    pub calendar: Option<Basis>,
     pub request_id: &'a str,
+}
+
+/// The sentence that says a deadline may move, for a deadline counted on a provisional calendar.
+fn provisional_note(locale: Locale, calendar: Option<Basis>) -> &'static str {
+    match (calendar, locale) {
+        (Some(Basis::Provisional), Locale::ZhCn) => {
+            "\n（该截止时间按工作日计算，所涉年度的节假日安排尚未公布，系暂定；如有调整，将另行通知。）\n"
+        }
+        (Some(Basis::Provisional), Locale::En) => {
+            "\n(This deadline was counted in working days before the public holiday notice for its year was published, so it is provisional; you will be told if it changes.)\n"
+        }
+        _ => "",
+    }
 }
 
 /// The comment request (征求意见函) sent when a round opens or an agency is added.
@@ -61,7 +77,8 @@ pub fn comment_request(locale: Locale, message: &CommentRequest<'_>) -> Rendered
             body_text: format!(
                 "{agency}：\n\n现将《{document}》（{label}）送你单位征求意见，请于{deadline}前反馈。\n\n{instructions}\n\n\
                  请通过意见征集系统接口提交意见或\u{201c}无意见\u{201d}答复，征求意见函编号：{id}。\n\
-                 逾期未反馈的，请及时说明情况。\n",
+                 逾期未反馈的，请及时说明情况。\n{note}",
+                note = provisional_note(locale, message.calendar),
                 agency = message.agency_name,
                 document = message.document_title,
                 label = message.version_label,
@@ -75,7 +92,8 @@ pub fn comment_request(locale: Locale, message: &CommentRequest<'_>) -> Rendered
             body_text: format!(
                 "To {agency}:\n\nPlease comment on \u{201c}{document}\u{201d} ({label}) by {deadline} ({zone}).\n\n\
                  {instructions}\n\nAnswer through the consultation API, with comments or \"no comments\". \
-                 Request id: {id}.\n",
+                 Request id: {id}.\n{note}",
+                note = provisional_note(locale, message.calendar),
                 agency = message.agency_name,
                 document = message.document_title,
                 label = message.version_label,
@@ -156,6 +174,7 @@ mod tests {
                 .single()
                 .expect("time"),
             time_zone: chrono_tz::Asia::Shanghai,
+            calendar: Some(Basis::Official),
             request_id: "r1",
         };
         let zh = comment_request(Locale::ZhCn, &message);
@@ -165,6 +184,17 @@ mod tests {
             zh.body_text
         );
         assert!(zh.body_html().starts_with("<!DOCTYPE html>"));
+        assert!(!zh.body_text.contains("暂定"), "{}", zh.body_text);
+        let provisional = CommentRequest {
+            calendar: Some(Basis::Provisional),
+            ..message
+        };
+        let en = comment_request(Locale::En, &provisional);
+        assert!(
+            en.body_text.contains("so it is provisional"),
+            "{}",
+            en.body_text
+        );
         assert!(
             zh.body_html().contains("<p>市商务局：</p>"),
             "{}",
@@ -185,6 +215,8 @@ pub struct RequestNotice<'a> {
     pub round_title: &'a str,
     pub deadline: DateTime<Utc>,
     pub time_zone: Tz,
+    /// What a deadline counted in working days was counted on.
+    pub calendar: Option<Basis>,
     pub request_id: &'a str,
 }
 
@@ -199,6 +231,8 @@ pub enum Notice {
     DeemedNoComments,
     /// A drafter gave the agency more time.
     Extended,
+    /// The deadline was counted again once the year's holiday notice was loaded.
+    Recounted,
 }
 
 /// A reminder, an overdue notice, or news of an extension, to one agency.
@@ -209,7 +243,7 @@ pub fn request_notice(locale: Locale, notice: Notice, message: &RequestNotice<'_
         format!("{} ({})", local.format("%Y-%m-%d %H:%M"), message.time_zone),
     );
     let (agency, round, id) = (message.agency_name, message.round_title, message.request_id);
-    match (locale, notice) {
+    let mut rendered = match (locale, notice) {
         (Locale::ZhCn, Notice::Reminder) => Rendered {
             subject: format!("【提醒】{round}将于{zh_deadline}截止"),
             body_text: format!(
@@ -258,7 +292,23 @@ pub fn request_notice(locale: Locale, notice: Notice, message: &RequestNotice<'_
                 "To {agency}:\n\nYour reply on \u{201c}{round}\u{201d} is now due by {en_deadline}. Request id: {id}.\n"
             ),
         },
-    }
+        (Locale::ZhCn, Notice::Recounted) => Rendered {
+            subject: format!("【截止时间调整】{round}反馈截止时间调整为{zh_deadline}"),
+            body_text: format!(
+                "{agency}：\n\n根据公布的节假日安排，《{round}》按工作日计算的反馈截止时间调整为{zh_deadline}（征求意见函编号：{id}）。\n"
+            ),
+        },
+        (Locale::En, Notice::Recounted) => Rendered {
+            subject: format!("New deadline: {round} now due {en_deadline}"),
+            body_text: format!(
+                "To {agency}:\n\nCounted again on the published public holiday notice, your reply on \u{201c}{round}\u{201d} is now due by {en_deadline}. Request id: {id}.\n"
+            ),
+        },
+    };
+    rendered
+        .body_text
+        .push_str(provisional_note(locale, message.calendar));
+    rendered
 }
 
 /// The drafters' digest after a round's deadline: who has not replied.
@@ -268,6 +318,7 @@ pub fn overdue_digest(
     time_zone: Tz,
     overdue: &[String],
     summary: &str,
+    calendar: Option<Basis>,
 ) -> Rendered {
     let local = deadline
         .with_timezone(&time_zone)
@@ -280,7 +331,13 @@ pub fn overdue_digest(
     Rendered {
         subject: format!("【汇总】{round_title}截止情况"),
         body_text: format!(
-            "《{round_title}》已于{local}截止。\n\n{summary}\n\n逾期未反馈：{list}\n"
+            "《{round_title}》已于{local}截止。\n\n{summary}\n\n逾期未反馈：{list}\n{note}",
+            note = match calendar {
+                Some(Basis::Provisional) => {
+                    "\n（截止时间按暂定日历计算：计算时所涉年度的节假日安排尚未载入。）\n"
+                }
+                _ => "",
+            }
         ),
     }
 }

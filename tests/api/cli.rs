@@ -275,3 +275,50 @@ fn a_fresh_server_sends_the_thirty_request_letters_and_a_restart_sends_none_agai
         "a restart sends nothing twice"
     );
 }
+
+#[test]
+fn a_years_notice_is_loaded_and_shown_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let before = consult(&url, &["calendar", "show", "2027"]);
+    assert!(before.status.success(), "{}", stderr(&before));
+    let shown = stdout(&before);
+    assert!(shown.starts_with("2027: provisional"), "{shown}");
+    // 除夕 to 初三 of the Spring Festival, computed.
+    assert!(
+        shown.contains("2027-02-05 2027-02-06 2027-02-07 2027-02-08"),
+        "{shown}"
+    );
+
+    let file = dir.path().join("2027.json");
+    std::fs::write(
+        &file,
+        r#"{"years": [{"year": 2027, "source": "测试用通知", "holidays": ["2027-01-01"], "working_weekends": ["2027-01-09"]}]}"#,
+    )
+    .expect("write file");
+    let file = file.display().to_string();
+    let loaded = consult(&url, &["calendar", "import", &file]);
+    assert!(loaded.status.success(), "{}", stderr(&loaded));
+    assert_eq!(
+        stdout(&loaded),
+        "2027: 1 holidays, 1 working weekend days (测试用通知)\n"
+    );
+    let after = stdout(&consult(&url, &["calendar", "show", "2027"]));
+    assert!(after.starts_with("2027: official — 测试用通知"), "{after}");
+    assert!(after.contains("by command line"), "{after}");
+    assert!(after.contains("working weekends: 2027-01-09"), "{after}");
+
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"years": [{"year": 2027, "source": "x", "holidays": ["2028-01-01"], "working_weekends": []}]}"#,
+    )
+    .expect("write file");
+    let bad = dir.path().join("bad.json").display().to_string();
+    let refused = consult(&url, &["calendar", "import", &bad]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("years[0].holidays[0]"),
+        "{}",
+        stderr(&refused)
+    );
+}

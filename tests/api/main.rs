@@ -5,6 +5,7 @@ mod support;
 mod agencies;
 mod audit;
 mod auth;
+mod calendar;
 mod cli;
 mod comments;
 mod decisions;

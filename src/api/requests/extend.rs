@@ -10,8 +10,7 @@ use super::visible_request;
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::app::AppState;
-use crate::consulting::{self, zone};
-use crate::domain::round::working_day_deadline;
+use crate::consulting::{self, Due};
 use crate::error::{ApiError, Problem};
 
 /// A later deadline for one agency, and why.
@@ -64,26 +63,16 @@ pub async fn extend(
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let calendar = state.calendar.clone();
     let view = state
         .db
         .write(move |conn| -> Result<_, ApiError> {
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
-            let deadline: DateTime<Utc> = match (input.deadline, input.working_days) {
-                (Some(deadline), _) => deadline.with_timezone(&Utc),
-                (None, Some(days)) => working_day_deadline(&calendar, now, zone(&round), days)
-                    .ok_or_else(|| ApiError::internal("no working day found"))?,
+            let due = match (input.deadline, input.working_days) {
+                (Some(deadline), _) => Due::At(deadline.with_timezone(&Utc)),
+                (None, Some(days)) => Due::WorkingDays(days),
                 (None, None) => return Err(ApiError::internal("checked above")),
             };
-            consulting::extend(
-                conn,
-                &actor,
-                &round,
-                entry.request,
-                deadline,
-                &input.reason,
-                now,
-            )?;
+            consulting::extend(conn, &actor, &round, entry.request, due, &input.reason, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
         })

@@ -7,6 +7,7 @@ pub mod invite;
 pub mod ledger;
 pub mod list;
 pub mod open;
+pub mod recount;
 pub mod reopen;
 pub mod show;
 pub mod update;

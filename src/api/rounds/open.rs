@@ -43,13 +43,12 @@ pub async fn open(
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let calendar = state.calendar.clone();
     let (row, version, requests) = state
         .db
         .write(move |conn| -> Result<_, ApiError> {
             let (before, version, _) = visible_round(conn, &caller, &id)?;
             if_match.check(&etag(before.revision))?;
-            let row = consulting::open_round(conn, &actor, before, &calendar, now)?;
+            let row = consulting::open_round(conn, &actor, before, now)?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, version, requests))
         })

@@ -6,8 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::consulting::{current_reply, effective_deadline, round_state_of, state_of};
+use crate::consulting::{
+    current_reply, effective_calendar, effective_deadline, round_state_of, state_of,
+};
 use crate::db::round::{ReplyRow, RequestWithAgency, RoundRow};
+use crate::domain::calendar::Basis;
 use crate::domain::round::{ReplyKind, RequestState, RoundState};
 
 /// A consultation round.
@@ -25,6 +28,11 @@ pub struct RoundView {
     pub deadline: Option<DateTime<Utc>>,
     /// The deadline as working days from opening, when it was given so.
     pub working_days: Option<i32>,
+    /// Once a deadline in working days is counted: `official` when every day counted lies in a
+    /// year whose holiday notice is loaded, `provisional` when some year had none (its
+    /// statutory holidays were skipped; the notice may move the deadline). Absent for a
+    /// deadline given as a date.
+    pub calendar: Option<Basis>,
     /// The clause keys open for comment; absent for the whole version.
     pub scope: Option<Vec<String>>,
     pub accept_late: bool,
@@ -66,6 +74,7 @@ impl RoundView {
             time_zone: row.time_zone.clone(),
             deadline: row.deadline.map(|t| t.and_utc()),
             working_days: row.working_days,
+            calendar: row.deadline_calendar.as_deref().and_then(Basis::parse),
             scope: row.scope_keys(),
             accept_late: row.accept_late,
             reminder_hours: row.reminder_offsets().into_iter().rev().collect(),
@@ -138,6 +147,9 @@ pub struct RequestView {
     pub state: RequestState,
     /// The extension's deadline if one was granted, else the round's.
     pub effective_deadline: Option<DateTime<Utc>>,
+    /// What the effective deadline was counted on, when it was counted in working days
+    /// (`official` or `provisional`, as on the round).
+    pub calendar: Option<Basis>,
     pub extension_reason: Option<String>,
     pub issued_at: Option<DateTime<Utc>>,
     pub viewed_at: Option<DateTime<Utc>>,
@@ -169,6 +181,7 @@ impl RequestView {
             },
             state: state_of(round, request, revisions, now),
             effective_deadline: effective_deadline(round, request),
+            calendar: effective_calendar(round, request),
             extension_reason: request.extension_reason.clone(),
             issued_at: request.issued_at.map(|t| t.and_utc()),
             viewed_at: request.viewed_at.map(|t| t.and_utc()),
@@ -195,6 +208,8 @@ pub struct LedgerCounts {
     pub pending: usize,
     pub viewed: usize,
     pub cancelled: usize,
+    /// Requests not cancelled whose effective deadline is provisional.
+    pub provisional_deadlines: usize,
 }
 
 /// Who has answered a round, and who has not.
@@ -227,6 +242,9 @@ impl Ledger {
             .collect();
         let mut counts = LedgerCounts::default();
         for view in &views {
+            if view.state != RequestState::Cancelled && view.calendar == Some(Basis::Provisional) {
+                counts.provisional_deadlines += 1;
+            }
             match view.state {
                 RequestState::Cancelled => counts.cancelled += 1,
                 RequestState::Submitted => counts.with_comments += 1,
@@ -251,6 +269,12 @@ impl Ledger {
         }
         if counts.overdue > 0 {
             summary.push_str(&format!("; {} overdue", counts.overdue));
+        }
+        if counts.provisional_deadlines > 0 {
+            summary.push_str(&format!(
+                "; {} deadlines provisional (counted before the holiday notice was loaded)",
+                counts.provisional_deadlines
+            ));
         }
         Ledger {
             round: RoundView::new(round, version, requests, now),

@@ -107,7 +107,6 @@ impl TestApp {
                 db,
                 clock: Clock::Manual(clock.clone()),
                 config,
-                calendar: std::sync::Arc::new(consult::seed::calendar().expect("calendar")),
             },
             clock,
             _store: store,

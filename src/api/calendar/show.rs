@@ -1,0 +1,36 @@
+//! `GET /api/v1/calendar/{year}`
+
+use actix_web::web::{Data, Json, Path};
+
+use crate::api::extract::Caller;
+use crate::app::AppState;
+use crate::calendaring::{self, CalendarYear};
+use crate::error::{ApiError, Problem};
+
+/// One year as deadlines count it: the loaded notice (`official`), or the statutory holidays
+/// and weekends only (`provisional`). Any token.
+#[utoipa::path(
+    get,
+    operation_id = "calendar_show",
+    path = "/api/v1/calendar/{year}",
+    tag = "calendar",
+    params(("year" = i32, Path, description = "A year from 1901 to 2099")),
+    responses(
+        (status = 200, description = "The year in force", body = CalendarYear),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a year the calendar covers", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show(
+    state: Data<AppState>,
+    _caller: Caller,
+    year: Path<String>,
+) -> Result<Json<CalendarYear>, ApiError> {
+    let year: i32 = year.parse().map_err(|_| ApiError::NotFound)?;
+    let found = state
+        .db
+        .read(move |conn| calendaring::year(conn, year))
+        .await?;
+    Ok(Json(found))
+}

@@ -1,0 +1,72 @@
+//! `POST /api/v1/rounds/{id}/recount`
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::views::RoundView;
+use super::visible_round;
+use crate::api::extract::{Caller, etag};
+use crate::app::AppState;
+use crate::calendaring::{self, Recounted};
+use crate::db::round;
+use crate::error::{ApiError, Problem};
+
+/// The round after its provisional deadlines were counted again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recount {
+    pub round: RoundView,
+    /// Each provisional deadline counted again, moved or not.
+    pub deadlines: Vec<Recounted>,
+}
+
+/// Counts the round's deadlines that were counted on a provisional calendar (its own and its
+/// extensions given in working days) again, on the calendar now in force, from when each was
+/// first counted. A deadline that moves is changed and its agencies are told by email (what was
+/// queued for the old deadline is dropped); one that would now lie in the past is kept. Only an
+/// admin does this, after loading the year's notice: deadlines never move by themselves.
+#[utoipa::path(
+    post,
+    operation_id = "rounds_recount",
+    path = "/api/v1/rounds/{id}/recount",
+    tag = "rounds",
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 200, description = "The round and what was counted again", body = Recount, headers(("ETag" = String))),
+        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`round_not_open`, `round_closed`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn recount(
+    state: Data<AppState>,
+    caller: Caller,
+    id: Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let id = id.into_inner();
+    let now = state.clock.now();
+    let actor = caller.actor();
+    let (row, version, requests, deadlines) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let (found, version, _) = visible_round(conn, &caller, &id)?;
+            let (row, deadlines) = calendaring::recount(conn, &actor, &found.id, now)?;
+            let requests = round::requests_of_round(conn, &row.id)?;
+            Ok((row, version, requests, deadlines))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(row.revision)))
+        .json(Recount {
+            round: RoundView::new(&row, version, &requests, now),
+            deadlines,
+        }))
+}

@@ -1,0 +1,284 @@
+//! The working-day calendar at run time: loading a year's notice, reading what is in force, and
+//! counting a round's provisional deadlines again once the notice is loaded, at an admin's
+//! request (a deadline is never moved silently).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::consulting::{
+    self, closed, effective_deadline, round_state_of, save_request, save_round, zone,
+};
+use crate::db::audit::{self, Actor, Change};
+use crate::db::calendar::{self, CalendarYearRow};
+use crate::db::round::{self, RequestRow, RoundRow};
+use crate::db::{DbConnection, outbox};
+use crate::domain::calendar::{Basis, CalendarFile, Festival, YEARS, statutory_holidays};
+use crate::domain::round::RoundState;
+use crate::email::templates::Notice;
+use crate::error::{ApiError, FieldError};
+
+/// A year of the calendar as it is in force.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// `official` when the year's notice is loaded; `provisional` when only its statutory
+    /// holidays are known.
+    pub calendar: Basis,
+    /// The notice's title; absent for a provisional year.
+    pub source: Option<String>,
+    /// Rest days besides weekends: the notice's, or the statutory holidays.
+    #[schema(value_type = Vec<String>, format = Date)]
+    pub holidays: Vec<NaiveDate>,
+    /// Weekend days that are working days; none are known for a provisional year.
+    #[schema(value_type = Vec<String>, format = Date)]
+    pub working_weekends: Vec<NaiveDate>,
+    /// The statutory public holidays of the year, as computed (the notice's blocks hold them).
+    pub statutory: Vec<StatutoryDay>,
+    pub loaded_at: Option<DateTime<Utc>>,
+    /// Who loaded the notice: a person's token name, `command line`, or the shipped file.
+    pub loaded_by: Option<String>,
+}
+
+/// One statutory public holiday.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatutoryDay {
+    #[schema(value_type = String, format = Date)]
+    pub date: NaiveDate,
+    pub festival: Festival,
+}
+
+/// The year as it is in force: its loaded notice, or its provisional days.
+pub fn year(conn: &mut DbConnection, year: i32) -> Result<CalendarYear, ApiError> {
+    if !YEARS.contains(&year) {
+        return Err(ApiError::NotFound);
+    }
+    let statutory: Vec<StatutoryDay> = statutory_holidays(year)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(date, festival)| StatutoryDay { date, festival })
+        .collect();
+    Ok(match calendar::find(conn, year)? {
+        Some(row) => {
+            let notice = row.notice()?;
+            CalendarYear {
+                year,
+                calendar: Basis::Official,
+                source: Some(notice.source),
+                holidays: notice.holidays.into_iter().collect(),
+                working_weekends: notice.working_weekends.into_iter().collect(),
+                statutory,
+                loaded_at: Some(row.loaded_at.and_utc()),
+                loaded_by: Some(row.loaded_by),
+            }
+        }
+        None => CalendarYear {
+            year,
+            calendar: Basis::Provisional,
+            source: None,
+            holidays: statutory.iter().map(|d| d.date).collect(),
+            working_weekends: Vec::new(),
+            statutory,
+            loaded_at: None,
+            loaded_by: None,
+        },
+    })
+}
+
+/// The years whose notices are loaded, in order.
+pub fn loaded_years(conn: &mut DbConnection) -> Result<Vec<CalendarYear>, ApiError> {
+    let years: Vec<i32> = calendar::all(conn)?.iter().map(|r| r.year).collect();
+    years.into_iter().map(|y| year(conn, y)).collect()
+}
+
+/// What loading a calendar file did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    /// The years loaded, as now in force.
+    pub years: Vec<CalendarYear>,
+    /// Rounds not yet closed with a deadline counted provisionally: an admin may count them
+    /// again on the new notice (`POST /api/v1/rounds/{id}/recount`).
+    pub provisional_rounds: Vec<String>,
+}
+
+/// Loads (or replaces) every year of `file`, all or none; each year is audited.
+pub fn import(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    file: CalendarFile,
+    now: DateTime<Utc>,
+) -> Result<Imported, ApiError> {
+    let notices = file.notices().map_err(|problems| {
+        ApiError::Validation(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new(p.field, p.code, p.message))
+                .collect(),
+        )
+    })?;
+    let stamp = now.naive_utc();
+    let mut years = Vec::new();
+    for notice in &notices {
+        let before = calendar::find(conn, notice.year)?;
+        let row = CalendarYearRow::new(notice, &actor.name, stamp);
+        calendar::replace(conn, &row)?;
+        let value =
+            |row: &CalendarYearRow| row.notice().ok().and_then(|n| serde_json::to_value(n).ok());
+        audit::record(
+            conn,
+            actor,
+            stamp,
+            Change {
+                action: "calendar.import",
+                entity_type: "calendar_year",
+                entity_id: &notice.year.to_string(),
+                before: before.as_ref().and_then(value),
+                after: value(&row),
+            },
+        )?;
+        years.push(year(conn, notice.year)?);
+    }
+    Ok(Imported {
+        years,
+        provisional_rounds: round::rounds_with_provisional_deadlines(conn)?,
+    })
+}
+
+/// One deadline counted again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Recounted {
+    /// The request whose extension was counted again; absent for the round's own deadline.
+    pub request_id: Option<String>,
+    pub before: DateTime<Utc>,
+    pub after: DateTime<Utc>,
+    pub calendar: Basis,
+    /// Whether the new deadline took effect; a recount that would put the deadline in the past
+    /// keeps the old one (an agency is never made overdue by a notice published later).
+    pub applied: bool,
+}
+
+/// Counts the round's provisional working-day deadlines (its own and its extensions') again on
+/// the calendar now in force, changes those that move, and tells each agency whose effective
+/// deadline changed. Runs under the round's lock.
+pub fn recount(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(RoundRow, Vec<Recounted>), ApiError> {
+    let before = round::lock_round(conn, round_id)?.ok_or(ApiError::NotFound)?;
+    let requests: Vec<RequestRow> = round::requests_of_round(conn, round_id)?
+        .into_iter()
+        .map(|r| r.request)
+        .collect();
+    let Some(opened_at) = before.opened_at else {
+        return Err(ApiError::conflict(
+            "round_not_open",
+            "the round has not opened yet: its deadline is counted when it opens",
+        ));
+    };
+    if round_state_of(&before, &requests, now) == RoundState::Closed {
+        return Err(closed());
+    }
+    let stamp = now.naive_utc();
+    let mut changes = Vec::new();
+    let mut round_row = before.clone();
+    if let (Some(Basis::Provisional), Some(days), Some(deadline)) = (
+        before.deadline_calendar.as_deref().and_then(Basis::parse),
+        before.working_days,
+        before.deadline,
+    ) {
+        let days = u32::try_from(days.max(1)).unwrap_or(1);
+        let counted =
+            consulting::count_working_days(conn, opened_at.and_utc(), zone(&before), days)?;
+        let applied = counted.at > now;
+        if applied {
+            let mut after = before.clone();
+            after.deadline = Some(counted.at.naive_utc());
+            after.deadline_calendar = Some(counted.basis.as_str().to_owned());
+            if after != before {
+                round::drop_extensions_before(conn, &before.id, counted.at.naive_utc())?;
+                round_row = save_round(conn, actor, "round.recount", &before, after, stamp)?;
+            }
+        }
+        if counted.at != deadline.and_utc() || counted.basis != Basis::Provisional {
+            changes.push(Recounted {
+                request_id: None,
+                before: deadline.and_utc(),
+                after: counted.at,
+                calendar: counted.basis,
+                applied,
+            });
+        }
+    }
+    for entry in round::requests_of_round(conn, round_id)? {
+        let request = entry.request.clone();
+        let old = effective_deadline(&before, &request);
+        let mut current = request.clone();
+        if let (Some(Basis::Provisional), Some(days), Some(granted), Some(deadline)) = (
+            request.extension_calendar.as_deref().and_then(Basis::parse),
+            request.extension_working_days,
+            request.extended_at,
+            request.extended_deadline,
+        ) {
+            let days = u32::try_from(days.max(1)).unwrap_or(1);
+            let counted =
+                consulting::count_working_days(conn, granted.and_utc(), zone(&before), days)?;
+            let applied = counted.at > now;
+            if applied {
+                let mut after = request.clone();
+                after.extended_deadline = Some(counted.at.naive_utc());
+                after.extension_calendar = Some(counted.basis.as_str().to_owned());
+                if after != request {
+                    current = save_request(conn, actor, "request.recount", &request, after, stamp)?;
+                }
+            }
+            if counted.at != deadline.and_utc() || counted.basis != Basis::Provisional {
+                changes.push(Recounted {
+                    request_id: Some(request.id.clone()),
+                    before: deadline.and_utc(),
+                    after: counted.at,
+                    calendar: counted.basis,
+                    applied,
+                });
+            }
+        }
+        let new = effective_deadline(&round_row, &current);
+        if current.issued_at.is_some() && current.cancelled_at.is_none() && new != old {
+            if let Some(deadline) = new {
+                notify(conn, &round_row, &current, deadline, stamp, now)?;
+            }
+        }
+    }
+    Ok((round_row, changes))
+}
+
+/// Drops what was queued for the old deadline and tells the agency of the new one.
+fn notify(
+    conn: &mut DbConnection,
+    round_row: &RoundRow,
+    request: &RequestRow,
+    deadline: DateTime<Utc>,
+    stamp: NaiveDateTime,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    outbox::skip_pending_notices(conn, &request.id)?;
+    if let Some(entry) = round::request_with_agency(conn, &request.id)? {
+        let key = format!(
+            "recount:{}:{}:{}",
+            request.id,
+            deadline.timestamp_micros(),
+            stamp.and_utc().timestamp_micros()
+        );
+        crate::email::schedule::queue(
+            conn,
+            round_row,
+            &entry,
+            Notice::Recounted,
+            deadline,
+            &key,
+            now,
+        )?;
+    }
+    Ok(())
+}
