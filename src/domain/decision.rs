@@ -58,6 +58,16 @@ impl Outcome {
         }
     }
 
+    /// The words of an English letter.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Outcome::Adopted => "adopted",
+            Outcome::PartiallyAdopted => "partly adopted",
+            Outcome::NotAdopted => "not adopted",
+            Outcome::Noted => "noted",
+        }
+    }
+
     /// Everything but adoption has to say why.
     pub fn needs_reason(self) -> bool {
         self != Outcome::Adopted

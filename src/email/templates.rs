@@ -207,6 +207,102 @@ mod tests {
             en.body_text
         );
     }
+
+    /// Every kind of email, whole, in both languages, for the demo round (whose title carries
+    /// its own book-title marks).
+    #[test]
+    fn every_email_reads_as_written() {
+        const ROUND: &str = "《关于促进杭州市生产性服务业高质量发展的若干举措》征求意见";
+        const DOCUMENT: &str = "关于促进杭州市生产性服务业高质量发展的若干举措";
+        let deadline = Utc
+            .with_ymd_and_hms(2027, 1, 4, 10, 0, 0)
+            .single()
+            .expect("time");
+        let zone = chrono_tz::Asia::Shanghai;
+        let whole = |r: Rendered| format!("Subject: {}\n\n{}", r.subject, r.body_text);
+        let mut all = Vec::new();
+        for locale in [Locale::ZhCn, Locale::En] {
+            for calendar in [Some(Basis::Official), Some(Basis::Provisional)] {
+                all.push(whole(comment_request(
+                    locale,
+                    &CommentRequest {
+                        agency_name: "西湖区",
+                        document_title: DOCUMENT,
+                        version_label: "征求意见稿",
+                        round_title: ROUND,
+                        instructions: "请结合职能提出意见。",
+                        deadline,
+                        time_zone: zone,
+                        calendar,
+                        request_id: "r1",
+                    },
+                )));
+            }
+            for notice in [
+                Notice::Reminder,
+                Notice::Overdue,
+                Notice::DeemedNoComments,
+                Notice::Extended,
+                Notice::Recounted,
+            ] {
+                all.push(whole(request_notice(
+                    locale,
+                    notice,
+                    &RequestNotice {
+                        agency_name: "西湖区",
+                        round_title: ROUND,
+                        deadline,
+                        time_zone: zone,
+                        calendar: None,
+                        request_id: "r1",
+                    },
+                )));
+            }
+            all.push(whole(version_published(
+                locale,
+                "西湖区",
+                DOCUMENT,
+                2,
+                "送审稿",
+            )));
+            all.push(whole(decisions_published(
+                locale,
+                "西湖区",
+                ROUND,
+                &[HandledComment {
+                    clause: Some("9.".into()),
+                    clause_now: Some("8.".into()),
+                    body: "建议增加海外仓。".into(),
+                    outcome: Some(Outcome::PartiallyAdopted),
+                    reason: Some("部分内容已在第10条体现".into()),
+                }],
+                true,
+            )));
+        }
+        for calendar in [None, Some(Basis::Provisional)] {
+            all.push(whole(overdue_digest(
+                ROUND,
+                deadline,
+                zone,
+                &["西湖区".to_owned()],
+                "已反馈29家，共30家；逾期1家。",
+                calendar,
+            )));
+        }
+        let text = all.join("\n----------\n");
+        assert!(!text.contains("《《"), "doubled book-title marks:\n{text}");
+        insta::assert_snapshot!(text);
+    }
+}
+
+/// A round's title as Chinese prose names it: in book-title marks (《》), unless the title
+/// carries them already (`《关于……若干举措》征求意见`), which doubling would garble.
+fn in_title_marks(title: &str) -> String {
+    if title.contains('《') {
+        title.to_owned()
+    } else {
+        format!("《{title}》")
+    }
 }
 
 /// What a notice about one request says.
@@ -242,30 +338,32 @@ pub fn request_notice(locale: Locale, notice: Notice, message: &RequestNotice<'_
         local.format("%Y年%m月%d日%H:%M").to_string(),
         format!("{} ({})", local.format("%Y-%m-%d %H:%M"), message.time_zone),
     );
-    let (agency, round, id) = (message.agency_name, message.round_title, message.request_id);
+    let (agency, id) = (message.agency_name, message.request_id);
+    let round = message.round_title;
+    let named = in_title_marks(round);
     let mut rendered = match (locale, notice) {
         (Locale::ZhCn, Notice::Reminder) => Rendered {
             subject: format!("【提醒】{round}将于{zh_deadline}截止"),
             body_text: format!(
-                "{agency}：\n\n《{round}》的反馈截止时间为{zh_deadline}，你单位尚未反馈。请按时通过接口提交意见或\u{201c}无意见\u{201d}答复（征求意见函编号：{id}）。\n"
+                "{agency}：\n\n{named}的反馈截止时间为{zh_deadline}，你单位尚未反馈。请按时通过接口提交意见或\u{201c}无意见\u{201d}答复（征求意见函编号：{id}）。\n"
             ),
         },
         (Locale::ZhCn, Notice::Overdue) => Rendered {
             subject: format!("【逾期】{round}"),
             body_text: format!(
-                "{agency}：\n\n《{round}》的反馈已于{zh_deadline}截止，你单位尚未反馈。请尽快说明情况（征求意见函编号：{id}）。\n"
+                "{agency}：\n\n{named}的反馈已于{zh_deadline}截止，你单位尚未反馈。请尽快说明情况（征求意见函编号：{id}）。\n"
             ),
         },
         (Locale::ZhCn, Notice::DeemedNoComments) => Rendered {
             subject: format!("【视为无意见】{round}"),
             body_text: format!(
-                "{agency}：\n\n《{round}》的反馈已于{zh_deadline}截止，你单位未反馈，按约定视为无意见（征求意见函编号：{id}）。\n"
+                "{agency}：\n\n{named}的反馈已于{zh_deadline}截止，你单位未反馈，按约定视为无意见（征求意见函编号：{id}）。\n"
             ),
         },
         (Locale::ZhCn, Notice::Extended) => Rendered {
             subject: format!("【延期】{round}反馈时间延至{zh_deadline}"),
             body_text: format!(
-                "{agency}：\n\n经研究，你单位对《{round}》的反馈时间延至{zh_deadline}（征求意见函编号：{id}）。\n"
+                "{agency}：\n\n经研究，你单位对{named}的反馈时间延至{zh_deadline}（征求意见函编号：{id}）。\n"
             ),
         },
         (Locale::En, Notice::Reminder) => Rendered {
@@ -295,7 +393,7 @@ pub fn request_notice(locale: Locale, notice: Notice, message: &RequestNotice<'_
         (Locale::ZhCn, Notice::Recounted) => Rendered {
             subject: format!("【截止时间调整】{round}反馈截止时间调整为{zh_deadline}"),
             body_text: format!(
-                "{agency}：\n\n根据公布的节假日安排，《{round}》按工作日计算的反馈截止时间调整为{zh_deadline}（征求意见函编号：{id}）。\n"
+                "{agency}：\n\n根据公布的节假日安排，{named}按工作日计算的反馈截止时间调整为{zh_deadline}（征求意见函编号：{id}）。\n"
             ),
         },
         (Locale::En, Notice::Recounted) => Rendered {
@@ -328,10 +426,11 @@ pub fn overdue_digest(
     } else {
         overdue.join("、")
     };
+    let named = in_title_marks(round_title);
     Rendered {
         subject: format!("【汇总】{round_title}截止情况"),
         body_text: format!(
-            "《{round_title}》已于{local}截止。\n\n{summary}\n\n逾期未反馈：{list}\n{note}",
+            "{named}已于{local}截止。\n\n{summary}\n\n逾期未反馈：{list}\n{note}",
             note = match calendar {
                 Some(Basis::Provisional) => {
                     "\n（截止时间按暂定日历计算：计算时所涉年度的节假日安排尚未载入。）\n"
@@ -438,7 +537,7 @@ pub fn decisions_published(
             }
             Locale::En => {
                 let clause = clause_line(locale, item, revised);
-                let outcome = item.outcome.map_or("undecided", Outcome::as_str);
+                let outcome = item.outcome.map_or("undecided", Outcome::label_en);
                 lines.push_str(&format!("{n}. {clause}: {body}\n   Decision: {outcome}"));
                 if !reason.is_empty() {
                     lines.push_str(&format!("; reason: {reason}"));
