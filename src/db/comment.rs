@@ -229,11 +229,9 @@ pub fn queue(
     use submitted_comments as s;
     let mut query = s::table
         .filter(s::reply_id.eq_any(filter.reply_ids.clone()))
-        .order((
-            s::clause_ordinal.asc(),
-            s::submitted_at.asc(),
-            s::comment_id.asc(),
-        ))
+        // The cursor is (clause order, comment id): the order must be exactly that, or a page
+        // boundary skips or repeats comments submitted in another order than written.
+        .order((s::clause_ordinal.asc(), s::comment_id.asc()))
         .into_boxed();
     if let Some(keys) = &filter.clause_keys {
         query = query.filter(s::clause_key.eq_any(keys.clone()));

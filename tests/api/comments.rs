@@ -48,6 +48,47 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
 }
 
 engine_tests! {
+    async fn paging_the_queue_returns_every_comment_once_whatever_the_order_of_submission(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let url = format!("/api/v1/rounds/{round}/comments");
+        // Three agencies write in turn, then submit in the opposite order.
+        let mut written = Vec::new();
+        let agencies = ["jingxin", "shangwu", "xihu"];
+        let mut tokens = Vec::new();
+        for code in agencies {
+            let token = app.agency_token(code);
+            let items: Vec<Value> = (0..3).map(|i| json!({"kind": "amend", "clause_key": "m9", "body": format!("{code}意见{i}")})).collect();
+            let created = app.post(&url, Some(&token), &json!({"items": items})).await;
+            assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+            for item in created.json()["items"].as_array().expect("items") {
+                written.push(item["id"].as_str().expect("id").to_owned());
+            }
+            tokens.push(token);
+        }
+        for token in tokens.iter().rev() {
+            app.clock.advance(chrono::Duration::minutes(1));
+            let request = request_id(&app, token).await;
+            let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(token), &reply()).await;
+            assert_eq!(submitted.status, 201, "{}", String::from_utf8_lossy(&submitted.body));
+        }
+        let mut seen = Vec::new();
+        let mut page_url = format!("{url}?clause=m9&limit=2");
+        loop {
+            let page = app.get(&page_url, Some(&drafter)).await.json();
+            for item in page["items"].as_array().expect("items") {
+                seen.push(item["id"].as_str().expect("id").to_owned());
+            }
+            match page["next_page"].as_str() {
+                Some(cursor) => page_url = format!("{url}?clause=m9&limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        // Each once, in the order they were written.
+        assert_eq!(seen, written);
+    }
+
     async fn a_batch_is_submitted_and_shows_in_the_queue(app: TestApp) {
         app.seed();
         let drafter = app.staff_token(Role::Drafter);
