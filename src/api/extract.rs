@@ -7,8 +7,10 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use chrono::{DateTime, FixedOffset, TimeZone};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use validator::Validate;
 
 use crate::app::AppState;
@@ -215,10 +217,56 @@ impl FromRequest for JsonBody {
     }
 }
 
-/// Parses the query string as `T`, once the handler has authorized the caller.
+/// Parses the query string as `T`, once the handler has authorized the caller; a bad value is
+/// named by its parameter (`query.limit`).
 pub fn parse_query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiError> {
-    serde_urlencoded::from_str(request.query_string())
-        .map_err(|error| ApiError::field("query", "invalid_query", error.to_string()))
+    let pairs = form_urlencoded::parse(request.query_string().as_bytes());
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let named = |prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('`').next())
+                .map(|name| format!("query.{name}"))
+        };
+        let field = named("unknown field `")
+            .or_else(|| named("missing field `"))
+            .unwrap_or_else(|| {
+                if path == "." {
+                    "query".to_owned()
+                } else {
+                    format!("query.{path}")
+                }
+            });
+        ApiError::field(field, "invalid_query", message)
+    })
+}
+
+/// A time as a client sends it: RFC 3339 with its UTC offset (`2026-12-10T18:00:00+08:00`), so
+/// that a deadline never depends on where the server runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(value_type = String, format = DateTime, example = "2026-12-10T18:00:00+08:00")]
+pub struct ClientTime(pub DateTime<FixedOffset>);
+
+impl ClientTime {
+    /// The same instant in `zone`.
+    pub fn with_timezone<Z: TimeZone>(&self, zone: &Z) -> DateTime<Z> {
+        self.0.with_timezone(zone)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientTime {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(text.trim())
+            .map(ClientTime)
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "expected a time with its UTC offset, such as 2026-12-10T18:00:00+08:00 (RFC 3339), not {text:?}"
+                ))
+            })
+    }
 }
 
 /// The `If-Match` header, checked against the current revision before a change.

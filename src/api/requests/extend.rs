@@ -1,13 +1,13 @@
 //! `POST /api/v1/requests/{id}/extension`
 
 use actix_web::web::{Data, Json, Path};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::visible_request;
-use crate::api::extract::{Caller, JsonBody};
+use crate::api::extract::{Caller, ClientTime, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::app::AppState;
 use crate::consulting::{self, Due};
@@ -18,7 +18,7 @@ use crate::error::{ApiError, Problem};
 #[serde(deny_unknown_fields)]
 pub struct Extension {
     /// The new deadline (RFC 3339 with an offset). Give this or `working_days`.
-    pub deadline: Option<DateTime<FixedOffset>>,
+    pub deadline: Option<ClientTime>,
     /// The new deadline as working days from now, at 18:00 in the round's time zone.
     #[validate(range(min = 1, max = 60))]
     pub working_days: Option<u32>,

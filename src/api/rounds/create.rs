@@ -3,13 +3,13 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::Data;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::RoundView;
-use crate::api::extract::{Caller, JsonBody, etag};
+use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
 use crate::app::AppState;
 use crate::consulting::{self, NewRound};
 use crate::db::{agency, round};
@@ -30,7 +30,7 @@ pub struct CreateRound {
     #[validate(length(max = 10000))]
     pub instructions: String,
     /// A fixed deadline (RFC 3339 with an offset). Give this or `working_days`.
-    pub deadline: Option<DateTime<FixedOffset>>,
+    pub deadline: Option<ClientTime>,
     /// The deadline as working days from opening, counting the day of opening; it falls at
     /// 18:00 in `time_zone`.
     #[validate(range(min = 1, max = 60))]

@@ -3,13 +3,13 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::RoundView;
-use crate::api::extract::{Caller, JsonBody, etag};
+use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
 use crate::app::AppState;
 use crate::consulting::{self, NewRound, RoundReplies};
 use crate::db::round;
@@ -27,7 +27,7 @@ pub struct FollowUp {
     #[validate(length(max = 10000))]
     pub instructions: Option<String>,
     /// A fixed deadline (RFC 3339 with an offset). Give this or `working_days`.
-    pub deadline: Option<DateTime<FixedOffset>>,
+    pub deadline: Option<ClientTime>,
     #[validate(range(min = 1, max = 60))]
     pub working_days: Option<u32>,
     /// The agencies to consult, by id or code; those whose comments stand in the round

@@ -3,14 +3,14 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::RoundView;
 use super::visible_round;
-use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
+use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag};
 use crate::app::AppState;
 use crate::consulting;
 use crate::db::round;
@@ -23,7 +23,7 @@ pub struct ReopenRound {
     #[validate(length(min = 1, max = 500))]
     pub reason: String,
     /// The round's new deadline (RFC 3339 with an offset), in the future.
-    pub deadline: DateTime<FixedOffset>,
+    pub deadline: ClientTime,
 }
 
 /// Reopens a closed round until a new deadline. Drafters and admins only.

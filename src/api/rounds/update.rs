@@ -3,14 +3,14 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::RoundView;
 use super::visible_round;
-use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
+use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag, present};
 use crate::app::AppState;
 use crate::consulting::{self, RoundChanges};
 use crate::db::round;
@@ -28,7 +28,7 @@ pub struct UpdateRound {
     pub instructions: Option<String>,
     /// A new deadline for every request without an extension (RFC 3339 with an offset).
     #[serde(default, deserialize_with = "present")]
-    pub deadline: Option<DateTime<FixedOffset>>,
+    pub deadline: Option<ClientTime>,
     /// Before opening only: the deadline as working days from opening.
     #[serde(default, deserialize_with = "present")]
     #[validate(range(min = 1, max = 60))]
