@@ -132,8 +132,11 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let (db, applied) =
-        Db::open(&config.database_url, config.db_pool_size).map_err(|e| e.to_string())?;
+    let opened = match command {
+        Command::Serve { .. } => Db::open(&config.database_url, config.db_pool_size),
+        _ => Db::open_for_command(&config.database_url),
+    };
+    let (db, applied) = opened.map_err(|e| e.to_string())?;
     for name in &applied {
         tracing::info!(migration = %name, "applied migration");
     }

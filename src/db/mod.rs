@@ -228,6 +228,22 @@ impl Db {
     /// Opens the database, runs pending migrations, and builds the pools. Returns the names of
     /// the migrations it applied.
     pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<(Db, Vec<String>), StorageError> {
+        Db::open_pools(url, pool_size, 1)
+    }
+
+    /// Opens the database for one command of the command line: one connection, made when it
+    /// is first needed and never in the background. A pool that keeps a connection idle
+    /// replaces the one taken on a thread of its own, and a PostgreSQL connection still being
+    /// made on that thread when the command exits crashes the process in libpq's exit handlers.
+    pub fn open_for_command(url: &DatabaseUrl) -> Result<(Db, Vec<String>), StorageError> {
+        Db::open_pools(url, 1, 0)
+    }
+
+    fn open_pools(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        min_idle: u32,
+    ) -> Result<(Db, Vec<String>), StorageError> {
         let connect_error = |reason: String| StorageError::Connect {
             engine: url.engine.as_str(),
             target: url.to_string(),
@@ -238,7 +254,7 @@ impl Db {
         let build = |size: u32| {
             Pool::builder()
                 .max_size(size)
-                .min_idle(Some(1))
+                .min_idle(Some(min_idle))
                 .connection_timeout(Duration::from_secs(10))
                 // A test query on every checkout costs a round trip per request; broken
                 // connections are caught by `has_broken` instead.

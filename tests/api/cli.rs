@@ -322,3 +322,36 @@ fn a_years_notice_is_loaded_and_shown_from_the_command_line() {
         stderr(&refused)
     );
 }
+
+/// Every command exits 0 after it succeeds: run many times on PostgreSQL, where a connection
+/// still being made in the background at exit once crashed the process after its work was done.
+#[test]
+fn commands_exit_cleanly_every_time_on_postgresql() {
+    let Some(database) = crate::support::postgres::TestDatabase::create() else {
+        return;
+    };
+    let url = database.url.clone();
+    let runs: &[(&[&str], usize)] = &[
+        (&["migrate"], 5),
+        (&["seed"], 5),
+        (
+            &["token", "create", "--role", "drafter", "--name", "脚本"],
+            40,
+        ),
+        (&["token", "list"], 10),
+        (&["calendar", "show", "2027"], 10),
+    ];
+    for (args, times) in runs {
+        for run in 0..*times {
+            let output = consult(&url, args);
+            assert!(
+                output.status.success(),
+                "{args:?} run {run}: {:?}\n{}",
+                output.status,
+                stderr(&output)
+            );
+        }
+    }
+    let listed = stdout(&consult(&url, &["token", "list"]));
+    assert_eq!(listed.matches("脚本").count(), 40, "{listed}");
+}
