@@ -7,13 +7,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::consulting::{
-    self, closed, effective_deadline, round_state_of, save_request, save_round, zone,
+    closed, effective_deadline, round_state_of, save_request, save_round, zone,
 };
 use crate::db::audit::{self, Actor, Change};
 use crate::db::calendar::{self, CalendarYearRow};
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::db::{DbConnection, outbox};
-use crate::domain::calendar::{Basis, CalendarFile, Festival, YEARS, statutory_holidays};
+use crate::domain::calendar::{
+    Basis, CalendarFile, Festival, YEARS, statutory_holidays, working_day_deadline,
+};
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::{ApiError, FieldError};
@@ -25,7 +27,7 @@ pub struct CalendarYear {
     /// `official` when the year's notice is loaded; `provisional` when only its statutory
     /// holidays are known.
     pub calendar: Basis,
-    /// The notice's title; absent for a provisional year.
+    /// The notice's title; `null` for a provisional year.
     pub source: Option<String>,
     /// Rest days besides weekends: the notice's, or the statutory holidays.
     #[schema(value_type = Vec<String>, format = Date)]
@@ -96,9 +98,9 @@ pub fn loaded_years(conn: &mut DbConnection) -> Result<Vec<CalendarYear>, ApiErr
 pub struct Imported {
     /// The years loaded, as now in force.
     pub years: Vec<CalendarYear>,
-    /// Rounds not yet closed with a deadline counted provisionally: an admin may count them
-    /// again on the new notice (`POST /api/v1/rounds/{id}/recount`).
-    pub provisional_rounds: Vec<String>,
+    /// Rounds not yet closed with a deadline counted provisionally, or counted through a year
+    /// just loaded: an admin may count them again (`POST /api/v1/rounds/{id}/recount`).
+    pub rounds_to_recount: Vec<String>,
 }
 
 /// Loads (or replaces) every year of `file`, all or none; each year is audited.
@@ -138,10 +140,47 @@ pub fn import(
         )?;
         years.push(year(conn, notice.year)?);
     }
+    let rounds_to_recount = open_rounds_to_recount(conn, &notices, now)?;
     Ok(Imported {
         years,
-        provisional_rounds: round::rounds_with_provisional_deadlines(conn)?,
+        rounds_to_recount,
     })
+}
+
+/// The rounds still open whose working-day deadlines the new notices could move.
+fn open_rounds_to_recount(
+    conn: &mut DbConnection,
+    notices: &[crate::domain::calendar::YearNotice],
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, ApiError> {
+    // The years' bounds a day wide on each side, so that no time zone's deadline is missed;
+    // a round listed needlessly only counts to the same deadline.
+    let bound = |year: i32, month, day| {
+        NaiveDate::from_ymd_opt(year, month, day).and_then(|d| d.and_hms_opt(0, 0, 0))
+    };
+    let (Some(first), Some(last)) = (
+        notices.iter().map(|n| n.year).min(),
+        notices.iter().map(|n| n.year).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let (Some(from), Some(to)) = (bound(first - 1, 12, 31), bound(last + 1, 1, 2)) else {
+        return Ok(Vec::new());
+    };
+    let mut open = Vec::new();
+    for id in round::rounds_to_recount(conn, from, to)? {
+        let Some(found) = round::find_round(conn, &id)? else {
+            continue;
+        };
+        let requests: Vec<RequestRow> = round::requests_of_round(conn, &id)?
+            .into_iter()
+            .map(|r| r.request)
+            .collect();
+        if round_state_of(&found, &requests, now) != RoundState::Closed {
+            open.push(id);
+        }
+    }
+    Ok(open)
 }
 
 /// One deadline counted again.
@@ -152,14 +191,15 @@ pub struct Recounted {
     pub before: DateTime<Utc>,
     pub after: DateTime<Utc>,
     pub calendar: Basis,
-    /// Whether the new deadline took effect; a recount that would put the deadline in the past
-    /// keeps the old one (an agency is never made overdue by a notice published later).
+    /// Whether the new deadline took effect. A deadline that has passed, or that would now lie
+    /// in the past, is kept: an agency is never made overdue, or pending again, by a notice
+    /// published later.
     pub applied: bool,
 }
 
-/// Counts the round's provisional working-day deadlines (its own and its extensions') again on
-/// the calendar now in force, changes those that move, and tells each agency whose effective
-/// deadline changed. Runs under the round's lock.
+/// Counts the round's working-day deadlines (its own and its extensions') again on the calendar
+/// now in force, changes those that move, and tells each agency whose effective deadline
+/// changed. Runs under the round's lock, with each request's row held while it is changed.
 pub fn recount(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -180,69 +220,87 @@ pub fn recount(
     if round_state_of(&before, &requests, now) == RoundState::Closed {
         return Err(closed());
     }
+    let calendar = calendar::load(conn)?;
+    let zone = zone(&before);
+    let recount_one = |from: NaiveDateTime, days: i32, was: NaiveDateTime, basis: Option<&str>| {
+        let days = u32::try_from(days.max(1)).unwrap_or(1);
+        let counted = working_day_deadline(&calendar, from.and_utc(), zone, days)
+            .ok_or_else(|| ApiError::internal("no working day found for the deadline"))?;
+        let was = was.and_utc();
+        if counted.at == was && basis.and_then(Basis::parse) == Some(counted.basis) {
+            return Ok::<_, ApiError>(None);
+        }
+        Ok(Some(Recounted {
+            request_id: None,
+            before: was,
+            after: counted.at,
+            calendar: counted.basis,
+            applied: was > now && counted.at > now,
+        }))
+    };
     let stamp = now.naive_utc();
     let mut changes = Vec::new();
-    let mut round_row = before.clone();
-    if let (Some(Basis::Provisional), Some(days), Some(deadline)) = (
-        before.deadline_calendar.as_deref().and_then(Basis::parse),
-        before.working_days,
-        before.deadline,
-    ) {
-        let days = u32::try_from(days.max(1)).unwrap_or(1);
-        let counted =
-            consulting::count_working_days(conn, opened_at.and_utc(), zone(&before), days)?;
-        let applied = counted.at > now;
-        if applied {
-            let mut after = before.clone();
-            after.deadline = Some(counted.at.naive_utc());
-            after.deadline_calendar = Some(counted.basis.as_str().to_owned());
-            if after != before {
-                round::drop_extensions_before(conn, &before.id, counted.at.naive_utc())?;
-                round_row = save_round(conn, actor, "round.recount", &before, after, stamp)?;
+    let mut round_after = before.clone();
+    if let (Some(days), Some(deadline)) = (before.working_days, before.deadline) {
+        if let Some(change) = recount_one(
+            opened_at,
+            days,
+            deadline,
+            before.deadline_calendar.as_deref(),
+        )? {
+            if change.applied {
+                round_after.deadline = Some(change.after.naive_utc());
+                round_after.deadline_calendar = Some(change.calendar.as_str().to_owned());
             }
-        }
-        if counted.at != deadline.and_utc() || counted.basis != Basis::Provisional {
-            changes.push(Recounted {
-                request_id: None,
-                before: deadline.and_utc(),
-                after: counted.at,
-                calendar: counted.basis,
-                applied,
-            });
+            changes.push(change);
         }
     }
-    for entry in round::requests_of_round(conn, round_id)? {
-        let request = entry.request.clone();
+    let round_row = if round_after == before {
+        before.clone()
+    } else {
+        save_round(conn, actor, "round.recount", &before, round_after, stamp)?
+    };
+    for request in requests {
+        let request = round::hold_request(conn, &request.id)?.ok_or(ApiError::NotFound)?;
         let old = effective_deadline(&before, &request);
-        let mut current = request.clone();
-        if let (Some(Basis::Provisional), Some(days), Some(granted), Some(deadline)) = (
-            request.extension_calendar.as_deref().and_then(Basis::parse),
+        let mut after = request.clone();
+        if let (Some(days), Some(granted), Some(deadline)) = (
             request.extension_working_days,
             request.extended_at,
             request.extended_deadline,
         ) {
-            let days = u32::try_from(days.max(1)).unwrap_or(1);
-            let counted =
-                consulting::count_working_days(conn, granted.and_utc(), zone(&before), days)?;
-            let applied = counted.at > now;
-            if applied {
-                let mut after = request.clone();
-                after.extended_deadline = Some(counted.at.naive_utc());
-                after.extension_calendar = Some(counted.basis.as_str().to_owned());
-                if after != request {
-                    current = save_request(conn, actor, "request.recount", &request, after, stamp)?;
+            if let Some(mut change) = recount_one(
+                granted,
+                days,
+                deadline,
+                request.extension_calendar.as_deref(),
+            )? {
+                if change.applied {
+                    after.extended_deadline = Some(change.after.naive_utc());
+                    after.extension_calendar = Some(change.calendar.as_str().to_owned());
                 }
-            }
-            if counted.at != deadline.and_utc() || counted.basis != Basis::Provisional {
-                changes.push(Recounted {
-                    request_id: Some(request.id.clone()),
-                    before: deadline.and_utc(),
-                    after: counted.at,
-                    calendar: counted.basis,
-                    applied,
-                });
+                change.request_id = Some(request.id.clone());
+                changes.push(change);
             }
         }
+        // Once both are counted again, an extension that ends before the round's deadline
+        // extends nothing (as when a drafter moves the round's deadline past it).
+        if let (Some(extension), Some(round_deadline)) =
+            (after.extended_deadline, round_row.deadline)
+        {
+            if extension < round_deadline {
+                after.extended_deadline = None;
+                after.extension_reason = None;
+                after.extension_calendar = None;
+                after.extension_working_days = None;
+                after.extended_at = None;
+            }
+        }
+        let current = if after == request {
+            request
+        } else {
+            save_request(conn, actor, "request.recount", &request, after, stamp)?
+        };
         let new = effective_deadline(&round_row, &current);
         if current.issued_at.is_some() && current.cancelled_at.is_none() && new != old {
             if let Some(deadline) = new {

@@ -364,10 +364,10 @@ pub fn import_calendar(db: &Db, path: &str, now: DateTime<Utc>) -> Result<String
             year.source.as_deref().unwrap_or_default()
         ));
     }
-    if !imported.provisional_rounds.is_empty() {
+    if !imported.rounds_to_recount.is_empty() {
         out.push_str(&format!(
-            "rounds with provisional deadlines (count them again with POST /api/v1/rounds/ID/recount): {}\n",
-            imported.provisional_rounds.join(", ")
+            "rounds whose deadlines the notices may move (count them again with POST /api/v1/rounds/ID/recount): {}\n",
+            imported.rounds_to_recount.join(", ")
         ));
     }
     Ok(out)

@@ -500,6 +500,8 @@ pub fn remove_agency(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
+    // The round's lock first, as every change to a round's requests takes it.
+    round::lock_round(conn, &request.round_id)?.ok_or(ApiError::NotFound)?;
     let request = locked(conn, &request.id, now)?;
     if request.cancelled_at.is_some() {
         return Err(ApiError::conflict(
@@ -541,6 +543,9 @@ pub fn extend(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
+    // The round's lock first, as every change to a round's requests takes it; the round is read
+    // again under it, since its deadline decides what counts as later.
+    let round = &round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     let request = locked(conn, &request.id, now)?;
     let (deadline, basis, days) = match due {
         Due::At(deadline) => (deadline, None, None),
@@ -1043,6 +1048,7 @@ pub fn set_closed(
         after.closed_at = None;
         after.deadline = Some(deadline.naive_utc());
         after.deadline_calendar = None;
+        after.working_days = None;
         round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
     }
     after.state_reason = Some(reason.trim().to_owned());

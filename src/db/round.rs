@@ -198,6 +198,15 @@ pub fn lock_request(
     find_request(conn, id)
 }
 
+/// Takes the request's row lock for the rest of the transaction without touching it; returns
+/// the request as it stands once the lock is held.
+pub fn hold_request(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RequestRow>> {
+    diesel::update(requests::table.find(id))
+        .set(requests::id.eq(requests::id))
+        .execute(conn)?;
+    find_request(conn, id)
+}
+
 /// Takes the round's row lock for the rest of the transaction; returns the round as it stands.
 pub fn lock_round(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
     diesel::update(rounds::table.find(id))
@@ -206,19 +215,38 @@ pub fn lock_round(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Round
     find_round(conn, id)
 }
 
-/// Ids of the opened rounds, not closed early, with a deadline counted on a provisional
-/// calendar: their own or an extension's.
-pub fn rounds_with_provisional_deadlines(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+/// Ids of the opened rounds, not closed early, with a deadline counted in working days that a
+/// recount could change: counted on a provisional calendar, or counted through the span
+/// `from..=to` (the years whose notices were just loaded). Extensions of cancelled requests do
+/// not count.
+pub fn rounds_to_recount(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     let provisional = "provisional";
     let by_extension = requests::table
-        .filter(requests::extension_calendar.eq(provisional))
+        .filter(requests::cancelled_at.is_null())
+        .filter(requests::extension_working_days.is_not_null())
+        .filter(
+            requests::extension_calendar
+                .eq(provisional)
+                .or(requests::extended_deadline
+                    .ge(from)
+                    .and(requests::extended_at.le(to))),
+        )
         .select(requests::round_id);
     rounds::table
         .filter(rounds::opened_at.is_not_null())
         .filter(rounds::closed_at.is_null())
         .filter(
-            rounds::deadline_calendar
-                .eq(provisional)
+            rounds::working_days
+                .is_not_null()
+                .and(
+                    rounds::deadline_calendar
+                        .eq(provisional)
+                        .or(rounds::deadline.ge(from).and(rounds::opened_at.le(to))),
+                )
                 .or(rounds::id.eq_any(by_extension)),
         )
         .select(rounds::id)

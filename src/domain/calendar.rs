@@ -17,8 +17,12 @@ use utoipa::ToSchema;
 /// The notices shipped with the service, loaded into a database that lacks their years.
 pub const SHIPPED: &str = include_str!("../../seeds/calendar.json");
 
-/// Years a notice may be loaded for: those whose lunar dates the calendar library computes.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1901..=2099;
+/// Years the calendar covers: from the national holiday rules of 2014 (the earliest whose
+/// statutory days are computed here) to the last year the calendar library computes.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2014..=2099;
+
+/// The first year of the rules that added 除夕 and 2 May (国务院令第798号, in force 2025).
+const RULES_OF_2025: i32 = 2025;
 
 /// When the office day ends: deadlines given in working days fall at this time.
 pub const OFFICE_CLOSES: NaiveTime = match NaiveTime::from_hms_opt(18, 0, 0) {
@@ -181,6 +185,18 @@ impl YearNotice {
             }
         }
         let holidays: BTreeSet<NaiveDate> = entry.holidays.into_iter().collect();
+        // A notice arranges the days around the statutory holidays; it never works one.
+        if problems.is_empty() {
+            for (day, festival) in statutory_holidays(entry.year).unwrap_or_default() {
+                if !holidays.contains(&day) {
+                    problems.push(problem(
+                        &format!("{at}.holidays"),
+                        "statutory_holiday_missing",
+                        format!("{day} ({festival:?}) is a statutory public holiday"),
+                    ));
+                }
+            }
+        }
         for (i, day) in entry.working_weekends.iter().enumerate() {
             let field = format!("{at}.working_weekends[{i}]");
             if day.year() != entry.year {
@@ -216,17 +232,18 @@ impl YearNotice {
     }
 }
 
-/// A statutory public holiday (全体公民放假的节日), as the national rules set them since 2025.
+/// A statutory public holiday (全体公民放假的节日), as the national rules set them: since 2025 the
+/// list below; from 2014 to 2024 without 除夕 and without 2 May.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Festival {
     /// 元旦, 1 January.
     NewYear,
-    /// 春节, from 除夕 to 初三.
+    /// 春节, from 除夕 (since 2025) to 初三.
     SpringFestival,
     /// 清明节, the day of the solar term.
     Qingming,
-    /// 劳动节, 1 and 2 May.
+    /// 劳动节, 1 May (and 2 May since 2025).
     LabourDay,
     /// 端午节, the fifth of the fifth lunar month.
     DragonBoat,
@@ -242,10 +259,10 @@ pub fn statutory_holidays(year: i32) -> Option<Vec<(NaiveDate, Festival)>> {
         return None;
     }
     let fixed = |month, day, festival| Some((NaiveDate::from_ymd_opt(year, month, day)?, festival));
+    let since_2025 = year >= RULES_OF_2025;
     let mut days = vec![
         fixed(1, 1, Festival::NewYear)?,
         fixed(5, 1, Festival::LabourDay)?,
-        fixed(5, 2, Festival::LabourDay)?,
         fixed(10, 1, Festival::NationalDay)?,
         fixed(10, 2, Festival::NationalDay)?,
         fixed(10, 3, Festival::NationalDay)?,
@@ -253,9 +270,12 @@ pub fn statutory_holidays(year: i32) -> Option<Vec<(NaiveDate, Festival)>> {
         (lunar(year, 5, 5)?, Festival::DragonBoat),
         (lunar(year, 8, 15)?, Festival::MidAutumn),
     ];
-    // 除夕 is the day before the first of the first month, whatever the length of the twelfth.
     let new_year = lunar(year, 1, 1)?;
-    days.push((new_year.pred_opt()?, Festival::SpringFestival));
+    if since_2025 {
+        days.push(fixed(5, 2, Festival::LabourDay)?);
+        // 除夕 is the day before the first of the first month, whatever the twelfth's length.
+        days.push((new_year.pred_opt()?, Festival::SpringFestival));
+    }
     for offset in 0..3 {
         days.push((
             new_year.checked_add_days(chrono::Days::new(offset))?,
@@ -418,11 +438,6 @@ mod tests {
         for year in 2024..=2026 {
             let notice = calendar.notice(year).expect("shipped notice");
             for (day, festival) in statutory_holidays(year).expect("in range") {
-                // 除夕 became a statutory holiday with the rules of 2025.
-                if year == 2024 && day == date(2024, 2, 9) {
-                    assert!(!notice.holidays.contains(&day));
-                    continue;
-                }
                 assert!(
                     notice.holidays.contains(&day),
                     "{festival:?} on {day} is not a holiday in the {year} notice"
@@ -462,6 +477,12 @@ mod tests {
                 .find(|(_, f)| *f == Festival::SpringFestival)
                 .map(|(d, _)| d)
         };
+        // 除夕 became a statutory holiday with the rules of 2025.
+        assert_eq!(
+            eve(2024),
+            Some(date(2024, 2, 10)),
+            "初一 is the first in 2024"
+        );
         assert_eq!(eve(2025), Some(date(2025, 1, 28)));
         assert_eq!(eve(2026), Some(date(2026, 2, 16)));
         assert_eq!(eve(2027), Some(date(2027, 2, 5)));
@@ -562,10 +583,16 @@ mod tests {
             let file: CalendarFile = serde_json::from_str(SHIPPED).expect("file");
             file.notices().expect("valid")
         };
+        let mut holidays: BTreeSet<NaiveDate> = statutory_holidays(2027)
+            .expect("in range")
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect();
+        holidays.insert(date(2027, 1, 4));
         notices.push(YearNotice {
             year: 2027,
             source: "test notice".to_owned(),
-            holidays: [date(2027, 1, 1), date(2027, 1, 4)].into_iter().collect(),
+            holidays,
             working_weekends: [date(2027, 1, 9)].into_iter().collect(),
         });
         let calendar = Calendar::new(notices);
@@ -573,6 +600,36 @@ mod tests {
             .expect("due");
         assert_eq!((due.at, due.basis), (utc(2027, 1, 5, 10), Basis::Official));
         assert!(calendar.is_working_day(date(2027, 1, 9)));
+    }
+
+    #[test]
+    fn every_year_covered_has_its_statutory_days() {
+        for year in YEARS {
+            let days = statutory_holidays(year).expect("in range");
+            let expected = if year >= RULES_OF_2025 { 13 } else { 11 };
+            assert_eq!(days.len(), expected, "{year}");
+            assert!(days.iter().all(|(d, _)| d.year() == year), "{year}");
+        }
+        assert_eq!(statutory_holidays(2013), None);
+    }
+
+    #[test]
+    fn a_notice_that_works_a_statutory_holiday_is_refused() {
+        let holidays: Vec<String> = statutory_holidays(2027)
+            .expect("in range")
+            .into_iter()
+            .map(|(d, _)| d.to_string())
+            .filter(|d| d != "2027-10-01")
+            .collect();
+        let text = serde_json::json!({"years": [{"year": 2027, "source": "通知",
+            "holidays": holidays, "working_weekends": []}]})
+        .to_string();
+        let file: CalendarFile = serde_json::from_str(&text).expect("file shape");
+        let problems = file.notices().expect_err("refused");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "years[0].holidays");
+        assert_eq!(problems[0].code, "statutory_holiday_missing");
+        assert!(problems[0].message.contains("2027-10-01"));
     }
 
     #[test]

@@ -16,16 +16,25 @@ fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
         .expect("time")
 }
 
-/// A 2027 notice for the tests (not the State Council's): New Year's Day to Monday 4 January
-/// off, Saturday 9 January worked.
-fn notice_2027() -> Value {
+/// A 2027 notice for the tests (not the State Council's): the statutory holidays the service
+/// computes for 2027, and `extra` days off; Saturday 9 January worked.
+async fn notice_2027(app: &TestApp, token: &str, extra: &[&str]) -> Value {
+    let provisional = app.get("/api/v1/calendar/2027", Some(token)).await.json();
+    let mut holidays: Vec<Value> = provisional["holidays"]
+        .as_array()
+        .expect("holidays")
+        .clone();
+    holidays.extend(extra.iter().map(|d| json!(d)));
     json!({"years": [{
         "year": 2027,
         "source": "测试用2027年节假日安排",
-        "holidays": ["2027-01-01", "2027-01-02", "2027-01-03", "2027-01-04"],
+        "holidays": holidays,
         "working_weekends": ["2027-01-09"]
     }]})
 }
+
+/// New Year's Day to Monday 4 January off.
+const LONG_NEW_YEAR: &[&str] = &["2027-01-02", "2027-01-03", "2027-01-04"];
 
 /// The demo data loaded at `now`: its round opens then with five working days.
 async fn demo_round_at(app: &TestApp, now: DateTime<Utc>, token: &str) -> (String, Value) {
@@ -114,11 +123,12 @@ engine_tests! {
         assert_eq!(before["holidays"][0], "2027-01-01");
         assert_eq!(before["working_weekends"], json!([]));
 
-        let loaded = app.post("/api/v1/calendar", Some(&admin), &notice_2027()).await;
+        let notice = notice_2027(&app, &admin, LONG_NEW_YEAR).await;
+        let loaded = app.post("/api/v1/calendar", Some(&admin), &notice).await;
         assert_eq!(loaded.status, 200, "{}", String::from_utf8_lossy(&loaded.body));
         let loaded = loaded.json();
         assert_eq!(loaded["years"][0]["calendar"], "official");
-        assert_eq!(loaded["provisional_rounds"], json!([round]));
+        assert_eq!(loaded["rounds_to_recount"], json!([round]));
         let after = app.get("/api/v1/calendar/2027", Some(&drafter)).await.json();
         assert_eq!(after["source"], "测试用2027年节假日安排");
         assert_eq!(after["working_weekends"], json!(["2027-01-09"]));
@@ -187,15 +197,71 @@ engine_tests! {
         let year = app.get("/api/v1/calendar/2027", Some(&admin)).await.json();
         assert_eq!(year["calendar"], "provisional");
         app.post("/api/v1/calendar", Some(&admin), &json!({"years": [{"year": 2027}]})).await.problem(422, "validation_failed");
-        app.post("/api/v1/calendar", Some(&drafter), &notice_2027()).await.problem(403, "forbidden");
-        app.post("/api/v1/calendar", Some(&agency), &notice_2027()).await.problem(403, "forbidden");
-        app.post("/api/v1/calendar", None, &notice_2027()).await.problem(401, "unauthenticated");
+        let notice = notice_2027(&app, &admin, LONG_NEW_YEAR).await;
+        app.post("/api/v1/calendar", Some(&drafter), &notice).await.problem(403, "forbidden");
+        app.post("/api/v1/calendar", Some(&agency), &notice).await.problem(403, "forbidden");
+        app.post("/api/v1/calendar", None, &notice).await.problem(401, "unauthenticated");
+        // A notice must keep the statutory holidays: here it works 除夕.
+        let mut working_eve = notice.clone();
+        if let Some(days) = working_eve["years"][0]["holidays"].as_array_mut() {
+            days.retain(|d| d != "2027-02-05");
+        }
+        let refused = app.post("/api/v1/calendar", Some(&admin), &working_eve).await.problem(422, "validation_failed");
+        assert_eq!(refused["errors"][0]["code"], "statutory_holiday_missing");
         // Every token reads the calendar; it belongs to no agency.
         assert_eq!(app.get("/api/v1/calendar/2026", Some(&agency)).await.json()["calendar"], "official");
         app.get("/api/v1/calendar", None).await.problem(401, "unauthenticated");
-        app.get("/api/v1/calendar/1800", Some(&agency)).await.problem(404, "not_found");
+        app.get("/api/v1/calendar/2013", Some(&agency)).await.problem(404, "not_found");
         app.get("/api/v1/calendar/twenty", Some(&agency)).await.problem(404, "not_found");
         let request = with_token(TestRequest::delete().uri("/api/v1/calendar/2026"), Some(&admin));
         assert_eq!(app.send(request).await.status, 405);
+    }
+
+    async fn a_recount_counts_extensions_too_and_keeps_an_extension_that_still_ends_later(app: TestApp) {
+        let admin = app.staff_token(Role::Admin);
+        let drafter = app.staff_token(Role::Drafter);
+        // Monday 1 February 2027 with five working days: Tuesday 9 February, provisionally.
+        let (round, ledger) = demo_round_at(&app, utc(2027, 2, 1, 1), &drafter).await;
+        assert_eq!(ledger["round"]["deadline"], json!(utc(2027, 2, 9, 10)));
+        let xihu = request_id(&ledger, "xihu");
+        let extended = app
+            .post(&format!("/api/v1/requests/{xihu}/extension"), Some(&drafter), &json!({"working_days": 6, "reason": "春节后反馈"}))
+            .await
+            .json();
+        assert_eq!(extended["effective_deadline"], json!(utc(2027, 2, 10, 10)));
+        // The notice (for the test) gives the whole week off: 9 to 11 February too.
+        let notice = notice_2027(&app, &admin, &["2027-02-09", "2027-02-10", "2027-02-11"]).await;
+        let loaded = app.post("/api/v1/calendar", Some(&admin), &notice).await.json();
+        assert_eq!(loaded["rounds_to_recount"], json!([round]));
+        let recounted = app.post(&format!("/api/v1/rounds/{round}/recount"), Some(&admin), &json!({})).await.json();
+        // The round: 1-4 February, then Friday 12 February. 西湖区: the sixth day, Monday 15th.
+        assert_eq!(recounted["round"]["deadline"], json!(utc(2027, 2, 12, 10)));
+        assert_eq!(recounted["deadlines"], json!([
+            {"request_id": null, "before": utc(2027, 2, 9, 10), "after": utc(2027, 2, 12, 10), "calendar": "official", "applied": true},
+            {"request_id": xihu, "before": utc(2027, 2, 10, 10), "after": utc(2027, 2, 15, 10), "calendar": "official", "applied": true},
+        ]));
+        let own = app.get(&format!("/api/v1/requests/{xihu}"), Some(&drafter)).await.json();
+        assert_eq!(own["effective_deadline"], json!(utc(2027, 2, 15, 10)));
+        assert_eq!(own["calendar"], "official");
+        let notices = app.get("/api/v1/outbox?kind=deadline_notice&limit=500", Some(&drafter)).await.json();
+        assert_eq!(notices["items"].as_array().map(Vec::len), Some(30));
+        // Agencies are never moved by a recount once their deadline passed: a second notice
+        // after the round's deadline changes nothing for them.
+        app.clock.set(utc(2027, 2, 12, 11));
+        let mut later = notice.clone();
+        if let Some(days) = later["years"][0]["holidays"].as_array_mut() {
+            days.push(json!("2027-02-12"));
+        }
+        app.post("/api/v1/calendar", Some(&admin), &later).await.json();
+        let again = app.post(&format!("/api/v1/rounds/{round}/recount"), Some(&admin), &json!({})).await;
+        assert_eq!(again.status, 200, "{}", String::from_utf8_lossy(&again.body));
+        let again = again.json();
+        assert_eq!(again["round"]["deadline"], json!(utc(2027, 2, 12, 10)), "a passed deadline stays");
+        assert_eq!(again["deadlines"][0]["applied"], false);
+        // 西湖区's extension, still running, is counted again: 12 February is off now.
+        assert_eq!(again["deadlines"][1]["after"], json!(utc(2027, 2, 16, 10)));
+        assert_eq!(again["deadlines"][1]["applied"], true);
+        app.post(&format!("/api/v1/rounds/{round}/recount"), Some(&app.agency_token("xihu")), &json!({})).await.problem(403, "forbidden");
+        app.post("/api/v1/rounds/00000000-0000-0000-0000-000000000000/recount", Some(&admin), &json!({})).await.problem(404, "not_found");
     }
 }

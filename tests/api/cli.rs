@@ -290,10 +290,17 @@ fn a_years_notice_is_loaded_and_shown_from_the_command_line() {
         "{shown}"
     );
 
+    // The statutory days as shown, and a working Saturday: a notice for the test.
+    let holidays: Vec<&str> = shown
+        .lines()
+        .find_map(|l| l.strip_prefix("holidays: "))
+        .expect("holidays line")
+        .split(' ')
+        .collect();
     let file = dir.path().join("2027.json");
     std::fs::write(
         &file,
-        r#"{"years": [{"year": 2027, "source": "测试用通知", "holidays": ["2027-01-01"], "working_weekends": ["2027-01-09"]}]}"#,
+        serde_json::json!({"years": [{"year": 2027, "source": "测试用通知", "holidays": holidays, "working_weekends": ["2027-01-09"]}]}).to_string(),
     )
     .expect("write file");
     let file = file.display().to_string();
@@ -301,7 +308,7 @@ fn a_years_notice_is_loaded_and_shown_from_the_command_line() {
     assert!(loaded.status.success(), "{}", stderr(&loaded));
     assert_eq!(
         stdout(&loaded),
-        "2027: 1 holidays, 1 working weekend days (测试用通知)\n"
+        "2027: 13 holidays, 1 working weekend days (测试用通知)\n"
     );
     let after = stdout(&consult(&url, &["calendar", "show", "2027"]));
     assert!(after.starts_with("2027: official — 测试用通知"), "{after}");

@@ -18,3 +18,13 @@ ALTER TABLE requests ADD COLUMN extension_calendar TEXT;
 -- again once the year's notice is loaded.
 ALTER TABLE requests ADD COLUMN extension_working_days INTEGER;
 ALTER TABLE requests ADD COLUMN extended_at TIMESTAMP;
+
+-- Rounds opened before now counted working days on the notices of 2024-2026 and only skipped
+-- weekends after them: a deadline from 2027 on (Beijing time) was counted provisionally, and
+-- an admin may count it again. Extensions kept no count of working days, so they stay unflagged.
+UPDATE rounds
+SET deadline_calendar = CASE
+    WHEN deadline >= '2026-12-31 16:00:00' THEN 'provisional'
+    ELSE 'official'
+END
+WHERE working_days IS NOT NULL AND opened_at IS NOT NULL AND deadline IS NOT NULL;

@@ -22,11 +22,12 @@ pub struct Recount {
     pub deadlines: Vec<Recounted>,
 }
 
-/// Counts the round's deadlines that were counted on a provisional calendar (its own and its
-/// extensions given in working days) again, on the calendar now in force, from when each was
-/// first counted. A deadline that moves is changed and its agencies are told by email (what was
-/// queued for the old deadline is dropped); one that would now lie in the past is kept. Only an
-/// admin does this, after loading the year's notice: deadlines never move by themselves.
+/// Counts the round's deadlines given in working days (its own and its extensions') again, on
+/// the calendar now in force, from when each was first counted: after a year's notice is loaded
+/// or replaced. A deadline that moves is changed and its agencies are told by email (what was
+/// queued for the old deadline is dropped); one that has passed, or would now lie in the past,
+/// is kept; an extension that now ends before the round's deadline is removed. Only an admin
+/// does this: deadlines never move by themselves.
 #[utoipa::path(
     post,
     operation_id = "rounds_recount",
@@ -41,7 +42,8 @@ pub struct Recount {
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`round_not_open`, `round_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`round_not_open`, `round_closed`, or the same Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

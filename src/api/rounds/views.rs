@@ -30,7 +30,7 @@ pub struct RoundView {
     pub working_days: Option<i32>,
     /// Once a deadline in working days is counted: `official` when every day counted lies in a
     /// year whose holiday notice is loaded, `provisional` when some year had none (its
-    /// statutory holidays were skipped; the notice may move the deadline). Absent for a
+    /// statutory holidays were skipped; the notice may move the deadline). `null` for a
     /// deadline given as a date.
     pub calendar: Option<Basis>,
     /// The clause keys open for comment; absent for the whole version.
@@ -147,8 +147,8 @@ pub struct RequestView {
     pub state: RequestState,
     /// The extension's deadline if one was granted, else the round's.
     pub effective_deadline: Option<DateTime<Utc>>,
-    /// What the effective deadline was counted on, when it was counted in working days
-    /// (`official` or `provisional`, as on the round).
+    /// What the effective deadline was counted on when it was counted in working days
+    /// (`official` or `provisional`, as on the round); `null` for a date given as such.
     pub calendar: Option<Basis>,
     pub extension_reason: Option<String>,
     pub issued_at: Option<DateTime<Utc>>,
