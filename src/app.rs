@@ -8,7 +8,7 @@ use actix_web::middleware::from_fn;
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 
-use crate::api::{idempotency, request_log};
+use crate::api::{extract, idempotency, request_log};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
@@ -45,6 +45,7 @@ pub fn build(
         .configure(routes::configure)
         .default_service(web::to(routes::no_such_route))
         .wrap(from_fn(idempotency::idempotent_post))
+        .wrap(from_fn(extract::refuse_nul_in_path))
         .wrap(from_fn(request_log::log_request))
 }
 

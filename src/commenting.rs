@@ -14,6 +14,7 @@ use crate::db::{DbConnection, document};
 use crate::domain::comment::{CommentKind, Quote, QuoteProblem, locate};
 use crate::domain::draft::{Clause, normalize};
 use crate::domain::round::ReplyKind;
+use crate::domain::text::trim_blank;
 use crate::error::{ApiError, FieldError};
 
 /// Most characters in a comment's body, proposed wording or rationale.
@@ -84,7 +85,7 @@ impl VersionClauses {
 /// Normalises a comment's text: NFC, without surrounding blanks; blank optional text is absent.
 fn tidy(input: &mut CommentInput) {
     fn clean(text: &str) -> String {
-        normalize(text.trim())
+        normalize(trim_blank(text))
     }
     input.body = clean(&input.body);
     input.proposed_text = input

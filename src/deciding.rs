@@ -21,6 +21,7 @@ use crate::domain::agency::Locale;
 use crate::domain::decision::{Decided, Finding, Outcome, Subject};
 use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::round::RoundState;
+use crate::domain::text::trim_blank;
 use crate::email::templates::{self, HandledComment};
 use crate::error::{ApiError, FieldError};
 
@@ -245,7 +246,7 @@ pub fn decide(
     }
     let reason = input
         .reason
-        .map(|r| r.trim().to_owned())
+        .map(|r| trim_blank(&r).to_owned())
         .filter(|r| !r.is_empty());
     let mut errors = Vec::new();
     if input.outcome.needs_reason() && reason.is_none() {

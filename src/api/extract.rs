@@ -221,6 +221,12 @@ impl FromRequest for JsonBody {
 /// named by its parameter (`query.limit`).
 pub fn parse_query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiError> {
     let pairs = form_urlencoded::parse(request.query_string().as_bytes());
+    if let Some((name, _)) = pairs
+        .clone()
+        .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+    {
+        return Err(nul_refused(format!("query.{}", name.replace('\0', ""))));
+    }
     serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
@@ -333,6 +339,14 @@ pub fn etag(revision: i32) -> String {
 
 /// Parses `body` as `T`: broken JSON is a 400, JSON of the wrong shape a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if has_escaped_nul(body) {
+        if let Some(field) = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|value| nul_path(&value, ""))
+        {
+            return Err(nul_refused(field));
+        }
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -348,6 +362,71 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         .end()
         .map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// Whether a JSON text holds an escaped NUL (`\u0000`); a raw one is refused by the parser.
+/// PostgreSQL cannot store NUL in text and SQLite would keep it, so it is refused on both.
+fn has_escaped_nul(body: &[u8]) -> bool {
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' {
+            if body.get(i + 1) == Some(&b'u') && body.get(i + 2..i + 6) == Some(&b"0000"[..]) {
+                return true;
+            }
+            // An escape is two characters at least: `\\u0000` is a backslash, then text.
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The path (`items[2].body`) of the first string or key in `value` with a NUL in it.
+fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then(|| at.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let path = if at.is_empty() {
+                key.clone()
+            } else {
+                format!("{at}.{key}")
+            };
+            if key.contains('\0') {
+                Some(path)
+            } else {
+                nul_path(item, &path)
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn nul_refused(field: String) -> ApiError {
+    ApiError::field(
+        field,
+        "nul_character",
+        "text must not contain the NUL character (U+0000)",
+    )
+}
+
+/// Refuses a request whose path holds an encoded NUL (`%00`) before any handler reads it.
+pub async fn refuse_nul_in_path(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    if request.path().to_ascii_lowercase().contains("%00") {
+        let refused = actix_web::ResponseError::error_response(&nul_refused("path".to_owned()));
+        return Ok(request.into_response(refused).map_into_right_body());
+    }
+    next.call(request).await.map(|r| r.map_into_left_body())
 }
 
 /// Names the field a shape error is about. serde reports a missing field at the path of the

@@ -89,7 +89,7 @@ pub fn validate_code(code: &str) -> Result<(), ValidationError> {
 /// A name: not blank, at most 100 characters.
 pub fn validate_name(name: &str) -> Result<(), ValidationError> {
     let length = name.chars().count();
-    if name.trim().is_empty() || length > 100 {
+    if crate::domain::text::is_blank(name) || length > 100 {
         Err(invalid(
             "invalid_name",
             "must be 1 to 100 characters and not blank",

@@ -168,7 +168,7 @@ impl YearNotice {
                 format!("years {} to {} only", YEARS.start(), YEARS.end()),
             ));
         }
-        if entry.source.trim().is_empty() || entry.source.chars().count() > 200 {
+        if crate::domain::text::is_blank(&entry.source) || entry.source.chars().count() > 200 {
             problems.push(problem(
                 &format!("{at}.source"),
                 "length",

@@ -10,4 +10,5 @@ pub mod draft;
 pub mod report;
 pub mod role;
 pub mod round;
+pub mod text;
 pub mod token;

@@ -8,6 +8,55 @@ use serde_json::json;
 use crate::support::{TestApp, engine_tests};
 
 engine_tests! {
+    async fn text_with_nul_or_with_nothing_visible_is_refused_field_by_field(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let agency = app.agency_token("xihu");
+        let rounds = app.get("/api/v1/rounds", Some(&drafter)).await.json();
+        let round = rounds[0]["id"].as_str().expect("round").to_owned();
+        let url = format!("/api/v1/rounds/{round}/comments");
+        let nul = app
+            .post(&url, Some(&agency), &json!({"items": [{"kind": "general", "body": "建议\u{0}补充"}]}))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(nul["errors"][0]["field"], "items[0].body");
+        assert_eq!(nul["errors"][0]["code"], "nul_character");
+        let in_key = app.post(&url, Some(&agency), &json!({"items": [{"kind": "general", "body": "x", "a\u{0}": 1}]})).await.problem(422, "validation_failed");
+        assert_eq!(in_key["errors"][0]["code"], "nul_character");
+        // An escaped backslash before `u0000` is text, not NUL.
+        let literal = app.post(&url, Some(&agency), &json!({"items": [{"kind": "general", "body": "路径\\u0000"}]})).await;
+        assert_eq!(literal.status, 201, "{}", String::from_utf8_lossy(&literal.body));
+        let path = app.get("/api/v1/comments/abc%00def", Some(&drafter)).await.problem(422, "validation_failed");
+        assert_eq!(path["errors"][0]["field"], "path");
+        let query = app.get(&format!("{url}?q=%00"), Some(&drafter)).await.problem(422, "validation_failed");
+        assert_eq!(query["errors"][0]["field"], "query.q");
+
+        // Text of spaces or zero-width characters says nothing.
+        let blank = app
+            .post(&url, Some(&agency), &json!({"items": [{"kind": "general", "body": "\u{200B}\u{3000}\u{FEFF}"}]}))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(blank["errors"][0]["field"], "items[0].body");
+        let rounds = app.get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter)).await.json();
+        let request = rounds["requests"][0]["id"].as_str().expect("request").to_owned();
+        let reason = app
+            .post(&format!("/api/v1/requests/{request}/extension"), Some(&drafter), &json!({"working_days": 2, "reason": "\u{200B}"}))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(reason["errors"][0]["field"], "reason");
+        assert_eq!(reason["errors"][0]["code"], "blank");
+        let signer = app
+            .post(&format!("/api/v1/requests/{request}/no-comments"), Some(&drafter), &json!({"signer": "\u{200C}", "contact_name": "李明", "contact_phone": "0571-85000000", "source": "paper"}))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(signer["errors"][0]["field"], "signer");
+        // Nothing was stored by any of these.
+        let own = app.get("/api/v1/requests", Some(&agency)).await.json();
+        let own_id = own[0]["id"].as_str().expect("own request");
+        let working = app.get(&format!("/api/v1/requests/{own_id}/comments"), Some(&agency)).await.json();
+        assert_eq!(working.as_array().map(Vec::len), Some(1), "only the literal backslash text");
+    }
+
     async fn a_time_without_its_offset_and_a_bad_query_value_say_what_is_expected(app: TestApp) {
         app.seed();
         let drafter = app.staff_token(Role::Drafter);

@@ -17,16 +17,11 @@ use crate::error::{ApiError, Problem};
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
-    #[validate(length(min = 1, max = 10000), custom(function = "not_blank"))]
+    #[validate(
+        length(min = 1, max = 10000),
+        custom(function = "crate::domain::text::not_blank")
+    )]
     pub body: String,
-}
-
-fn not_blank(text: &str) -> Result<(), validator::ValidationError> {
-    if text.trim().is_empty() {
-        Err(validator::ValidationError::new("blank").with_message("must not be blank".into()))
-    } else {
-        Ok(())
-    }
 }
 
 /// The office's internal notes on a submitted comment, oldest first; agencies never see them.

@@ -13,6 +13,7 @@ use crate::api::rounds::visible_round;
 use crate::app::AppState;
 use crate::db::round;
 use crate::deciding;
+use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 
 /// Publishing the decisions.
@@ -20,7 +21,7 @@ use crate::error::{ApiError, Problem};
 #[serde(deny_unknown_fields)]
 pub struct PublishDecisions {
     /// Why the decisions go out although the consistency check finds problems; recorded.
-    #[validate(length(min = 1, max = 2000))]
+    #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
     pub override_reason: Option<String>,
 }
 

@@ -11,6 +11,7 @@ use super::views::VersionView;
 use super::{find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::app::AppState;
+use crate::domain::text::not_blank;
 use crate::drafting;
 use crate::error::{ApiError, Problem};
 
@@ -19,7 +20,7 @@ use crate::error::{ApiError, Problem};
 #[serde(deny_unknown_fields)]
 pub struct Publish {
     /// Publishes even though unfilled figures remain, for this recorded reason.
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     pub placeholder_override: Option<String>,
 }
 

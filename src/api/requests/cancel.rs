@@ -10,13 +10,14 @@ use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::app::AppState;
 use crate::consulting;
+use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 
 /// Why the agency leaves the round.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cancel {
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     pub reason: String,
 }
 

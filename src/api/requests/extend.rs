@@ -11,6 +11,7 @@ use crate::api::extract::{Caller, ClientTime, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::app::AppState;
 use crate::consulting::{self, Due};
+use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 
 /// A later deadline for one agency, and why.
@@ -22,7 +23,7 @@ pub struct Extension {
     /// The new deadline as working days from now, at 18:00 in the round's time zone.
     #[validate(range(min = 1, max = 60))]
     pub working_days: Option<u32>,
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     pub reason: String,
 }
 

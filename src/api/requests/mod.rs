@@ -23,6 +23,7 @@ use crate::api::extract::Caller;
 use crate::consulting::ReplyDetails;
 use crate::db::DbConnection;
 use crate::db::round::{self, ReplyRow, RequestWithAgency, RoundRow};
+use crate::domain::text::not_blank;
 use crate::error::ApiError;
 
 /// A request the caller may see, with its round and reply revisions. Staff see every request;
@@ -75,9 +76,9 @@ impl ReplySource {
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
     /// Who signs for the agency.
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     pub signer: String,
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     pub contact_name: String,
     #[validate(length(min = 3, max = 40))]
     pub contact_phone: String,

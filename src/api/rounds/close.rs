@@ -13,13 +13,14 @@ use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::app::AppState;
 use crate::consulting;
 use crate::db::round;
+use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 
 /// Why the round closes before its deadline.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRound {
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     pub reason: String,
 }
 

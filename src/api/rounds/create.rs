@@ -13,6 +13,7 @@ use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
 use crate::app::AppState;
 use crate::consulting::{self, NewRound};
 use crate::db::{agency, round};
+use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 
 /// A new round, prepared as a draft; nothing is sent until it opens.
@@ -22,7 +23,7 @@ pub struct CreateRound {
     pub document_id: String,
     /// The number of the published version to consult on.
     pub version: i32,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(example = "《关于促进杭州市生产性服务业高质量发展的若干举措》征求意见")]
     pub title: String,
     /// What the agencies are asked to do.

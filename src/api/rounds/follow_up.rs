@@ -16,13 +16,14 @@ use crate::db::round;
 use crate::deciding;
 use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
+use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 
 /// A follow-up round; what is not given comes from the round it follows.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FollowUp {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     pub title: Option<String>,
     #[validate(length(max = 10000))]
     pub instructions: Option<String>,

@@ -14,13 +14,14 @@ use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag};
 use crate::app::AppState;
 use crate::consulting;
 use crate::db::round;
+use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 
 /// Why the round reopens, and until when.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReopenRound {
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     pub reason: String,
     /// The round's new deadline (RFC 3339 with an offset), in the future.
     pub deadline: ClientTime,

@@ -14,6 +14,7 @@ use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag, present};
 use crate::app::AppState;
 use crate::consulting::{self, RoundChanges};
 use crate::db::round;
+use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 
 /// The settings to change; absent fields stay, and none may be `null`.
@@ -21,7 +22,7 @@ use crate::error::{ApiError, Problem};
 #[serde(deny_unknown_fields)]
 pub struct UpdateRound {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[validate(length(max = 10000))]

@@ -97,7 +97,7 @@ pub struct Clause {
 
 /// A document title: not blank, at most 200 characters.
 pub fn validate_title(title: &str) -> Result<(), validator::ValidationError> {
-    if title.trim().is_empty() || title.chars().count() > 200 {
+    if crate::domain::text::is_blank(title) || title.chars().count() > 200 {
         Err(validator::ValidationError::new("invalid_title")
             .with_message("must be 1 to 200 characters and not blank".into()))
     } else {
@@ -107,7 +107,7 @@ pub fn validate_title(title: &str) -> Result<(), validator::ValidationError> {
 
 /// A version label: not blank, at most 50 characters.
 pub fn validate_label(label: &str) -> Result<(), validator::ValidationError> {
-    if label.trim().is_empty() || label.chars().count() > 50 {
+    if crate::domain::text::is_blank(label) || label.chars().count() > 50 {
         Err(validator::ValidationError::new("invalid_label")
             .with_message("must be 1 to 50 characters and not blank".into()))
     } else {

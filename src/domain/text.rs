@@ -1,0 +1,62 @@
+//! What counts as text: not blank once spaces and invisible characters are set aside.
+
+use validator::ValidationError;
+
+/// Characters that take no room on the page: zero-width spaces and joiners, the word joiner,
+/// the byte-order mark, the soft hyphen and the Mongolian vowel separator. Text made only of
+/// these, or of spaces, says nothing.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200B}'
+                | '\u{200C}'
+                | '\u{200D}'
+                | '\u{2060}'
+                | '\u{FEFF}'
+                | '\u{00AD}'
+                | '\u{180E}'
+        )
+}
+
+/// `text` without spaces and invisible characters at either end.
+pub fn trim_blank(text: &str) -> &str {
+    text.trim_matches(is_invisible)
+}
+
+/// Whether `text` has nothing visible in it.
+pub fn is_blank(text: &str) -> bool {
+    trim_blank(text).is_empty()
+}
+
+/// A validator for required text: refuses text with nothing visible in it.
+pub fn not_blank(text: &str) -> Result<(), ValidationError> {
+    if is_blank(text) {
+        Err(ValidationError::new("blank")
+            .with_message("must have visible text, not only spaces or invisible characters".into()))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spaces_and_zero_width_characters_are_blank() {
+        for text in [
+            "",
+            "   ",
+            "\u{3000}",
+            "\u{200B}\u{200B}",
+            " \u{FEFF}\u{2060} ",
+            "\u{00AD}",
+        ] {
+            assert!(is_blank(text), "{text:?}");
+            assert!(not_blank(text).is_err());
+        }
+        assert!(!is_blank("无意见"));
+        assert_eq!(trim_blank("\u{200B} 建议 \u{3000}"), "建议");
+    }
+}
