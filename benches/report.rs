@@ -213,6 +213,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                 rationale: None,
                 entered_by: None,
                 submitted_at: now,
+                content_revision: 1,
             });
             working.push(row);
         }
@@ -308,5 +309,7 @@ fn decided(
         decided_by: "bench".into(),
         decided_by_token: None,
         decided_at: now,
+        answered: "{}".into(),
+        stale: false,
     }
 }

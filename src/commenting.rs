@@ -342,6 +342,9 @@ pub fn submit(
     details: ReplyDetails,
     now: DateTime<Utc>,
 ) -> Result<ReplyRow, ApiError> {
+    // The round's lock before the request's, as every change to a round's replies takes them:
+    // the decisions this submission may make stale are the round's.
+    crate::db::round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     let request = &lock(conn, request, now)?;
     let working = comment::working(conn, &request.id)?;
     // A drafter submits what it entered from paper; an agency's own drafts are not its to send.
@@ -367,7 +370,12 @@ pub fn submit(
         now,
     )?;
     let clauses = VersionClauses::of(conn, round)?;
-    let frozen: Vec<SubmittedRow> = working
+    let ids: Vec<String> = working.iter().map(|c| c.id.clone()).collect();
+    let before: HashMap<String, SubmittedRow> = comment::latest_copies(conn, &ids)?
+        .into_iter()
+        .map(|row| (row.comment_id.clone(), row))
+        .collect();
+    let mut frozen: Vec<SubmittedRow> = working
         .into_iter()
         .map(|c| SubmittedRow {
             reply_id: reply.id.clone(),
@@ -388,9 +396,32 @@ pub fn submit(
             rationale: c.rationale,
             entered_by: c.entered_by,
             submitted_at: reply.submitted_at,
+            content_revision: 1,
         })
         .collect();
+    // A comment that says something else than when it was last submitted has a new content
+    // revision, and a decision on it (or on its group) no longer answers it.
+    let mut changed = Vec::new();
+    for row in &mut frozen {
+        if let Some(last) = before.get(&row.comment_id) {
+            if last.same_content(row) {
+                row.content_revision = last.content_revision;
+            } else {
+                row.content_revision = last.content_revision + 1;
+                changed.push(row.comment_id.clone());
+            }
+        }
+    }
     comment::insert_submitted(conn, &frozen)?;
+    if !changed.is_empty() {
+        let mut subjects = changed.clone();
+        subjects.extend(
+            crate::db::decision::triage_among(conn, &changed)?
+                .into_iter()
+                .filter_map(|t| t.group_id),
+        );
+        crate::db::decision::mark_stale(conn, &subjects)?;
+    }
     Ok(reply)
 }
 

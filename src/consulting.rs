@@ -681,6 +681,9 @@ pub fn reply(
     details: ReplyDetails,
     now: DateTime<Utc>,
 ) -> Result<ReplyRow, ApiError> {
+    // Under the round's lock, read again: a publication or a closing that commits first is
+    // seen, and one that comes after waits for this reply.
+    let round = &round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     let request = &locked(conn, &request.id, now)?;
     let late = check_open_for_replies(round, request, now)?;
     let revisions = round::replies_of(conn, std::slice::from_ref(&request.id))?;
@@ -743,6 +746,7 @@ pub fn withdraw(
     request: &RequestRow,
     now: DateTime<Utc>,
 ) -> Result<ReplyRow, ApiError> {
+    let round = &round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     let request = &locked(conn, &request.id, now)?;
     if check_open_for_replies(round, request, now)? {
         return Err(deadline_passed());

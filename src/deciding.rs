@@ -107,6 +107,7 @@ impl Handling {
                 outcome: Outcome::parse(&d.outcome).unwrap_or(Outcome::Noted),
                 reason: d.reason.clone(),
                 clause_keys: d.keys(),
+                stale: d.stale,
             }),
         }
     }
@@ -317,6 +318,16 @@ pub fn decide(
     if current != expected {
         return Err(ApiError::PreconditionFailed);
     }
+    // What the decision answers: each comment's content as it now stands.
+    let answered_ids = match subject_kind {
+        "group" => decision::members(conn, subject_id)?,
+        _ => vec![subject_id.to_owned()],
+    };
+    let answered: std::collections::BTreeMap<String, i32> =
+        comment::latest_copies(conn, &answered_ids)?
+            .into_iter()
+            .map(|row| (row.comment_id, row.content_revision))
+            .collect();
     let row = DecisionRow {
         subject_id: subject_id.to_owned(),
         revision: current.unwrap_or(0) + 1,
@@ -328,6 +339,8 @@ pub fn decide(
         decided_by: actor.name.clone(),
         decided_by_token: actor.token_id.clone(),
         decided_at: now.naive_utc(),
+        answered: serde_json::to_string(&answered).unwrap_or_else(|_| "{}".to_owned()),
+        stale: false,
     };
     decision::insert_decisions(conn, std::slice::from_ref(&row))?;
     audit::record(

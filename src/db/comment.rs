@@ -58,6 +58,54 @@ pub struct SubmittedRow {
     pub rationale: Option<String>,
     pub entered_by: Option<String>,
     pub submitted_at: NaiveDateTime,
+    /// The number of the comment's content: kept while text, quote, clause and proposal stay
+    /// the same from one submission to the next.
+    pub content_revision: i32,
+}
+
+impl SubmittedRow {
+    /// Whether `other` says the same: the same text, quote, clause and proposed wording.
+    pub fn same_content(&self, other: &SubmittedRow) -> bool {
+        self.body == other.body
+            && self.clause_key == other.clause_key
+            && self.quote_exact == other.quote_exact
+            && self.quote_prefix == other.quote_prefix
+            && self.quote_suffix == other.quote_suffix
+            && self.proposed_text == other.proposed_text
+    }
+}
+
+/// The copy each of `comment_ids` was last submitted with (with the newest reply revision of
+/// its request), whatever became of that reply.
+pub fn latest_copies(
+    conn: &mut DbConnection,
+    comment_ids: &[String],
+) -> QueryResult<Vec<SubmittedRow>> {
+    use super::schema::replies;
+    use submitted_comments as s;
+    let mut latest: std::collections::HashMap<String, (i32, SubmittedRow)> =
+        std::collections::HashMap::new();
+    for chunk in comment_ids.chunks(BATCH) {
+        let rows: Vec<SubmittedRow> = s::table.filter(s::comment_id.eq_any(chunk)).load(conn)?;
+        let reply_ids: Vec<&str> = rows.iter().map(|r| r.reply_id.as_str()).collect();
+        // Replies submitted in the same instant are still numbered one after another.
+        let revisions: std::collections::HashMap<String, i32> = replies::table
+            .filter(replies::id.eq_any(reply_ids))
+            .select((replies::id, replies::revision))
+            .load::<(String, i32)>(conn)?
+            .into_iter()
+            .collect();
+        for row in rows {
+            let revision = revisions.get(&row.reply_id).copied().unwrap_or(0);
+            match latest.get(&row.comment_id) {
+                Some((kept, _)) if *kept >= revision => {}
+                _ => {
+                    latest.insert(row.comment_id.clone(), (revision, row));
+                }
+            }
+        }
+    }
+    Ok(latest.into_values().map(|(_, row)| row).collect())
 }
 
 /// Rows per INSERT: below both engines' limits on bound parameters (at most 19 per row).
@@ -260,9 +308,11 @@ pub fn queue(
         );
     }
     if let Some(decided) = filter.decided {
+        // A stale decision answers an earlier text: the comment counts as undecided.
         let subjects = || {
             decisions::table
                 .filter(decisions::round_id.eq(filter.round_id.clone()))
+                .filter(decisions::stale.eq(false))
                 .select(decisions::subject_id)
         };
         let in_decided_groups = triage::table

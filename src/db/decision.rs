@@ -60,6 +60,10 @@ pub struct DecisionRow {
     pub decided_by: String,
     pub decided_by_token: Option<String>,
     pub decided_at: NaiveDateTime,
+    /// JSON object: the content revision of each comment the decision answered.
+    pub answered: String,
+    /// A comment it answered has changed since: it no longer counts as decided.
+    pub stale: bool,
 }
 
 impl DecisionRow {
@@ -71,6 +75,28 @@ impl DecisionRow {
         }
         serde_json::from_str(&self.clause_keys).unwrap_or_default()
     }
+
+    /// The content revision of each comment the decision answered.
+    pub fn answered_revisions(&self) -> std::collections::BTreeMap<String, i32> {
+        serde_json::from_str(&self.answered).unwrap_or_default()
+    }
+}
+
+/// Marks the decisions on `subject_ids` stale: a comment they answered has changed. Every
+/// revision of a subject is marked, so that the subject has a decision that is not stale
+/// exactly when its newest revision is not.
+pub fn mark_stale(conn: &mut DbConnection, subject_ids: &[String]) -> QueryResult<usize> {
+    let mut marked = 0;
+    for chunk in subject_ids.chunks(500) {
+        marked += diesel::update(
+            decisions::table
+                .filter(decisions::subject_id.eq_any(chunk))
+                .filter(decisions::stale.eq(false)),
+        )
+        .set(decisions::stale.eq(true))
+        .execute(conn)?;
+    }
+    Ok(marked)
 }
 
 /// Adds a group.

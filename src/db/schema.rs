@@ -245,6 +245,7 @@ diesel::table! {
         rationale -> Nullable<Text>,
         entered_by -> Nullable<Text>,
         submitted_at -> Timestamp,
+        content_revision -> Integer,
     }
 }
 
@@ -293,6 +294,8 @@ diesel::table! {
         decided_by -> Text,
         decided_by_token -> Nullable<Text>,
         decided_at -> Timestamp,
+        answered -> Text,
+        stale -> Bool,
     }
 }
 

@@ -86,6 +86,8 @@ pub struct Decided {
     pub reason: Option<String>,
     /// The clauses of the next version that carry it, as the drafter linked them.
     pub clause_keys: Vec<String>,
+    /// A comment it answered has changed since it was made.
+    pub stale: bool,
 }
 
 /// What is decided once: one comment, or a group of comments that say the same thing.
@@ -117,6 +119,9 @@ impl Subject {
 pub enum FindingCode {
     /// A comment (or group) has no decision.
     Undecided,
+    /// A comment changed after its decision (or its group's) was made: the decision answers
+    /// what it said before.
+    DecisionStale,
     /// A decision other than adoption gives no reason.
     ReasonMissing,
     /// There is no next version to carry adopted comments.
@@ -193,6 +198,13 @@ pub fn check(subjects: &[Subject], changes: Option<&VersionDiff>) -> Vec<Finding
             ));
             continue;
         };
+        if decision.stale {
+            findings.push(finding(
+                FindingCode::DecisionStale,
+                subject,
+                format!("a comment changed after the {what}'s decision: confirm or change it"),
+            ));
+        }
         if decision.outcome.needs_reason()
             && decision
                 .reason
@@ -292,6 +304,7 @@ mod tests {
                 outcome,
                 reason: reason.map(Into::into),
                 clause_keys: Vec::new(),
+                stale: false,
             }),
         }
     }

@@ -192,6 +192,73 @@ fn codes(check: &Value) -> Vec<String> {
 }
 
 engine_tests! {
+    async fn a_changed_comment_makes_its_decision_stale_until_a_drafter_confirms_it(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let drafter = &demo.drafter;
+        let round = &demo.round;
+        let own = id("数字营商");
+        let grouped = id("建议增加海外仓");
+        let path = format!("/api/v1/comments/{own}/decision");
+        let first = decide(&app, drafter, &path, None, json!({"outcome": "not_adopted", "reason": "已在第10条体现"})).await;
+        assert_eq!(first["stale"], false);
+        assert_eq!(first["answered"][&own], 1);
+        let group = app
+            .post(&format!("/api/v1/rounds/{round}/groups"), Some(drafter), &json!({"title": "海外仓", "comment_ids": [grouped.clone(), id("跨境电商部分")]}))
+            .await
+            .json()["id"]
+            .as_str()
+            .expect("group")
+            .to_owned();
+        let group_path = format!("/api/v1/groups/{group}/decision");
+        decide(&app, drafter, &group_path, None, json!({"outcome": "noted", "reason": "已统筹考虑"})).await;
+        let request = app.get("/api/v1/requests", Some(&demo.jingxin)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        let submit = format!("/api/v1/requests/{request}/submit");
+
+        // Submitting again without changing what a comment says leaves its decision standing.
+        assert_eq!(app.post(&submit, Some(&demo.jingxin), &reply()).await.status, 201);
+        assert_eq!(app.get(&path, Some(drafter)).await.json()["stale"], false);
+
+        // A new text: the decision answers what the comment said before.
+        let edited = app
+            .patch(&format!("/api/v1/comments/{own}"), Some(&demo.jingxin), &json!({"kind": "amend", "clause_key": "m12", "body": "数字营商环境表述可再具体，建议增加量化指标。"}))
+            .await;
+        assert_eq!(edited.status, 200, "{}", String::from_utf8_lossy(&edited.body));
+        assert_eq!(app.post(&submit, Some(&demo.jingxin), &reply()).await.status, 201);
+        let stale = app.get(&path, Some(drafter)).await.json();
+        assert_eq!(stale["stale"], true);
+        assert_eq!(stale["history"][0]["answered"][&own], 1);
+        assert_eq!(app.get(&group_path, Some(drafter)).await.json()["stale"], false, "its members did not change");
+        let queue = format!("/api/v1/rounds/{round}/comments");
+        let ids = |page: &Value| -> Vec<String> {
+            page["items"].as_array().expect("items").iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect()
+        };
+        let undecided = app.get(&format!("{queue}?decided=false&limit=100"), Some(drafter)).await.json();
+        assert!(ids(&undecided).contains(&own));
+        let in_queue = undecided["items"].as_array().expect("items").iter().find(|c| c["id"] == own.as_str()).expect("listed");
+        assert_eq!(in_queue["content_revision"], 2);
+        let decided = app.get(&format!("{queue}?decided=true&limit=100"), Some(drafter)).await.json();
+        assert!(!ids(&decided).contains(&own));
+        let check = app.get(&format!("/api/v1/rounds/{round}/check"), Some(drafter)).await.json();
+        assert!(codes(&check).contains(&"decision_stale".to_owned()), "{check}");
+
+        // A grouped comment's change makes the group's decision stale.
+        let moved = app
+            .patch(&format!("/api/v1/comments/{grouped}"), Some(&demo.jingxin), &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓和海外服务站。", "proposed_text": "做优做强跨境电商，布局建设海外仓。"}))
+            .await;
+        assert_eq!(moved.status, 200, "{}", String::from_utf8_lossy(&moved.body));
+        assert_eq!(app.post(&submit, Some(&demo.jingxin), &reply()).await.status, 201);
+        assert_eq!(app.get(&group_path, Some(drafter)).await.json()["stale"], true);
+
+        // The drafter confirms: a new revision answering the new text.
+        let confirmed = decide(&app, drafter, &path, Some("\"1\""), json!({"outcome": "not_adopted", "reason": "已在第10条体现"})).await;
+        assert_eq!(confirmed["stale"], false);
+        assert_eq!(confirmed["revision"], 2);
+        assert_eq!(confirmed["answered"][&own], 2);
+        let decided = app.get(&format!("{queue}?decided=true&limit=100"), Some(drafter)).await.json();
+        assert!(ids(&decided).contains(&own));
+    }
+
     async fn the_demo_round_goes_from_comments_to_a_published_adoption_table(app: TestApp) {
         let demo = commented(&app).await;
         let id = comment_ids(&app, &demo).await;

@@ -89,6 +89,9 @@ pub struct SubmittedView {
     pub submitted_at: DateTime<Utc>,
     /// Submitted after the request's deadline.
     pub late: bool,
+    /// The number of what the comment says (text, quote, clause, proposal): a resubmission
+    /// that changes none of them keeps it. Decisions name the revision they answered.
+    pub content_revision: i32,
 }
 
 /// The agency behind a comment.
@@ -122,6 +125,7 @@ impl SubmittedView {
             entered_by: row.entered_by.clone(),
             submitted_at: row.submitted_at.and_utc(),
             late,
+            content_revision: row.content_revision,
         }
     }
 }

@@ -18,6 +18,9 @@ pub struct DecisionRevision {
     /// Who decided; for staff only.
     pub decided_by: Option<String>,
     pub decided_at: DateTime<Utc>,
+    /// Which content revision (`content_revision` of the submitted comment) of each comment
+    /// this revision answered, by comment id.
+    pub answered: std::collections::BTreeMap<String, i32>,
 }
 
 impl From<&DecisionRow> for DecisionRevision {
@@ -29,6 +32,7 @@ impl From<&DecisionRow> for DecisionRevision {
             clause_keys: row.keys(),
             decided_by: Some(row.decided_by.clone()),
             decided_at: row.decided_at.and_utc(),
+            answered: row.answered_revisions(),
         }
     }
 }
@@ -43,6 +47,9 @@ pub struct DecisionView {
     pub round_id: String,
     #[serde(flatten)]
     pub current: DecisionRevision,
+    /// A comment the decision answered has changed since: it counts as undecided (in the queue
+    /// and the check) until a drafter confirms or changes it with a new revision.
+    pub stale: bool,
     /// Every revision, oldest first (the current one last).
     pub history: Vec<DecisionRevision>,
 }
@@ -56,6 +63,7 @@ impl DecisionView {
             subject_kind: last.subject_kind.clone(),
             round_id: last.round_id.clone(),
             current: last.into(),
+            stale: last.stale,
             history: history.iter().map(DecisionRevision::from).collect(),
         })
     }
