@@ -7,12 +7,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::consulting::{
-    closed, effective_deadline, round_state_of, save_request, save_round, zone,
+    closed, round_state_of, save_request, save_round, tell_new_deadlines, zone,
 };
+use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::calendar::{self, CalendarYearRow};
 use crate::db::round::{self, RequestRow, RoundRow};
-use crate::db::{DbConnection, outbox};
 use crate::domain::calendar::{
     Basis, CalendarFile, Festival, YEARS, statutory_holidays, working_day_deadline,
 };
@@ -260,9 +260,8 @@ pub fn recount(
     } else {
         save_round(conn, actor, "round.recount", &before, round_after, stamp)?
     };
-    for request in requests {
+    for request in &requests {
         let request = round::hold_request(conn, &request.id)?.ok_or(ApiError::NotFound)?;
-        let old = effective_deadline(&before, &request);
         let mut after = request.clone();
         if let (Some(days), Some(granted), Some(deadline)) = (
             request.extension_working_days,
@@ -296,47 +295,16 @@ pub fn recount(
                 after.extended_at = None;
             }
         }
-        let current = if after == request {
-            request
-        } else {
-            save_request(conn, actor, "request.recount", &request, after, stamp)?
-        };
-        let new = effective_deadline(&round_row, &current);
-        if current.issued_at.is_some() && current.cancelled_at.is_none() && new != old {
-            if let Some(deadline) = new {
-                notify(conn, &round_row, &current, deadline, stamp, now)?;
-            }
+        if after != request {
+            save_request(conn, actor, "request.recount", &request, after, stamp)?;
         }
     }
+    tell_new_deadlines(
+        conn,
+        (&before, &requests),
+        &round_row,
+        Notice::Recounted,
+        now,
+    )?;
     Ok((round_row, changes))
-}
-
-/// Drops what was queued for the old deadline and tells the agency of the new one.
-fn notify(
-    conn: &mut DbConnection,
-    round_row: &RoundRow,
-    request: &RequestRow,
-    deadline: DateTime<Utc>,
-    stamp: NaiveDateTime,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    outbox::skip_pending_notices(conn, &request.id)?;
-    if let Some(entry) = round::request_with_agency(conn, &request.id)? {
-        let key = format!(
-            "recount:{}:{}:{}",
-            request.id,
-            deadline.timestamp_micros(),
-            stamp.and_utc().timestamp_micros()
-        );
-        crate::email::schedule::queue(
-            conn,
-            round_row,
-            &entry,
-            Notice::Recounted,
-            deadline,
-            &key,
-            now,
-        )?;
-    }
-    Ok(())
 }

@@ -365,6 +365,99 @@ pub fn open_round(
     Ok(after)
 }
 
+/// The comment request letter to `agency`, with the request's effective deadline.
+fn letter(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    request: &RequestRow,
+    agency: &crate::db::agency::AgencyRow,
+    now: DateTime<Utc>,
+) -> Result<templates::Rendered, ApiError> {
+    let version = document::find_version_by_id(conn, &round.version_id)?
+        .ok_or_else(|| ApiError::internal("round on a missing version"))?;
+    let title = document::find_document(conn, &round.document_id)?
+        .map(|d| d.title)
+        .unwrap_or_default();
+    Ok(templates::comment_request(
+        Locale::parse(&agency.locale).unwrap_or_default(),
+        &CommentRequest {
+            agency_name: &agency.name,
+            document_title: &title,
+            version_label: &version.label,
+            round_title: &round.title,
+            instructions: &round.instructions,
+            deadline: effective_deadline(round, request).unwrap_or(now),
+            time_zone: zone(round),
+            calendar: effective_calendar(round, request),
+            request_id: &request.id,
+        },
+    ))
+}
+
+/// Writes the request's letter again, with the deadline now in force, if it has not gone out;
+/// returns whether there was one waiting.
+fn rewrite_letter(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    request: &RequestRow,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let Some(agency) = agency::find(conn, &request.agency_id)? else {
+        return Ok(false);
+    };
+    let rendered = letter(conn, round, request, &agency, now)?;
+    let html = rendered.body_html();
+    let texts = (
+        rendered.subject.as_str(),
+        rendered.body_text.as_str(),
+        html.as_str(),
+    );
+    Ok(outbox::rewrite_pending_letters(conn, &request.id, texts)? > 0)
+}
+
+/// After a change of the round's deadline (or of its extensions), for each agency whose
+/// effective deadline moved: what was queued for the old deadline is skipped, a letter still
+/// waiting is written again with the new one, and an agency whose letter went out is told by
+/// `notice`.
+pub fn tell_new_deadlines(
+    conn: &mut DbConnection,
+    before: (&RoundRow, &[RequestRow]),
+    after: &RoundRow,
+    notice: Notice,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let (round_before, requests_before) = before;
+    let old: HashMap<&str, Option<DateTime<Utc>>> = requests_before
+        .iter()
+        .map(|r| (r.id.as_str(), effective_deadline(round_before, r)))
+        .collect();
+    let stamp = now.naive_utc();
+    for entry in round::requests_of_round(conn, &after.id)? {
+        let request = &entry.request;
+        if request.issued_at.is_none() || request.cancelled_at.is_some() {
+            continue;
+        }
+        let Some(deadline) = effective_deadline(after, request) else {
+            continue;
+        };
+        if old.get(request.id.as_str()).copied().flatten() == Some(deadline) {
+            continue;
+        }
+        outbox::skip_pending_notices(conn, &request.id)?;
+        if rewrite_letter(conn, after, request, now)? {
+            continue;
+        }
+        let key = format!(
+            "deadline:{}:{}:{}",
+            request.id,
+            deadline.timestamp_micros(),
+            stamp.and_utc().timestamp_micros()
+        );
+        crate::email::schedule::queue(conn, after, &entry, notice, deadline, &key, now)?;
+    }
+    Ok(())
+}
+
 /// Sends a request: marks it issued and queues its email to the agency's contacts.
 fn issue(
     conn: &mut DbConnection,
@@ -378,26 +471,7 @@ fn issue(
     round::update_request(conn, &request)?;
     let agency = agency::find(conn, &request.agency_id)?
         .ok_or_else(|| ApiError::internal("request for a missing agency"))?;
-    let version = document::find_version_by_id(conn, &round.version_id)?
-        .ok_or_else(|| ApiError::internal("round on a missing version"))?;
-    let title = document::find_document(conn, &round.document_id)?
-        .map(|d| d.title)
-        .unwrap_or_default();
-    let deadline = effective_deadline(round, &request).unwrap_or(now);
-    let rendered = templates::comment_request(
-        Locale::parse(&agency.locale).unwrap_or_default(),
-        &CommentRequest {
-            agency_name: &agency.name,
-            document_title: &title,
-            version_label: &version.label,
-            round_title: &round.title,
-            instructions: &round.instructions,
-            deadline,
-            time_zone: zone(round),
-            calendar: effective_calendar(round, &request),
-            request_id: &request.id,
-        },
-    );
+    let rendered = letter(conn, round, &request, &agency, now)?;
     outbox::enqueue(
         conn,
         NewMessage {
@@ -521,6 +595,8 @@ pub fn remove_agency(
     after.cancel_reason = Some(reason.trim().to_owned());
     after.last_activity_at = stamp;
     outbox::skip_pending_notices(conn, &after.id)?;
+    // Removed before the letter went out: it does not go out.
+    outbox::skip_pending_letters(conn, &after.id)?;
     save_request(conn, actor, "request.cancel", &request, after, stamp)
 }
 
@@ -592,8 +668,10 @@ pub fn extend(
     after.extension_reason = Some(reason.trim().to_owned());
     after.last_activity_at = stamp;
     let after = save_request(conn, actor, "request.extend", &request, after, stamp)?;
-    // Reminders of the old deadline would now be wrong; the new one gets its own.
+    // Reminders of the old deadline would now be wrong; the new one gets its own, and a letter
+    // still waiting gives the new deadline.
     outbox::skip_pending_notices(conn, &after.id)?;
+    rewrite_letter(conn, round, &after, now)?;
     if let Some(entry) = round::request_with_agency(conn, &after.id)? {
         let key = format!("extension:{}:{}", after.id, deadline.timestamp_micros());
         crate::email::schedule::queue(conn, round, &entry, Notice::Extended, deadline, &key, now)?;
@@ -994,7 +1072,18 @@ pub fn update_round(
     if after == before {
         return Ok(before);
     }
-    save_round(conn, actor, "round.update", &before, after, now.naive_utc())
+    let deadline_moved = after.deadline != before.deadline && before.opened_at.is_some();
+    let after = save_round(conn, actor, "round.update", &before, after, now.naive_utc())?;
+    if deadline_moved {
+        tell_new_deadlines(
+            conn,
+            (&before, &requests),
+            &after,
+            Notice::DeadlineChanged,
+            now,
+        )?;
+    }
+    Ok(after)
 }
 
 /// Closes a round early, or reopens it with a new deadline; the reason is kept.
@@ -1057,7 +1146,11 @@ pub fn set_closed(
     }
     after.state_reason = Some(reason.trim().to_owned());
     let action = if close { "round.close" } else { "round.reopen" };
-    save_round(conn, actor, action, &before, after, stamp)
+    let after = save_round(conn, actor, action, &before, after, stamp)?;
+    if !close {
+        tell_new_deadlines(conn, (&before, &requests), &after, Notice::Reopened, now)?;
+    }
+    Ok(after)
 }
 
 fn audit_value(row: &RoundRow) -> Option<serde_json::Value> {

@@ -246,6 +246,37 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxRow>>
     outbox_messages::table.find(id).first(conn).optional()
 }
 
+/// Skips the request letters to a request still waiting: the agency was removed first.
+pub fn skip_pending_letters(conn: &mut DbConnection, request_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        outbox_messages::table
+            .filter(outbox_messages::dedupe_key.like(format!("comment_request:{request_id}:%")))
+            .filter(outbox_messages::state.eq("pending")),
+    )
+    .set(outbox_messages::state.eq("skipped"))
+    .execute(conn)
+}
+
+/// Writes the request letters to a request still waiting again (its deadline changed before
+/// they went out); returns how many there were.
+pub fn rewrite_pending_letters(
+    conn: &mut DbConnection,
+    request_id: &str,
+    (subject, body_text, body_html): (&str, &str, &str),
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox_messages::table
+            .filter(outbox_messages::dedupe_key.like(format!("comment_request:{request_id}:%")))
+            .filter(outbox_messages::state.eq("pending")),
+    )
+    .set((
+        outbox_messages::subject.eq(subject),
+        outbox_messages::body_text.eq(body_text),
+        outbox_messages::body_html.eq(Some(body_html)),
+    ))
+    .execute(conn)
+}
+
 /// Marks the request's reminders and overdue notices still waiting as overtaken (it was
 /// answered, cancelled, given more time, or its round closed).
 pub fn skip_pending_notices(conn: &mut DbConnection, request_id: &str) -> QueryResult<usize> {

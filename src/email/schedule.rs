@@ -144,7 +144,8 @@ pub fn queue(
         Notice::Overdue => "overdue_notice",
         Notice::DeemedNoComments => "deemed_no_comments_notice",
         Notice::Extended => "extension_notice",
-        Notice::Recounted => "deadline_notice",
+        Notice::Recounted | Notice::DeadlineChanged => "deadline_notice",
+        Notice::Reopened => "reopen_notice",
     };
     Ok(outbox::enqueue(
         conn,

@@ -244,6 +244,8 @@ mod tests {
                 Notice::DeemedNoComments,
                 Notice::Extended,
                 Notice::Recounted,
+                Notice::DeadlineChanged,
+                Notice::Reopened,
             ] {
                 all.push(whole(request_notice(
                     locale,
@@ -329,6 +331,10 @@ pub enum Notice {
     Extended,
     /// The deadline was counted again once the year's holiday notice was loaded.
     Recounted,
+    /// A drafter changed the round's deadline.
+    DeadlineChanged,
+    /// The round was closed and is open again, to a new deadline.
+    Reopened,
 }
 
 /// A reminder, an overdue notice, or news of an extension, to one agency.
@@ -400,6 +406,30 @@ pub fn request_notice(locale: Locale, notice: Notice, message: &RequestNotice<'_
             subject: format!("New deadline: {round} now due {en_deadline}"),
             body_text: format!(
                 "To {agency}:\n\nCounted again on the published public holiday notice, your reply on \u{201c}{round}\u{201d} is now due by {en_deadline}. Request id: {id}.\n"
+            ),
+        },
+        (Locale::ZhCn, Notice::DeadlineChanged) => Rendered {
+            subject: format!("【截止时间调整】{round}反馈截止时间调整为{zh_deadline}"),
+            body_text: format!(
+                "{agency}：\n\n{named}的反馈截止时间调整为{zh_deadline}（征求意见函编号：{id}）。\n"
+            ),
+        },
+        (Locale::ZhCn, Notice::Reopened) => Rendered {
+            subject: format!("【重新征求意见】{round}反馈截止时间为{zh_deadline}"),
+            body_text: format!(
+                "{agency}：\n\n{named}重新开放反馈，截止时间为{zh_deadline}。已反馈的意见继续有效，如有补充请在此前提交（征求意见函编号：{id}）。\n"
+            ),
+        },
+        (Locale::En, Notice::DeadlineChanged) => Rendered {
+            subject: format!("New deadline: {round} now due {en_deadline}"),
+            body_text: format!(
+                "To {agency}:\n\nReplies on \u{201c}{round}\u{201d} are now due by {en_deadline}. Request id: {id}.\n"
+            ),
+        },
+        (Locale::En, Notice::Reopened) => Rendered {
+            subject: format!("Reopened: {round}, due {en_deadline}"),
+            body_text: format!(
+                "To {agency}:\n\n\u{201c}{round}\u{201d} is open for replies again until {en_deadline}. A reply you gave stands; send any addition before then. Request id: {id}.\n"
             ),
         },
     };

@@ -58,6 +58,25 @@ fn request_id(ledger: &Value, code: &str) -> String {
         .to_owned()
 }
 
+/// Sends what the outbox holds (the request letters) to a real SMTP receiver.
+fn deliver(app: &TestApp) -> usize {
+    use consult::email::delivery::{self, DeliveryPolicy, Mailer};
+    let receiver = crate::support::smtp::Receiver::start();
+    let mailer = Mailer::from_url(
+        &receiver.url(),
+        "发改委 <consult@fgw.hangzhou.example>",
+        std::time::Duration::from_secs(5),
+    )
+    .expect("mailer");
+    let policy = DeliveryPolicy {
+        batch: 100,
+        ..DeliveryPolicy::default()
+    };
+    delivery::step(app.db(), &mailer, app.clock.now(), &policy)
+        .expect("step")
+        .sent
+}
+
 fn body_of(app: &TestApp, key: &str) -> String {
     app.db()
         .read_now(|conn| outbox::find_by_dedupe_key(conn, key).map_err(ApiError::from))
@@ -88,6 +107,9 @@ engine_tests! {
         let agency = app.agency_token("xihu");
         let own = app.get(&format!("/api/v1/requests/{xihu}"), Some(&agency)).await.json();
         assert_eq!(own["calendar"], "provisional");
+        // The letter, not yet sent, gives the new deadline too.
+        let letter = body_of(&app, &format!("comment_request:{xihu}:{}", utc(2026, 12, 1, 1).timestamp_micros()));
+        assert!(letter.contains("请于2027年01月04日18:00前反馈"), "{letter}");
         let notice = body_of(&app, &format!("extension:{xihu}:{}", utc(2027, 1, 4, 10).timestamp_micros()));
         assert!(notice.contains("2027年01月04日18:00"), "{notice}");
         assert!(notice.contains("节假日安排尚未公布，系暂定"), "{notice}");
@@ -148,6 +170,9 @@ engine_tests! {
         assert_eq!(extended["effective_deadline"], json!(utc(2027, 1, 5, 10)));
         assert_eq!(extended["calendar"], "official");
 
+        // The letters (and 西湖区's extension notice) have gone out: a moved deadline is news
+        // of its own.
+        assert_eq!(deliver(&app), 31);
         // Only an admin counts the round again.
         let url = format!("/api/v1/rounds/{round}/recount");
         app.post(&url, Some(&drafter), &json!({})).await.problem(403, "forbidden");
@@ -230,6 +255,7 @@ engine_tests! {
             .json();
         assert_eq!(extended["effective_deadline"], json!(utc(2027, 2, 10, 10)));
         // The notice (for the test) gives the whole week off: 9 to 11 February too.
+        assert_eq!(deliver(&app), 31, "the letters and the extension notice");
         let notice = notice_2027(&app, &admin, &["2027-02-09", "2027-02-10", "2027-02-11"]).await;
         let loaded = app.post("/api/v1/calendar", Some(&admin), &notice).await.json();
         assert_eq!(loaded["rounds_to_recount"], json!([round]));

@@ -48,6 +48,35 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
 }
 
 engine_tests! {
+    async fn a_patch_changes_the_fields_sent_and_keeps_the_others(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let agency = app.agency_token("jingxin");
+        let created = app
+            .post(&format!("/api/v1/rounds/{round}/comments"), Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "quote": {"exact": "跨境电商"}, "body": "建议增加海外仓。", "proposed_text": "做优做强跨境电商，布局建设海外仓。", "rationale": "与省里部署一致"}))
+            .await;
+        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+        let created = created.json();
+        let id = created["items"][0]["id"].as_str().or_else(|| created["id"].as_str()).expect("id").to_owned();
+        let url = format!("/api/v1/comments/{id}");
+        let patched = app.patch(&url, Some(&agency), &json!({"body": "建议增加海外仓和海外服务站。"})).await;
+        assert_eq!(patched.status, 200, "{}", String::from_utf8_lossy(&patched.body));
+        let patched = patched.json();
+        assert_eq!(patched["body"], "建议增加海外仓和海外服务站。");
+        assert_eq!(patched["proposed_text"], "做优做强跨境电商，布局建设海外仓。");
+        assert_eq!(patched["rationale"], "与省里部署一致");
+        assert_eq!(patched["quote"]["exact"], "跨境电商");
+        assert_eq!(patched["clause_key"], "m9");
+        // `null` clears an optional field.
+        let cleared = app.patch(&url, Some(&agency), &json!({"rationale": null, "quote": null})).await.json();
+        assert_eq!(cleared["rationale"], Value::Null);
+        assert_eq!(cleared["quote"], Value::Null);
+        assert_eq!(cleared["body"], "建议增加海外仓和海外服务站。");
+        app.patch(&url, Some(&agency), &json!({"colour": "red"})).await.problem(422, "validation_failed");
+        app.patch(&url, Some(&agency), &json!({"body": "\u{200B}"})).await.problem(422, "validation_failed");
+    }
+
     async fn paging_the_queue_returns_every_comment_once_whatever_the_order_of_submission(app: TestApp) {
         app.seed();
         let drafter = app.staff_token(Role::Drafter);

@@ -29,7 +29,73 @@ fn message_ids(receiver: &Receiver) -> BTreeSet<String> {
         .collect()
 }
 
+/// The queued message under `key`.
+fn queued(app: &TestApp, key: &str) -> outbox::OutboxRow {
+    app.db()
+        .read_now(|conn| outbox::find_by_dedupe_key(conn, key).map_err(ApiError::from))
+        .expect("read")
+        .expect("queued")
+}
+
 engine_tests! {
+    async fn a_changed_deadline_drops_what_was_queued_for_the_old_one_and_tells_the_agencies(app: TestApp) {
+        use consult::domain::role::Role;
+        use serde_json::json;
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let rounds = app.get("/api/v1/rounds", Some(&drafter)).await.json();
+        let round = rounds[0]["id"].as_str().expect("round").to_owned();
+        let ledger = app.get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter)).await.json();
+        let id_of = |code: &str| {
+            ledger["requests"].as_array().and_then(|r| r.iter().find(|r| r["agency"]["code"] == code)).and_then(|r| r["id"].as_str()).expect("request").to_owned()
+        };
+        let opened = crate::support::start_time().timestamp_micros();
+        let letter_key = |code: &str| format!("comment_request:{}:{opened}", id_of(code));
+
+        // Removed before its letter went out: the letter does not go out.
+        let cancelled = app.post(&format!("/api/v1/requests/{}/cancel", id_of("xihu")), Some(&drafter), &json!({"reason": "不涉及"})).await;
+        assert_eq!(cancelled.status, 200, "{}", String::from_utf8_lossy(&cancelled.body));
+        assert_eq!(queued(&app, &letter_key("xihu")).state, "skipped");
+
+        // A new deadline while the letters wait: they are written again with it.
+        let url = format!("/api/v1/rounds/{round}");
+        let changed = app.patch(&url, Some(&drafter), &json!({"deadline": "2026-06-10T18:00:00+08:00"})).await;
+        assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+        let letter = queued(&app, &letter_key("jingxin"));
+        assert!(letter.body_text.contains("请于2026年06月10日18:00前反馈"), "{}", letter.body_text);
+        assert!(letter.body_html.as_deref().is_some_and(|h| h.contains("2026年06月10日18:00")));
+        let notices = app.get("/api/v1/outbox?kind=deadline_notice&limit=500", Some(&drafter)).await.json();
+        assert_eq!(notices["items"], json!([]), "the letter itself carries the new deadline");
+
+        // The letters go out; reminders are queued for the deadline; then it moves again.
+        let receiver = Receiver::start();
+        let mailer = mailer(&receiver.url());
+        let policy = DeliveryPolicy { batch: 100, ..DeliveryPolicy::default() };
+        assert_eq!(delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step").sent, 29);
+        let deadline = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 10, 10, 0, 0).single().expect("time");
+        let three_days = deadline - Span::hours(72);
+        let tick = app.db().write_now(|conn| schedule::tick(conn, three_days)).expect("tick");
+        assert_eq!(tick.reminders, 29);
+        app.clock.set(three_days);
+        let changed = app.patch(&url, Some(&drafter), &json!({"deadline": "2026-06-12T18:00:00+08:00"})).await;
+        assert_eq!(changed.status, 200, "{}", String::from_utf8_lossy(&changed.body));
+        let skipped = app.get("/api/v1/outbox?kind=reminder&state=skipped&limit=500", Some(&drafter)).await.json();
+        assert_eq!(skipped["items"].as_array().map(Vec::len), Some(29), "reminders of the old deadline");
+        let notices = app.get("/api/v1/outbox?kind=deadline_notice&limit=500", Some(&drafter)).await.json();
+        let notices = notices["items"].as_array().expect("items");
+        assert_eq!(notices.len(), 29);
+        assert!(notices[0]["subject"].as_str().expect("subject").contains("2026年06月12日18:00"), "{}", notices[0]["subject"]);
+
+        // Closed, then reopened: each agency is told of the reopening and its deadline.
+        app.post(&format!("{url}/close"), Some(&drafter), &json!({"reason": "提前汇总"})).await;
+        let reopened = app.post(&format!("{url}/reopen"), Some(&drafter), &json!({"reason": "补充征求", "deadline": "2026-06-19T18:00:00+08:00"})).await;
+        assert_eq!(reopened.status, 200, "{}", String::from_utf8_lossy(&reopened.body));
+        let reopen = app.get("/api/v1/outbox?kind=reopen_notice&limit=500", Some(&drafter)).await.json();
+        let reopen = reopen["items"].as_array().expect("items");
+        assert_eq!(reopen.len(), 29);
+        assert!(reopen.iter().all(|m| m["agency_id"] != json!(null)));
+    }
+
     async fn the_demo_round_delivers_thirty_request_emails_once(app: TestApp) {
         app.seed();
         let receiver = Receiver::start();

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::db::comment::{CommentRow, SubmittedRow};
 use crate::domain::comment::{CommentKind, Quote};
 
-fn quote(
+pub(crate) fn quote(
     exact: &Option<String>,
     prefix: &Option<String>,
     suffix: &Option<String>,
