@@ -989,6 +989,17 @@ pub struct RoundChanges {
     pub share_report: Option<bool>,
 }
 
+/// The round `read` locked for the rest of the transaction, before any of its requests or
+/// messages is touched (the order every change to a round keeps, so that none waits on
+/// another in a circle); a change made since it was read is a 412.
+fn relock(conn: &mut DbConnection, read: RoundRow) -> Result<RoundRow, ApiError> {
+    let fresh = round::lock_round(conn, &read.id)?.ok_or(ApiError::NotFound)?;
+    if fresh.revision != read.revision {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(fresh)
+}
+
 /// Changes a round. Everything can change while it is a draft; once open, its words, deadline
 /// and reply rules; once closed, only its words (reopening sets a new deadline).
 pub fn update_round(
@@ -998,6 +1009,7 @@ pub fn update_round(
     changes: RoundChanges,
     now: DateTime<Utc>,
 ) -> Result<RoundRow, ApiError> {
+    let before = relock(conn, before)?;
     let requests: Vec<RequestRow> = round::requests_of_round(conn, &before.id)?
         .into_iter()
         .map(|r| r.request)
@@ -1096,6 +1108,7 @@ pub fn set_closed(
     new_deadline: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<RoundRow, ApiError> {
+    let before = relock(conn, before)?;
     if before.opened_at.is_none() {
         return Err(ApiError::conflict(
             "round_not_open",

@@ -65,10 +65,12 @@ impl Handling {
             .and_then(|t| t.group_id.as_deref())
     }
 
-    /// The decision that applies to a comment: its group's when grouped, else its own.
+    /// The decision that applies to a comment: its group's when grouped, else its own; none
+    /// when it is stale, since it answers what the comment said before.
     pub fn decision_of(&self, comment_id: &str) -> Option<&DecisionRow> {
         self.decisions
             .get(self.group_of(comment_id).unwrap_or(comment_id))
+            .filter(|d| !d.stale)
     }
 
     /// What is decided once, in clause order: each comment outside a group, and each group
@@ -520,6 +522,11 @@ pub fn change_group(
     }
     decision::set_group(conn, remove, &round.id, None, now)?;
     decision::set_group(conn, &added, &round.id, Some(&before.id), now)?;
+    // A decision made before a comment joined (or left) does not answer the group as it is.
+    let was: std::collections::BTreeSet<&String> = members_before.iter().collect();
+    if members.iter().collect::<std::collections::BTreeSet<_>>() != was {
+        decision::mark_stale(conn, std::slice::from_ref(&before.id))?;
+    }
     audit::record(
         conn,
         actor,

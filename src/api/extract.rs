@@ -238,6 +238,7 @@ pub fn parse_query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiE
         };
         let field = named("unknown field `")
             .or_else(|| named("missing field `"))
+            .or_else(|| named("duplicate field `"))
             .unwrap_or_else(|| {
                 if path == "." {
                     "query".to_owned()
@@ -397,7 +398,7 @@ fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
                 format!("{at}.{key}")
             };
             if key.contains('\0') {
-                Some(path)
+                Some(path.replace('\0', ""))
             } else {
                 nul_path(item, &path)
             }

@@ -71,6 +71,8 @@ impl SubmittedRow {
             && self.quote_exact == other.quote_exact
             && self.quote_prefix == other.quote_prefix
             && self.quote_suffix == other.quote_suffix
+            && self.quote_start == other.quote_start
+            && self.quote_end == other.quote_end
             && self.proposed_text == other.proposed_text
     }
 }
@@ -87,7 +89,12 @@ pub fn latest_copies(
         std::collections::HashMap::new();
     for chunk in comment_ids.chunks(BATCH) {
         let rows: Vec<SubmittedRow> = s::table.filter(s::comment_id.eq_any(chunk)).load(conn)?;
-        let reply_ids: Vec<&str> = rows.iter().map(|r| r.reply_id.as_str()).collect();
+        let reply_ids: Vec<&str> = rows
+            .iter()
+            .map(|r| r.reply_id.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         // Replies submitted in the same instant are still numbered one after another.
         let revisions: std::collections::HashMap<String, i32> = replies::table
             .filter(replies::id.eq_any(reply_ids))

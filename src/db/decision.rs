@@ -153,9 +153,15 @@ pub fn triage_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Optio
 
 /// The triage of some comments (those that have one).
 pub fn triage_among(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<TriageRow>> {
-    triage::table
-        .filter(triage::comment_id.eq_any(ids))
-        .load(conn)
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            triage::table
+                .filter(triage::comment_id.eq_any(chunk))
+                .load::<TriageRow>(conn)?,
+        );
+    }
+    Ok(rows)
 }
 
 /// Which of `ids` (comments or groups) have ever been decided.

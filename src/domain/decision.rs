@@ -209,7 +209,7 @@ pub fn check(subjects: &[Subject], changes: Option<&VersionDiff>) -> Vec<Finding
             && decision
                 .reason
                 .as_deref()
-                .is_none_or(|r| r.trim().is_empty())
+                .is_none_or(crate::domain::text::is_blank)
         {
             findings.push(finding(
                 FindingCode::ReasonMissing,
@@ -252,7 +252,10 @@ pub fn check(subjects: &[Subject], changes: Option<&VersionDiff>) -> Vec<Finding
     for change in changes.map_or(&[][..], |d| d.changes.as_slice()) {
         if change.status == ChangeKind::Unchanged
             || explained.contains(change.key.as_str())
-            || change.note.as_deref().is_some_and(|n| !n.trim().is_empty())
+            || change
+                .note
+                .as_deref()
+                .is_some_and(|n| !crate::domain::text::is_blank(n))
         {
             continue;
         }

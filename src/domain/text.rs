@@ -2,20 +2,27 @@
 
 use validator::ValidationError;
 
-/// Characters that take no room on the page: zero-width spaces and joiners, the word joiner,
-/// the byte-order mark, the soft hyphen and the Mongolian vowel separator. Text made only of
-/// these, or of spaces, says nothing.
+/// Characters that take no room on the page: the format characters (zero-width spaces and
+/// joiners, direction marks and controls, the word joiner and invisible operators, the
+/// byte-order mark, the soft hyphen, the Mongolian vowel separator), the combining grapheme
+/// joiner and the Hangul fillers. Text made only of these, or of spaces, says nothing.
 fn is_invisible(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            '\u{200B}'
-                | '\u{200C}'
-                | '\u{200D}'
-                | '\u{2060}'
-                | '\u{FEFF}'
-                | '\u{00AD}'
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
                 | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
         )
 }
 
@@ -52,6 +59,8 @@ mod tests {
             "\u{200B}\u{200B}",
             " \u{FEFF}\u{2060} ",
             "\u{00AD}",
+            "\u{200E}\u{202A}",
+            "\u{3164}",
         ] {
             assert!(is_blank(text), "{text:?}");
             assert!(not_blank(text).is_err());

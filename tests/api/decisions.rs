@@ -241,6 +241,11 @@ engine_tests! {
         assert!(!ids(&decided).contains(&own));
         let check = app.get(&format!("/api/v1/rounds/{round}/check"), Some(drafter)).await.json();
         assert!(codes(&check).contains(&"decision_stale".to_owned()), "{check}");
+        // The table does not pair the old reason with the new text.
+        let table = app.get(&format!("/api/v1/rounds/{round}/report"), Some(drafter)).await.json();
+        let row = table["rows"].as_array().expect("rows").iter().find(|r| r["comments"][0]["comment_id"] == own.as_str()).expect("row");
+        assert_eq!(row["outcome"], Value::Null, "{row}");
+        assert_eq!(row["reason"], Value::Null);
 
         // A grouped comment's change makes the group's decision stale.
         let moved = app
@@ -248,6 +253,20 @@ engine_tests! {
             .await;
         assert_eq!(moved.status, 200, "{}", String::from_utf8_lossy(&moved.body));
         assert_eq!(app.post(&submit, Some(&demo.jingxin), &reply()).await.status, 201);
+        assert_eq!(app.get(&group_path, Some(drafter)).await.json()["stale"], true);
+
+        // A comment joining a decided group leaves its decision answering less than the group.
+        let confirmed_group = decide(&app, drafter, &group_path, Some("\"1\""), json!({"outcome": "noted", "reason": "已统筹考虑"})).await;
+        assert_eq!(confirmed_group["stale"], false);
+        let group_url = format!("/api/v1/groups/{group}");
+        let tag = app.get(&group_url, Some(drafter)).await.header("etag").expect("etag").to_owned();
+        let joined = app.send(with_token(TestRequest::patch().uri(&group_url).insert_header(("If-Match", tag.as_str())).set_json(json!({"add": [id("跨境电商部分")]})), Some(drafter))).await;
+        assert_eq!(joined.status, 200, "{}", String::from_utf8_lossy(&joined.body));
+        assert_eq!(app.get(&group_path, Some(drafter)).await.json()["stale"], false, "the same members");
+        let general = id("建议各措施");
+        let tag = app.get(&group_url, Some(drafter)).await.header("etag").expect("etag").to_owned();
+        let joined = app.send(with_token(TestRequest::patch().uri(&group_url).insert_header(("If-Match", tag.as_str())).set_json(json!({"add": [general]})), Some(drafter))).await;
+        assert_eq!(joined.status, 200, "{}", String::from_utf8_lossy(&joined.body));
         assert_eq!(app.get(&group_path, Some(drafter)).await.json()["stale"], true);
 
         // The drafter confirms: a new revision answering the new text.

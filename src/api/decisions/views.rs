@@ -21,6 +21,10 @@ pub struct DecisionRevision {
     /// Which content revision (`content_revision` of the submitted comment) of each comment
     /// this revision answered, by comment id.
     pub answered: std::collections::BTreeMap<String, i32>,
+    /// A comment it answered has changed since (or a comment joined or left the group): it
+    /// counts as undecided (in the queue, the check and the table) until a drafter confirms or
+    /// changes it with a new revision.
+    pub stale: bool,
 }
 
 impl From<&DecisionRow> for DecisionRevision {
@@ -33,6 +37,7 @@ impl From<&DecisionRow> for DecisionRevision {
             decided_by: Some(row.decided_by.clone()),
             decided_at: row.decided_at.and_utc(),
             answered: row.answered_revisions(),
+            stale: row.stale,
         }
     }
 }
@@ -47,9 +52,6 @@ pub struct DecisionView {
     pub round_id: String,
     #[serde(flatten)]
     pub current: DecisionRevision,
-    /// A comment the decision answered has changed since: it counts as undecided (in the queue
-    /// and the check) until a drafter confirms or changes it with a new revision.
-    pub stale: bool,
     /// Every revision, oldest first (the current one last).
     pub history: Vec<DecisionRevision>,
 }
@@ -63,7 +65,6 @@ impl DecisionView {
             subject_kind: last.subject_kind.clone(),
             round_id: last.round_id.clone(),
             current: last.into(),
-            stale: last.stale,
             history: history.iter().map(DecisionRevision::from).collect(),
         })
     }

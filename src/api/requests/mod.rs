@@ -80,7 +80,7 @@ pub struct ReplyBody {
     pub signer: String,
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     pub contact_name: String,
-    #[validate(length(min = 3, max = 40))]
+    #[validate(length(min = 3, max = 40), custom(function = "not_blank"))]
     pub contact_phone: String,
     #[validate(length(max = 2000))]
     pub note: Option<String>,

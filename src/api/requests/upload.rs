@@ -68,7 +68,7 @@ pub async fn upload(
             .await?
     };
     let query: Upload = parse_query(&request)?;
-    let filename = query.filename.trim().to_owned();
+    let filename = crate::domain::text::trim_blank(&query.filename).to_owned();
     if filename.is_empty() || filename.chars().count() > 200 || filename.contains(['/', '\\']) {
         return Err(ApiError::field(
             "query.filename",

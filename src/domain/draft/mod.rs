@@ -7,6 +7,7 @@ pub mod parse;
 pub mod placeholder;
 pub mod render;
 
+use crate::domain::text::trim_blank;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -145,17 +146,17 @@ pub fn flatten(tree: &[ClauseInput]) -> Vec<FlatInput> {
                 key: node.key.clone(),
                 parent,
                 kind: node.kind,
-                number: normalize(node.number.trim()),
+                number: normalize(trim_blank(&node.number)),
                 heading: node
                     .heading
                     .as_deref()
-                    .map(|h| normalize(h.trim()))
+                    .map(|h| normalize(trim_blank(h)))
                     .filter(|h| !h.is_empty()),
-                text: normalize(node.text.trim()),
+                text: normalize(trim_blank(&node.text)),
                 note: node
                     .note
                     .as_deref()
-                    .map(|n| normalize(n.trim()))
+                    .map(|n| normalize(trim_blank(n)))
                     .filter(|n| !n.is_empty()),
             });
             walk(
