@@ -128,7 +128,8 @@ pub fn update_round(conn: &mut DbConnection, row: &RoundRow, expected: i32) -> Q
     .map(|n| n == 1)
 }
 
-/// Rounds newest first; with `agency_id`, only those that issued that agency a request.
+/// Rounds newest first; with `agency_id`, only those that issued that agency a request (one
+/// cancelled since included: the agency keeps reading what it was sent).
 pub fn list_rounds(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryResult<Vec<RoundRow>> {
     let mut query = rounds::table
         .order((rounds::created_at.desc(), rounds::id.desc()))
@@ -137,20 +138,19 @@ pub fn list_rounds(conn: &mut DbConnection, agency_id: Option<&str>) -> QueryRes
         let issued = requests::table
             .filter(requests::agency_id.eq(agency_id.to_owned()))
             .filter(requests::issued_at.is_not_null())
-            .filter(requests::cancelled_at.is_null())
             .select(requests::round_id);
         query = query.filter(rounds::id.eq_any(issued));
     }
     query.load(conn)
 }
 
-/// The documents an agency has been sent a request on (and not had it cancelled).
+/// The documents an agency has been sent a request on (cancelled since or not: it keeps
+/// reading what it was sent).
 pub fn consulted_documents(conn: &mut DbConnection, agency_id: &str) -> QueryResult<Vec<String>> {
     rounds::table
         .inner_join(requests::table)
         .filter(requests::agency_id.eq(agency_id))
         .filter(requests::issued_at.is_not_null())
-        .filter(requests::cancelled_at.is_null())
         .select(rounds::document_id)
         .distinct()
         .load(conn)

@@ -48,6 +48,29 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
 }
 
 engine_tests! {
+    async fn staff_read_a_submitted_comment_as_submitted_never_the_draft(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let agency = app.agency_token("jingxin");
+        let created = app.post(&format!("/api/v1/rounds/{round}/comments"), Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓。"})).await.json();
+        let id = created["items"][0]["id"].as_str().or_else(|| created["id"].as_str()).expect("id").to_owned();
+        let url = format!("/api/v1/comments/{id}");
+        app.get(&url, Some(&drafter)).await.problem(404, "not_found");
+        let request = request_id(&app, &agency).await;
+        assert_eq!(app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await.status, 201);
+        let read = app.get(&url, Some(&drafter)).await;
+        assert_eq!(read.status, 200, "{}", String::from_utf8_lossy(&read.body));
+        assert_eq!(read.json()["body"], "建议增加海外仓。");
+        // The agency works on its copy again: staff still read what was submitted.
+        app.patch(&url, Some(&agency), &json!({"body": "建议增加海外仓和服务站。"})).await;
+        assert_eq!(app.get(&url, Some(&drafter)).await.json()["body"], "建议增加海外仓。");
+        assert_eq!(app.get(&url, Some(&agency)).await.json()["body"], "建议增加海外仓和服务站。");
+        // Staff cannot change it.
+        app.patch(&url, Some(&drafter), &json!({"body": "改"})).await.problem(404, "not_found");
+        app.get(&url, Some(&app.agency_token("shangwu"))).await.problem(404, "not_found");
+    }
+
     async fn a_patch_changes_the_fields_sent_and_keeps_the_others(app: TestApp) {
         app.seed();
         let drafter = app.staff_token(Role::Drafter);

@@ -54,6 +54,56 @@ fn no_comments() -> Value {
 }
 
 engine_tests! {
+    async fn an_agency_reads_its_cancelled_request_and_its_round_and_changes_nothing(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let before = ledger(&app, &drafter, &round).await;
+        let xihu = id_of(&before, "xihu");
+        let cancelled = app.post(&format!("/api/v1/requests/{xihu}/cancel"), Some(&drafter), &json!({"reason": "职能调整，不再征求"})).await;
+        assert_eq!(cancelled.status, 200, "{}", String::from_utf8_lossy(&cancelled.body));
+        let agency = app.agency_token("xihu");
+        let own = app.get("/api/v1/requests", Some(&agency)).await.json();
+        assert_eq!(own[0]["state"], "cancelled");
+        assert_eq!(own[0]["cancel_reason"], "职能调整，不再征求");
+        assert_eq!(app.get(&format!("/api/v1/requests/{xihu}"), Some(&agency)).await.json()["state"], "cancelled");
+        let rounds = app.get("/api/v1/rounds", Some(&agency)).await.json();
+        assert_eq!(rounds[0]["id"], round.as_str());
+        assert_eq!(rounds[0]["state"], "closed", "closed to the agency it removed");
+        let shown = app.get(&format!("/api/v1/rounds/{round}"), Some(&agency)).await;
+        assert_eq!(shown.status, 200);
+        assert_eq!(shown.json()["state"], "closed");
+        let document = shown.json()["document_id"].as_str().expect("document").to_owned();
+        assert_eq!(app.get(&format!("/api/v1/documents/{document}/versions/1"), Some(&agency)).await.status, 200);
+        // Every change is refused the same way.
+        app.post(&format!("/api/v1/rounds/{round}/comments"), Some(&agency), &json!({"kind": "general", "body": "补充意见"}))
+            .await
+            .problem(409, "request_cancelled");
+        app.post(&format!("/api/v1/requests/{xihu}/no-comments"), Some(&agency), &no_comments())
+            .await
+            .problem(409, "request_cancelled");
+        // Another agency still sees nothing of it.
+        let other = app.agency_token("jingxin");
+        app.get(&format!("/api/v1/requests/{xihu}"), Some(&other)).await.problem(404, "not_found");
+    }
+
+    async fn an_agency_sees_the_round_as_it_applies_to_its_own_request(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let before = ledger(&app, &drafter, &round).await;
+        let xihu = id_of(&before, "xihu");
+        let extended = app.post(&format!("/api/v1/requests/{xihu}/extension"), Some(&drafter), &json!({"deadline": "2026-06-12T18:00:00+08:00", "reason": "补充材料"})).await;
+        assert_eq!(extended.status, 200, "{}", String::from_utf8_lossy(&extended.body));
+        app.clock.set(demo_deadline() + Duration::hours(1));
+        let state = |body: Value| body["state"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(state(app.get(&format!("/api/v1/rounds/{round}"), Some(&drafter)).await.json()), "open");
+        assert_eq!(state(app.get(&format!("/api/v1/rounds/{round}"), Some(&app.agency_token("xihu"))).await.json()), "open");
+        let late = app.agency_token("jingxin");
+        assert_eq!(state(app.get(&format!("/api/v1/rounds/{round}"), Some(&late)).await.json()), "closed");
+        assert_eq!(app.get("/api/v1/rounds", Some(&late)).await.json()[0]["state"], "closed");
+    }
+
     async fn the_demo_round_opens_at_seed_time_with_thirty_requests(app: TestApp) {
         app.seed();
         let drafter = app.staff_token(Role::Drafter);

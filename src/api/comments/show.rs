@@ -8,9 +8,13 @@ use super::own_comment;
 use super::views::CommentView;
 use crate::api::extract::{Caller, etag};
 use crate::app::AppState;
+use crate::db::comment;
 use crate::error::{ApiError, Problem};
 
-/// One working comment: an agency's own, as it stands now (submitted or not).
+/// One comment. An agency reads its own working copy as it stands now (submitted or not); a
+/// drafter reads a comment it entered from paper the same way. Staff read an agency's comment
+/// as it was last submitted (`revision` is then its content revision), never an unsubmitted
+/// working copy.
 #[utoipa::path(
     get,
     operation_id = "comments_show",
@@ -30,11 +34,24 @@ pub async fn show(
     id: Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (row, _, _) = state
+    let view = state
         .db
-        .read(move |conn| own_comment(conn, &caller, &id))
+        .read(move |conn| -> Result<_, ApiError> {
+            if caller.role.is_staff() {
+                let working = comment::find(conn, &id)?.ok_or(ApiError::NotFound)?;
+                if working.entered_by.is_none() {
+                    let submitted = comment::latest_copies(conn, std::slice::from_ref(&id))?;
+                    return submitted
+                        .first()
+                        .map(CommentView::submitted)
+                        .ok_or(ApiError::NotFound);
+                }
+            }
+            let (row, _, _) = own_comment(conn, &caller, &id)?;
+            Ok(CommentView::from(&row))
+        })
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(CommentView::from(&row)))
+        .insert_header((header::ETAG, etag(view.revision)))
+        .json(view))
 }

@@ -71,6 +71,35 @@ impl From<&CommentRow> for CommentView {
     }
 }
 
+impl CommentView {
+    /// A submitted comment as staff read it: `revision` is its content revision, and both
+    /// times are when it was submitted.
+    pub fn submitted(row: &SubmittedRow) -> Self {
+        CommentView {
+            id: row.comment_id.clone(),
+            request_id: row.request_id.clone(),
+            round_id: row.round_id.clone(),
+            agency_id: row.agency_id.clone(),
+            kind: CommentKind::parse(&row.kind).unwrap_or(CommentKind::General),
+            clause_key: row.clause_key.clone(),
+            quote: quote(
+                &row.quote_exact,
+                &row.quote_prefix,
+                &row.quote_suffix,
+                row.quote_start,
+                row.quote_end,
+            ),
+            body: row.body.clone(),
+            proposed_text: row.proposed_text.clone(),
+            rationale: row.rationale.clone(),
+            entered_by: row.entered_by.clone(),
+            revision: row.content_revision,
+            created_at: row.submitted_at.and_utc(),
+            updated_at: row.submitted_at.and_utc(),
+        }
+    }
+}
+
 /// A comment as submitted with a reply revision.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmittedView {

@@ -49,7 +49,7 @@ pub async fn list(state: Data<AppState>, caller: Caller) -> Result<Json<Vec<Roun
                 .map(|row| {
                     let entries = requests.get(&row.id).map_or(&[][..], Vec::as_slice);
                     let version = numbers.get(&row.version_id).copied().unwrap_or_default();
-                    RoundView::new(row, version, entries, now)
+                    RoundView::for_caller(row, version, entries, agency.as_deref(), now)
                 })
                 .collect())
         })

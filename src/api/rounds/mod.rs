@@ -29,8 +29,8 @@ pub fn validate_reminders(hours: &[u32]) -> Result<(), validator::ValidationErro
 }
 
 /// A round the caller may see, with its requests and the number of its version. Staff see
-/// every round; an agency only rounds that sent it a request (reading one counts as viewing the
-/// request).
+/// every round; an agency only rounds that sent it a request, cancelled or not (reading one
+/// counts as viewing the request).
 pub(crate) fn visible_round(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -40,9 +40,7 @@ pub(crate) fn visible_round(
     let requests = round::requests_of_round(conn, &row.id)?;
     if !caller.role.is_staff() {
         let own = requests.iter().any(|r| {
-            Some(&r.request.agency_id) == caller.agency_id.as_ref()
-                && r.request.issued_at.is_some()
-                && r.request.cancelled_at.is_none()
+            Some(&r.request.agency_id) == caller.agency_id.as_ref() && r.request.issued_at.is_some()
         });
         if !own {
             return Err(ApiError::NotFound);

@@ -35,6 +35,7 @@ pub async fn show(
     let agency = (!caller.role.is_staff())
         .then(|| caller.agency_id.clone())
         .flatten();
+    let agency_id = agency.clone();
     let (row, version, requests) = state
         .db
         .read(move |conn| visible_round(conn, &caller, &id))
@@ -52,5 +53,11 @@ pub async fn show(
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(row.revision)))
-        .json(RoundView::new(&row, version, &requests, now)))
+        .json(RoundView::for_caller(
+            &row,
+            version,
+            &requests,
+            agency_id.as_deref(),
+            now,
+        )))
 }

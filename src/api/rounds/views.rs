@@ -93,6 +93,43 @@ impl RoundView {
     }
 }
 
+impl RoundView {
+    /// The round as it applies to one agency: its state follows the agency's own request (its
+    /// extension, or none), and a round that removed the agency is closed to it.
+    pub fn for_agency(
+        row: &RoundRow,
+        version: i32,
+        requests: &[RequestWithAgency],
+        agency_id: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let own: Vec<RequestWithAgency> = requests
+            .iter()
+            .filter(|r| r.request.agency_id == agency_id)
+            .cloned()
+            .collect();
+        let mut view = RoundView::new(row, version, &own, now);
+        if own.iter().all(|r| r.request.cancelled_at.is_some()) && view.state == RoundState::Open {
+            view.state = RoundState::Closed;
+        }
+        view
+    }
+
+    /// The view for `caller`: the whole round for staff, the agency's part of it otherwise.
+    pub fn for_caller(
+        row: &RoundRow,
+        version: i32,
+        requests: &[RequestWithAgency],
+        agency_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        match agency_id {
+            Some(agency) => RoundView::for_agency(row, version, requests, agency, now),
+            None => RoundView::new(row, version, requests, now),
+        }
+    }
+}
+
 /// The agency a request went to.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgencyRef {
