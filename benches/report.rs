@@ -214,6 +214,11 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                 entered_by: None,
                 submitted_at: now,
                 content_revision: 1,
+                search_text: Some(comment::search_text(
+                    &row.body,
+                    row.proposed_text.as_deref(),
+                    None,
+                )),
             });
             working.push(row);
         }

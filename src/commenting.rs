@@ -397,12 +397,18 @@ pub fn submit(
             entered_by: c.entered_by,
             submitted_at: reply.submitted_at,
             content_revision: 1,
+            search_text: None,
         })
         .collect();
     // A comment that says something else than when it was last submitted has a new content
     // revision, and a decision on it (or on its group) no longer answers it.
     let mut changed = Vec::new();
     for row in &mut frozen {
+        row.search_text = Some(comment::search_text(
+            &row.body,
+            row.proposed_text.as_deref(),
+            row.rationale.as_deref(),
+        ));
         if let Some(last) = before.get(&row.comment_id) {
             if last.same_content(row) {
                 row.content_revision = last.content_revision;

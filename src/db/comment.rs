@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::dialect::{coalesce, contains_pattern, execute_on_engine, lower};
+use super::dialect::{contains_pattern, execute_on_engine};
 use super::schema::{comments, decisions, submitted_comments, triage};
 
 /// A working comment as stored.
@@ -61,6 +61,52 @@ pub struct SubmittedRow {
     /// The number of the comment's content: kept while text, quote, clause and proposal stay
     /// the same from one submission to the next.
     pub content_revision: i32,
+    /// Body, proposed wording and rationale folded for search (see [`search_text`]).
+    pub search_text: Option<String>,
+}
+
+/// What the queue's text search matches for a comment: its body, proposed wording and
+/// rationale, each folded, apart so that a query never matches across two of them.
+pub fn search_text(body: &str, proposed_text: Option<&str>, rationale: Option<&str>) -> String {
+    [Some(body), proposed_text, rationale]
+        .into_iter()
+        .flatten()
+        .map(crate::domain::text::fold)
+        .collect::<Vec<_>>()
+        .join("\u{1F}")
+}
+
+/// Folds the search text of rows written before it was stored, a thousand at a time; returns
+/// how many it folded.
+pub fn fold_unsearchable(conn: &mut DbConnection) -> QueryResult<usize> {
+    use submitted_comments as s;
+    let mut folded = 0;
+    loop {
+        let rows: Vec<(String, String, String, Option<String>, Option<String>)> = s::table
+            .filter(s::search_text.is_null())
+            .select((
+                s::reply_id,
+                s::comment_id,
+                s::body,
+                s::proposed_text,
+                s::rationale,
+            ))
+            .limit(1000)
+            .load(conn)?;
+        if rows.is_empty() {
+            return Ok(folded);
+        }
+        for (reply_id, comment_id, body, proposed, rationale) in rows {
+            diesel::update(s::table.find((reply_id, comment_id)))
+                .set(s::search_text.eq(search_text(
+                    &body,
+                    proposed.as_deref(),
+                    rationale.as_deref(),
+                )))
+                .execute(conn)?;
+            folded += 1;
+        }
+    }
 }
 
 impl SubmittedRow {
@@ -303,16 +349,9 @@ pub fn queue(
         None => {}
     }
     if let Some(text) = &filter.text {
-        let pattern = contains_pattern(&text.to_lowercase());
-        query = query.filter(
-            lower(s::body)
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(coalesce(s::proposed_text, ""))
-                    .like(pattern.clone())
-                    .escape('\\'))
-                .or(lower(coalesce(s::rationale, "")).like(pattern).escape('\\')),
-        );
+        // Folded as the stored text was: the same comments match on both engines.
+        let pattern = contains_pattern(&crate::domain::text::fold(text));
+        query = query.filter(s::search_text.like(pattern).escape('\\'));
     }
     if let Some(decided) = filter.decided {
         // A stale decision answers an earlier text: the comment counts as undecided.

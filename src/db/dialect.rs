@@ -48,8 +48,3 @@ diesel::define_sql_function! {
     /// SQL `lower()`, which both engines have.
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
-
-diesel::define_sql_function! {
-    /// SQL `coalesce()` of a nullable text and a fallback.
-    fn coalesce(text: diesel::sql_types::Nullable<diesel::sql_types::Text>, fallback: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}

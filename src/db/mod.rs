@@ -399,5 +399,7 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, StorageError> {
     let now = crate::clock::Clock::System.now().naive_utc();
     calendar::install_shipped(&mut conn, now)
         .map_err(|e| StorageError::Migrate(format!("loading the shipped calendar: {e}")))?;
+    comment::fold_unsearchable(&mut conn)
+        .map_err(|e| StorageError::Migrate(format!("folding comments for search: {e}")))?;
     Ok(applied)
 }

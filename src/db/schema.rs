@@ -246,6 +246,7 @@ diesel::table! {
         entered_by -> Nullable<Text>,
         submitted_at -> Timestamp,
         content_revision -> Integer,
+        search_text -> Nullable<Text>,
     }
 }
 

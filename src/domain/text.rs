@@ -26,6 +26,13 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
+/// `text` as search compares it: compatibility forms folded (NFKC: full-width letters and
+/// digits become their ASCII forms), then lower case by Unicode rules.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().collect::<String>().to_lowercase()
+}
+
 /// `text` without spaces and invisible characters at either end.
 pub fn trim_blank(text: &str) -> &str {
     text.trim_matches(is_invisible)
@@ -66,6 +73,8 @@ mod tests {
             assert!(not_blank(text).is_err());
         }
         assert!(!is_blank("无意见"));
+        assert_eq!(fold("ＧＤＰ占比"), "gdp占比");
+        assert_eq!(fold("GDP"), fold("ｇｄｐ"));
         assert_eq!(trim_blank("\u{200B} 建议 \u{3000}"), "建议");
     }
 }

@@ -48,6 +48,25 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
 }
 
 engine_tests! {
+    async fn the_queue_search_folds_widths_and_case_alike_on_both_engines(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+        let url = format!("/api/v1/rounds/{round}/comments");
+        for (code, body) in [("jingxin", "GDP占比目标建议上调。"), ("shangwu", "ＧＤＰ口径请与统计局一致。"), ("xihu", "建议补充海外仓。")] {
+            let token = app.agency_token(code);
+            assert_eq!(app.post(&url, Some(&token), &json!({"kind": "general", "body": body})).await.status, 201);
+            let request = request_id(&app, &token).await;
+            assert_eq!(app.post(&format!("/api/v1/requests/{request}/submit"), Some(&token), &reply()).await.status, 201);
+        }
+        for query in ["GDP", "gdp", "%EF%BC%A7%EF%BC%A4%EF%BC%B0", "%EF%BD%87%EF%BD%84%EF%BD%90"] {
+            let found = app.get(&format!("{url}?q={query}"), Some(&drafter)).await.json();
+            assert_eq!(found["items"].as_array().map(Vec::len), Some(2), "{query}: {found}");
+        }
+        let none = app.get(&format!("{url}?q=%25"), Some(&drafter)).await.json();
+        assert_eq!(none["items"], json!([]), "a wildcard is text");
+    }
+
     async fn staff_read_a_submitted_comment_as_submitted_never_the_draft(app: TestApp) {
         app.seed();
         let drafter = app.staff_token(Role::Drafter);

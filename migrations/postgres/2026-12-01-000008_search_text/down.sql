@@ -1,0 +1,1 @@
+ALTER TABLE submitted_comments DROP COLUMN search_text;
