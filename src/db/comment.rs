@@ -76,13 +76,16 @@ pub fn search_text(body: &str, proposed_text: Option<&str>, rationale: Option<&s
         .join("\u{1F}")
 }
 
+/// A submitted copy's key and the texts search folds: reply, comment, body, proposal, rationale.
+type Unfolded = (String, String, String, Option<String>, Option<String>);
+
 /// Folds the search text of rows written before it was stored, a thousand at a time; returns
 /// how many it folded.
 pub fn fold_unsearchable(conn: &mut DbConnection) -> QueryResult<usize> {
     use submitted_comments as s;
     let mut folded = 0;
     loop {
-        let rows: Vec<(String, String, String, Option<String>, Option<String>)> = s::table
+        let rows: Vec<Unfolded> = s::table
             .filter(s::search_text.is_null())
             .select((
                 s::reply_id,
