@@ -761,6 +761,13 @@ fn announce(
                     body: c.body.clone(),
                     outcome: decided.and_then(|d| Outcome::parse(&d.outcome)),
                     reason: decided.and_then(|d| d.reason.clone()),
+                    // The linked clauses the next version has (a removed one has no number now).
+                    carried_to: decided
+                        .map(|d| d.keys())
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|k| new.get(k).cloned())
+                        .collect(),
                 }
             })
             .collect();

@@ -15,8 +15,8 @@ use crate::domain::decision::Outcome;
 use crate::domain::draft::Clause;
 use crate::domain::draft::diff::diff;
 use crate::domain::report::{
-    AdoptionTable, AgencyTotal, ClauseFate, OutcomeTotal, TableAgency, TableComment, TableGroup,
-    TableRow, Totals,
+    AdoptionTable, AgencyTotal, ClauseFate, LinkedClause, OutcomeTotal, TableAgency, TableComment,
+    TableGroup, TableRow, Totals,
 };
 use crate::domain::round::RequestState;
 use crate::error::ApiError;
@@ -198,10 +198,29 @@ pub fn adoption_table(
             outcome,
             reason: decision.and_then(|d| d.reason.clone()),
             linked_clauses: decision.map(|d| d.keys()).unwrap_or_default(),
+            linked_in_next: Vec::new(),
             decided_by: decision.map(|d| d.decided_by.clone()),
             decided_at: decision.map(|d| d.decided_at.and_utc()),
         };
         place(&mut table_row, key, &old_by_key, &new_by_key, &fates);
+        table_row.linked_in_next = table_row
+            .linked_clauses
+            .iter()
+            .map(
+                |k| match (new_by_key.get(k.as_str()), old_by_key.get(k.as_str())) {
+                    (Some(now), _) => LinkedClause {
+                        key: k.clone(),
+                        label: Some(label(now)),
+                        text: Some(now.text.clone()),
+                    },
+                    (None, was) => LinkedClause {
+                        key: k.clone(),
+                        label: was.map(|c| label(c)),
+                        text: None,
+                    },
+                },
+            )
+            .collect();
         rows.push(table_row);
     }
 

@@ -73,8 +73,20 @@ pub struct TableRow {
     pub reason: Option<String>,
     /// The clauses of the next version the drafter linked to the decision.
     pub linked_clauses: Vec<String>,
+    /// Those clauses as they read in the next version (a removed one: as it was, without text).
+    pub linked_in_next: Vec<LinkedClause>,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A clause a decision is linked to, as the next version has it.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct LinkedClause {
+    pub key: String,
+    /// Its number and heading.
+    pub label: Option<String>,
+    /// Its text in the next version; absent when the next version removed it.
+    pub text: Option<String>,
 }
 
 /// Comments and rows with one outcome.
@@ -212,10 +224,25 @@ impl TableRow {
                 .join("\n")
         };
         let outcome = self.outcome.map_or("未处理", Outcome::label_zh);
-        let next = match (&self.clause_fate, &self.clause_in_next) {
-            (Some(f), _) if f.status == ChangeKind::Removed => "（已删除）".to_owned(),
-            (_, Some(text)) => text.clone(),
-            _ => String::new(),
+        // Where the decision put the comment, when the drafter said; else the clause commented on.
+        let next = if self.linked_in_next.is_empty() {
+            match (&self.clause_fate, &self.clause_in_next) {
+                (Some(f), _) if f.status == ChangeKind::Removed => "（已删除）".to_owned(),
+                (_, Some(text)) => text.clone(),
+                _ => String::new(),
+            }
+        } else {
+            self.linked_in_next
+                .iter()
+                .map(|c| {
+                    let label = c.label.as_deref().unwrap_or(&c.key);
+                    match &c.text {
+                        Some(text) => format!("{label}　{text}"),
+                        None => format!("{label}（已删除）"),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
         };
         [
             self.number.to_string(),

@@ -120,6 +120,7 @@ mod tests {
                 body: "建议增加海外仓。".into(),
                 outcome: Some(Outcome::Adopted),
                 reason: None,
+                carried_to: Vec::new(),
             },
             HandledComment {
                 clause: None,
@@ -127,6 +128,7 @@ mod tests {
                 body: "建议各措施明确责任单位。".into(),
                 outcome: Some(Outcome::Noted),
                 reason: Some("将在任务分解中明确".into()),
+                carried_to: Vec::new(),
             },
         ];
         let zh = decisions_published(
@@ -277,6 +279,7 @@ mod tests {
                     body: "建议增加海外仓。".into(),
                     outcome: Some(Outcome::PartiallyAdopted),
                     reason: Some("部分内容已在第10条体现".into()),
+                    carried_to: vec!["8.".into(), "28.".into()],
                 }],
                 true,
             )));
@@ -506,6 +509,9 @@ pub struct HandledComment {
     pub body: String,
     pub outcome: Option<Outcome>,
     pub reason: Option<String>,
+    /// The numbers, in the next version, of the clauses the decision was carried into, when the
+    /// drafter named them.
+    pub carried_to: Vec<String>,
 }
 
 /// Where a comment was, and what became of its clause in the revised text (when there is one).
@@ -564,6 +570,14 @@ pub fn decisions_published(
                 if !reason.is_empty() {
                     lines.push_str(&format!("；理由：{reason}"));
                 }
+                if !item.carried_to.is_empty() {
+                    let to: Vec<String> = item
+                        .carried_to
+                        .iter()
+                        .map(|c| format!("条款{}", number(c)))
+                        .collect();
+                    lines.push_str(&format!("；修改后见{}", to.join("、")));
+                }
             }
             Locale::En => {
                 let clause = clause_line(locale, item, revised);
@@ -571,6 +585,10 @@ pub fn decisions_published(
                 lines.push_str(&format!("{n}. {clause}: {body}\n   Decision: {outcome}"));
                 if !reason.is_empty() {
                     lines.push_str(&format!("; reason: {reason}"));
+                }
+                if !item.carried_to.is_empty() {
+                    let to: Vec<&str> = item.carried_to.iter().map(|c| number(c)).collect();
+                    lines.push_str(&format!("; now in clause {}", to.join(", ")));
                 }
             }
         }

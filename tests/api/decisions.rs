@@ -192,6 +192,60 @@ fn codes(check: &Value) -> Vec<String> {
 }
 
 engine_tests! {
+    async fn the_exported_table_and_the_email_say_where_an_adopted_comment_went(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await;
+        let drafter = &demo.drafter;
+        let round = &demo.round;
+        // Version 2 adds a measure for what 经信局 asked (after 26, the renumbered 27).
+        let text = format!("{}\n27.建设海外仓公共服务体系。", second_draft().trim_end());
+        let v2 = app.post(&format!("/api/v1/documents/{}/versions", demo.document), Some(drafter), &json!({"label": "送审稿", "text": text})).await;
+        assert_eq!(v2.status, 201, "{}", String::from_utf8_lossy(&v2.body));
+        let version = app.get(&format!("/api/v1/documents/{}/versions/2", demo.document), Some(drafter)).await.json();
+        fn find_key(clauses: &Value, text: &str) -> Option<String> {
+            clauses.as_array()?.iter().find_map(|c| {
+                if c["text"] == text {
+                    c["key"].as_str().map(str::to_owned)
+                } else {
+                    find_key(&c["children"], text)
+                }
+            })
+        }
+        let added = find_key(&version["clauses"], "建设海外仓公共服务体系。").expect("the new measure");
+        let comment = id("建议增加海外仓");
+        decide(&app, drafter, &format!("/api/v1/comments/{comment}/decision"), None, json!({"outcome": "adopted", "clause_keys": [added.clone()]})).await;
+        let table = app.get(&format!("/api/v1/rounds/{round}/report"), Some(drafter)).await.json();
+        let row = table["rows"].as_array().expect("rows").iter().find(|r| r["comments"][0]["comment_id"] == comment.as_str()).expect("row");
+        assert_eq!(row["linked_in_next"], json!([{"key": added, "label": "27.", "text": "建设海外仓公共服务体系。"}]));
+        let csv = app.get(&format!("/api/v1/rounds/{round}/report?format=csv"), Some(drafter)).await;
+        let csv = String::from_utf8_lossy(&csv.body).to_string();
+        let line = csv.lines().find(|l| l.contains("建议增加海外仓")).expect("the row");
+        assert!(line.contains("27.　建设海外仓公共服务体系。"), "{line}");
+        // Published: the email names the clause too.
+        let v2_published = app
+            .send(with_token(
+                TestRequest::post()
+                    .uri(&format!("/api/v1/documents/{}/versions/2/publish", demo.document))
+                    .insert_header(("If-Match", "\"1\""))
+                    .set_json(json!({"placeholder_override": "数字贸易进出口额待商务局核定"})),
+                Some(drafter),
+            ))
+            .await;
+        assert_eq!(v2_published.status, 200, "{}", String::from_utf8_lossy(&v2_published.body));
+        app.post(&format!("/api/v1/rounds/{round}/close"), Some(drafter), &json!({"reason": "汇总完毕"})).await;
+        let published = app.post(&format!("/api/v1/rounds/{round}/decisions/publish"), Some(drafter), &json!({"override_reason": "其余意见另行反馈"})).await;
+        assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
+        let mail = app
+            .db()
+            .read_now(|conn| -> Result<_, consult::error::ApiError> {
+                let jingxin = consult::db::agency::find_by_id_or_code(conn, "jingxin")?.expect("agency");
+                Ok(consult::db::outbox::find_by_dedupe_key(conn, &format!("decisions_published:{round}:{}", jingxin.id))?)
+            })
+            .expect("read")
+            .expect("queued");
+        assert!(mail.body_text.contains("修改后见条款27"), "{}", mail.body_text);
+    }
+
     async fn a_changed_comment_makes_its_decision_stale_until_a_drafter_confirms_it(app: TestApp) {
         let demo = commented(&app).await;
         let id = comment_ids(&app, &demo).await;
