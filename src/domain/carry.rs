@@ -18,6 +18,9 @@ pub enum QuoteState {
     Shifted,
     /// The passage was edited; this is the closest passage of the new clause.
     Fuzzy,
+    /// The diff replaced the passage with other words (an unfilled `**%` became `3.6%`): this
+    /// is the text that took its place.
+    Replaced,
     /// The passage, or its clause, is gone.
     Orphaned,
 }
@@ -156,6 +159,16 @@ impl ClauseCarry {
         {
             return self.placed(QuoteState::Fuzzy, after, before);
         }
+        // Not alike, but the diff says what took the passage's place, where the characters on
+        // either side of it survived: its surviving ends (the `%` of `**%`) and what was put
+        // between them.
+        let kept_before = start == 0 || self.map(start - 1).is_some();
+        let kept_after = end == self.old.len() || self.map(end).is_some();
+        let first = self.map(start).unwrap_or(after);
+        let last = self.map(end - 1).map_or(before, |e| e + 1);
+        if kept_before && kept_after && first < last && last - first <= 3 * n + 20 {
+            return self.placed(QuoteState::Replaced, first, last);
+        }
         let from = after.saturating_sub(n);
         let to = (after + 2 * n).min(self.new.len());
         let mut best: Option<(f32, usize, usize)> = None;
@@ -224,6 +237,26 @@ mod tests {
         assert_eq!(
             carried("推动生产性服务业高质量发展。", "研发经费").state,
             QuoteState::Orphaned
+        );
+    }
+
+    #[test]
+    fn a_filled_figure_is_carried_to_the_figure_that_replaced_it() {
+        let filled = carried(
+            "到2027年，力争研发经费支出占GDP比重达3.6%，营业收入超1.4万亿元。",
+            "**%",
+        );
+        assert_eq!(
+            (filled.state, filled.text.as_deref()),
+            (QuoteState::Replaced, Some("3.6%"))
+        );
+        let bare = carried(
+            "到2027年，力争研发经费支出占GDP比重达3.6%，营业收入超1.4万亿元。",
+            "**",
+        );
+        assert_eq!(
+            (bare.state, bare.text.as_deref()),
+            (QuoteState::Replaced, Some("3.6"))
         );
     }
 }

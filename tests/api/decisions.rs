@@ -197,6 +197,12 @@ engine_tests! {
         let id = comment_ids(&app, &demo).await;
         let drafter = &demo.drafter;
         let round = &demo.round;
+        // 西湖区 quotes the unfilled figure that version 2 fills.
+        let xihu = app.agency_token("xihu");
+        let figure = app.post(&format!("/api/v1/rounds/{round}/comments"), Some(&xihu), &json!({"kind": "amend", "clause_key": "ch1", "quote": {"exact": "**%"}, "body": "请明确研发投入目标值。"})).await;
+        assert_eq!(figure.status, 201, "{}", String::from_utf8_lossy(&figure.body));
+        let request = app.get("/api/v1/requests", Some(&xihu)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        assert_eq!(app.post(&format!("/api/v1/requests/{request}/submit"), Some(&xihu), &reply()).await.status, 201);
         // Version 2 adds a measure for what 经信局 asked (after 26, the renumbered 27).
         let text = format!("{}\n27.建设海外仓公共服务体系。", second_draft().trim_end());
         let v2 = app.post(&format!("/api/v1/documents/{}/versions", demo.document), Some(drafter), &json!({"label": "送审稿", "text": text})).await;
@@ -217,6 +223,9 @@ engine_tests! {
         let table = app.get(&format!("/api/v1/rounds/{round}/report"), Some(drafter)).await.json();
         let row = table["rows"].as_array().expect("rows").iter().find(|r| r["comments"][0]["comment_id"] == comment.as_str()).expect("row");
         assert_eq!(row["linked_in_next"], json!([{"key": added, "label": "27.", "text": "建设海外仓公共服务体系。"}]));
+        let filled = table["rows"].as_array().expect("rows").iter().find(|r| r["comments"][0]["body"] == "请明确研发投入目标值。").expect("row");
+        assert_eq!(filled["comments"][0]["quote_carried"]["state"], "replaced", "{filled}");
+        assert_eq!(filled["comments"][0]["quote_carried"]["text"], "3.6%");
         let csv = app.get(&format!("/api/v1/rounds/{round}/report?format=csv"), Some(drafter)).await;
         let csv = String::from_utf8_lossy(&csv.body).to_string();
         let line = csv.lines().find(|l| l.contains("建议增加海外仓")).expect("the row");
