@@ -238,6 +238,7 @@ pub fn create_round(
         check_override: None,
         follows_round_id: input.follows_round_id,
         deadline_calendar: None,
+        decisions_version_id: None,
     };
     round::insert_round(conn, &row)?;
     for (i, agency_id) in input.agencies.iter().enumerate() {
@@ -575,8 +576,11 @@ pub fn remove_agency(
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
     // The round's lock first, as every change to a round's requests takes it.
-    round::lock_round(conn, &request.round_id)?.ok_or(ApiError::NotFound)?;
+    let round = round::lock_round(conn, &request.round_id)?.ok_or(ApiError::NotFound)?;
     let request = locked(conn, &request.id, now)?;
+    if round.decisions_published_at.is_some() {
+        return Err(published_already());
+    }
     if request.cancelled_at.is_some() {
         return Err(ApiError::conflict(
             "request_cancelled",
@@ -890,6 +894,14 @@ fn deadline_passed() -> ApiError {
     )
 }
 
+/// The refusal of a change to what published decisions rest on.
+pub fn published_already() -> ApiError {
+    ApiError::conflict(
+        "decisions_published",
+        "the decisions on the round's comments are published: what they rest on stays as it was",
+    )
+}
+
 pub fn closed() -> ApiError {
     ApiError::conflict("round_closed", "the round is closed")
 }
@@ -1015,8 +1027,11 @@ pub fn update_round(
         .map(|r| r.request)
         .collect();
     let state = round_state_of(&before, &requests, now);
-    // The published table rests on who replied and how silence counts: those stay.
-    let settled = changes.deadline.is_some()
+    // The published table rests on who replied and how silence counts, and prints the round's
+    // title: those stay.
+    let settled = changes.title.is_some()
+        || changes.instructions.is_some()
+        || changes.deadline.is_some()
         || changes.working_days.is_some()
         || changes.scope.is_some()
         || changes.accept_late.is_some()
@@ -1025,7 +1040,7 @@ pub fn update_round(
     if before.decisions_published_at.is_some() && settled {
         return Err(ApiError::conflict(
             "decisions_published",
-            "the decisions are published: only the round's words and whether the table is shared change now",
+            "the decisions are published: only whether the table is shared changes now",
         ));
     }
     // A closed round gets a new deadline only by reopening, with a reason.

@@ -120,6 +120,14 @@ pub fn next_version(
     conn: &mut DbConnection,
     round: &RoundRow,
 ) -> Result<Option<VersionRow>, ApiError> {
+    // Once the decisions are published, the version they were checked against (or none) is the
+    // next version for good: a version started later never reaches the published record.
+    if round.decisions_published_at.is_some() {
+        return match &round.decisions_version_id {
+            Some(id) => Ok(document::find_version_by_id(conn, id)?),
+            None => Ok(None),
+        };
+    }
     let consulted =
         document::find_version_by_id(conn, &round.version_id)?.ok_or(ApiError::NotFound)?;
     Ok(document::versions_of(conn, &round.document_id)?
@@ -708,6 +716,7 @@ pub fn publish_decisions(
     after.decisions_published_at = Some(now.naive_utc());
     after.decisions_published_by = Some(actor.name.clone());
     after.check_override = override_reason.filter(|_| !findings.is_empty());
+    after.decisions_version_id = next.as_ref().map(|v| v.id.clone());
     let after = consulting::save_round(
         conn,
         actor,

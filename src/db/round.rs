@@ -35,6 +35,8 @@ pub struct RoundRow {
     pub follows_round_id: Option<String>,
     /// `official` or `provisional` when the deadline was counted in working days.
     pub deadline_calendar: Option<String>,
+    /// The version the published decisions were checked against.
+    pub decisions_version_id: Option<String>,
 }
 
 impl RoundRow {

@@ -146,6 +146,7 @@ diesel::table! {
         check_override -> Nullable<Text>,
         follows_round_id -> Nullable<Text>,
         deadline_calendar -> Nullable<Text>,
+        decisions_version_id -> Nullable<Text>,
     }
 }
 

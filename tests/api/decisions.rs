@@ -192,6 +192,36 @@ fn codes(check: &Value) -> Vec<String> {
 }
 
 engine_tests! {
+    async fn published_decisions_keep_the_record_they_were_published_on(app: TestApp) {
+        let demo = commented(&app).await;
+        let drafter = &demo.drafter;
+        let round = &demo.round;
+        app.post(&format!("/api/v1/rounds/{round}/close"), Some(drafter), &json!({"reason": "汇总完毕"})).await;
+        let published = app.post(&format!("/api/v1/rounds/{round}/decisions/publish"), Some(drafter), &json!({"override_reason": "意见较少，另行反馈"})).await;
+        assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
+        let report = format!("/api/v1/rounds/{round}/report");
+        let before = app.get(&report, Some(drafter)).await.json();
+        // A version started afterwards reaches neither the table nor what agencies read.
+        let v2 = app.post(&format!("/api/v1/documents/{}/versions", demo.document), Some(drafter), &json!({"label": "送审稿", "text": second_draft()})).await;
+        assert_eq!(v2.status, 201, "{}", String::from_utf8_lossy(&v2.body));
+        let after = app.get(&report, Some(drafter)).await.json();
+        assert_eq!(after["rows"], before["rows"]);
+        assert!(after["rows"].as_array().expect("rows").iter().all(|r| r["clause_in_next"].is_null()));
+        let own = app.get(&report, Some(&demo.jingxin)).await.json();
+        assert!(own["rows"].as_array().expect("rows").iter().all(|r| r["clause_in_next"].is_null()), "{own}");
+        let carried = app.get(&format!("/api/v1/rounds/{round}/carried"), Some(&demo.jingxin)).await;
+        assert_eq!(carried.status, 200);
+        assert!(!String::from_utf8_lossy(&carried.body).contains("布局建设海外仓"), "the draft's text");
+        // Who did not reply stays on the table; its title stays as printed.
+        let ledger = app.get(&format!("/api/v1/rounds/{round}/requests"), Some(drafter)).await.json();
+        let silent = ledger["requests"].as_array().and_then(|r| r.iter().find(|r| r["agency"]["code"] == "xihu")).and_then(|r| r["id"].as_str()).expect("xihu").to_owned();
+        app.post(&format!("/api/v1/requests/{silent}/cancel"), Some(drafter), &json!({"reason": "事后撤回"})).await.problem(409, "decisions_published");
+        assert_eq!(app.get(&report, Some(drafter)).await.json()["no_reply"], before["no_reply"]);
+        app.patch(&format!("/api/v1/rounds/{round}"), Some(drafter), &json!({"title": "改名"})).await.problem(409, "decisions_published");
+        let shared = app.patch(&format!("/api/v1/rounds/{round}"), Some(drafter), &json!({"share_report": true})).await;
+        assert_eq!(shared.status, 200, "{}", String::from_utf8_lossy(&shared.body));
+    }
+
     async fn the_exported_table_and_the_email_say_where_an_adopted_comment_went(app: TestApp) {
         let demo = commented(&app).await;
         let id = comment_ids(&app, &demo).await;
