@@ -17,3 +17,4 @@ mod openapi;
 mod outbox;
 mod rounds;
 mod storage;
+mod walkthrough;
