@@ -192,6 +192,37 @@ fn codes(check: &Value) -> Vec<String> {
 }
 
 engine_tests! {
+    async fn a_late_reply_racing_the_publication_waits_for_it_and_is_refused(app: TestApp) {
+        let demo = commented(&app).await;
+        let drafter = &demo.drafter;
+        let round = demo.round.clone();
+        let late = app.patch(&format!("/api/v1/rounds/{round}"), Some(drafter), &json!({"accept_late": true})).await.json();
+        let deadline = chrono::DateTime::parse_from_rfc3339(late["deadline"].as_str().expect("deadline")).expect("a time");
+        app.clock.set(deadline.with_timezone(&chrono::Utc) + chrono::Duration::hours(1));
+        let keji = app.agency_token("keji");
+        let written = app.post(&format!("/api/v1/rounds/{round}/comments"), Some(&keji), &json!({"kind": "general", "body": "建议补充科技金融内容。"})).await;
+        assert_eq!(written.status, 201, "{}", String::from_utf8_lossy(&written.body));
+        let request = app.get("/api/v1/requests", Some(&keji)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        // The publication holds the round while the reply comes in.
+        let pause = std::env::var("CONSULT_TEST_RACE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+        let (db, now, publishing) = (app.db().clone(), app.clock.now(), round.clone());
+        let (held, holding) = std::sync::mpsc::channel();
+        let publisher = std::thread::spawn(move || {
+            db.write_now(|conn| -> Result<_, consult::error::ApiError> {
+                consult::db::round::lock_round(conn, &publishing)?;
+                held.send(()).ok();
+                std::thread::sleep(std::time::Duration::from_millis(pause));
+                consult::deciding::publish_decisions(conn, &consult::db::audit::Actor::command_line(), &publishing, None, Some("其余意见另行反馈".into()), now)
+            })
+        });
+        holding.recv().expect("the round is held");
+        let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(&keji), &reply()).await;
+        publisher.join().expect("publisher").expect("published");
+        submitted.problem(409, "round_closed");
+        let table = app.get(&format!("/api/v1/rounds/{round}/report"), Some(drafter)).await.json();
+        assert!(!table.to_string().contains("建议补充科技金融内容"), "no undecided comment in the published table");
+    }
+
     async fn published_decisions_keep_the_record_they_were_published_on(app: TestApp) {
         let demo = commented(&app).await;
         let drafter = &demo.drafter;
