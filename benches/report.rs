@@ -12,7 +12,6 @@ use support::{execute, peak_rss_mib, postgres_admin};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use consult::consulting::RoundReplies;
 use consult::db::audit::Actor;
 use consult::db::comment::{self, CommentRow, SubmittedRow};
 use consult::db::decision::{self, DecisionRow, GroupRow};
@@ -21,7 +20,8 @@ use consult::db::{DatabaseUrl, Db, DbConnection, document};
 use consult::domain::decision::Outcome;
 use consult::domain::draft::Content;
 use consult::error::ApiError;
-use consult::{drafting, reporting};
+use consult::service::consulting::RoundReplies;
+use consult::service::{drafting, reporting};
 use uuid::Uuid;
 
 const DRAFT: &str = include_str!("../seeds/draft.txt");

@@ -6,7 +6,6 @@ use serde_json::json;
 use uuid::Uuid;
 use validator::ValidateEmail;
 
-use crate::calendaring;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::token::{self, TokenRow};
 use crate::db::{Db, Unavailable, agency, document};
@@ -14,8 +13,9 @@ use crate::domain::calendar::{Basis, CalendarFile};
 use crate::domain::draft::{self, ClauseInput, ClauseKind, Content, diff, parse};
 use crate::domain::role::Role;
 use crate::domain::token::generate;
-use crate::drafting;
 use crate::error::ApiError;
+use crate::service::calendaring;
+use crate::service::drafting;
 
 /// A command that could not be carried out, in words for the operator.
 #[derive(Debug, thiserror::Error)]

@@ -6,14 +6,14 @@ use serde::Deserialize;
 use validator::Validate;
 
 use crate::api::agencies::views::AgencyView;
-use crate::consulting::{self, NewRound};
 use crate::db::agency::{self, AgencyRow, NewAgency};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::{Db, DbConnection, Unavailable, document};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::domain::draft::{Content, parse};
-use crate::drafting;
 use crate::error::ApiError;
+use crate::service::consulting::{self, NewRound};
+use crate::service::drafting;
 
 const AGENCIES: &str = include_str!("../seeds/agencies.json");
 const DRAFT: &str = include_str!("../seeds/draft.txt");
@@ -171,7 +171,7 @@ fn load_draft(
             working_days: Some(5),
             scope: None,
             accept_late: false,
-            reminder_hours: crate::consulting::DEFAULT_REMINDER_HOURS.to_vec(),
+            reminder_hours: crate::service::consulting::DEFAULT_REMINDER_HOURS.to_vec(),
             silence_is_no_comments: false,
             share_report: false,
             follows_round_id: None,

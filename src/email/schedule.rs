@@ -7,9 +7,6 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::consulting::{
-    current_reply, effective_calendar, effective_deadline, replies_by_request, state_of, zone,
-};
 use crate::db::outbox::{self, NewMessage};
 use crate::db::round::{self, RequestWithAgency, RoundRow};
 use crate::db::schema::{api_tokens, outbox_messages, rounds};
@@ -19,6 +16,9 @@ use crate::domain::calendar::Basis;
 use crate::domain::round::RequestState;
 use crate::email::templates::{self, Notice, RequestNotice};
 use crate::error::ApiError;
+use crate::service::consulting::{
+    current_reply, effective_calendar, effective_deadline, replies_by_request, state_of, zone,
+};
 
 /// Rounds whose last deadline is older than this are left alone.
 const LOOK_BACK: Duration = Duration::days(14);

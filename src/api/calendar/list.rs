@@ -4,8 +4,8 @@ use actix_web::web::{Data, Json};
 
 use crate::api::extract::Caller;
 use crate::app::AppState;
-use crate::calendaring::{self, CalendarYear};
 use crate::error::{ApiError, Problem};
+use crate::service::calendaring::{self, CalendarYear};
 
 /// The years whose holiday notices are loaded, each as in force. A year not listed is
 /// provisional: `GET /api/v1/calendar/{year}` shows the statutory holidays it counts. Any token.

@@ -4,8 +4,8 @@ use actix_web::web::{Data, Json, Path};
 
 use crate::api::extract::Caller;
 use crate::app::AppState;
-use crate::calendaring::{self, CalendarYear};
 use crate::error::{ApiError, Problem};
+use crate::service::calendaring::{self, CalendarYear};
 
 /// One year as deadlines count it: the loaded notice (`official`), or the statutory holidays
 /// and weekends only (`provisional`). Any token.

@@ -8,9 +8,9 @@ use super::queue::Standing;
 use super::views::ClauseHeat;
 use crate::api::extract::Caller;
 use crate::app::AppState;
-use crate::commenting::VersionClauses;
 use crate::db::{comment, round};
 use crate::error::{ApiError, Problem};
+use crate::service::commenting::VersionClauses;
 
 /// Every clause of the round's version with the comments on it: how many, from which agencies,
 /// and whether agencies propose different wordings for it. Drafters and admins only.

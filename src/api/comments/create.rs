@@ -10,9 +10,9 @@ use super::CommentBody;
 use super::views::CommentView;
 use crate::api::extract::{Caller, JsonBody};
 use crate::app::AppState;
-use crate::commenting;
 use crate::db::{agency, round};
 use crate::error::{ApiError, Problem};
+use crate::service::commenting;
 
 /// Many comments at once: all are added, or none.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -14,12 +14,12 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::extract::Caller;
-use crate::commenting::CommentInput;
 use crate::db::DbConnection;
 use crate::db::comment::{self, CommentRow};
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::domain::comment::{CommentKind, Quote};
 use crate::error::ApiError;
+use crate::service::commenting::CommentInput;
 
 /// A comment as written.
 #[derive(Clone, Debug, Deserialize, Serialize, Validate, ToSchema)]

@@ -11,12 +11,12 @@ use super::views::{AgencyBrief, SubmittedView};
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate};
 use crate::app::AppState;
-use crate::commenting::VersionClauses;
-use crate::consulting::RoundReplies;
 use crate::db::comment::{self, QueueFilter};
 use crate::db::{DbConnection, agency, round};
 use crate::domain::comment::CommentKind;
 use crate::error::{ApiError, Problem};
+use crate::service::commenting::VersionClauses;
+use crate::service::consulting::RoundReplies;
 
 /// Filters and paging for the queue.
 #[derive(Debug, Deserialize, IntoParams)]

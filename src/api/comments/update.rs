@@ -12,10 +12,10 @@ use super::own_comment;
 use super::views::{CommentView, quote};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
 use crate::app::AppState;
-use crate::commenting::{self, CommentInput};
 use crate::db::comment::CommentRow;
 use crate::domain::comment::{CommentKind, Quote};
 use crate::error::{ApiError, Problem};
+use crate::service::commenting::{self, CommentInput};
 
 /// The fields to change; a field not sent keeps its value, `null` clears an optional one
 /// (JSON merge patch, RFC 7396, with `quote` replaced whole).

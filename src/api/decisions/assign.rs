@@ -8,8 +8,8 @@ use validator::Validate;
 use super::views::TriageView;
 use crate::api::extract::{Caller, JsonBody};
 use crate::app::AppState;
-use crate::deciding;
 use crate::error::{ApiError, Problem};
+use crate::service::deciding;
 
 /// Who works on a comment.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

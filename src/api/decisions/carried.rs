@@ -11,7 +11,7 @@ use crate::domain::carry::CarriedQuote;
 use crate::domain::decision::Outcome;
 use crate::domain::report::{ClauseFate, TableAgency};
 use crate::error::{ApiError, Problem};
-use crate::reporting;
+use crate::service::reporting;
 
 /// A comment carried to the next version.
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,8 +6,8 @@ use super::views::{CheckView, VersionRef};
 use crate::api::extract::Caller;
 use crate::app::AppState;
 use crate::db::round;
-use crate::deciding;
 use crate::error::{ApiError, Problem};
+use crate::service::deciding;
 
 /// Checks the round's decisions against the next version: comments without a decision, a
 /// decision other than adoption without a reason, adopted or partly adopted decisions whose

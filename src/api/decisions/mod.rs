@@ -20,9 +20,9 @@ use crate::api::extract::{Caller, IfMatch, etag};
 use crate::db::DbConnection;
 use crate::db::decision::{self, DecisionRow, GroupRow};
 use crate::db::round::{self, RoundRow};
-use crate::deciding::{self, DecisionInput};
 use crate::domain::decision::Outcome;
 use crate::error::ApiError;
+use crate::service::deciding::{self, DecisionInput};
 
 /// A decision on a comment or a group.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -10,8 +10,8 @@ use super::views::NoteView;
 use crate::api::extract::{Caller, JsonBody};
 use crate::app::AppState;
 use crate::db::decision;
-use crate::deciding;
 use crate::error::{ApiError, Problem};
+use crate::service::deciding;
 
 /// An internal note.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

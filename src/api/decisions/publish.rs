@@ -12,9 +12,9 @@ use crate::api::rounds::views::RoundView;
 use crate::api::rounds::visible_round;
 use crate::app::AppState;
 use crate::db::round;
-use crate::deciding;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
+use crate::service::deciding;
 
 /// Publishing the decisions.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -13,7 +13,7 @@ use crate::db::DbConnection;
 use crate::db::round::{self, RoundRow};
 use crate::domain::report::AdoptionTable;
 use crate::error::{ApiError, Problem};
-use crate::reporting;
+use crate::service::reporting;
 
 /// The forms of the table.
 #[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]

@@ -11,8 +11,8 @@ use super::views::DocumentView;
 use crate::api::extract::{Caller, JsonBody};
 use crate::app::AppState;
 use crate::domain::draft::validate_title;
-use crate::drafting;
 use crate::error::{ApiError, Problem};
+use crate::service::drafting;
 
 /// A new document.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

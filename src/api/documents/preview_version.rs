@@ -10,8 +10,8 @@ use crate::api::extract::{Caller, JsonBody};
 use crate::app::AppState;
 use crate::domain::draft::diff::{DiffSummary, diff};
 use crate::domain::draft::{self, ClauseInput};
-use crate::drafting::build_content;
 use crate::error::{ApiError, Problem};
+use crate::service::drafting::build_content;
 
 /// What content would become, without saving anything.
 #[derive(Debug, Serialize, ToSchema)]

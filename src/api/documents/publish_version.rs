@@ -12,8 +12,8 @@ use super::{find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::app::AppState;
 use crate::domain::text::not_blank;
-use crate::drafting;
 use crate::error::{ApiError, Problem};
+use crate::service::drafting;
 
 /// How to publish.
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]

@@ -8,8 +8,8 @@ use super::views::VersionView;
 use super::{VersionContent, content_of, find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::app::AppState;
-use crate::drafting;
 use crate::error::{ApiError, Problem};
+use crate::service::drafting;
 
 /// Changes a draft version: its label, its content (replaced whole, from clauses or text), or
 /// both. `If-Match` with the version's `ETag` is required, so that two drafters cannot overwrite

@@ -20,11 +20,11 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::extract::Caller;
-use crate::consulting::ReplyDetails;
 use crate::db::DbConnection;
 use crate::db::round::{self, ReplyRow, RequestWithAgency, RoundRow};
 use crate::domain::text::not_blank;
 use crate::error::ApiError;
+use crate::service::consulting::ReplyDetails;
 
 /// A request the caller may see, with its round and reply revisions. Staff see every request;
 /// an agency only its own issued ones (another's is not found).

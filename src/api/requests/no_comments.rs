@@ -4,9 +4,9 @@ use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::app::AppState;
-use crate::consulting;
 use crate::domain::round::ReplyKind;
 use crate::error::{ApiError, Problem};
+use crate::service::consulting;
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Path};
 

@@ -7,8 +7,8 @@ use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::app::AppState;
-use crate::commenting;
 use crate::error::{ApiError, Problem};
+use crate::service::commenting;
 
 /// Submits the agency's comments as its reply: a new reply revision that freezes the comments as
 /// they stand. Changes after it reach the drafters only when submitted again; every revision stays

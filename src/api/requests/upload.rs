@@ -10,8 +10,8 @@ use super::views::AttachmentView;
 use super::visible_request;
 use crate::api::extract::{Caller, parse_query, read_body};
 use crate::app::AppState;
-use crate::consulting;
 use crate::error::{ApiError, Problem};
+use crate::service::consulting;
 
 /// The file's name.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,8 +6,8 @@ use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
 use crate::app::AppState;
-use crate::consulting;
 use crate::error::{ApiError, Problem};
+use crate::service::consulting;
 
 /// Withdraws the reply that stands, before the deadline: the request is pending again, and the
 /// withdrawn revision stays readable.

@@ -11,13 +11,13 @@ use validator::Validate;
 use super::views::RoundView;
 use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
 use crate::app::AppState;
-use crate::consulting::{self, NewRound, RoundReplies};
 use crate::db::round;
-use crate::deciding;
 use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
+use crate::service::consulting::{self, NewRound, RoundReplies};
+use crate::service::deciding;
 
 /// A follow-up round; what is not given comes from the round it follows.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

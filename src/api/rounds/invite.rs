@@ -11,9 +11,9 @@ use super::views::RequestView;
 use super::visible_round;
 use crate::api::extract::{Caller, JsonBody};
 use crate::app::AppState;
-use crate::consulting;
 use crate::db::{agency, round};
 use crate::error::{ApiError, Problem};
+use crate::service::consulting;
 
 /// The agency to add.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -6,8 +6,8 @@ use super::views::Ledger;
 use super::visible_round;
 use crate::api::extract::Caller;
 use crate::app::AppState;
-use crate::consulting::replies_by_request;
 use crate::error::{ApiError, Problem};
+use crate::service::consulting::replies_by_request;
 
 /// The ledger: every agency's request in the round with its state, effective deadline and last
 /// activity, and the counts. Drafters and admins only: agencies see their own requests at

@@ -8,9 +8,9 @@ use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, IfMatch, etag};
 use crate::app::AppState;
-use crate::consulting;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
+use crate::service::consulting;
 
 /// Opens a draft round: fixes its deadline, sends every comment request and queues the request
 /// emails. Drafters and admins only.

@@ -8,8 +8,8 @@ use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, etag};
 use crate::app::AppState;
-use crate::consulting;
 use crate::error::{ApiError, Problem};
+use crate::service::consulting;
 
 /// One round. An agency's first reading of it counts as viewing its request.
 #[utoipa::path(

@@ -6,12 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::consulting::{
-    current_reply, effective_calendar, effective_deadline, round_state_of, state_of,
-};
 use crate::db::round::{ReplyRow, RequestWithAgency, RoundRow};
 use crate::domain::calendar::Basis;
 use crate::domain::round::{ReplyKind, RequestState, RoundState};
+use crate::service::consulting::{
+    current_reply, effective_calendar, effective_deadline, round_state_of, state_of,
+};
 
 /// A consultation round.
 #[derive(Debug, Serialize, ToSchema)]

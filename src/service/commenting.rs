@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::consulting::{self, ReplyDetails, check_open_for_replies};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::comment::{self, CommentRow, SubmittedRow};
 use crate::db::round::{ReplyRow, RequestRow, RoundRow};
@@ -16,6 +15,7 @@ use crate::domain::draft::{Clause, normalize};
 use crate::domain::round::ReplyKind;
 use crate::domain::text::trim_blank;
 use crate::error::{ApiError, FieldError};
+use crate::service::consulting::{self, ReplyDetails, check_open_for_replies};
 
 /// Most characters in a comment's body, proposed wording or rationale.
 pub const MAX_TEXT: usize = 10_000;

@@ -5,10 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use crate::consulting::{RoundReplies, state_of};
 use crate::db::round::RoundRow;
 use crate::db::{DbConnection, document};
-use crate::deciding::{self, Handling};
 use crate::domain::carry::{CarriedQuote, ClauseCarry, orphaned};
 use crate::domain::comment::CommentKind;
 use crate::domain::decision::Outcome;
@@ -20,6 +18,8 @@ use crate::domain::report::{
 };
 use crate::domain::round::RequestState;
 use crate::error::ApiError;
+use crate::service::consulting::{RoundReplies, state_of};
+use crate::service::deciding::{self, Handling};
 
 fn label(clause: &Clause) -> String {
     match &clause.heading {

@@ -6,9 +6,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::consulting::{
-    closed, round_state_of, save_request, save_round, tell_new_deadlines, zone,
-};
 use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::calendar::{self, CalendarYearRow};
@@ -19,6 +16,9 @@ use crate::domain::calendar::{
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::{ApiError, FieldError};
+use crate::service::consulting::{
+    closed, round_state_of, save_request, save_round, tell_new_deadlines, zone,
+};
 
 /// A year of the calendar as it is in force.
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,8 +8,6 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::commenting::MAX_TEXT;
-use crate::consulting::{self, RoundReplies, round_state_of};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::comment::{self, StandingComment, SubmittedRow};
 use crate::db::decision::{self, DecisionRow, GroupRow, NoteRow, TriageRow};
@@ -24,6 +22,8 @@ use crate::domain::round::RoundState;
 use crate::domain::text::trim_blank;
 use crate::email::templates::{self, HandledComment};
 use crate::error::{ApiError, FieldError};
+use crate::service::commenting::MAX_TEXT;
+use crate::service::consulting::{self, RoundReplies, round_state_of};
 
 /// What the office has done with a round's comments so far.
 pub struct Handling {
