@@ -15,12 +15,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::HttpServer;
-use consult::app::{self, AppState};
+use consult::app;
 use consult::cli::{self, TokenHolder};
 use consult::clock::Clock;
 use consult::config::Config;
 use consult::db::{DatabaseUrl, Db};
 use consult::domain::role::Role;
+use consult::state::AppState;
 
 struct Options {
     seconds: u64,

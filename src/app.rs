@@ -1,4 +1,4 @@
-//! The application: its state, the actix `App` built from it, and the running server.
+//! The application: the actix `App` built from the state, and the running server.
 
 use std::time::Duration;
 
@@ -9,24 +9,11 @@ use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 
 use crate::api::{extract, idempotency, request_log};
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::db::Db;
 use crate::email::delivery::{self, DeliveryPolicy, Mailer, StepReport};
 use crate::email::schedule;
 use crate::error::ApiError;
 use crate::routes;
-
-/// Largest request body when no configuration is at hand.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1_048_576;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub clock: Clock,
-    pub config: Config,
-}
+use crate::state::AppState;
 
 /// The actix application over `state`: every route, the middleware, and the error forms.
 pub fn build(

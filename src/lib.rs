@@ -12,7 +12,8 @@
 //!   [`service::calendaring`] (the working-day calendar and deadlines counted again).
 //! - [`email`]: what the messages say; they are queued in the outbox.
 //! - [`seed`]: the demo data in `seeds/`.
-//! - [`app`], [`config`], [`clock`], [`error`]: state, settings, time, and the one error type.
+//! - [`state`], [`app`], [`config`], [`clock`], [`error`]: what handlers reach, the server,
+//!   settings, time, and the one error type.
 
 pub mod api;
 pub mod app;
@@ -26,3 +27,4 @@ pub mod error;
 pub mod routes;
 pub mod seed;
 pub mod service;
+pub mod state;

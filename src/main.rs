@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use consult::app::{self, AppState};
+use consult::app;
 use consult::cli::{self, TokenHolder};
 use consult::clock::Clock;
 use consult::config::Config;
@@ -13,6 +13,7 @@ use consult::domain::role::Role;
 use consult::email::delivery::Mailer;
 use consult::routes::DOCS_PATH;
 use consult::seed;
+use consult::state::AppState;
 
 /// Runs the consultation round on a draft policy document.
 #[derive(Parser)]

@@ -13,11 +13,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::db::audit::Actor;
 use crate::db::token;
 use crate::domain::role::Role;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The id given to each request, in its log line, its `X-Request-Id` header and the audit log.
 #[derive(Clone, Debug)]
@@ -209,7 +209,7 @@ impl FromRequest for JsonBody {
             }
             let limit = request
                 .app_data::<Data<AppState>>()
-                .map_or(crate::app::DEFAULT_MAX_BODY_BYTES, |s| {
+                .map_or(crate::state::DEFAULT_MAX_BODY_BYTES, |s| {
                     s.config.max_body_bytes
                 });
             Ok(JsonBody(read_body(&request, &mut payload, limit).await))

@@ -5,8 +5,8 @@ use diesel::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// The service is up and its database answers.
 #[derive(Debug, Serialize, ToSchema)]

@@ -19,10 +19,10 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use super::extract::{Credentials, read_body};
-use crate::app::AppState;
 use crate::db::idempotency::{self as keys, Claim, KeyPolicy, KeyRef, StoredResponse};
 use crate::domain::token::hex;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");

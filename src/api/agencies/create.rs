@@ -10,11 +10,11 @@ use validator::Validate;
 use super::map_unique;
 use super::views::AgencyView;
 use crate::api::extract::{Caller, JsonBody, etag};
-use crate::app::AppState;
 use crate::db::agency::{self, AgencyRow, NewAgency};
 use crate::db::audit::{self, Change};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// A new agency.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -8,10 +8,10 @@ use utoipa::IntoParams;
 use super::views::AgencyView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate};
-use crate::app::AppState;
 use crate::db::agency::{self, AgencyFilter};
 use crate::domain::agency::AgencyKind;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Filters and paging for the agency list.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -6,9 +6,9 @@ use actix_web::web::{Data, Path};
 
 use super::views::AgencyView;
 use crate::api::extract::{Caller, etag};
-use crate::app::AppState;
 use crate::db::agency;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// One agency. Another agency's token gets 404, as if it did not exist.
 #[utoipa::path(

@@ -8,9 +8,9 @@ use utoipa::IntoParams;
 use super::views::AuditEventView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
-use crate::app::AppState;
 use crate::db::audit::{self, AuditFilter};
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Filters and paging for the audit log.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -3,10 +3,10 @@
 use actix_web::web::{Data, Json};
 
 use crate::api::extract::{Caller, JsonBody};
-use crate::app::AppState;
 use crate::domain::calendar::CalendarFile;
 use crate::error::{ApiError, Problem};
 use crate::service::calendaring::{self, Imported};
+use crate::state::AppState;
 
 /// Loads the years of a calendar file (the format of `seeds/calendar.json`), replacing any
 /// notice loaded for them; all or none. Every day must lie in its year, no day may be both a

@@ -3,9 +3,9 @@
 use actix_web::web::{Data, Json};
 
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::calendaring::{self, CalendarYear};
+use crate::state::AppState;
 
 /// The years whose holiday notices are loaded, each as in force. A year not listed is
 /// provisional: `GET /api/v1/calendar/{year}` shows the statutory holidays it counts. Any token.

@@ -3,9 +3,9 @@
 use actix_web::web::{Data, Json, Path};
 
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::calendaring::{self, CalendarYear};
+use crate::state::AppState;
 
 /// One year as deadlines count it: the loaded notice (`official`), or the statutory holidays
 /// and weekends only (`provisional`). Any token.

@@ -7,10 +7,10 @@ use actix_web::web::{Data, Json, Path};
 use super::queue::Standing;
 use super::views::ClauseHeat;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::{comment, round};
 use crate::error::{ApiError, Problem};
 use crate::service::commenting::VersionClauses;
+use crate::state::AppState;
 
 /// Every clause of the round's version with the comments on it: how many, from which agencies,
 /// and whether agencies propose different wordings for it. Drafters and admins only.

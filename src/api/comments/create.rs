@@ -9,10 +9,10 @@ use validator::Validate;
 use super::CommentBody;
 use super::views::CommentView;
 use crate::api::extract::{Caller, JsonBody};
-use crate::app::AppState;
 use crate::db::{agency, round};
 use crate::error::{ApiError, Problem};
 use crate::service::commenting;
+use crate::state::AppState;
 
 /// Many comments at once: all are added, or none.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -5,9 +5,9 @@ use actix_web::web::{Data, Path};
 
 use super::own_comment;
 use crate::api::extract::{Caller, IfMatch, etag};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::commenting;
+use crate::state::AppState;
 
 /// Removes a comment from the reply being drafted. Submitted revisions keep it.
 #[utoipa::path(

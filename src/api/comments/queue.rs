@@ -10,13 +10,13 @@ use utoipa::IntoParams;
 use super::views::{AgencyBrief, SubmittedView};
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate};
-use crate::app::AppState;
 use crate::db::comment::{self, QueueFilter};
 use crate::db::{DbConnection, agency, round};
 use crate::domain::comment::CommentKind;
 use crate::error::{ApiError, Problem};
 use crate::service::commenting::VersionClauses;
 use crate::service::consulting::RoundReplies;
+use crate::state::AppState;
 
 /// Filters and paging for the queue.
 #[derive(Debug, Deserialize, IntoParams)]

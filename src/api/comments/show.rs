@@ -7,9 +7,9 @@ use actix_web::web::{Data, Path};
 use super::own_comment;
 use super::views::CommentView;
 use crate::api::extract::{Caller, etag};
-use crate::app::AppState;
 use crate::db::comment;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// One comment. An agency reads its own working copy as it stands now (submitted or not); a
 /// drafter reads a comment it entered from paper the same way. Staff read an agency's comment

@@ -11,11 +11,11 @@ use validator::Validate;
 use super::own_comment;
 use super::views::{CommentView, quote};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
-use crate::app::AppState;
 use crate::db::comment::CommentRow;
 use crate::domain::comment::{CommentKind, Quote};
 use crate::error::{ApiError, Problem};
 use crate::service::commenting::{self, CommentInput};
+use crate::state::AppState;
 
 /// The fields to change; a field not sent keeps its value, `null` clears an optional one
 /// (JSON merge patch, RFC 7396, with `quote` replaced whole).

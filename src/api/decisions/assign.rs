@@ -7,9 +7,9 @@ use validator::Validate;
 
 use super::views::TriageView;
 use crate::api::extract::{Caller, JsonBody};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::deciding;
+use crate::state::AppState;
 
 /// Who works on a comment.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

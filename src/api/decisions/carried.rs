@@ -6,12 +6,12 @@ use utoipa::ToSchema;
 
 use super::report::readable_table;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::domain::carry::CarriedQuote;
 use crate::domain::decision::Outcome;
 use crate::domain::report::{ClauseFate, TableAgency};
 use crate::error::{ApiError, Problem};
 use crate::service::reporting;
+use crate::state::AppState;
 
 /// A comment carried to the next version.
 #[derive(Debug, Serialize, ToSchema)]

@@ -4,10 +4,10 @@ use actix_web::web::{Data, Json, Path};
 
 use super::views::{CheckView, VersionRef};
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
 use crate::service::deciding;
+use crate::state::AppState;
 
 /// Checks the round's decisions against the next version: comments without a decision, a
 /// decision other than adoption without a reason, adopted or partly adopted decisions whose

@@ -7,8 +7,8 @@ use actix_web::web::{Data, Path};
 use super::views::DecisionView;
 use super::{DecisionBody, SubjectKind, record};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 async fn decide(
     state: Data<AppState>,

@@ -8,10 +8,10 @@ use validator::Validate;
 
 use super::views::NoteView;
 use crate::api::extract::{Caller, JsonBody};
-use crate::app::AppState;
 use crate::db::decision;
 use crate::error::{ApiError, Problem};
 use crate::service::deciding;
+use crate::state::AppState;
 
 /// An internal note.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -10,11 +10,11 @@ use validator::Validate;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::api::rounds::views::RoundView;
 use crate::api::rounds::visible_round;
-use crate::app::AppState;
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::deciding;
+use crate::state::AppState;
 
 /// Publishing the decisions.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -8,12 +8,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{Caller, parse_query};
 use crate::api::rounds::visible_round;
-use crate::app::AppState;
 use crate::db::DbConnection;
 use crate::db::round::{self, RoundRow};
 use crate::domain::report::AdoptionTable;
 use crate::error::{ApiError, Problem};
 use crate::service::reporting;
+use crate::state::AppState;
 
 /// The forms of the table.
 #[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]

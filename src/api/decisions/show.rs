@@ -7,8 +7,8 @@ use actix_web::web::{Data, Path};
 use super::views::DecisionView;
 use super::{SubjectKind, applying};
 use crate::api::extract::{Caller, etag};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 async fn show(
     state: Data<AppState>,

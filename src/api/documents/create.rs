@@ -9,10 +9,10 @@ use validator::Validate;
 
 use super::views::DocumentView;
 use crate::api::extract::{Caller, JsonBody};
-use crate::app::AppState;
 use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
 use crate::service::drafting;
+use crate::state::AppState;
 
 /// A new document.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

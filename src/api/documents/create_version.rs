@@ -7,9 +7,9 @@ use actix_web::web::{Data, Path};
 use super::views::VersionView;
 use super::{NewVersion, content_of, find, one_of, require_writer};
 use crate::api::extract::{Caller, JsonBody, etag};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::drafting;
+use crate::state::AppState;
 
 /// Adds the next version as a draft, from a tree of clauses or from plain text. Its clauses get
 /// the keys of the matching clauses of the newest published version. Drafters and admins only;

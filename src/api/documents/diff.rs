@@ -8,11 +8,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{readable, readable_version};
 use crate::api::extract::{Caller, parse_query};
-use crate::app::AppState;
 use crate::db::document;
 use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::draft::render;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// How to show a diff.
 #[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]

@@ -8,9 +8,9 @@ use utoipa::IntoParams;
 use super::views::DocumentView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
-use crate::app::AppState;
 use crate::db::{document, round};
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Paging for the document list.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -16,11 +16,11 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::extract::{Caller, present};
-use crate::app::AppState;
 use crate::db::document::{self, DocumentRow, VersionRow};
 use crate::db::{DbConnection, round};
 use crate::domain::draft::{ClauseInput, Content, validate_label};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// A new version: its label, and its content as a tree of clauses or as plain text (one of the
 /// two).

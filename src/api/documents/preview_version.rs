@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 use super::views::{PlaceholderView, placeholder_views};
 use super::{VersionContent, content_of, find, one_of, require_writer};
 use crate::api::extract::{Caller, JsonBody};
-use crate::app::AppState;
 use crate::domain::draft::diff::{DiffSummary, diff};
 use crate::domain::draft::{self, ClauseInput};
 use crate::error::{ApiError, Problem};
 use crate::service::drafting::build_content;
+use crate::state::AppState;
 
 /// What content would become, without saving anything.
 #[derive(Debug, Serialize, ToSchema)]

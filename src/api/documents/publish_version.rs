@@ -10,10 +10,10 @@ use validator::Validate;
 use super::views::VersionView;
 use super::{find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
-use crate::app::AppState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::drafting;
+use crate::state::AppState;
 
 /// How to publish.
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]

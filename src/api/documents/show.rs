@@ -5,9 +5,9 @@ use actix_web::web::{Data, Json, Path};
 use super::readable;
 use super::views::{DocumentDetail, DocumentView, VersionSummary};
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::document;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// A document and its versions.
 #[utoipa::path(

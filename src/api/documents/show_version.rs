@@ -7,9 +7,9 @@ use actix_web::web::{Data, Path};
 use super::views::VersionView;
 use super::{readable, readable_version};
 use crate::api::extract::{Caller, etag};
-use crate::app::AppState;
 use crate::db::document;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Version n as a whole: its clauses as a tree, and its unfilled figures.
 #[utoipa::path(

@@ -7,9 +7,9 @@ use actix_web::web::{Data, Path};
 use super::views::VersionView;
 use super::{VersionContent, content_of, find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::drafting;
+use crate::state::AppState;
 
 /// Changes a draft version: its label, its content (replaced whole, from clauses or text), or
 /// both. `If-Match` with the version's `ETag` is required, so that two drafters cannot overwrite

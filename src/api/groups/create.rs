@@ -9,11 +9,11 @@ use validator::Validate;
 
 use super::GroupView;
 use crate::api::extract::{Caller, JsonBody, etag};
-use crate::app::AppState;
 use crate::db::round;
 use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
 use crate::service::deciding;
+use crate::state::AppState;
 
 /// A new group.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -5,9 +5,9 @@ use actix_web::web::{Data, Path};
 
 use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, IfMatch, etag};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::deciding;
+use crate::state::AppState;
 
 /// Dissolves a group that has no decision; its comments are decided one by one again.
 /// Drafters and admins only.

@@ -4,9 +4,9 @@ use actix_web::web::{Data, Json, Path};
 
 use super::GroupView;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::{decision, round};
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// A round's groups, oldest first. Drafters and admins only.
 #[utoipa::path(

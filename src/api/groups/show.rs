@@ -7,8 +7,8 @@ use actix_web::web::{Data, Path};
 use super::GroupView;
 use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, etag};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// One group with its comments and decision. Drafters and admins only.
 #[utoipa::path(

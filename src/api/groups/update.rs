@@ -10,10 +10,10 @@ use validator::Validate;
 use super::GroupView;
 use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
-use crate::app::AppState;
 use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
 use crate::service::deciding;
+use crate::state::AppState;
 
 /// Changes to a group; absent fields stay.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -8,9 +8,9 @@ use utoipa::IntoParams;
 use super::views::{OutboxState, OutboxView};
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
-use crate::app::AppState;
 use crate::db::outbox::{self, OutboxFilter};
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Filters and paging for the outbox.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -4,10 +4,10 @@ use actix_web::web::{Data, Json, Path};
 
 use super::views::OutboxView;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::audit::{self, Change};
 use crate::db::outbox;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Puts an email that was given up back in the queue, due now. Drafters and admins only.
 #[utoipa::path(

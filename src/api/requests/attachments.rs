@@ -5,9 +5,9 @@ use actix_web::web::{Data, Json, Path};
 use super::views::AttachmentView;
 use super::visible_request;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// The files uploaded to a request, oldest first, with the reply revision each went with.
 #[utoipa::path(

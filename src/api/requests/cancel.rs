@@ -8,10 +8,10 @@ use validator::Validate;
 use super::visible_request;
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
-use crate::app::AppState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// Why the agency leaves the round.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

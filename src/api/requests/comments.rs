@@ -5,9 +5,9 @@ use actix_web::web::{Data, Json, Path};
 use super::visible_request;
 use crate::api::comments::views::CommentView;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::comment;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// The comments of the reply being drafted, as they stand now (for a drafter, those it entered
 /// for the agency).

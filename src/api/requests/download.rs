@@ -6,9 +6,9 @@ use actix_web::web::{Data, Path};
 
 use super::visible_request;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// A file sent with a reply, as uploaded.
 #[utoipa::path(

@@ -9,10 +9,10 @@ use validator::Validate;
 use super::visible_request;
 use crate::api::extract::{Caller, ClientTime, JsonBody};
 use crate::api::rounds::views::RequestView;
-use crate::app::AppState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting::{self, Due};
+use crate::state::AppState;
 
 /// A later deadline for one agency, and why.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -7,10 +7,10 @@ use utoipa::IntoParams;
 
 use crate::api::extract::{Caller, parse_query};
 use crate::api::rounds::views::RequestView;
-use crate::app::AppState;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting::replies_by_request;
+use crate::state::AppState;
 
 /// Which requests to list.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -3,10 +3,10 @@
 use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
-use crate::app::AppState;
 use crate::domain::round::ReplyKind;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Path};
 

@@ -5,8 +5,8 @@ use actix_web::web::{Data, Json, Path};
 use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::ReplyView;
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Every revision of the reply to a request, oldest first, withdrawn ones included.
 #[utoipa::path(

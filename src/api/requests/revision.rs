@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use super::visible_request;
 use crate::api::comments::views::{AgencyBrief, SubmittedView};
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::comment;
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// What changed since the revision before.
 #[derive(Debug, Default, Serialize, ToSchema)]

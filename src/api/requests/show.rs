@@ -5,9 +5,9 @@ use actix_web::web::{Data, Json, Path};
 use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// One comment request. The agency's first reading of it marks it viewed.
 #[utoipa::path(

@@ -6,9 +6,9 @@ use actix_web::web::{Data, Path};
 use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::commenting;
+use crate::state::AppState;
 
 /// Submits the agency's comments as its reply: a new reply revision that freezes the comments as
 /// they stand. Changes after it reach the drafters only when submitted again; every revision stays

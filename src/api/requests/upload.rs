@@ -9,9 +9,9 @@ use utoipa::IntoParams;
 use super::views::AttachmentView;
 use super::visible_request;
 use crate::api::extract::{Caller, parse_query, read_body};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// The file's name.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -5,9 +5,9 @@ use actix_web::web::{Data, Json, Path};
 use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// Withdraws the reply that stands, before the deadline: the request is pending again, and the
 /// withdrawn revision stays readable.

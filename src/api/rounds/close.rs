@@ -10,11 +10,11 @@ use validator::Validate;
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
-use crate::app::AppState;
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// Why the round closes before its deadline.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

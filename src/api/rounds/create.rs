@@ -10,11 +10,11 @@ use validator::Validate;
 
 use super::views::RoundView;
 use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
-use crate::app::AppState;
 use crate::db::{agency, round};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting::{self, NewRound};
+use crate::state::AppState;
 
 /// A new round, prepared as a draft; nothing is sent until it opens.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -10,7 +10,6 @@ use validator::Validate;
 
 use super::views::RoundView;
 use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
-use crate::app::AppState;
 use crate::db::round;
 use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
@@ -18,6 +17,7 @@ use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting::{self, NewRound, RoundReplies};
 use crate::service::deciding;
+use crate::state::AppState;
 
 /// A follow-up round; what is not given comes from the round it follows.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

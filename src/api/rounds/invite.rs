@@ -10,10 +10,10 @@ use validator::Validate;
 use super::views::RequestView;
 use super::visible_round;
 use crate::api::extract::{Caller, JsonBody};
-use crate::app::AppState;
 use crate::db::{agency, round};
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// The agency to add.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

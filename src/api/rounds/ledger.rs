@@ -5,9 +5,9 @@ use actix_web::web::{Data, Json, Path};
 use super::views::Ledger;
 use super::visible_round;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting::replies_by_request;
+use crate::state::AppState;
 
 /// The ledger: every agency's request in the round with its state, effective deadline and last
 /// activity, and the counts. Drafters and admins only: agencies see their own requests at

@@ -6,9 +6,9 @@ use actix_web::web::{Data, Json};
 
 use super::views::RoundView;
 use crate::api::extract::Caller;
-use crate::app::AppState;
 use crate::db::{document, round};
 use crate::error::{ApiError, Problem};
+use crate::state::AppState;
 
 /// Rounds, newest first. An agency sees the rounds that sent it a request.
 #[utoipa::path(

@@ -7,10 +7,10 @@ use actix_web::web::{Data, Path};
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, IfMatch, etag};
-use crate::app::AppState;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// Opens a draft round: fixes its deadline, sends every comment request and queues the request
 /// emails. Drafters and admins only.

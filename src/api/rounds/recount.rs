@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, etag};
-use crate::app::AppState;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
 use crate::service::calendaring::{self, Recounted};
+use crate::state::AppState;
 
 /// The round after its provisional deadlines were counted again.
 #[derive(Debug, Serialize, ToSchema)]

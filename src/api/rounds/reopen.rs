@@ -11,11 +11,11 @@ use validator::Validate;
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag};
-use crate::app::AppState;
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// Why the round reopens, and until when.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

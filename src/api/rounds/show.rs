@@ -7,9 +7,9 @@ use actix_web::web::{Data, Path};
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, etag};
-use crate::app::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
+use crate::state::AppState;
 
 /// One round. An agency's first reading of it counts as viewing its request.
 #[utoipa::path(

@@ -11,11 +11,11 @@ use validator::Validate;
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag, present};
-use crate::app::AppState;
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting::{self, RoundChanges};
+use crate::state::AppState;
 
 /// The settings to change; absent fields stay, and none may be `null`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

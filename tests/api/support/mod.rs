@@ -10,12 +10,13 @@ use actix_web::http::header::HeaderMap;
 use actix_web::test::{self, TestRequest};
 use actix_web::web::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
-use consult::app::{self, AppState};
+use consult::app;
 use consult::cli::{self, TokenHolder};
 use consult::clock::{Clock, ManualClock};
 use consult::config::Config;
 use consult::db::{DatabaseUrl, Db, Engine};
 use consult::domain::role::Role;
+use consult::state::AppState;
 use serde_json::Value;
 
 /// Runs each listed test once on SQLite and once on PostgreSQL (when `TEST_DATABASE_URL` is set;
