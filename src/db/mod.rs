@@ -29,6 +29,8 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use crate::error::ApiError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// The migration that adds the comments' folded search text.
+const SEARCH_TEXT_MIGRATION: &str = "20261201000008";
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// A connection to whichever engine `DATABASE_URL` names.
@@ -399,7 +401,11 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, StorageError> {
     let now = crate::clock::Clock::System.now().naive_utc();
     calendar::install_shipped(&mut conn, now)
         .map_err(|e| StorageError::Migrate(format!("loading the shipped calendar: {e}")))?;
-    comment::fold_unsearchable(&mut conn)
-        .map_err(|e| StorageError::Migrate(format!("folding comments for search: {e}")))?;
+    // Comments submitted before the search column existed are folded once, when it is added;
+    // later ones are folded as they are written.
+    if applied.iter().any(|m| m == SEARCH_TEXT_MIGRATION) {
+        comment::fold_unsearchable(&mut conn)
+            .map_err(|e| StorageError::Migrate(format!("folding comments for search: {e}")))?;
+    }
     Ok(applied)
 }

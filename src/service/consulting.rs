@@ -358,33 +358,50 @@ pub fn open_round(
     after.deadline_calendar = basis.map(|b| b.as_str().to_owned());
     after.opened_at = Some(stamp);
     let after = save_round(conn, actor, "round.open", &before, after, stamp)?;
+    let head = Letterhead::of(conn, &after)?;
     for entry in round::requests_of_round(conn, &after.id)? {
         if entry.request.cancelled_at.is_none() {
-            issue(conn, &after, entry.request, now)?;
+            issue(conn, &after, &head, entry.request, now)?;
         }
     }
     Ok(after)
 }
 
+/// What every letter of a round names: the document and the version consulted on, read once
+/// for all the round's letters.
+struct Letterhead {
+    document_title: String,
+    version_label: String,
+}
+
+impl Letterhead {
+    fn of(conn: &mut DbConnection, round: &RoundRow) -> Result<Self, ApiError> {
+        let version = document::find_version_by_id(conn, &round.version_id)?
+            .ok_or_else(|| ApiError::internal("round on a missing version"))?;
+        let document_title = document::find_document(conn, &round.document_id)?
+            .map(|d| d.title)
+            .unwrap_or_default();
+        Ok(Letterhead {
+            document_title,
+            version_label: version.label,
+        })
+    }
+}
+
 /// The comment request letter to `agency`, with the request's effective deadline.
 fn letter(
-    conn: &mut DbConnection,
     round: &RoundRow,
+    head: &Letterhead,
     request: &RequestRow,
     agency: &crate::db::agency::AgencyRow,
     now: DateTime<Utc>,
-) -> Result<templates::Rendered, ApiError> {
-    let version = document::find_version_by_id(conn, &round.version_id)?
-        .ok_or_else(|| ApiError::internal("round on a missing version"))?;
-    let title = document::find_document(conn, &round.document_id)?
-        .map(|d| d.title)
-        .unwrap_or_default();
-    Ok(templates::comment_request(
+) -> templates::Rendered {
+    templates::comment_request(
         Locale::parse(&agency.locale).unwrap_or_default(),
         &CommentRequest {
             agency_name: &agency.name,
-            document_title: &title,
-            version_label: &version.label,
+            document_title: &head.document_title,
+            version_label: &head.version_label,
             round_title: &round.title,
             instructions: &round.instructions,
             deadline: effective_deadline(round, request).unwrap_or(now),
@@ -392,7 +409,7 @@ fn letter(
             calendar: effective_calendar(round, request),
             request_id: &request.id,
         },
-    ))
+    )
 }
 
 /// Writes the request's letter again, with the deadline now in force, if it has not gone out;
@@ -400,13 +417,14 @@ fn letter(
 fn rewrite_letter(
     conn: &mut DbConnection,
     round: &RoundRow,
+    head: &Letterhead,
     request: &RequestRow,
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
     let Some(agency) = agency::find(conn, &request.agency_id)? else {
         return Ok(false);
     };
-    let rendered = letter(conn, round, request, &agency, now)?;
+    let rendered = letter(round, head, request, &agency, now);
     let html = rendered.body_html();
     let texts = (
         rendered.subject.as_str(),
@@ -433,6 +451,7 @@ pub fn tell_new_deadlines(
         .map(|r| (r.id.as_str(), effective_deadline(round_before, r)))
         .collect();
     let stamp = now.naive_utc();
+    let head = Letterhead::of(conn, after)?;
     for entry in round::requests_of_round(conn, &after.id)? {
         let request = &entry.request;
         if request.issued_at.is_none() || request.cancelled_at.is_some() {
@@ -445,7 +464,7 @@ pub fn tell_new_deadlines(
             continue;
         }
         outbox::skip_pending_notices(conn, &request.id)?;
-        if rewrite_letter(conn, after, request, now)? {
+        if rewrite_letter(conn, after, &head, request, now)? {
             continue;
         }
         let key = format!(
@@ -463,6 +482,7 @@ pub fn tell_new_deadlines(
 fn issue(
     conn: &mut DbConnection,
     round: &RoundRow,
+    head: &Letterhead,
     mut request: RequestRow,
     now: DateTime<Utc>,
 ) -> Result<RequestRow, ApiError> {
@@ -472,7 +492,7 @@ fn issue(
     round::update_request(conn, &request)?;
     let agency = agency::find(conn, &request.agency_id)?
         .ok_or_else(|| ApiError::internal("request for a missing agency"))?;
-    let rendered = letter(conn, round, &request, &agency, now)?;
+    let rendered = letter(round, head, &request, &agency, now);
     outbox::enqueue(
         conn,
         NewMessage {
@@ -548,7 +568,8 @@ pub fn add_agency(
         }
     };
     let request = if round.opened_at.is_some() {
-        issue(conn, round, request, now)?
+        let head = Letterhead::of(conn, round)?;
+        issue(conn, round, &head, request, now)?
     } else {
         request
     };
@@ -675,7 +696,8 @@ pub fn extend(
     // Reminders of the old deadline would now be wrong; the new one gets its own, and a letter
     // still waiting gives the new deadline.
     outbox::skip_pending_notices(conn, &after.id)?;
-    rewrite_letter(conn, round, &after, now)?;
+    let head = Letterhead::of(conn, round)?;
+    rewrite_letter(conn, round, &head, &after, now)?;
     if let Some(entry) = round::request_with_agency(conn, &after.id)? {
         let key = format!("extension:{}:{}", after.id, deadline.timestamp_micros());
         crate::email::schedule::queue(conn, round, &entry, Notice::Extended, deadline, &key, now)?;

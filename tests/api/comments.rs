@@ -2,6 +2,7 @@
 
 use actix_web::test::TestRequest;
 use consult::domain::role::Role;
+use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
 use crate::support::{TestApp, engine_tests, with_token};
@@ -65,6 +66,15 @@ engine_tests! {
         }
         let none = app.get(&format!("{url}?q=%25"), Some(&drafter)).await.json();
         assert_eq!(none["items"], json!([]), "a wildcard is text");
+        // Comments stored before the search text existed are folded when it is added.
+        app.db()
+            .write_now(|conn| -> Result<_, consult::error::ApiError> {
+                diesel::sql_query("UPDATE submitted_comments SET search_text = NULL").execute(conn)?;
+                Ok(consult::db::comment::fold_unsearchable(conn)?)
+            })
+            .expect("folded");
+        let found = app.get(&format!("{url}?q=gdp"), Some(&drafter)).await.json();
+        assert_eq!(found["items"].as_array().map(Vec::len), Some(2), "{found}");
     }
 
     async fn staff_read_a_submitted_comment_as_submitted_never_the_draft(app: TestApp) {
