@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench api` (add `-- --seconds N --clients N` to change the load).
 
+// A measurement program: a setup step that fails ends the run with its reason.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod support;
 
 use support::{execute, peak_rss_mib, postgres_admin};

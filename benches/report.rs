@@ -5,6 +5,9 @@
 //!
 //! `cargo bench --bench report` (add `-- --comments N --runs N` to change the size).
 
+// A measurement program: a setup step that fails ends the run with its reason.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod support;
 
 use support::{execute, peak_rss_mib, postgres_admin};

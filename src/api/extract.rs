@@ -108,7 +108,7 @@ impl Credentials {
         let now = state.clock.now().naive_utc();
         let row = state
             .db
-            .read(move |conn| token::find_usable(conn, &hash, now))
+            .read(move |conn| token::find_usable(conn, &hash, now).map_err(ApiError::from))
             .await?
             .ok_or(ApiError::Unauthenticated)?;
         let role = Role::parse(&row.role)

@@ -95,7 +95,7 @@ pub async fn idempotent_post(
                     token_id: &token_id,
                     key: &key,
                 };
-                keys::claim(conn, key, &request_hash, now, POLICY)
+                keys::claim(conn, key, &request_hash, now, POLICY).map_err(ApiError::from)
             })
             .await
     };
@@ -203,7 +203,7 @@ impl Held {
                     token_id: &token_id,
                     key: &key,
                 };
-                keys::complete(conn, key, claimed_at, &response)
+                keys::complete(conn, key, claimed_at, &response).map_err(ApiError::from)
             })
             .await;
         match saved {
@@ -231,7 +231,7 @@ impl Held {
                     token_id: &token_id,
                     key: &key,
                 };
-                keys::release(conn, key, claimed_at)
+                keys::release(conn, key, claimed_at).map_err(ApiError::from)
             })
             .await;
         if let Err(error) = released {

@@ -1,4 +1,5 @@
-//! One log line per request, under a request id that is also sent back as `X-Request-Id`.
+//! One log line per request, under a request id that is also sent back as `X-Request-Id`, and
+//! a tracing span carrying that id around everything the request logs.
 
 use std::time::Instant;
 
@@ -7,6 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::extract::RequestId;
@@ -33,7 +35,9 @@ pub async fn log_request(
     let method = request.method().clone();
     let path = request.path().to_owned();
     let started = Instant::now();
-    let result = next.call(request).await;
+    // Everything logged while the request runs (a 500's cause included) carries its id.
+    let span = tracing::info_span!("request", request_id = %id);
+    let result = next.call(request).instrument(span).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok(mut response) => {

@@ -26,8 +26,6 @@ use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::error::ApiError;
-
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// The migration that adds the comments' folded search text.
 const SEARCH_TEXT_MIGRATION: &str = "20261201000008";
@@ -285,25 +283,25 @@ impl Db {
     }
 
     /// Runs `f` in a read transaction on the blocking thread pool.
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
+        E: From<diesel::result::Error> + From<Unavailable> + Send + 'static,
     {
         let db = self.clone();
-        blocking(move || db.read_now(|conn| f(conn).map_err(Into::into))).await
+        blocking(move || db.read_now(f)).await
     }
 
     /// Runs `f` in one write transaction on the blocking thread pool: all of it lands or none.
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: Into<ApiError> + From<diesel::result::Error> + Send + 'static,
+        E: From<diesel::result::Error> + From<Unavailable> + Send + 'static,
     {
         let db = self.clone();
-        blocking(move || db.write_now(|conn| f(conn).map_err(Into::into))).await
+        blocking(move || db.write_now(f)).await
     }
 
     /// Runs `f` in one write transaction on the calling thread (for the command line and
@@ -346,14 +344,24 @@ fn checkout(pool: &DbPool) -> Result<PooledConnection<Manager>, Unavailable> {
     pool.get().map_err(|e| Unavailable(e.to_string()))
 }
 
-async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+/// Runs `f` off the async executor, inside the caller's tracing span (so that what the query
+/// logs carries the request id).
+async fn blocking<T, E, F>(f: F) -> Result<T, E>
 where
-    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<diesel::result::Error> + Send + 'static,
 {
-    actix_web::rt::task::spawn_blocking(f)
+    let span = tracing::Span::current();
+    actix_web::rt::task::spawn_blocking(move || span.in_scope(f))
         .await
-        .unwrap_or_else(|e| Err(ApiError::internal(format!("database task failed: {e}"))))
+        .unwrap_or_else(|panicked| {
+            // A panic in a query is a fault of ours, reported like any other failed query.
+            Err(diesel::result::Error::QueryBuilderError(
+                format!("database task failed: {panicked}").into(),
+            )
+            .into())
+        })
 }
 
 /// A transaction that on SQLite takes the write lock at `BEGIN`, so that it cannot fail half-way

@@ -4,6 +4,7 @@ use actix_web::test::TestRequest;
 use chrono::Duration;
 use consult::cli::{self, TokenHolder};
 use consult::domain::role::Role;
+use consult::routes::{DOCS_PATH, SERVED};
 use serde_json::json;
 
 use crate::support::{TestApp, engine_tests, with_token};
@@ -21,6 +22,38 @@ fn agency_routes(id: &str) -> Vec<TestRequest> {
             .set_json(json!({"name": "改名"})),
         TestRequest::get().uri("/api/v1/audit"),
     ]
+}
+
+/// The routes anyone may call: they say nothing about the office's work.
+const PUBLIC: &[(&str, &str)] = &[("GET", "/healthz"), ("GET", "/api/v1/openapi.json")];
+
+/// Every served route but the public ones refuses a caller without a token, before it looks
+/// at the path's ids or the body: a new route that forgets its `Caller` fails here.
+#[actix_web::test]
+async fn every_route_but_the_public_ones_needs_a_token() {
+    let app = TestApp::sqlite().await;
+    app.seed();
+    for (method, path) in SERVED {
+        let uri = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{n}", "1")
+            .replace("{year}", "2026")
+            .replace("{revision}", "1");
+        let request = TestRequest::default()
+            .method(method.parse().expect("method"))
+            .uri(&uri)
+            .set_json(json!({}));
+        let response = app.send(request).await;
+        if PUBLIC.contains(&(*method, *path)) {
+            assert_eq!(response.status, 200, "{method} {path}");
+        } else {
+            response.problem(401, "unauthenticated");
+        }
+    }
+    let docs = app
+        .send(TestRequest::get().uri(&format!("{DOCS_PATH}index.html")))
+        .await;
+    assert_eq!(docs.status, 200);
 }
 
 engine_tests! {

@@ -1,5 +1,8 @@
 //! HTTP tests through the real application and a real database, on SQLite and PostgreSQL.
 
+// Test support outside `#[test]` functions: a fixture that cannot be built fails the test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod support;
 
 mod agencies;

@@ -63,7 +63,9 @@ pub async fn list(
     };
     let rows = state
         .db
-        .read(move |conn| agency::list(conn, &filter, after.as_deref(), size as i64 + 1))
+        .read(move |conn| {
+            agency::list(conn, &filter, after.as_deref(), size as i64 + 1).map_err(ApiError::from)
+        })
         .await?;
     Ok(Json(paginate(
         rows,

@@ -36,7 +36,7 @@ pub async fn show(
     }
     let row = state
         .db
-        .read(move |conn| agency::find(conn, &id))
+        .read(move |conn| agency::find(conn, &id).map_err(ApiError::from))
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()

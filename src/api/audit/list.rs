@@ -65,7 +65,9 @@ pub async fn list(
     };
     let rows = state
         .db
-        .read(move |conn| audit::list(conn, &filter, before, size as i64 + 1))
+        .read(move |conn| {
+            audit::list(conn, &filter, before, size as i64 + 1).map_err(ApiError::from)
+        })
         .await?;
     Ok(Json(paginate(
         rows,
