@@ -23,7 +23,7 @@ use consult::db::{DatabaseUrl, Db, DbConnection, document};
 use consult::domain::decision::Outcome;
 use consult::domain::draft::Content;
 use consult::error::ApiError;
-use consult::service::consulting::RoundReplies;
+use consult::service::round_facts::RoundReplies;
 use consult::service::{drafting, reporting};
 use uuid::Uuid;
 

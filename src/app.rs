@@ -9,10 +9,10 @@ use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 
 use crate::api::{extract, idempotency, request_log};
+use crate::db::DbError;
 use crate::email::delivery::{self, DeliveryPolicy, Mailer, StepReport};
-use crate::email::schedule;
-use crate::error::ApiError;
 use crate::routes;
+use crate::service::reminding;
 use crate::state::AppState;
 
 /// The actix application over `state`: every route, the middleware, and the error forms.
@@ -95,8 +95,8 @@ async fn schedule_messages(state: AppState) {
     loop {
         tick.tick().await;
         let now = state.clock.now();
-        match state.db.write(move |conn| schedule::tick(conn, now)).await {
-            Ok(report) if report == schedule::TickReport::default() => {}
+        match state.db.write(move |conn| reminding::tick(conn, now)).await {
+            Ok(report) if report == reminding::TickReport::default() => {}
             Ok(report) => tracing::info!(
                 reminders = report.reminders,
                 notices = report.notices,
@@ -117,7 +117,7 @@ async fn housekeeping(state: AppState) {
         let purged = state
             .db
             .write(move |conn| {
-                crate::db::idempotency::purge_before(conn, cutoff).map_err(ApiError::from)
+                crate::db::idempotency::purge_before(conn, cutoff).map_err(DbError::from)
             })
             .await;
         match purged {

@@ -31,6 +31,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::Unavailable;
+use crate::domain::revision::Refused;
 
 /// One bad input field.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -275,6 +276,15 @@ impl ApiError {
                 format!("{}: {}", self, fields.join("; "))
             }
             other => other.to_string(),
+        }
+    }
+}
+
+impl From<Refused> for ApiError {
+    fn from(refused: Refused) -> Self {
+        match refused {
+            Refused::Stale => ApiError::PreconditionFailed,
+            Refused::Missing => ApiError::PreconditionRequired,
         }
     }
 }

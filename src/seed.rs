@@ -5,15 +5,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use validator::Validate;
 
-use crate::api::agencies::views::AgencyView;
-use crate::db::agency::{self, AgencyRow, NewAgency};
-use crate::db::audit::{self, Actor, Change};
+use crate::db::agency::{self, NewAgency};
+use crate::db::audit::Actor;
 use crate::db::{Db, DbConnection, Unavailable, document};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::domain::draft::{Content, parse};
 use crate::error::ApiError;
 use crate::service::consulting::{self, NewRound};
-use crate::service::drafting;
+use crate::service::{agencies, drafting};
 
 const AGENCIES: &str = include_str!("../seeds/agencies.json");
 const DRAFT: &str = include_str!("../seeds/draft.txt");
@@ -100,7 +99,9 @@ pub fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<SeedReport, SeedError> {
                 report.agencies_present += 1;
                 continue;
             }
-            let row = AgencyRow::new(
+            agencies::create(
+                conn,
+                &actor,
                 NewAgency {
                     code: seed.code,
                     name: seed.name,
@@ -111,19 +112,6 @@ pub fn load_demo(db: &Db, now: DateTime<Utc>) -> Result<SeedReport, SeedError> {
                     illustrative: seed.illustrative,
                 },
                 now,
-            );
-            agency::insert(conn, &row)?;
-            audit::record(
-                conn,
-                &actor,
-                now,
-                Change {
-                    action: "agency.create",
-                    entity_type: "agency",
-                    entity_id: &row.id,
-                    before: None,
-                    after: Some(AgencyView::audit_value(&row)),
-                },
             )?;
             report.agencies_added += 1;
         }

@@ -15,6 +15,7 @@ use validator::Validate;
 
 use crate::db::audit::Actor;
 use crate::db::token;
+use crate::domain::revision::Precondition;
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -278,35 +279,24 @@ impl<'de> Deserialize<'de> for ClientTime {
 
 /// The `If-Match` header, checked against the current revision before a change.
 #[derive(Debug)]
-pub struct IfMatch(Option<Result<String, ()>>);
+pub struct IfMatch(pub Precondition);
 
 impl IfMatch {
     /// Refuses the change with 412 when the header names another revision than `current` (or
     /// cannot be read). Without the header the change applies to whatever is current.
     pub fn check(&self, current: &str) -> Result<(), ApiError> {
-        match &self.0 {
-            None => Ok(()),
-            Some(Ok(value)) if value.trim() == "*" => Ok(()),
-            // If-Match compares strongly: a weak tag (W/"1") never matches.
-            Some(Ok(value)) if value.split(',').any(|tag| tag.trim() == current) => Ok(()),
-            Some(_) => Err(ApiError::PreconditionFailed),
-        }
+        Ok(self.0.check(current)?)
     }
-}
 
-impl IfMatch {
     /// Whether the request named a revision (`*` names none).
     pub fn names_a_revision(&self) -> bool {
-        matches!(&self.0, Some(Ok(value)) if value.trim() != "*")
+        self.0.names_a_revision()
     }
 
     /// Like `check`, but the header must be there: for changes that must never overwrite
     /// another's work unseen.
     pub fn require(&self, current: &str) -> Result<(), ApiError> {
-        if self.0.is_none() {
-            return Err(ApiError::PreconditionRequired);
-        }
-        self.check(current)
+        Ok(self.0.require(current)?)
     }
 }
 
@@ -315,11 +305,13 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<IfMatch, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let value = request
-            .headers()
-            .get(header::IF_MATCH)
-            .map(|v| v.to_str().map(str::to_owned).map_err(drop));
-        std::future::ready(Ok(IfMatch(value)))
+        let precondition = match request.headers().get(header::IF_MATCH) {
+            None => Precondition::None,
+            Some(value) => value.to_str().map_or(Precondition::Unreadable, |tags| {
+                Precondition::Tags(tags.to_owned())
+            }),
+        };
+        std::future::ready(Ok(IfMatch(precondition)))
     }
 }
 
@@ -333,10 +325,7 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
-/// The entity tag of a stored revision.
-pub fn etag(revision: i32) -> String {
-    format!("\"{revision}\"")
-}
+pub use crate::domain::revision::etag;
 
 /// Parses `body` as `T`: broken JSON is a 400, JSON of the wrong shape a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

@@ -77,6 +77,15 @@ pub enum StorageError {
 #[error("database unavailable: {0}")]
 pub struct Unavailable(pub String);
 
+/// A storage failure, for callers that have no error of their own (workers, housekeeping).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Unavailable(#[from] Unavailable),
+}
+
 /// `DATABASE_URL`, with the engine picked from its scheme.
 ///
 /// The engine is chosen here rather than by trying each backend in turn, because the derived

@@ -292,3 +292,19 @@ pub fn skip_pending_notices(conn: &mut DbConnection, request_id: &str) -> QueryR
     .set(outbox_messages::state.eq("skipped"))
     .execute(conn)
 }
+
+/// Marks the request's reminders still waiting, other than `keep`, as overtaken.
+pub fn skip_pending_reminders(
+    conn: &mut DbConnection,
+    request_id: &str,
+    keep: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox_messages::table
+            .filter(outbox_messages::dedupe_key.like(format!("reminder:{request_id}:%")))
+            .filter(outbox_messages::dedupe_key.ne(keep))
+            .filter(outbox_messages::state.eq("pending")),
+    )
+    .set(outbox_messages::state.eq("skipped"))
+    .execute(conn)
+}

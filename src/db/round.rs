@@ -502,3 +502,11 @@ pub fn attach(
     .set(attachments::reply_id.eq(reply_id))
     .execute(conn)
 }
+
+/// Rounds that have opened and not closed.
+pub fn open_rounds(conn: &mut DbConnection) -> QueryResult<Vec<RoundRow>> {
+    rounds::table
+        .filter(rounds::opened_at.is_not_null())
+        .filter(rounds::closed_at.is_null())
+        .load(conn)
+}

@@ -72,3 +72,24 @@ pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryRes
     .execute(conn)
     .map(|n| n == 1)
 }
+
+/// The distinct addresses on drafters' and admins' usable tokens, sorted: who gets the office's
+/// digests.
+pub fn staff_addresses(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+    let mut addresses: Vec<String> = api_tokens::table
+        .filter(api_tokens::role.eq_any(["drafter", "admin"]))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(now)),
+        )
+        .select(api_tokens::email)
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    Ok(addresses)
+}

@@ -8,6 +8,7 @@ pub mod comment;
 pub mod decision;
 pub mod draft;
 pub mod report;
+pub mod revision;
 pub mod role;
 pub mod round;
 pub mod text;

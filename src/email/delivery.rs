@@ -12,9 +12,8 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
 
-use crate::db::Db;
 use crate::db::outbox::{self, OutboxRow};
-use crate::error::ApiError;
+use crate::db::{Db, DbError};
 
 /// How a worker sends.
 #[derive(Clone, Debug)]
@@ -127,18 +126,17 @@ pub fn step(
     mailer: &Mailer,
     now: DateTime<Utc>,
     policy: &DeliveryPolicy,
-) -> Result<StepReport, ApiError> {
+) -> Result<StepReport, DbError> {
     let started = std::time::Instant::now();
-    let due = db.read_now(|conn| {
-        outbox::due(conn, now.naive_utc(), policy.batch).map_err(ApiError::from)
-    })?;
+    let due = db
+        .read_now(|conn| outbox::due(conn, now.naive_utc(), policy.batch).map_err(DbError::from))?;
     let mut report = StepReport::default();
     for id in due {
         // Each claim's lease runs from when it is taken: earlier sends in this step take time.
         let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
         let (stamp, until) = (now.naive_utc(), (now + policy.lease).naive_utc());
         let claimed =
-            db.write_now(|conn| outbox::claim(conn, &id, stamp, until).map_err(ApiError::from))?;
+            db.write_now(|conn| outbox::claim(conn, &id, stamp, until).map_err(DbError::from))?;
         let Some(row) = claimed else {
             continue;
         };
@@ -165,7 +163,7 @@ pub fn step(
             }
         };
         let recorded = db.write_now(|conn| {
-            outbox::finish(conn, &id, until, stamp, outcome).map_err(ApiError::from)
+            outbox::finish(conn, &id, until, stamp, outcome).map_err(DbError::from)
         })?;
         if !recorded {
             tracing::warn!(message = %row.id, "the claim lapsed before the outcome was recorded");

@@ -2,5 +2,5 @@
 //! (`db::outbox`) in the transaction of the change that causes them.
 
 pub mod delivery;
-pub mod schedule;
+pub mod notices;
 pub mod templates;

@@ -16,9 +16,8 @@ use crate::domain::calendar::{
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::{ApiError, FieldError};
-use crate::service::consulting::{
-    closed, round_state_of, save_request, save_round, tell_new_deadlines, zone,
-};
+use crate::service::consulting::{closed, save_request, save_round, tell_new_deadlines};
+use crate::service::round_facts::{round_state_of, zone};
 
 /// A year of the calendar as it is in force.
 #[derive(Debug, Serialize, ToSchema)]

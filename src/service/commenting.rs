@@ -451,7 +451,7 @@ fn check_editable(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     let late = check_open_for_replies(round, request, now)?;
-    let answered = consulting::current_reply(&crate::db::round::replies_of(
+    let answered = crate::service::round_facts::current_reply(&crate::db::round::replies_of(
         conn,
         std::slice::from_ref(&request.id),
     )?)

@@ -11,150 +11,19 @@ use uuid::Uuid;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::calendar;
 use crate::db::outbox::{self, NewMessage};
-use crate::db::round::{self, ReplyRow, RequestRow, RequestWithAgency, RoundRow};
+use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::agency::Locale;
-use crate::domain::calendar::{Basis, CountedDeadline, working_day_deadline};
-use crate::domain::round::{
-    ReplyKind, RequestFacts, RequestState, RoundState, request_state, round_state,
-};
+use crate::domain::calendar::{CountedDeadline, working_day_deadline};
+use crate::domain::round::{ReplyKind, RoundState};
 use crate::email::templates::{self, CommentRequest, Notice};
 use crate::error::ApiError;
+use crate::service::round_facts::{
+    current_reply, effective_calendar, effective_deadline, round_state_of, zone,
+};
 
 /// Reminders before a deadline unless a round says otherwise: three days and one day ahead.
 pub const DEFAULT_REMINDER_HOURS: [u32; 2] = [72, 24];
-
-/// The time zone of a round.
-pub fn zone(round: &RoundRow) -> Tz {
-    round.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
-/// A request's deadline: its extension if one was granted, else the round's (none before a
-/// round that counts working days has opened).
-pub fn effective_deadline(round: &RoundRow, request: &RequestRow) -> Option<DateTime<Utc>> {
-    request
-        .extended_deadline
-        .or(round.deadline)
-        .map(|t| t.and_utc())
-}
-
-/// What a request's effective deadline was counted on, when it was counted in working days.
-pub fn effective_calendar(round: &RoundRow, request: &RequestRow) -> Option<Basis> {
-    if request.extended_deadline.is_some() {
-        request.extension_calendar.as_deref().and_then(Basis::parse)
-    } else {
-        round.deadline_calendar.as_deref().and_then(Basis::parse)
-    }
-}
-
-/// The reply that stands: the newest revision, unless it was withdrawn.
-pub fn current_reply(revisions: &[ReplyRow]) -> Option<&ReplyRow> {
-    revisions
-        .iter()
-        .max_by_key(|r| r.revision)
-        .filter(|r| r.withdrawn_at.is_none())
-}
-
-/// A request's state now.
-pub fn state_of(
-    round: &RoundRow,
-    request: &RequestRow,
-    revisions: &[ReplyRow],
-    now: DateTime<Utc>,
-) -> RequestState {
-    let deadline = effective_deadline(round, request);
-    let (Some(deadline), Some(_)) = (deadline, request.issued_at) else {
-        // Not yet out: nothing can be late.
-        return if request.cancelled_at.is_some() {
-            RequestState::Cancelled
-        } else {
-            RequestState::Pending
-        };
-    };
-    // A round closed early takes no reply after it closed, so silence counts from then.
-    let cutoff = match round.closed_at {
-        Some(closed) => deadline.min(closed.and_utc()),
-        None => deadline,
-    };
-    request_state(
-        RequestFacts {
-            cancelled: request.cancelled_at.is_some(),
-            // Once it has answered (even if it withdrew the answer) it is past reading.
-            viewed: request.viewed_at.is_some() && revisions.is_empty(),
-            reply: current_reply(revisions).and_then(|r| ReplyKind::parse(&r.kind)),
-            effective_deadline: cutoff,
-            silence_is_no_comments: round.silence_is_no_comments,
-        },
-        now,
-    )
-}
-
-/// The round's state now, given its requests.
-pub fn round_state_of(round: &RoundRow, requests: &[RequestRow], now: DateTime<Utc>) -> RoundState {
-    let last = requests
-        .iter()
-        .filter(|r| r.cancelled_at.is_none())
-        .filter_map(|r| effective_deadline(round, r))
-        .chain(round.deadline.map(|t| t.and_utc()))
-        .max();
-    match last {
-        Some(last) => round_state(
-            round.opened_at.is_some(),
-            round.closed_at.is_some(),
-            last,
-            now,
-        ),
-        None => RoundState::Draft,
-    }
-}
-
-/// Reply revisions grouped by request.
-pub fn replies_by_request(
-    conn: &mut DbConnection,
-    requests: &[RequestWithAgency],
-) -> Result<HashMap<String, Vec<ReplyRow>>, ApiError> {
-    let ids: Vec<String> = requests.iter().map(|r| r.request.id.clone()).collect();
-    let mut grouped: HashMap<String, Vec<ReplyRow>> = HashMap::new();
-    for reply in round::replies_of(conn, &ids)? {
-        grouped
-            .entry(reply.request_id.clone())
-            .or_default()
-            .push(reply);
-    }
-    Ok(grouped)
-}
-
-/// A round's requests with their agencies, and every reply revision by request.
-pub struct RoundReplies {
-    pub requests: Vec<RequestWithAgency>,
-    pub replies: HashMap<String, Vec<ReplyRow>>,
-}
-
-impl RoundReplies {
-    /// Loads them for `round_id`.
-    pub fn of(conn: &mut DbConnection, round_id: &str) -> Result<Self, ApiError> {
-        let requests = round::requests_of_round(conn, round_id)?;
-        let replies = replies_by_request(conn, &requests)?;
-        Ok(RoundReplies { requests, replies })
-    }
-
-    /// A request's revisions, oldest first.
-    pub fn revisions(&self, request_id: &str) -> &[ReplyRow] {
-        self.replies.get(request_id).map_or(&[][..], Vec::as_slice)
-    }
-
-    /// The replies with comments that stand, with their requests: what the office decides on.
-    pub fn standing(&self) -> impl Iterator<Item = (&RequestWithAgency, &ReplyRow)> {
-        self.requests
-            .iter()
-            .filter(|entry| entry.request.cancelled_at.is_none())
-            .filter_map(|entry| {
-                current_reply(self.revisions(&entry.request.id))
-                    .filter(|r| r.kind == ReplyKind::Comments.as_str())
-                    .map(|reply| (entry, reply))
-            })
-    }
-}
 
 /// What a new round needs.
 #[derive(Debug)]
@@ -473,7 +342,7 @@ pub fn tell_new_deadlines(
             deadline.timestamp_micros(),
             stamp.and_utc().timestamp_micros()
         );
-        crate::email::schedule::queue(conn, after, &entry, notice, deadline, &key, now)?;
+        crate::service::reminding::queue(conn, after, &entry, notice, deadline, &key, now)?;
     }
     Ok(())
 }
@@ -700,7 +569,15 @@ pub fn extend(
     rewrite_letter(conn, round, &head, &after, now)?;
     if let Some(entry) = round::request_with_agency(conn, &after.id)? {
         let key = format!("extension:{}:{}", after.id, deadline.timestamp_micros());
-        crate::email::schedule::queue(conn, round, &entry, Notice::Extended, deadline, &key, now)?;
+        crate::service::reminding::queue(
+            conn,
+            round,
+            &entry,
+            Notice::Extended,
+            deadline,
+            &key,
+            now,
+        )?;
     }
     Ok(after)
 }

@@ -23,7 +23,8 @@ use crate::domain::text::trim_blank;
 use crate::email::templates::{self, HandledComment};
 use crate::error::{ApiError, FieldError};
 use crate::service::commenting::MAX_TEXT;
-use crate::service::consulting::{self, RoundReplies, round_state_of};
+use crate::service::consulting;
+use crate::service::round_facts::{RoundReplies, round_state_of};
 
 /// What the office has done with a round's comments so far.
 pub struct Handling {

@@ -1,10 +1,10 @@
 //! Drafting operations shared by the API and the command line. Each runs inside the caller's
 //! transaction and records itself in the audit log.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
 use uuid::Uuid;
 
-use crate::api::documents::views::{DocumentView, VersionSummary};
 use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::document::{self, DocumentRow, VersionRow};
@@ -44,14 +44,58 @@ pub fn build_content(
     Ok((built, previous))
 }
 
-/// The version as the audit log records it: everything but the clauses, which are counted.
+/// A version as the audit log keeps it: everything but the clauses, which are counted.
+#[derive(Serialize)]
+struct VersionRecord<'a> {
+    document_id: &'a str,
+    number: i32,
+    label: &'a str,
+    state: &'a str,
+    revision: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    published_at: Option<DateTime<Utc>>,
+    published_by: Option<&'a str>,
+    placeholder_override: Option<&'a str>,
+    clause_count: usize,
+}
+
+/// The version as the audit log records it.
 pub fn audit_value(row: &VersionRow, clause_count: usize) -> Option<serde_json::Value> {
-    let mut value = serde_json::to_value(VersionSummary::from(row)).ok()?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("document_id".into(), row.document_id.clone().into());
-        object.insert("clause_count".into(), clause_count.into());
+    serde_json::to_value(VersionRecord {
+        document_id: &row.document_id,
+        number: row.number,
+        label: &row.label,
+        state: &row.state,
+        revision: row.revision,
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+        published_at: row.published_at.map(|t| t.and_utc()),
+        published_by: row.published_by.as_deref(),
+        placeholder_override: row.placeholder_override.as_deref(),
+        clause_count,
+    })
+    .ok()
+}
+
+/// A document as the audit log keeps it.
+#[derive(Serialize)]
+struct DocumentRecord<'a> {
+    id: &'a str,
+    title: &'a str,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl<'a> From<&'a DocumentRow> for DocumentRecord<'a> {
+    fn from(row: &'a DocumentRow) -> Self {
+        DocumentRecord {
+            id: &row.id,
+            title: &row.title,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
     }
-    Some(value)
 }
 
 /// The 422 for content that cannot become a version.
@@ -102,7 +146,7 @@ pub fn create_document(
             entity_type: "document",
             entity_id: &row.id,
             before: None,
-            after: serde_json::to_value(DocumentView::from(row.clone())).ok(),
+            after: serde_json::to_value(DocumentRecord::from(&row)).ok(),
         },
     )?;
     Ok(row)

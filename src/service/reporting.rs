@@ -18,8 +18,8 @@ use crate::domain::report::{
 };
 use crate::domain::round::RequestState;
 use crate::error::ApiError;
-use crate::service::consulting::{RoundReplies, state_of};
 use crate::service::deciding::{self, Handling};
+use crate::service::round_facts::{RoundReplies, state_of};
 
 fn label(clause: &Clause) -> String {
     match &clause.heading {

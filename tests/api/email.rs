@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use consult::db::outbox;
 use consult::email::delivery::{self, DeliveryPolicy, Mailer};
-use consult::email::schedule;
 use consult::error::ApiError;
+use consult::service::reminding;
 
 use crate::support::smtp::Receiver;
 use crate::support::{TestApp, engine_tests};
@@ -74,7 +74,7 @@ engine_tests! {
         assert_eq!(delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step").sent, 29);
         let deadline = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 10, 10, 0, 0).single().expect("time");
         let three_days = deadline - Span::hours(72);
-        let tick = app.db().write_now(|conn| schedule::tick(conn, three_days)).expect("tick");
+        let tick = app.db().write_now(|conn| reminding::tick(conn, three_days)).expect("tick");
         assert_eq!(tick.reminders, 29);
         app.clock.set(three_days);
         let changed = app.patch(&url, Some(&drafter), &json!({"deadline": "2026-06-12T18:00:00+08:00"})).await;
@@ -239,7 +239,7 @@ engine_tests! {
         app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&replied), &serde_json::json!({"signer": "王", "contact_name": "李", "contact_phone": "0571-1"})).await;
 
         let tick = |at: chrono::DateTime<chrono::Utc>| {
-            app.db().write_now(|conn| schedule::tick(conn, at)).expect("tick")
+            app.db().write_now(|conn| reminding::tick(conn, at)).expect("tick")
         };
         // Three days ahead the first reminder is queued; the server then "sleeps" through it.
         assert_eq!(tick(deadline - Span::hours(72)).reminders, 29);
@@ -259,7 +259,7 @@ engine_tests! {
         let after = deadline + Span::hours(1);
         let report = tick(after);
         assert_eq!((report.notices, report.digests), (29, 1));
-        assert_eq!(tick(after), schedule::TickReport::default());
+        assert_eq!(tick(after), reminding::TickReport::default());
         let sent = delivery::step(app.db(), &mailer, after, &DeliveryPolicy { batch: 100, ..policy.clone() }).expect("step");
         assert_eq!(sent.sent, 30);
         assert!(receiver.messages().iter().any(|m| m.recipients == ["zhang@fgw.example"]), "the digest went to the drafter");

@@ -7,13 +7,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::map_unique;
 use super::views::AgencyView;
 use crate::api::extract::{Caller, JsonBody, etag};
-use crate::db::agency::{self, AgencyRow, NewAgency};
-use crate::db::audit::{self, Change};
+use crate::db::agency::NewAgency;
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::error::{ApiError, Problem};
+use crate::service::agencies;
 use crate::state::AppState;
 
 /// A new agency.
@@ -74,36 +73,18 @@ pub async fn create(
     let input: CreateAgency = body.parse()?;
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
+    let new = NewAgency {
+        code: input.code,
+        name: input.name,
+        kind: input.kind,
+        emails: input.emails,
+        locale: input.locale,
+        active: input.active,
+        illustrative: input.illustrative,
+    };
     let row = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let row = AgencyRow::new(
-                NewAgency {
-                    code: input.code,
-                    name: input.name,
-                    kind: input.kind,
-                    emails: input.emails,
-                    locale: input.locale,
-                    active: input.active,
-                    illustrative: input.illustrative,
-                },
-                now,
-            );
-            agency::insert(conn, &row).map_err(|e| map_unique(e, &row.code))?;
-            audit::record(
-                conn,
-                &actor,
-                now,
-                Change {
-                    action: "agency.create",
-                    entity_type: "agency",
-                    entity_id: &row.id,
-                    before: None,
-                    after: Some(AgencyView::audit_value(&row)),
-                },
-            )?;
-            Ok(row)
-        })
+        .write(move |conn| agencies::create(conn, &actor, new, now))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", row.id)))

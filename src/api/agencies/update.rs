@@ -7,13 +7,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::map_unique;
 use super::views::AgencyView;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
-use crate::db::agency;
-use crate::db::audit::{self, Change};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::error::{ApiError, Problem};
+use crate::service::agencies::{self, AgencyPatch};
 use crate::state::AppState;
 
 /// The fields to change; absent fields stay as they are, and none may be `null`.
@@ -79,56 +77,18 @@ pub async fn update(
     let input: UpdateAgency = body.parse()?;
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
+    let patch = AgencyPatch {
+        code: input.code,
+        name: input.name,
+        kind: input.kind,
+        emails: input.emails,
+        locale: input.locale,
+        active: input.active,
+        illustrative: input.illustrative,
+    };
     let row = state
         .db
-        .write(move |conn| {
-            let before = agency::find(conn, &id)?.ok_or(ApiError::NotFound)?;
-            if_match.check(&etag(before.revision))?;
-            let mut after = before.clone();
-            if let Some(code) = input.code {
-                after.code = code;
-            }
-            if let Some(name) = input.name {
-                after.set_name(&name);
-            }
-            if let Some(kind) = input.kind {
-                after.kind = kind.as_str().to_owned();
-            }
-            if let Some(emails) = input.emails {
-                after.set_emails(emails);
-            }
-            if let Some(locale) = input.locale {
-                after.locale = locale.as_str().to_owned();
-            }
-            after.active = input.active.unwrap_or(after.active);
-            after.illustrative = input.illustrative.unwrap_or(after.illustrative);
-            // A patch that changes nothing moves neither the revision nor the log.
-            if after == before {
-                return Ok(before);
-            }
-            after.revision += 1;
-            after.updated_at = now;
-            // The revision guard catches a change committed since `before` was read, which
-            // If-Match alone cannot see on PostgreSQL.
-            if !agency::update(conn, &after, before.revision)
-                .map_err(|e| map_unique(e, &after.code))?
-            {
-                return Err(ApiError::PreconditionFailed);
-            }
-            audit::record(
-                conn,
-                &actor,
-                now,
-                Change {
-                    action: "agency.update",
-                    entity_type: "agency",
-                    entity_id: &after.id,
-                    before: Some(AgencyView::audit_value(&before)),
-                    after: Some(AgencyView::audit_value(&after)),
-                },
-            )?;
-            Ok(after)
-        })
+        .write(move |conn| agencies::update(conn, &actor, &id, &if_match.0, patch, now))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(row.revision)))

@@ -47,10 +47,3 @@ impl From<AgencyRow> for AgencyView {
         }
     }
 }
-
-impl AgencyView {
-    /// The view as the audit log stores it.
-    pub fn audit_value(row: &AgencyRow) -> serde_json::Value {
-        serde_json::to_value(AgencyView::from(row.clone())).unwrap_or_default()
-    }
-}

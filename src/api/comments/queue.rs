@@ -15,7 +15,7 @@ use crate::db::{DbConnection, agency, round};
 use crate::domain::comment::CommentKind;
 use crate::error::{ApiError, Problem};
 use crate::service::commenting::VersionClauses;
-use crate::service::consulting::RoundReplies;
+use crate::service::round_facts::RoundReplies;
 use crate::state::AppState;
 
 /// Filters and paging for the queue.

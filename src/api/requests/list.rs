@@ -9,7 +9,7 @@ use crate::api::extract::{Caller, parse_query};
 use crate::api::rounds::views::RequestView;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting::replies_by_request;
+use crate::service::round_facts::replies_by_request;
 use crate::state::AppState;
 
 /// Which requests to list.

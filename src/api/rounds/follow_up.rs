@@ -15,8 +15,9 @@ use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting::{self, NewRound, RoundReplies};
+use crate::service::consulting::{self, NewRound};
 use crate::service::deciding;
+use crate::service::round_facts::{self, RoundReplies};
 use crate::state::AppState;
 
 /// A follow-up round; what is not given comes from the round it follows.
@@ -79,7 +80,7 @@ pub async fn follow_up(
                 .into_iter()
                 .map(|r| r.request)
                 .collect();
-            if consulting::round_state_of(&followed, &requests, now) != RoundState::Closed {
+            if round_facts::round_state_of(&followed, &requests, now) != RoundState::Closed {
                 return Err(ApiError::conflict(
                     "round_not_closed",
                     "a round is followed up once it has closed",
@@ -147,7 +148,7 @@ pub async fn follow_up(
                     instructions: input
                         .instructions
                         .unwrap_or_else(|| followed.instructions.clone()),
-                    time_zone: consulting::zone(&followed),
+                    time_zone: round_facts::zone(&followed),
                     deadline,
                     working_days: input.working_days,
                     scope: Some(scope),

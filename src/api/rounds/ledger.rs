@@ -6,7 +6,7 @@ use super::views::Ledger;
 use super::visible_round;
 use crate::api::extract::Caller;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting::replies_by_request;
+use crate::service::round_facts::replies_by_request;
 use crate::state::AppState;
 
 /// The ledger: every agency's request in the round with its state, effective deadline and last

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::db::round::{ReplyRow, RequestWithAgency, RoundRow};
 use crate::domain::calendar::Basis;
 use crate::domain::round::{ReplyKind, RequestState, RoundState};
-use crate::service::consulting::{
+use crate::service::round_facts::{
     current_reply, effective_calendar, effective_deadline, round_state_of, state_of,
 };
 

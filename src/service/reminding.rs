@@ -2,21 +2,19 @@
 //! agency still silent after it, and a digest to the drafters. A tick queues what is due; the
 //! outbox's dedupe keys make a tick that runs twice, or on two servers, queue each message once.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
 
 use crate::db::outbox::{self, NewMessage};
-use crate::db::round::{self, RequestWithAgency, RoundRow};
-use crate::db::schema::{api_tokens, outbox_messages, rounds};
-use crate::db::{DbConnection, agency};
-use crate::domain::agency::Locale;
+use crate::db::round::{self, ReplyRow, RequestWithAgency, RoundRow};
+use crate::db::{DbConnection, agency, token};
 use crate::domain::calendar::Basis;
 use crate::domain::round::RequestState;
+use crate::email::notices;
 use crate::email::templates::{self, Notice, RequestNotice};
 use crate::error::ApiError;
-use crate::service::consulting::{
+use crate::service::round_facts::{
     current_reply, effective_calendar, effective_deadline, replies_by_request, state_of, zone,
 };
 
@@ -33,10 +31,7 @@ pub struct TickReport {
 
 /// Queues the reminders, overdue notices and digests due at `now`.
 pub fn tick(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<TickReport, ApiError> {
-    let open: Vec<RoundRow> = rounds::table
-        .filter(rounds::opened_at.is_not_null())
-        .filter(rounds::closed_at.is_null())
-        .load(conn)?;
+    let open = round::open_rounds(conn)?;
     let mut report = TickReport::default();
     for round_row in open {
         let requests = round::requests_of_round(conn, &round_row.id)?;
@@ -91,7 +86,7 @@ pub fn tick(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<TickReport, A
                     )? {
                         report.reminders += 1;
                     }
-                    skip_other_reminders(conn, &request.id, &key)?;
+                    outbox::skip_pending_reminders(conn, &request.id, &key)?;
                 }
             } else {
                 let notice = match state_of(&round_row, request, revisions, now) {
@@ -102,7 +97,7 @@ pub fn tick(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<TickReport, A
                 if queue(conn, &round_row, entry, notice, deadline, &key, now)? {
                     report.notices += 1;
                 }
-                skip_other_reminders(conn, &request.id, &key)?;
+                outbox::skip_pending_reminders(conn, &request.id, &key)?;
             }
         }
         if let Some(deadline) = round_row.deadline.map(|d| d.and_utc()).filter(|d| now > *d) {
@@ -127,58 +122,16 @@ pub fn queue(
     let Some(found) = agency::find(conn, &entry.request.agency_id)? else {
         return Ok(false);
     };
-    let rendered = templates::request_notice(
-        Locale::parse(&found.locale).unwrap_or_default(),
-        notice,
-        &RequestNotice {
-            agency_name: &found.name,
-            round_title: &round_row.title,
-            deadline,
-            time_zone: zone(round_row),
-            calendar: effective_calendar(round_row, &entry.request),
-            request_id: &entry.request.id,
-        },
-    );
-    let kind = match notice {
-        Notice::Reminder => "reminder",
-        Notice::Overdue => "overdue_notice",
-        Notice::DeemedNoComments => "deemed_no_comments_notice",
-        Notice::Extended => "extension_notice",
-        Notice::Recounted | Notice::DeadlineChanged => "deadline_notice",
-        Notice::Reopened => "reopen_notice",
+    let details = RequestNotice {
+        agency_name: &found.name,
+        round_title: &round_row.title,
+        deadline,
+        time_zone: zone(round_row),
+        calendar: effective_calendar(round_row, &entry.request),
+        request_id: &entry.request.id,
     };
-    Ok(outbox::enqueue(
-        conn,
-        NewMessage {
-            dedupe_key: key.to_owned(),
-            kind: kind.to_owned(),
-            agency_id: Some(found.id.clone()),
-            round_id: Some(round_row.id.clone()),
-            recipients: found.email_list(),
-            body_html: Some(rendered.body_html()),
-            subject: rendered.subject,
-            body_text: rendered.body_text,
-            send_at: now.naive_utc(),
-        },
-        now.naive_utc(),
-    )?)
-}
-
-/// Marks the request's reminders still waiting, other than `keep`, as overtaken.
-fn skip_other_reminders(
-    conn: &mut DbConnection,
-    request_id: &str,
-    keep: &str,
-) -> Result<(), ApiError> {
-    diesel::update(
-        outbox_messages::table
-            .filter(outbox_messages::dedupe_key.like(format!("reminder:{request_id}:%")))
-            .filter(outbox_messages::dedupe_key.ne(keep))
-            .filter(outbox_messages::state.eq("pending")),
-    )
-    .set(outbox_messages::state.eq("skipped"))
-    .execute(conn)?;
-    Ok(())
+    let message = notices::request_message(&found, &round_row.id, notice, &details, key, now);
+    Ok(outbox::enqueue(conn, message, now.naive_utc())?)
 }
 
 /// The digest of who is overdue, once per round deadline, to the addresses on drafters' and
@@ -187,23 +140,11 @@ fn digest(
     conn: &mut DbConnection,
     round_row: &RoundRow,
     requests: &[RequestWithAgency],
-    replies: &std::collections::HashMap<String, Vec<crate::db::round::ReplyRow>>,
+    replies: &HashMap<String, Vec<ReplyRow>>,
     deadline: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
-    let recipients: BTreeSet<String> = api_tokens::table
-        .filter(api_tokens::role.eq_any(["drafter", "admin"]))
-        .filter(api_tokens::revoked_at.is_null())
-        .filter(
-            api_tokens::expires_at
-                .is_null()
-                .or(api_tokens::expires_at.gt(now.naive_utc())),
-        )
-        .select(api_tokens::email)
-        .load::<Option<String>>(conn)?
-        .into_iter()
-        .flatten()
-        .collect();
+    let recipients = token::staff_addresses(conn, now.naive_utc())?;
     if recipients.is_empty() {
         return Ok(false);
     }
@@ -245,7 +186,7 @@ fn digest(
             kind: "overdue_digest".to_owned(),
             agency_id: None,
             round_id: Some(round_row.id.clone()),
-            recipients: recipients.into_iter().collect(),
+            recipients,
             body_html: Some(rendered.body_html()),
             subject: rendered.subject,
             body_text: rendered.body_text,
