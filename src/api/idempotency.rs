@@ -4,13 +4,14 @@
 //! answers 401, and nothing is stored. Keys belong to the token that sent them. The first response
 //! is stored unless it is a 5xx (the retry should run again), which releases the key.
 //!
-//! Delivery is at-least-once in one case: if the server dies after the change commits and before
-//! the response is stored, the key is taken over after `POLICY.abandoned_after` and the request
-//! runs again.
+//! A handler that changes something commits through [`super::unit::Work`], which stores the
+//! response in the change's own transaction: a retry after a crash either replays it or runs a
+//! request that never took effect. Responses of requests that changed nothing (refusals,
+//! previews) are stored here, after the handler answered.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
@@ -19,6 +20,7 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use super::extract::{Credentials, read_body};
+use super::unit::{ClaimedKey, KEPT_HEADERS, KeyCompleted};
 use crate::db::idempotency::{self as keys, Claim, KeyPolicy, KeyRef, StoredResponse};
 use crate::domain::token::hex;
 use crate::error::ApiError;
@@ -26,9 +28,6 @@ use crate::state::AppState;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-
-/// Response headers that belong to the stored response.
-const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
 /// How long keys are kept, and when an unfinished first request counts as dead.
 pub const POLICY: KeyPolicy = KeyPolicy {
@@ -125,6 +124,12 @@ pub async fn idempotent_post(
         claimed_at,
     };
 
+    // A handler that commits through `Work` stores its response in its own transaction.
+    http.extensions_mut().insert(ClaimedKey {
+        token_id: claim.token_id.clone(),
+        key: claim.key.clone(),
+        claimed_at,
+    });
     let request = ServiceRequest::from_parts(http, actix_web::dev::Payload::from(body));
     let response = match next.call(request).await {
         Ok(response) => response,
@@ -133,6 +138,9 @@ pub async fn idempotent_post(
             return Err(error);
         }
     };
+    if response.response().extensions().contains::<KeyCompleted>() {
+        return Ok(response.map_into_boxed_body());
+    }
     let status = response.status();
     let (http, response) = response.into_parts();
     let (head, response_body) = response.into_parts();

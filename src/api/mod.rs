@@ -17,3 +17,4 @@ pub mod pagination;
 pub mod request_log;
 pub mod requests;
 pub mod rounds;
+pub mod unit;

@@ -4,6 +4,7 @@ use actix_web::test::TestRequest;
 use chrono::Duration;
 use consult::api::idempotency::{POLICY, fingerprint};
 use consult::cli;
+use consult::db::Engine;
 use consult::db::idempotency::{self, Claim, KeyRef};
 use consult::domain::role::Role;
 use serde_json::{Value, json};
@@ -32,7 +33,56 @@ async fn count(app: &TestApp, token: &str, code: &str) -> usize {
     page["items"].as_array().map_or(0, Vec::len)
 }
 
+/// Makes storing any response fail, as a crash between the change and its record would.
+fn refuse_storing_responses(app: &TestApp) {
+    use diesel::connection::SimpleConnection;
+    let sql = match app.engine() {
+        Engine::Sqlite => {
+            "CREATE TRIGGER refuse_responses BEFORE UPDATE OF response_status ON idempotency_keys
+             BEGIN SELECT RAISE(ABORT, 'response storage refused'); END;"
+        }
+        Engine::Postgres => {
+            "CREATE FUNCTION refuse_responses() RETURNS trigger AS $$
+             BEGIN RAISE EXCEPTION 'response storage refused'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_responses BEFORE UPDATE OF response_status ON idempotency_keys
+             FOR EACH ROW EXECUTE FUNCTION refuse_responses();"
+        }
+    };
+    app.db()
+        .write_now(|conn| conn.batch_execute(sql).map_err(consult::db::DbError::from))
+        .expect("trigger");
+}
+
+fn allow_storing_responses(app: &TestApp) {
+    use diesel::connection::SimpleConnection;
+    app.db()
+        .write_now(|conn| {
+            conn.batch_execute("DROP TRIGGER refuse_responses ON idempotency_keys")
+                .or_else(|_| conn.batch_execute("DROP TRIGGER refuse_responses"))
+                .map_err(consult::db::DbError::from)
+        })
+        .expect("drop trigger");
+}
+
 engine_tests! {
+    async fn a_change_and_its_stored_response_commit_together(app: TestApp) {
+        let token = app.staff_token(Role::Drafter);
+        refuse_storing_responses(&app);
+        let failed = app.send(keyed_post("k-together", &token, &agency("together"))).await;
+        failed.problem(500, "internal_error");
+        // The change went with its record: a retry cannot find it done and do it again.
+        assert_eq!(count(&app, &token, "together").await, 0);
+
+        allow_storing_responses(&app);
+        let retried = app.send(keyed_post("k-together", &token, &agency("together"))).await;
+        assert_eq!(retried.status, 201);
+        assert_eq!(retried.header("idempotent-replayed"), None);
+        let replayed = app.send(keyed_post("k-together", &token, &agency("together"))).await;
+        assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+        assert_eq!(replayed.json(), retried.json());
+        assert_eq!(count(&app, &token, "together").await, 1);
+    }
+
     async fn a_retry_returns_the_first_response(app: TestApp) {
         let token = app.staff_token(Role::Drafter);
         let first = app.send(keyed_post("k-1", &token, &agency("retry"))).await;

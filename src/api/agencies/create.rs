@@ -9,6 +9,7 @@ use validator::Validate;
 
 use super::views::AgencyView;
 use crate::api::extract::{Caller, JsonBody, etag};
+use crate::api::unit::{Reply, Work};
 use crate::db::agency::NewAgency;
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::error::{ApiError, Problem};
@@ -68,6 +69,7 @@ pub async fn create(
     state: Data<AppState>,
     caller: Caller,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: CreateAgency = body.parse()?;
@@ -82,12 +84,13 @@ pub async fn create(
         active: input.active,
         illustrative: input.illustrative,
     };
-    let row = state
-        .db
-        .write(move |conn| agencies::create(conn, &actor, new, now))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", row.id)))
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(AgencyView::from(row)))
+    work.commit(
+        move |conn| agencies::create(conn, &actor, new, now),
+        |row| {
+            Ok(Reply::created(&AgencyView::from(row.clone()))?
+                .with(header::LOCATION, format!("/api/v1/agencies/{}", row.id))
+                .with(header::ETAG, etag(row.revision)))
+        },
+    )
+    .await
 }

@@ -1,8 +1,10 @@
 //! `POST /api/v1/calendar`
 
-use actix_web::web::{Data, Json};
+use actix_web::HttpResponse;
+use actix_web::web::Data;
 
 use crate::api::extract::{Caller, JsonBody};
+use crate::api::unit::{Reply, Work};
 use crate::domain::calendar::CalendarFile;
 use crate::error::{ApiError, Problem};
 use crate::service::calendaring::{self, Imported};
@@ -34,14 +36,15 @@ pub async fn import(
     state: Data<AppState>,
     caller: Caller,
     body: JsonBody,
-) -> Result<Json<Imported>, ApiError> {
+    work: Work,
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let file: CalendarFile = body.parse()?;
     let now = state.clock.now();
     let actor = caller.actor();
-    let imported = state
-        .db
-        .write(move |conn| calendaring::import(conn, &actor, file, now))
-        .await?;
-    Ok(Json(imported))
+    work.commit(
+        move |conn| calendaring::import(conn, &actor, file, now),
+        move |imported| Reply::ok(&imported),
+    )
+    .await
 }

@@ -9,6 +9,7 @@ use validator::Validate;
 use super::CommentBody;
 use super::views::CommentView;
 use crate::api::extract::{Caller, JsonBody};
+use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::error::{ApiError, Problem};
 use crate::service::commenting;
@@ -59,13 +60,13 @@ pub async fn create(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let items = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let round_row = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
             let requests = round::requests_of_round(conn, &round_row.id)?;
             let own = |agency_id: &str| {
@@ -126,9 +127,12 @@ pub async fn create(
                 entered_by,
                 now,
             )
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(CreatedComments {
-        items: items.iter().map(CommentView::from).collect(),
-    }))
+        },
+        move |items| {
+            Reply::created(&CreatedComments {
+                items: items.iter().map(CommentView::from).collect(),
+            })
+        },
+    )
+    .await
 }

@@ -8,6 +8,7 @@ use validator::Validate;
 
 use super::views::NoteView;
 use crate::api::extract::{Caller, JsonBody};
+use crate::api::unit::{Reply, Work};
 use crate::db::decision;
 use crate::error::{ApiError, Problem};
 use crate::service::deciding;
@@ -82,18 +83,19 @@ pub async fn add_note(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let id = id.into_inner();
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
-    let row = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (comment, _) = deciding::standing_comment(conn, &id)?;
             let input: NoteBody = body.parse()?;
             deciding::add_note(conn, &actor, &comment, &input.body, now)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(NoteView::from(row)))
+        },
+        move |row| Reply::created(&NoteView::from(row)),
+    )
+    .await
 }

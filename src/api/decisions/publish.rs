@@ -10,6 +10,7 @@ use validator::Validate;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::api::rounds::views::RoundView;
 use crate::api::rounds::visible_round;
+use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
@@ -58,14 +59,14 @@ pub async fn publish(
     id: Path<String>,
     if_match: IfMatch,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let (row, version, requests) = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let before = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
             if_match.check(&etag(before.revision))?;
             let input: PublishDecisions = body.parse()?;
@@ -81,9 +82,11 @@ pub async fn publish(
             )?;
             let (_, version, requests) = visible_round(conn, &caller, &row.id)?;
             Ok((row, version, requests))
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(RoundView::new(&row, version, &requests, now)))
+        },
+        move |(row, version, requests)| {
+            Ok(Reply::ok(&RoundView::new(&row, version, &requests, now))?
+                .with(header::ETAG, etag(row.revision)))
+        },
+    )
+    .await
 }

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use super::views::DocumentView;
 use crate::api::extract::{Caller, JsonBody};
+use crate::api::unit::{Reply, Work};
 use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
 use crate::service::drafting;
@@ -44,16 +45,18 @@ pub async fn create(
     state: Data<AppState>,
     caller: Caller,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: CreateDocument = body.parse()?;
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
-    let row = state
-        .db
-        .write(move |conn| drafting::create_document(conn, &actor, &input.title, now))
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/documents/{}", row.id)))
-        .json(DocumentView::from(row)))
+    work.commit(
+        move |conn| drafting::create_document(conn, &actor, &input.title, now),
+        move |row| {
+            let location = format!("/api/v1/documents/{}", row.id);
+            Ok(Reply::created(&DocumentView::from(row))?.with(header::LOCATION, location))
+        },
+    )
+    .await
 }

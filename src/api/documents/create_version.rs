@@ -7,6 +7,7 @@ use actix_web::web::{Data, Path};
 use super::views::VersionView;
 use super::{NewVersion, content_of, find, one_of, require_writer};
 use crate::api::extract::{Caller, JsonBody, etag};
+use crate::api::unit::{Reply, Work};
 use crate::error::{ApiError, Problem};
 use crate::service::drafting;
 use crate::state::AppState;
@@ -40,6 +41,7 @@ pub async fn create_version(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     require_writer(&state, &caller, &id).await?;
     let input: NewVersion = body.parse()?;
@@ -48,21 +50,22 @@ pub async fn create_version(
     let id = id.into_inner();
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
-    let (row, clauses) = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let document = find(conn, &id)?;
             drafting::add_version(conn, &actor, &document.id, &label, content, now)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!(
-                "/api/v1/documents/{}/versions/{}",
-                row.document_id, row.number
-            ),
-        ))
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(VersionView::new(&row, &clauses)))
+        },
+        move |(row, clauses)| {
+            Ok(Reply::created(&VersionView::new(&row, &clauses))?
+                .with(
+                    header::LOCATION,
+                    format!(
+                        "/api/v1/documents/{}/versions/{}",
+                        row.document_id, row.number
+                    ),
+                )
+                .with(header::ETAG, etag(row.revision)))
+        },
+    )
+    .await
 }

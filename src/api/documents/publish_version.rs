@@ -10,6 +10,7 @@ use validator::Validate;
 use super::views::VersionView;
 use super::{find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
+use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::drafting;
@@ -58,23 +59,27 @@ pub async fn publish_version(
     path: Path<(String, String)>,
     if_match: IfMatch,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     require_writer(&state, &caller, &path.0).await?;
     let input: Publish = body.parse()?;
     let (id, number) = path.into_inner();
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
-    let (row, clauses) = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let document = find(conn, &id)?;
             let before = version(conn, &document.id, &number)?;
             // What is published must be what the publisher last saw.
             if_match.require(&etag(before.revision))?;
             drafting::publish(conn, &actor, before, input.placeholder_override, now)
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(VersionView::new(&row, &clauses)))
+        },
+        move |(row, clauses)| {
+            Ok(
+                Reply::ok(&VersionView::new(&row, &clauses))?
+                    .with(header::ETAG, etag(row.revision)),
+            )
+        },
+    )
+    .await
 }

@@ -9,6 +9,7 @@ use validator::Validate;
 
 use super::GroupView;
 use crate::api::extract::{Caller, JsonBody, etag};
+use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
@@ -53,14 +54,14 @@ pub async fn create(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let id = id.into_inner();
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
-    let view = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let round = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
             let input: CreateGroup = body.parse()?;
             let row = deciding::create_group(
@@ -72,10 +73,12 @@ pub async fn create(
                 now,
             )?;
             GroupView::load(conn, row)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/groups/{}", view.id)))
-        .insert_header((header::ETAG, etag(view.revision)))
-        .json(view))
+        },
+        move |view| {
+            Ok(Reply::created(&view)?
+                .with(header::LOCATION, format!("/api/v1/groups/{}", view.id))
+                .with(header::ETAG, etag(view.revision)))
+        },
+    )
+    .await
 }

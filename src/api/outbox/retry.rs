@@ -1,9 +1,11 @@
 //! `POST /api/v1/outbox/{id}/retry`
 
-use actix_web::web::{Data, Json, Path};
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
 
 use super::views::OutboxView;
 use crate::api::extract::Caller;
+use crate::api::unit::{Reply, Work};
 use crate::db::audit::{self, Change};
 use crate::db::outbox;
 use crate::error::{ApiError, Problem};
@@ -29,14 +31,14 @@ pub async fn retry(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<OutboxView>, ApiError> {
+    work: Work,
+) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let id = id.into_inner();
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
-    let row = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let before = outbox::find(conn, &id)?.ok_or(ApiError::NotFound)?;
             if !outbox::retry(conn, &id, now)? {
                 return Err(ApiError::conflict(
@@ -59,7 +61,8 @@ pub async fn retry(
                 },
             )?;
             outbox::find(conn, &id)?.ok_or(ApiError::NotFound)
-        })
-        .await?;
-    Ok(Json(OutboxView::from(row)))
+        },
+        move |row| Reply::ok(&OutboxView::from(row)),
+    )
+    .await
 }

@@ -1,6 +1,7 @@
 //! `POST /api/v1/requests/{id}/cancel`
 
-use actix_web::web::{Data, Json, Path};
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -8,6 +9,7 @@ use validator::Validate;
 use super::visible_request;
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
+use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
@@ -45,20 +47,21 @@ pub async fn cancel(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
-) -> Result<Json<RequestView>, ApiError> {
+    work: Work,
+) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: Cancel = body.parse()?;
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let view = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (_, entry, _) = visible_request(conn, &caller, &id)?;
             consulting::remove_agency(conn, &actor, entry.request, &input.reason, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
-        })
-        .await?;
-    Ok(Json(view))
+        },
+        move |view| Reply::ok(&view),
+    )
+    .await
 }

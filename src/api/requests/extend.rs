@@ -1,6 +1,7 @@
 //! `POST /api/v1/requests/{id}/extension`
 
-use actix_web::web::{Data, Json, Path};
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
 use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -9,6 +10,7 @@ use validator::Validate;
 use super::visible_request;
 use crate::api::extract::{Caller, ClientTime, JsonBody};
 use crate::api::rounds::views::RequestView;
+use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting::{self, Due};
@@ -51,7 +53,8 @@ pub async fn extend(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
-) -> Result<Json<RequestView>, ApiError> {
+    work: Work,
+) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: Extension = body.parse()?;
     if input.deadline.is_some() == input.working_days.is_some() {
@@ -64,9 +67,8 @@ pub async fn extend(
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let view = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
             let due = match (input.deadline, input.working_days) {
                 (Some(deadline), _) => Due::At(deadline.with_timezone(&Utc)),
@@ -76,7 +78,8 @@ pub async fn extend(
             consulting::extend(conn, &actor, &round, entry.request, due, &input.reason, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
-        })
-        .await?;
-    Ok(Json(view))
+        },
+        move |view| Reply::ok(&view),
+    )
+    .await
 }

@@ -3,6 +3,7 @@
 use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
+use crate::api::unit::{Reply, Work};
 use crate::domain::round::ReplyKind;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
@@ -38,13 +39,13 @@ pub async fn no_comments(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let view = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             // Visibility first: another agency's request is not found, whatever the body says.
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
             let input: ReplyBody = body.parse()?;
@@ -60,7 +61,8 @@ pub async fn no_comments(
             )?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+        },
+        move |view| Reply::created(&view),
+    )
+    .await
 }

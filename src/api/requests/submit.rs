@@ -6,6 +6,7 @@ use actix_web::web::{Data, Path};
 use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
+use crate::api::unit::{Reply, Work};
 use crate::error::{ApiError, Problem};
 use crate::service::commenting;
 use crate::state::AppState;
@@ -39,20 +40,21 @@ pub async fn submit(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let view = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
             let input: ReplyBody = body.parse()?;
             let details = input.details(&caller)?;
             commenting::submit(conn, &actor, &round, &entry.request, details, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+        },
+        move |view| Reply::created(&view),
+    )
+    .await
 }

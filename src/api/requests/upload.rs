@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 use super::views::AttachmentView;
 use super::visible_request;
 use crate::api::extract::{Caller, parse_query, read_body};
+use crate::api::unit::{Reply, Work};
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
 use crate::state::AppState;
@@ -57,6 +58,7 @@ pub async fn upload(
     id: Path<String>,
     request: HttpRequest,
     mut payload: Payload,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     // Whose request it is, before a byte of the file is read.
@@ -81,9 +83,8 @@ pub async fn upload(
         .await?
         .to_vec();
     let now = state.clock.now();
-    let meta = state
-        .db
-        .write(move |conn| {
+    work.commit(
+        move |conn| {
             consulting::upload(
                 conn,
                 &caller.name,
@@ -94,9 +95,11 @@ pub async fn upload(
                 data,
                 now,
             )
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/attachments/{}", meta.id)))
-        .json(AttachmentView::from(&meta)))
+        },
+        move |meta| {
+            Ok(Reply::created(&AttachmentView::from(&meta))?
+                .with(header::LOCATION, format!("/api/v1/attachments/{}", meta.id)))
+        },
+    )
+    .await
 }

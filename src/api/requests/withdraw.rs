@@ -1,10 +1,12 @@
 //! `POST /api/v1/requests/{id}/withdraw`
 
-use actix_web::web::{Data, Json, Path};
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
 
 use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
+use crate::api::unit::{Reply, Work};
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
 use crate::state::AppState;
@@ -29,18 +31,19 @@ pub async fn withdraw(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<RequestView>, ApiError> {
+    work: Work,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let view = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
             consulting::withdraw(conn, &actor, &round, &entry.request, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
-        })
-        .await?;
-    Ok(Json(view))
+        },
+        move |view| Reply::ok(&view),
+    )
+    .await
 }

@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::views::RoundView;
 use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
+use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
@@ -85,6 +86,7 @@ pub async fn create(
     state: Data<AppState>,
     caller: Caller,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: CreateRound = body.parse()?;
@@ -112,9 +114,8 @@ pub async fn create(
     let now = state.clock.now();
     let actor = caller.actor();
     let version = input.version;
-    let (row, requests) = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let agencies = match input.agencies {
                 Some(names) => super::agency_ids(conn, &names)?,
                 None => agency::active_ids(conn)?,
@@ -144,10 +145,14 @@ pub async fn create(
             )?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, requests))
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/rounds/{}", row.id)))
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(RoundView::new(&row, version, &requests, now)))
+        },
+        move |(row, requests)| {
+            Ok(
+                Reply::created(&RoundView::new(&row, version, &requests, now))?
+                    .with(header::LOCATION, format!("/api/v1/rounds/{}", row.id))
+                    .with(header::ETAG, etag(row.revision)),
+            )
+        },
+    )
+    .await
 }

@@ -10,6 +10,7 @@ use validator::Validate;
 
 use super::views::RoundView;
 use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
+use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
@@ -66,14 +67,14 @@ pub async fn follow_up(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let (row, version, requests) = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let followed = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
             let input: FollowUp = body.parse()?;
             let requests: Vec<_> = round::requests_of_round(conn, &followed.id)?
@@ -163,10 +164,14 @@ pub async fn follow_up(
             )?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, next.number, requests))
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/rounds/{}", row.id)))
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(RoundView::new(&row, version, &requests, now)))
+        },
+        move |(row, version, requests)| {
+            Ok(
+                Reply::created(&RoundView::new(&row, version, &requests, now))?
+                    .with(header::LOCATION, format!("/api/v1/rounds/{}", row.id))
+                    .with(header::ETAG, etag(row.revision)),
+            )
+        },
+    )
+    .await
 }

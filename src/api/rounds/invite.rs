@@ -10,6 +10,7 @@ use validator::Validate;
 use super::views::RequestView;
 use super::visible_round;
 use crate::api::extract::{Caller, JsonBody};
+use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
@@ -51,15 +52,15 @@ pub async fn invite(
     caller: Caller,
     id: Path<String>,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: Invite = body.parse()?;
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let view = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (row, _, _) = visible_round(conn, &caller, &id)?;
             let found = agency::find_by_id_or_code(conn, &input.agency)?.ok_or_else(|| {
                 ApiError::field("agency", "unknown_agency", "no agency with this id or code")
@@ -68,9 +69,11 @@ pub async fn invite(
             let entry = round::request_with_agency(conn, &request.id)?
                 .ok_or_else(|| ApiError::internal("request vanished"))?;
             Ok(RequestView::new(&row, &entry, &[], now))
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/requests/{}", view.id)))
-        .json(view))
+        },
+        move |view| {
+            Ok(Reply::created(&view)?
+                .with(header::LOCATION, format!("/api/v1/requests/{}", view.id)))
+        },
+    )
+    .await
 }

@@ -7,6 +7,7 @@ use actix_web::web::{Data, Path};
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, IfMatch, etag};
+use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::error::{ApiError, Problem};
 use crate::service::consulting;
@@ -38,22 +39,24 @@ pub async fn open(
     caller: Caller,
     id: Path<String>,
     if_match: IfMatch,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let (row, version, requests) = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (before, version, _) = visible_round(conn, &caller, &id)?;
             if_match.check(&etag(before.revision))?;
             let row = consulting::open_round(conn, &actor, before, now)?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, version, requests))
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(RoundView::new(&row, version, &requests, now)))
+        },
+        move |(row, version, requests)| {
+            Ok(Reply::ok(&RoundView::new(&row, version, &requests, now))?
+                .with(header::ETAG, etag(row.revision)))
+        },
+    )
+    .await
 }

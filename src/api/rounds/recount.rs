@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, etag};
+use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::error::{ApiError, Problem};
 use crate::service::calendaring::{self, Recounted};
@@ -51,24 +52,26 @@ pub async fn recount(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    let (row, version, requests, deadlines) = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (found, version, _) = visible_round(conn, &caller, &id)?;
             let (row, deadlines) = calendaring::recount(conn, &actor, &found.id, now)?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, version, requests, deadlines))
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(Recount {
-            round: RoundView::new(&row, version, &requests, now),
-            deadlines,
-        }))
+        },
+        move |(row, version, requests, deadlines)| {
+            Ok(Reply::ok(&Recount {
+                round: RoundView::new(&row, version, &requests, now),
+                deadlines,
+            })?
+            .with(header::ETAG, etag(row.revision)))
+        },
+    )
+    .await
 }

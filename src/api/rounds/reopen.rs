@@ -11,6 +11,7 @@ use validator::Validate;
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag};
+use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
@@ -55,6 +56,7 @@ pub async fn reopen(
     id: Path<String>,
     if_match: IfMatch,
     body: JsonBody,
+    work: Work,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: ReopenRound = body.parse()?;
@@ -62,9 +64,8 @@ pub async fn reopen(
     let now = state.clock.now();
     let actor = caller.actor();
     let deadline = input.deadline.with_timezone(&Utc);
-    let (row, version, requests) = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
+    work.commit(
+        move |conn| -> Result<_, ApiError> {
             let (before, version, _) = visible_round(conn, &caller, &id)?;
             if_match.check(&etag(before.revision))?;
             let row = consulting::set_closed(
@@ -78,9 +79,11 @@ pub async fn reopen(
             )?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, version, requests))
-        })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(row.revision)))
-        .json(RoundView::new(&row, version, &requests, now)))
+        },
+        move |(row, version, requests)| {
+            Ok(Reply::ok(&RoundView::new(&row, version, &requests, now))?
+                .with(header::ETAG, etag(row.revision)))
+        },
+    )
+    .await
 }

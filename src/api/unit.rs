@@ -1,0 +1,159 @@
+//! The unit of work: one request's change, its audit record, the emails it queues and, when the
+//! request carries an `Idempotency-Key`, the response a retry replays, all in one transaction.
+//!
+//! The idempotency middleware claims the key before the handler runs and leaves the claim in
+//! the request's extensions; [`Work::commit`] runs the change and renders its reply inside the
+//! same transaction as completing that claim. A crash at any point leaves either nothing (the
+//! retry runs the request again) or the change with its response (the retry replays it), never
+//! the change alone. The change is a closure handed over whole, so the way units are committed
+//! (one transaction each today) can change without changing handlers.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::db::idempotency::{self as keys, KeyRef, StoredResponse};
+use crate::db::{Db, DbConnection};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Response headers that belong to a stored response.
+pub const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+/// An `Idempotency-Key` claimed for this request and not yet completed.
+#[derive(Clone, Debug)]
+pub struct ClaimedKey {
+    pub token_id: String,
+    pub key: String,
+    pub claimed_at: NaiveDateTime,
+}
+
+/// Marks a response whose idempotency record committed with its change.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyCompleted;
+
+/// What a change answers: status, the headers a replay keeps, and the body.
+#[derive(Debug)]
+pub struct Reply {
+    status: StatusCode,
+    headers: Vec<(HeaderName, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// A JSON reply.
+    pub fn json(status: StatusCode, view: &impl Serialize) -> Result<Reply, ApiError> {
+        let body = serde_json::to_vec(view).map_err(ApiError::internal)?;
+        Ok(Reply {
+            status,
+            headers: vec![(header::CONTENT_TYPE, "application/json".to_owned())],
+            body,
+        })
+    }
+
+    /// 200 with a JSON body.
+    pub fn ok(view: &impl Serialize) -> Result<Reply, ApiError> {
+        Reply::json(StatusCode::OK, view)
+    }
+
+    /// 201 with a JSON body.
+    pub fn created(view: &impl Serialize) -> Result<Reply, ApiError> {
+        Reply::json(StatusCode::CREATED, view)
+    }
+
+    /// The reply with a header (`Location`, `ETag`) added.
+    pub fn with(mut self, name: HeaderName, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn stored(&self) -> StoredResponse {
+        let headers: serde_json::Map<String, serde_json::Value> = self
+            .headers
+            .iter()
+            .filter(|(name, _)| KEPT_HEADERS.contains(name))
+            .map(|(name, value)| (name.as_str().to_owned(), value.as_str().into()))
+            .collect();
+        StoredResponse {
+            status: self.status.as_u16(),
+            headers: serde_json::Value::Object(headers).to_string(),
+            body: self.body.clone(),
+        }
+    }
+
+    fn into_response(self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.insert_header((name, value));
+            }
+        }
+        response.body(self.body)
+    }
+}
+
+/// The handle a handler commits its change through.
+pub struct Work {
+    db: Db,
+    key: Option<ClaimedKey>,
+}
+
+impl Work {
+    /// Runs `change` and renders its reply with `respond` in one write transaction, together
+    /// with the idempotency record of a keyed request.
+    pub async fn commit<T, F, R>(self, change: F, respond: R) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        R: FnOnce(T) -> Result<Reply, ApiError> + Send + 'static,
+        T: 'static,
+    {
+        let key = self.key;
+        let keyed = key.is_some();
+        let reply = self
+            .db
+            .write(move |conn| {
+                let reply = respond(change(conn)?)?;
+                if let Some(key) = &key {
+                    let at = KeyRef {
+                        token_id: &key.token_id,
+                        key: &key.key,
+                    };
+                    // Taken over by a retry after this request was presumed dead: the retry
+                    // owns the key now, so this one must leave no trace.
+                    if !keys::complete(conn, at, key.claimed_at, &reply.stored())? {
+                        return Err(ApiError::conflict(
+                            "idempotency_request_in_progress",
+                            "a retry with this Idempotency-Key took the request over",
+                        ));
+                    }
+                }
+                Ok(reply)
+            })
+            .await?;
+        let mut response = reply.into_response();
+        if keyed {
+            response.extensions_mut().insert(KeyCompleted);
+        }
+        Ok(response)
+    }
+}
+
+impl FromRequest for Work {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Work, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let work = request
+            .app_data::<Data<AppState>>()
+            .map(|state| Work {
+                db: state.db.clone(),
+                key: request.extensions().get::<ClaimedKey>().cloned(),
+            })
+            .ok_or_else(|| ApiError::internal("application state missing"));
+        std::future::ready(work)
+    }
+}
