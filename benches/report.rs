@@ -141,6 +141,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
     let now = Utc::now().naive_utc();
     let rounds = round::list_rounds(conn, None)?;
     let round = rounds.first().expect("the demo round").clone();
+    let held = round::lock_round(conn, &round.id)?.expect("the demo round");
     let clauses = document::clauses_of(conn, &round.version_id)?;
     let requests = RoundReplies::of(conn, &round.id)?.requests;
     let per_agency = count.div_ceil(requests.len());
@@ -162,7 +163,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
             late: false,
             withdrawn_at: None,
         };
-        round::insert_reply(conn, &reply)?;
+        round::insert_reply(conn, &held, &reply)?;
         for i in 0..per_agency.min(count - working.len()) {
             let n = a * per_agency + i;
             let (ordinal, clause) = clauses
@@ -227,7 +228,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
         }
     }
     comment::insert(conn, &working)?;
-    comment::insert_submitted(conn, &submitted)?;
+    comment::insert_submitted(conn, &held, &submitted)?;
 
     // 2,000 groups of five comments on one clause each, then a decision on everything else.
     let mut decisions = Vec::with_capacity(count);
@@ -257,8 +258,8 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
             created_at: now,
             updated_at: now,
         };
-        decision::insert_group(conn, &group)?;
-        decision::set_group(conn, &members, &round.id, Some(&group.id), now)?;
+        decision::insert_group(conn, &held, &group)?;
+        decision::set_group(conn, &held, &members, Some(&group.id), now)?;
         grouped.extend(members);
         decisions.push(decided(&round.id, &group.id, "group", g, now));
     }
@@ -267,7 +268,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
             decisions.push(decided(&round.id, &s.comment_id, "comment", n, now));
         }
     }
-    decision::insert_decisions(conn, &decisions)?;
+    decision::insert_decisions(conn, &held, &decisions)?;
 
     // Version 2: the chapters' targets reworded, measure 7 removed, the rest renumbered.
     let revised = DRAFT

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::dialect::{contains_pattern, execute_on_engine};
+use super::round::LockedRound;
 use super::schema::{comments, decisions, submitted_comments, triage};
 
 /// A working comment as stored.
@@ -202,7 +203,11 @@ pub fn working(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<Com
 }
 
 /// Freezes comments into a reply revision.
-pub fn insert_submitted(conn: &mut DbConnection, rows: &[SubmittedRow]) -> QueryResult<()> {
+pub fn insert_submitted(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    rows: &[SubmittedRow],
+) -> QueryResult<()> {
     for chunk in rows.chunks(BATCH) {
         execute_on_engine!(
             conn,

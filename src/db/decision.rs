@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::dialect::{execute_on_engine, insert_or_ignore};
+use super::round::LockedRound;
 use super::schema::{comment_groups, comment_notes, decisions, triage};
 
 /// A group of comments decided together.
@@ -85,7 +86,11 @@ impl DecisionRow {
 /// Marks the decisions on `subject_ids` stale: a comment they answered has changed. Every
 /// revision of a subject is marked, so that the subject has a decision that is not stale
 /// exactly when its newest revision is not.
-pub fn mark_stale(conn: &mut DbConnection, subject_ids: &[String]) -> QueryResult<usize> {
+pub fn mark_stale(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    subject_ids: &[String],
+) -> QueryResult<usize> {
     let mut marked = 0;
     for chunk in subject_ids.chunks(500) {
         marked += diesel::update(
@@ -100,7 +105,11 @@ pub fn mark_stale(conn: &mut DbConnection, subject_ids: &[String]) -> QueryResul
 }
 
 /// Adds a group.
-pub fn insert_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> {
+pub fn insert_group(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    row: &GroupRow,
+) -> QueryResult<()> {
     diesel::insert_into(comment_groups::table)
         .values(row)
         .execute(conn)
@@ -121,7 +130,12 @@ pub fn groups_of_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<V
 }
 
 /// Writes `row` over the stored group if that is still at revision `expected`.
-pub fn update_group(conn: &mut DbConnection, row: &GroupRow, expected: i32) -> QueryResult<bool> {
+pub fn update_group(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    row: &GroupRow,
+    expected: i32,
+) -> QueryResult<bool> {
     diesel::update(
         comment_groups::table
             .find(&row.id)
@@ -133,7 +147,7 @@ pub fn update_group(conn: &mut DbConnection, row: &GroupRow, expected: i32) -> Q
 }
 
 /// Removes a group (its members must have left it).
-pub fn delete_group(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+pub fn delete_group(conn: &mut DbConnection, _held: &LockedRound, id: &str) -> QueryResult<()> {
     diesel::delete(comment_groups::table.find(id))
         .execute(conn)
         .map(|_| ())
@@ -201,13 +215,13 @@ fn ensure_triage(
 /// Puts comments into a group, or out of any (`None`).
 pub fn set_group(
     conn: &mut DbConnection,
+    round: &LockedRound,
     comment_ids: &[String],
-    round_id: &str,
     group_id: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     for id in comment_ids {
-        ensure_triage(conn, id, round_id, now)?;
+        ensure_triage(conn, id, &round.id, now)?;
     }
     diesel::update(triage::table.filter(triage::comment_id.eq_any(comment_ids)))
         .set((triage::group_id.eq(group_id), triage::updated_at.eq(now)))
@@ -251,7 +265,11 @@ pub fn notes_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Vec<No
 
 /// Adds revisions of decisions, many rows to a statement (below both engines' limits on bound
 /// parameters). Revisions of one subject are numbered under the round's lock.
-pub fn insert_decisions(conn: &mut DbConnection, rows: &[DecisionRow]) -> QueryResult<()> {
+pub fn insert_decisions(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    rows: &[DecisionRow],
+) -> QueryResult<()> {
     for chunk in rows.chunks(1000) {
         execute_on_engine!(conn, diesel::insert_into(decisions::table).values(chunk))?;
     }

@@ -209,12 +209,34 @@ pub fn hold_request(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Req
     find_request(conn, id)
 }
 
+/// A round whose row lock this transaction holds, as it stood when the lock was taken.
+///
+/// Only [`lock_round`] makes one, and every write to a round's replies, decisions and groups
+/// takes one: a new path that forgets the lock does not compile.
+#[derive(Debug)]
+pub struct LockedRound(RoundRow);
+
+impl LockedRound {
+    /// The round's row, for a change that replaces it.
+    pub fn into_row(self) -> RoundRow {
+        self.0
+    }
+}
+
+impl std::ops::Deref for LockedRound {
+    type Target = RoundRow;
+
+    fn deref(&self) -> &RoundRow {
+        &self.0
+    }
+}
+
 /// Takes the round's row lock for the rest of the transaction; returns the round as it stands.
-pub fn lock_round(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RoundRow>> {
+pub fn lock_round(conn: &mut DbConnection, id: &str) -> QueryResult<Option<LockedRound>> {
     diesel::update(rounds::table.find(id))
         .set(rounds::revision.eq(rounds::revision))
         .execute(conn)?;
-    find_round(conn, id)
+    Ok(find_round(conn, id)?.map(LockedRound))
 }
 
 /// Ids of the opened rounds, not closed early, with a deadline counted in working days that a
@@ -369,7 +391,11 @@ fn with_agencies(rows: Vec<(RequestRow, String, String)>) -> Vec<RequestWithAgen
 }
 
 /// Adds a reply revision.
-pub fn insert_reply(conn: &mut DbConnection, row: &ReplyRow) -> QueryResult<()> {
+pub fn insert_reply(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    row: &ReplyRow,
+) -> QueryResult<()> {
     diesel::insert_into(replies::table)
         .values(row)
         .execute(conn)
@@ -377,7 +403,12 @@ pub fn insert_reply(conn: &mut DbConnection, row: &ReplyRow) -> QueryResult<()> 
 }
 
 /// Marks a reply revision withdrawn at `now`.
-pub fn withdraw_reply(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+pub fn withdraw_reply(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(replies::table.find(id))
         .set(replies::withdrawn_at.eq(now))
         .execute(conn)

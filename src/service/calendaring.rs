@@ -254,8 +254,8 @@ pub fn recount(
             changes.push(change);
         }
     }
-    let round_row = if round_after == before {
-        before.clone()
+    let round_row = if round_after == *before {
+        (*before).clone()
     } else {
         save_round(conn, actor, "round.recount", &before, round_after, stamp)?
     };

@@ -344,7 +344,7 @@ pub fn submit(
 ) -> Result<ReplyRow, ApiError> {
     // The round's lock before the request's, as every change to a round's replies takes them:
     // the decisions this submission may make stale are the round's.
-    crate::db::round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+    let held = crate::db::round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     let request = &lock(conn, request, now)?;
     let working = comment::working(conn, &request.id)?;
     // A drafter submits what it entered from paper; an agency's own drafts are not its to send.
@@ -418,7 +418,7 @@ pub fn submit(
             }
         }
     }
-    comment::insert_submitted(conn, &frozen)?;
+    comment::insert_submitted(conn, &held, &frozen)?;
     if !changed.is_empty() {
         let mut subjects = changed.clone();
         subjects.extend(
@@ -426,7 +426,7 @@ pub fn submit(
                 .into_iter()
                 .filter_map(|t| t.group_id),
         );
-        crate::db::decision::mark_stale(conn, &subjects)?;
+        crate::db::decision::mark_stale(conn, &held, &subjects)?;
     }
     Ok(reply)
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::calendar;
 use crate::db::outbox::{self, NewMessage};
-use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
+use crate::db::round::{self, LockedRound, ReplyRow, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::agency::Locale;
 use crate::domain::calendar::{CountedDeadline, working_day_deadline};
@@ -692,7 +692,7 @@ pub fn reply(
         late,
         withdrawn_at: None,
     };
-    round::insert_reply(conn, &row)?;
+    round::insert_reply(conn, round, &row)?;
     // Answered: reminders and overdue notices still waiting have nothing left to say.
     outbox::skip_pending_notices(conn, &request.id)?;
     let attached = round::attach(conn, &details.attachments, &request.id, &row.id)?;
@@ -737,7 +737,7 @@ pub fn withdraw(
         .cloned()
         .ok_or_else(|| ApiError::conflict("no_reply", "there is no reply to withdraw"))?;
     let stamp = now.naive_utc();
-    round::withdraw_reply(conn, &standing.id, stamp)?;
+    round::withdraw_reply(conn, round, &standing.id, stamp)?;
     let mut after = standing.clone();
     after.withdrawn_at = Some(stamp);
     audit::record(
@@ -903,7 +903,7 @@ pub struct RoundChanges {
 /// The round `read` locked for the rest of the transaction, before any of its requests or
 /// messages is touched (the order every change to a round keeps, so that none waits on
 /// another in a circle); a change made since it was read is a 412.
-fn relock(conn: &mut DbConnection, read: RoundRow) -> Result<RoundRow, ApiError> {
+fn relock(conn: &mut DbConnection, read: RoundRow) -> Result<LockedRound, ApiError> {
     let fresh = round::lock_round(conn, &read.id)?.ok_or(ApiError::NotFound)?;
     if fresh.revision != read.revision {
         return Err(ApiError::PreconditionFailed);
@@ -995,8 +995,8 @@ pub fn update_round(
         .silence_is_no_comments
         .unwrap_or(after.silence_is_no_comments);
     after.share_report = changes.share_report.unwrap_or(after.share_report);
-    if after == before {
-        return Ok(before);
+    if after == *before {
+        return Ok(before.into_row());
     }
     let deadline_moved = after.deadline != before.deadline && before.opened_at.is_some();
     let after = save_round(conn, actor, "round.update", &before, after, now.naive_utc())?;

@@ -353,7 +353,7 @@ pub fn decide(
         answered: serde_json::to_string(&answered).unwrap_or_else(|_| "{}".to_owned()),
         stale: false,
     };
-    decision::insert_decisions(conn, std::slice::from_ref(&row))?;
+    decision::insert_decisions(conn, &round, std::slice::from_ref(&row))?;
     audit::record(
         conn,
         actor,
@@ -456,8 +456,8 @@ pub fn create_group(
         created_at: now,
         updated_at: now,
     };
-    decision::insert_group(conn, &row)?;
-    decision::set_group(conn, &ids, &round.id, Some(&row.id), now)?;
+    decision::insert_group(conn, &round, &row)?;
+    decision::set_group(conn, &round, &ids, Some(&row.id), now)?;
     audit::record(
         conn,
         actor,
@@ -526,15 +526,15 @@ pub fn change_group(
     }
     after.revision = before.revision + 1;
     after.updated_at = now;
-    if !decision::update_group(conn, &after, before.revision)? {
+    if !decision::update_group(conn, &round, &after, before.revision)? {
         return Err(ApiError::PreconditionFailed);
     }
-    decision::set_group(conn, remove, &round.id, None, now)?;
-    decision::set_group(conn, &added, &round.id, Some(&before.id), now)?;
+    decision::set_group(conn, &round, remove, None, now)?;
+    decision::set_group(conn, &round, &added, Some(&before.id), now)?;
     // A decision made before a comment joined (or left) does not answer the group as it is.
     let was: std::collections::BTreeSet<&String> = members_before.iter().collect();
     if members.iter().collect::<std::collections::BTreeSet<_>>() != was {
-        decision::mark_stale(conn, std::slice::from_ref(&before.id))?;
+        decision::mark_stale(conn, &round, std::slice::from_ref(&before.id))?;
     }
     audit::record(
         conn,
@@ -574,8 +574,8 @@ pub fn delete_group(
         ));
     }
     let members = decision::members(conn, &group.id)?;
-    decision::set_group(conn, &members, &round.id, None, now)?;
-    decision::delete_group(conn, &group.id)?;
+    decision::set_group(conn, &round, &members, None, now)?;
+    decision::delete_group(conn, &round, &group.id)?;
     audit::record(
         conn,
         actor,
