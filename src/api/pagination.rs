@@ -1,7 +1,7 @@
 //! Keyset pagination: `{items, next_page}` with an opaque cursor naming the last item sent.
 
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::token::hex;
 use crate::error::ApiError;
@@ -45,6 +45,55 @@ pub fn paginate<R, T>(
         items: rows.into_iter().map(view).collect(),
         next_page,
     }
+}
+
+/// `limit` and `cursor`: the paging every listing takes.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 500; 100 unless given.
+    pub limit: Option<u32>,
+    /// `next_page` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Which way a listing's positions run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    Ascending,
+    Descending,
+}
+
+/// One page of a listing read whole and in order, by each item's position (unique, running in
+/// `order`): the items after the cursor's position, so that an item added or removed between
+/// two pages neither repeats nor hides another.
+pub fn page_of<T, V>(
+    items: Vec<T>,
+    query: &PageQuery,
+    order: Order,
+    position: impl Fn(&T) -> String,
+    view: impl Fn(T) -> V,
+) -> Result<Page<V>, ApiError> {
+    let size = page_size(query.limit, 100, 500)?;
+    let after = query.cursor.as_deref().map(decode).transpose()?;
+    let rows: Vec<T> = items
+        .into_iter()
+        .filter(|item| {
+            after.as_deref().is_none_or(|after| match order {
+                Order::Ascending => position(item).as_str() > after,
+                Order::Descending => position(item).as_str() < after,
+            })
+        })
+        .take(size + 1)
+        .collect();
+    Ok(paginate(rows, size, position, view))
+}
+
+/// The position of the `n`th item of a listing in a fixed order (document order, revisions),
+/// padded so that positions compare as numbers.
+pub fn ordinal_position(n: i64) -> String {
+    format!("{n:020}")
 }
 
 /// The position a `cursor` query parameter names.

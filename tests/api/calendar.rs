@@ -40,7 +40,7 @@ const LONG_NEW_YEAR: &[&str] = &["2027-01-02", "2027-01-03", "2027-01-04"];
 async fn demo_round_at(app: &TestApp, now: DateTime<Utc>, token: &str) -> (String, Value) {
     app.clock.set(now);
     app.seed();
-    let rounds = app.get("/api/v1/rounds", Some(token)).await.json();
+    let rounds = app.items("/api/v1/rounds", Some(token)).await;
     let round = rounds[0]["id"].as_str().expect("the demo round").to_owned();
     let ledger = app
         .get(&format!("/api/v1/rounds/{round}/requests"), Some(token))
@@ -154,7 +154,7 @@ engine_tests! {
         let after = app.get("/api/v1/calendar/2027", Some(&drafter)).await.json();
         assert_eq!(after["source"], "测试用2027年节假日安排");
         assert_eq!(after["working_weekends"], json!(["2027-01-09"]));
-        let years = app.get("/api/v1/calendar", Some(&drafter)).await.json();
+        let years = app.items("/api/v1/calendar", Some(&drafter)).await;
         assert_eq!(years.as_array().map(Vec::len), Some(4), "2024 to 2026 shipped, 2027 loaded");
 
         // The round's deadline does not move by itself.

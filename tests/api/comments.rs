@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, engine_tests, with_token};
 
 async fn demo_round(app: &TestApp, token: &str) -> String {
-    let rounds = app.get("/api/v1/rounds", Some(token)).await.json();
+    let rounds = app.items("/api/v1/rounds", Some(token)).await;
     rounds[0]["id"].as_str().expect("the demo round").to_owned()
 }
 
 async fn request_id(app: &TestApp, agency_token: &str) -> String {
-    let own = app.get("/api/v1/requests", Some(agency_token)).await.json();
+    let own = app.items("/api/v1/requests", Some(agency_token)).await;
     own[0]["id"].as_str().expect("own request").to_owned()
 }
 
@@ -184,13 +184,13 @@ engine_tests! {
         let retried = app.send(keyed_post(&url, &agency, "batch-1", &ten_comments())).await;
         assert_eq!(retried.header("idempotent-replayed"), Some("true"));
         let request = request_id(&app, &agency).await;
-        let working = app.get(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await.json();
+        let working = app.items(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await;
         assert_eq!(working.as_array().map(Vec::len), Some(10));
 
         // Drafts are the agency's own until submitted: not in the queue, not readable by drafters.
         let queue = app.get(&url, Some(&drafter)).await.json();
         assert_eq!(queue["items"], json!([]));
-        let drafts = app.get(&format!("/api/v1/requests/{request}/comments"), Some(&drafter)).await.json();
+        let drafts = app.items(&format!("/api/v1/requests/{request}/comments"), Some(&drafter)).await;
         assert_eq!(drafts, json!([]));
         let first = working[0]["id"].as_str().expect("id");
         app.get(&format!("/api/v1/comments/{first}"), Some(&drafter)).await.problem(404, "not_found");
@@ -277,7 +277,7 @@ engine_tests! {
             let request = request_id(&app, &agency).await;
             app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
         }
-        let heat = app.get(&format!("/api/v1/rounds/{round}/clauses"), Some(&drafter)).await.json();
+        let heat = app.items(&format!("/api/v1/rounds/{round}/clauses"), Some(&drafter)).await;
         let m20 = heat.as_array().and_then(|c| c.iter().find(|c| c["key"] == "m20")).expect("m20");
         assert_eq!(m20["comment_count"], 2);
         assert_eq!(m20["agencies"], json!(["jiaotong", "xiaoshan"]));
@@ -326,7 +326,7 @@ engine_tests! {
             ("items[5].body", "length"),
         ]);
         let request = request_id(&app, &agency).await;
-        let working = app.get(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await.json();
+        let working = app.items(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await;
         assert_eq!(working, json!([]), "all or nothing");
         app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m1", "body": "x", "colour": "red"}))
             .await

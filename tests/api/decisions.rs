@@ -65,7 +65,7 @@ struct Demo {
 async fn commented(app: &TestApp) -> Demo {
     app.seed();
     let drafter = app.staff_token(Role::Drafter);
-    let rounds = app.get("/api/v1/rounds", Some(&drafter)).await.json();
+    let rounds = app.items("/api/v1/rounds", Some(&drafter)).await;
     let round = rounds[0]["id"].as_str().expect("the demo round").to_owned();
     let document = rounds[0]["document_id"]
         .as_str()
@@ -102,7 +102,7 @@ async fn commented(app: &TestApp) -> Demo {
             "{}",
             String::from_utf8_lossy(&created.body)
         );
-        let request = app.get("/api/v1/requests", Some(token)).await.json()[0]["id"]
+        let request = app.items("/api/v1/requests", Some(token)).await[0]["id"]
             .as_str()
             .expect("own request")
             .to_owned();
@@ -120,7 +120,7 @@ async fn commented(app: &TestApp) -> Demo {
             String::from_utf8_lossy(&submitted.body)
         );
     }
-    let request = app.get("/api/v1/requests", Some(&sifa)).await.json()[0]["id"]
+    let request = app.items("/api/v1/requests", Some(&sifa)).await[0]["id"]
         .as_str()
         .expect("own request")
         .to_owned();
@@ -202,7 +202,7 @@ engine_tests! {
         let keji = app.agency_token("keji");
         let written = app.post(&format!("/api/v1/rounds/{round}/comments"), Some(&keji), &json!({"kind": "general", "body": "建议补充科技金融内容。"})).await;
         assert_eq!(written.status, 201, "{}", String::from_utf8_lossy(&written.body));
-        let request = app.get("/api/v1/requests", Some(&keji)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        let request = app.items("/api/v1/requests", Some(&keji)).await[0]["id"].as_str().expect("request").to_owned();
         // The publication holds the round while the reply comes in.
         let pause = std::env::var("CONSULT_TEST_RACE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
         let (db, now, publishing) = (app.db().clone(), app.clock.now(), round.clone());
@@ -262,7 +262,7 @@ engine_tests! {
         let xihu = app.agency_token("xihu");
         let figure = app.post(&format!("/api/v1/rounds/{round}/comments"), Some(&xihu), &json!({"kind": "amend", "clause_key": "ch1", "quote": {"exact": "**%"}, "body": "请明确研发投入目标值。"})).await;
         assert_eq!(figure.status, 201, "{}", String::from_utf8_lossy(&figure.body));
-        let request = app.get("/api/v1/requests", Some(&xihu)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        let request = app.items("/api/v1/requests", Some(&xihu)).await[0]["id"].as_str().expect("request").to_owned();
         assert_eq!(app.post(&format!("/api/v1/requests/{request}/submit"), Some(&xihu), &reply()).await.status, 201);
         // Version 2 adds a measure for what 经信局 asked (after 26, the renumbered 27).
         let text = format!("{}\n27.建设海外仓公共服务体系。", second_draft().trim_end());
@@ -336,7 +336,7 @@ engine_tests! {
             .to_owned();
         let group_path = format!("/api/v1/groups/{group}/decision");
         decide(&app, drafter, &group_path, None, json!({"outcome": "noted", "reason": "已统筹考虑"})).await;
-        let request = app.get("/api/v1/requests", Some(&demo.jingxin)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        let request = app.items("/api/v1/requests", Some(&demo.jingxin)).await[0]["id"].as_str().expect("request").to_owned();
         let submit = format!("/api/v1/requests/{request}/submit");
 
         // Submitting again without changing what a comment says leaves its decision standing.
@@ -427,7 +427,7 @@ engine_tests! {
             .post(&format!("/api/v1/comments/{}/notes", id("数字营商")), Some(drafter), &json!({"body": "与营商环境处核对"}))
             .await;
         assert_eq!(note.status, 201);
-        let notes = app.get(&format!("/api/v1/comments/{}/notes", id("数字营商")), Some(drafter)).await.json();
+        let notes = app.items(&format!("/api/v1/comments/{}/notes", id("数字营商")), Some(drafter)).await;
         assert_eq!(notes[0]["body"], "与营商环境处核对");
 
         // A grouped comment is decided through its group.
@@ -596,7 +596,7 @@ engine_tests! {
         assert_eq!(mails.len(), 2, "one to each agency that commented");
 
         // Published means settled: no late reply, no reopening.
-        let request = app.get("/api/v1/requests", Some(&demo.jingxin)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        let request = app.items("/api/v1/requests", Some(&demo.jingxin)).await[0]["id"].as_str().expect("request").to_owned();
         app.post(&format!("/api/v1/requests/{request}/submit"), Some(&demo.jingxin), &reply()).await.problem(409, "round_closed");
         app.post(&format!("/api/v1/rounds/{round}/reopen"), Some(drafter), &json!({"reason": "补充征求", "deadline": "2030-01-01T00:00:00+08:00"}))
             .await
@@ -662,7 +662,7 @@ engine_tests! {
         assert_eq!(both["errors"][0]["code"], "also_removed");
         let blank = app.send(patch(Some("\"3\""), json!({"title": "   "}))).await.problem(422, "validation_failed");
         assert_eq!(blank["errors"][0]["field"], "title");
-        let listed = app.get(&groups, Some(drafter)).await.json();
+        let listed = app.items(&groups, Some(drafter)).await;
         assert_eq!(listed.as_array().map(Vec::len), Some(1));
 
         decide(&app, drafter, &format!("/api/v1/groups/{group}/decision"), None, json!({"outcome": "adopted"})).await;
@@ -781,7 +781,7 @@ engine_tests! {
         assert_eq!(published.status, 200, "{}", String::from_utf8_lossy(&published.body));
         assert!(published.json()["closed_at"].is_string());
         let keji = app.agency_token("keji");
-        let request = app.get("/api/v1/requests", Some(&keji)).await.json()[0]["id"].as_str().expect("request").to_owned();
+        let request = app.items("/api/v1/requests", Some(&keji)).await[0]["id"].as_str().expect("request").to_owned();
         app.post(&format!("/api/v1/requests/{request}/no-comments"), Some(&keji), &reply()).await.problem(409, "round_closed");
         let follow = app.post(&format!("/api/v1/rounds/{round}/follow-up"), Some(drafter), &json!({"working_days": 3})).await;
         assert_eq!(follow.status, 409, "no next version to consult on: {}", String::from_utf8_lossy(&follow.body));

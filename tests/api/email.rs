@@ -43,7 +43,7 @@ engine_tests! {
         use serde_json::json;
         app.seed();
         let drafter = app.staff_token(Role::Drafter);
-        let rounds = app.get("/api/v1/rounds", Some(&drafter)).await.json();
+        let rounds = app.items("/api/v1/rounds", Some(&drafter)).await;
         let round = rounds[0]["id"].as_str().expect("round").to_owned();
         let ledger = app.get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter)).await.json();
         let id_of = |code: &str| {
@@ -234,7 +234,7 @@ engine_tests! {
         assert_eq!(delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step").sent, 30);
         // One agency answers.
         let replied = app.agency_token("jingxin");
-        let own = app.get("/api/v1/requests", Some(&replied)).await.json();
+        let own = app.items("/api/v1/requests", Some(&replied)).await;
         let id = own[0]["id"].as_str().expect("id").to_owned();
         app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&replied), &serde_json::json!({"signer": "王", "contact_name": "李", "contact_phone": "0571-1"})).await;
 

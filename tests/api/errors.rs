@@ -12,7 +12,7 @@ engine_tests! {
         app.seed();
         let drafter = app.staff_token(Role::Drafter);
         let agency = app.agency_token("xihu");
-        let rounds = app.get("/api/v1/rounds", Some(&drafter)).await.json();
+        let rounds = app.items("/api/v1/rounds", Some(&drafter)).await;
         let round = rounds[0]["id"].as_str().expect("round").to_owned();
         let url = format!("/api/v1/rounds/{round}/comments");
         let nul = app
@@ -51,9 +51,9 @@ engine_tests! {
             .problem(422, "validation_failed");
         assert_eq!(signer["errors"][0]["field"], "signer");
         // Nothing was stored by any of these.
-        let own = app.get("/api/v1/requests", Some(&agency)).await.json();
+        let own = app.items("/api/v1/requests", Some(&agency)).await;
         let own_id = own[0]["id"].as_str().expect("own request");
-        let working = app.get(&format!("/api/v1/requests/{own_id}/comments"), Some(&agency)).await.json();
+        let working = app.items(&format!("/api/v1/requests/{own_id}/comments"), Some(&agency)).await;
         assert_eq!(working.as_array().map(Vec::len), Some(1), "only the literal backslash text");
     }
 
@@ -69,7 +69,7 @@ engine_tests! {
         assert_eq!(refused["errors"][0]["field"], "deadline");
         let message = refused["errors"][0]["message"].as_str().expect("message");
         assert!(message.contains("2026-12-10T18:00:00+08:00"), "{message}");
-        let rounds = app.get("/api/v1/rounds", Some(&drafter)).await.json();
+        let rounds = app.items("/api/v1/rounds", Some(&drafter)).await;
         let round = rounds[0]["id"].as_str().expect("round");
         let bad = app.get(&format!("/api/v1/rounds/{round}/comments?limit=many"), Some(&drafter)).await.problem(422, "validation_failed");
         assert_eq!(bad["errors"][0]["field"], "query.limit");

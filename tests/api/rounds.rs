@@ -18,7 +18,7 @@ fn demo_deadline() -> chrono::DateTime<Utc> {
 }
 
 async fn demo_round(app: &TestApp, token: &str) -> String {
-    let rounds = app.get("/api/v1/rounds", Some(token)).await.json();
+    let rounds = app.items("/api/v1/rounds", Some(token)).await;
     rounds[0]["id"].as_str().expect("the demo round").to_owned()
 }
 
@@ -63,11 +63,11 @@ engine_tests! {
         let cancelled = app.post(&format!("/api/v1/requests/{xihu}/cancel"), Some(&drafter), &json!({"reason": "职能调整，不再征求"})).await;
         assert_eq!(cancelled.status, 200, "{}", String::from_utf8_lossy(&cancelled.body));
         let agency = app.agency_token("xihu");
-        let own = app.get("/api/v1/requests", Some(&agency)).await.json();
+        let own = app.items("/api/v1/requests", Some(&agency)).await;
         assert_eq!(own[0]["state"], "cancelled");
         assert_eq!(own[0]["cancel_reason"], "职能调整，不再征求");
         assert_eq!(app.get(&format!("/api/v1/requests/{xihu}"), Some(&agency)).await.json()["state"], "cancelled");
-        let rounds = app.get("/api/v1/rounds", Some(&agency)).await.json();
+        let rounds = app.items("/api/v1/rounds", Some(&agency)).await;
         assert_eq!(rounds[0]["id"], round.as_str());
         assert_eq!(rounds[0]["state"], "closed", "closed to the agency it removed");
         let shown = app.get(&format!("/api/v1/rounds/{round}"), Some(&agency)).await;
@@ -101,7 +101,7 @@ engine_tests! {
         assert_eq!(state(app.get(&format!("/api/v1/rounds/{round}"), Some(&app.agency_token("xihu"))).await.json()), "open");
         let late = app.agency_token("jingxin");
         assert_eq!(state(app.get(&format!("/api/v1/rounds/{round}"), Some(&late)).await.json()), "closed");
-        assert_eq!(app.get("/api/v1/rounds", Some(&late)).await.json()[0]["state"], "closed");
+        assert_eq!(app.items("/api/v1/rounds", Some(&late)).await[0]["state"], "closed");
     }
 
     async fn the_demo_round_opens_at_seed_time_with_thirty_requests(app: TestApp) {
@@ -136,7 +136,7 @@ engine_tests! {
         let round = demo_round(&app, &drafter).await;
         let ledger = ledger(&app, &drafter, &round).await;
         let agency = app.agency_token("shangwu");
-        let own = app.get("/api/v1/requests", Some(&agency)).await.json();
+        let own = app.items("/api/v1/requests", Some(&agency)).await;
         let own = own.as_array().expect("list");
         assert_eq!(own.len(), 1);
         assert_eq!(own[0]["agency"]["code"], "shangwu");
@@ -279,7 +279,7 @@ engine_tests! {
         let mut second = no_comments();
         second["note"] = json!("经研究，无意见。");
         app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&agency), &second).await;
-        let revisions = app.get(&format!("/api/v1/requests/{id}/replies"), Some(&agency)).await.json();
+        let revisions = app.items(&format!("/api/v1/requests/{id}/replies"), Some(&agency)).await;
         let revisions = revisions.as_array().expect("revisions");
         assert_eq!(revisions.len(), 2);
         assert!(revisions[0]["withdrawn_at"].is_string());
@@ -423,7 +423,7 @@ engine_tests! {
         app.post(&format!("/api/v1/requests/{id}/no-comments"), Some(&agency), &reply)
             .await
             .problem(422, "validation_failed");
-        let files = app.get(&format!("/api/v1/requests/{id}/attachments"), Some(&drafter)).await.json();
+        let files = app.items(&format!("/api/v1/requests/{id}/attachments"), Some(&drafter)).await;
         assert!(files[0]["reply_id"].is_string());
 
         let downloaded = app.get(&format!("/api/v1/attachments/{file}"), Some(&drafter)).await;
@@ -591,5 +591,70 @@ engine_tests! {
         revisions.sort_unstable();
         // Each waited for the one before: numbered one after another, none refused.
         assert_eq!(revisions, [1, 2, 3, 4]);
+    }
+}
+
+/// Every page of `path` fetched `limit` at a time: the ids (or keys) in order.
+async fn all_pages(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    limit: usize,
+    field: &str,
+) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let url = match &cursor {
+            Some(cursor) => format!("{path}{separator}limit={limit}&cursor={cursor}"),
+            None => format!("{path}{separator}limit={limit}"),
+        };
+        let response = app.get(&url, Some(token)).await;
+        assert_eq!(response.status, 200, "GET {url}");
+        let page = response.json();
+        let items = page["items"].as_array().expect("items");
+        assert!(items.len() <= limit, "GET {url} gave more than {limit}");
+        seen.extend(
+            items
+                .iter()
+                .map(|item| item[field].as_str().expect(field).to_owned()),
+        );
+        match page["next_page"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return seen,
+        }
+    }
+}
+
+engine_tests! {
+    async fn listings_page_with_limit_and_cursor(app: TestApp) {
+        app.seed();
+        let drafter = app.staff_token(Role::Drafter);
+        let round = demo_round(&app, &drafter).await;
+
+        // A round's 30 requests, 7 a page, by agency code, each once.
+        let requests = format!("/api/v1/requests?round_id={round}");
+        let paged = all_pages(&app, &drafter, &requests, 7, "id").await;
+        let whole: Vec<String> = app.items(&requests, Some(&drafter)).await.as_array().expect("items")
+            .iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect();
+        assert_eq!(whole.len(), 30);
+        assert_eq!(paged, whole);
+
+        // The draft's clauses in document order, 10 a page.
+        let clauses = format!("/api/v1/rounds/{round}/clauses");
+        let paged = all_pages(&app, &drafter, &clauses, 10, "key").await;
+        let whole: Vec<String> = app.items(&clauses, Some(&drafter)).await.as_array().expect("items")
+            .iter().map(|c| c["key"].as_str().expect("key").to_owned()).collect();
+        assert!(whole.len() > 30);
+        assert_eq!(paged, whole);
+
+        // The same refusals as every other listing.
+        let bad = app.get("/api/v1/rounds?limit=0", Some(&drafter)).await.problem(422, "validation_failed");
+        assert_eq!(bad["errors"][0]["field"], "query.limit");
+        let bad = app.get("/api/v1/calendar?cursor=zz", Some(&drafter)).await.problem(422, "validation_failed");
+        assert_eq!(bad["errors"][0]["field"], "query.cursor");
+        let bad = app.get(&format!("/api/v1/rounds/{round}/groups?sort=x"), Some(&drafter)).await.problem(422, "validation_failed");
+        assert_eq!(bad["errors"][0]["field"], "query.sort");
     }
 }

@@ -1,8 +1,10 @@
 //! `GET /api/v1/calendar`
 
+use actix_web::HttpRequest;
 use actix_web::web::{Data, Json};
 
-use crate::api::extract::Caller;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
 use crate::error::{ApiError, Problem};
 use crate::service::calendaring::{self, CalendarYear};
 use crate::state::AppState;
@@ -14,8 +16,9 @@ use crate::state::AppState;
     operation_id = "calendar_list",
     path = "/api/v1/calendar",
     tag = "calendar",
+    params(PageQuery),
     responses(
-        (status = 200, description = "The loaded years, in order", body = [CalendarYear]),
+        (status = 200, description = "The loaded years, in order", body = Page<CalendarYear>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -23,7 +26,15 @@ use crate::state::AppState;
 pub async fn list(
     state: Data<AppState>,
     _caller: Caller,
-) -> Result<Json<Vec<CalendarYear>>, ApiError> {
+    request: HttpRequest,
+) -> Result<Json<Page<CalendarYear>>, ApiError> {
+    let page: PageQuery = parse_query(&request)?;
     let years = state.db.read(calendaring::loaded_years).await?;
-    Ok(Json(years))
+    Ok(Json(page_of(
+        years,
+        &page,
+        Order::Ascending,
+        |year| ordinal_position(year.year.into()),
+        |year| year,
+    )?))
 }

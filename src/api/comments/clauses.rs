@@ -2,11 +2,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use actix_web::HttpRequest;
 use actix_web::web::{Data, Json, Path};
 
 use super::queue::Standing;
 use super::views::ClauseHeat;
-use crate::api::extract::Caller;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
 use crate::db::{comment, round};
 use crate::error::{ApiError, Problem};
 use crate::service::commenting::VersionClauses;
@@ -19,9 +21,9 @@ use crate::state::AppState;
     operation_id = "comments_clauses",
     path = "/api/v1/rounds/{id}/clauses",
     tag = "comments",
-    params(("id" = String, Path, description = "Round id")),
+    params(("id" = String, Path, description = "Round id"), PageQuery),
     responses(
-        (status = 200, description = "The clauses in document order", body = Vec<ClauseHeat>),
+        (status = 200, description = "The clauses in document order", body = Page<ClauseHeat>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agency tokens may not read it", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
@@ -32,8 +34,10 @@ pub async fn clauses(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<Vec<ClauseHeat>>, ApiError> {
+    request: HttpRequest,
+) -> Result<Json<Page<ClauseHeat>>, ApiError> {
     caller.require_staff()?;
+    let page: PageQuery = parse_query(&request)?;
     let id = id.into_inner();
     let heat = state
         .db
@@ -72,8 +76,15 @@ pub async fn clauses(
                         conflicting_proposals: distinct.len() > 1 && proposers.len() > 1,
                     }
                 })
-                .collect())
+                .collect::<Vec<_>>())
         })
         .await?;
-    Ok(Json(heat))
+    // Document order: a clause's place in the consulted version, which does not change.
+    Ok(Json(page_of(
+        heat.into_iter().enumerate().collect(),
+        &page,
+        Order::Ascending,
+        |(n, _)| ordinal_position(*n as i64),
+        |(_, clause)| clause,
+    )?))
 }

@@ -1,5 +1,6 @@
 //! `GET` and `POST /api/v1/comments/{id}/notes`
 
+use actix_web::HttpRequest;
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Json, Path};
 use serde::Deserialize;
@@ -7,7 +8,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::NoteView;
-use crate::api::extract::{Caller, JsonBody};
+use crate::api::extract::{Caller, JsonBody, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, page_of};
 use crate::api::unit::{Reply, Work};
 use crate::db::decision;
 use crate::error::{ApiError, Problem};
@@ -32,9 +34,9 @@ pub struct NoteBody {
     operation_id = "decisions_notes",
     path = "/api/v1/comments/{id}/notes",
     tag = "decisions",
-    params(("id" = String, Path, description = "Comment id")),
+    params(("id" = String, Path, description = "Comment id"), PageQuery),
     responses(
-        (status = 200, description = "The notes", body = Vec<NoteView>),
+        (status = 200, description = "The notes", body = Page<NoteView>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agency tokens do not see notes", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such submitted comment", body = Problem, content_type = "application/problem+json"),
@@ -45,8 +47,10 @@ pub async fn notes(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<Vec<NoteView>>, ApiError> {
+    request: HttpRequest,
+) -> Result<Json<Page<NoteView>>, ApiError> {
     caller.require_staff()?;
+    let page: PageQuery = parse_query(&request)?;
     let id = id.into_inner();
     let rows = state
         .db
@@ -55,7 +59,13 @@ pub async fn notes(
             Ok(decision::notes_of(conn, &id)?)
         })
         .await?;
-    Ok(Json(rows.into_iter().map(NoteView::from).collect()))
+    Ok(Json(page_of(
+        rows,
+        &page,
+        Order::Ascending,
+        |row| row.id.clone(),
+        NoteView::from,
+    )?))
 }
 
 /// Adds an internal note to a submitted comment. Drafters and admins only.

@@ -1,9 +1,11 @@
 //! `GET /api/v1/rounds/{id}/groups`
 
+use actix_web::HttpRequest;
 use actix_web::web::{Data, Json, Path};
 
 use super::GroupView;
-use crate::api::extract::Caller;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, page_of};
 use crate::db::{decision, round};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -14,9 +16,9 @@ use crate::state::AppState;
     operation_id = "groups_list",
     path = "/api/v1/rounds/{id}/groups",
     tag = "groups",
-    params(("id" = String, Path, description = "Round id")),
+    params(("id" = String, Path, description = "Round id"), PageQuery),
     responses(
-        (status = 200, description = "The groups", body = Vec<GroupView>),
+        (status = 200, description = "The groups", body = Page<GroupView>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Agency tokens do not see groups", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
@@ -27,17 +29,30 @@ pub async fn list(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<Vec<GroupView>>, ApiError> {
+    request: HttpRequest,
+) -> Result<Json<Page<GroupView>>, ApiError> {
     caller.require_staff()?;
+    let page: PageQuery = parse_query(&request)?;
     let id = id.into_inner();
     let views = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let round = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
-            decision::groups_of_round(conn, &round.id)?
-                .into_iter()
-                .map(|g| GroupView::load(conn, g))
-                .collect()
+            let groups = page_of(
+                decision::groups_of_round(conn, &round.id)?,
+                &page,
+                Order::Ascending,
+                |group| group.id.clone(),
+                |group| group,
+            )?;
+            Ok(Page {
+                items: groups
+                    .items
+                    .into_iter()
+                    .map(|group| GroupView::load(conn, group))
+                    .collect::<Result<_, ApiError>>()?,
+                next_page: groups.next_page,
+            })
         })
         .await?;
     Ok(Json(views))

@@ -1,10 +1,12 @@
 //! `GET /api/v1/requests/{id}/attachments`
 
+use actix_web::HttpRequest;
 use actix_web::web::{Data, Json, Path};
 
 use super::views::AttachmentView;
 use super::visible_request;
-use crate::api::extract::Caller;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::db::round;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -15,9 +17,9 @@ use crate::state::AppState;
     operation_id = "requests_attachments",
     path = "/api/v1/requests/{id}/attachments",
     tag = "requests",
-    params(("id" = String, Path, description = "Request id")),
+    params(("id" = String, Path, description = "Request id"), PageQuery),
     responses(
-        (status = 200, description = "The files", body = Vec<AttachmentView>),
+        (status = 200, description = "The files", body = Page<AttachmentView>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
     ),
@@ -27,7 +29,9 @@ pub async fn attachments(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<Vec<AttachmentView>>, ApiError> {
+    request: HttpRequest,
+) -> Result<Json<Page<AttachmentView>>, ApiError> {
+    let page: PageQuery = parse_query(&request)?;
     let id = id.into_inner();
     let files = state
         .db
@@ -39,5 +43,11 @@ pub async fn attachments(
             )?)
         })
         .await?;
-    Ok(Json(files.iter().map(AttachmentView::from).collect()))
+    Ok(Json(page_of(
+        files,
+        &page,
+        Order::Ascending,
+        |file| time_position::format(file.uploaded_at, &file.id),
+        |file| AttachmentView::from(&file),
+    )?))
 }

@@ -1,10 +1,12 @@
 //! `GET /api/v1/requests/{id}/comments`
 
+use actix_web::HttpRequest;
 use actix_web::web::{Data, Json, Path};
 
 use super::visible_request;
 use crate::api::comments::views::CommentView;
-use crate::api::extract::Caller;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::db::comment;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -16,9 +18,9 @@ use crate::state::AppState;
     operation_id = "requests_comments",
     path = "/api/v1/requests/{id}/comments",
     tag = "comments",
-    params(("id" = String, Path, description = "Request id")),
+    params(("id" = String, Path, description = "Request id"), PageQuery),
     responses(
-        (status = 200, description = "The working comments, oldest first", body = Vec<CommentView>),
+        (status = 200, description = "The working comments, oldest first", body = Page<CommentView>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
     ),
@@ -28,7 +30,9 @@ pub async fn comments(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<Vec<CommentView>>, ApiError> {
+    request: HttpRequest,
+) -> Result<Json<Page<CommentView>>, ApiError> {
+    let page: PageQuery = parse_query(&request)?;
     let id = id.into_inner();
     let rows = state
         .db
@@ -42,5 +46,11 @@ pub async fn comments(
             Ok(rows)
         })
         .await?;
-    Ok(Json(rows.iter().map(CommentView::from).collect()))
+    Ok(Json(page_of(
+        rows,
+        &page,
+        Order::Ascending,
+        |row| time_position::format(row.created_at, &row.id),
+        |row| CommentView::from(&row),
+    )?))
 }

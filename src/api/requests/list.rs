@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::api::rounds::views::RequestView;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
@@ -19,6 +20,10 @@ use crate::state::AppState;
 pub struct ListRequests {
     /// Only this round's (required for staff tokens; an agency's list is short anyway).
     pub round_id: Option<String>,
+    /// Page size, 1 to 500; 100 unless given.
+    pub limit: Option<u32>,
+    /// `next_page` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// An agency's own comment requests, newest first; for staff, a round's.
@@ -29,7 +34,7 @@ pub struct ListRequests {
     tag = "requests",
     params(ListRequests),
     responses(
-        (status = 200, description = "The requests", body = Vec<RequestView>),
+        (status = 200, description = "The requests", body = Page<RequestView>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An agency token not bound to an agency", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A staff token without round_id", body = Problem, content_type = "application/problem+json"),
@@ -40,8 +45,12 @@ pub async fn list(
     state: Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-) -> Result<Json<Vec<RequestView>>, ApiError> {
+) -> Result<Json<Page<RequestView>>, ApiError> {
     let query: ListRequests = parse_query(&request)?;
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
     let now = state.clock.now();
     let views = state
         .db
@@ -77,7 +86,24 @@ pub async fn list(
                     .map_or(&[][..], Vec::as_slice);
                 views.push(RequestView::new(round, entry, revisions, now));
             }
-            Ok(views)
+            // A round's requests run by agency code; an agency's own, newest first.
+            let order = if caller.role.is_staff() {
+                Order::Ascending
+            } else {
+                Order::Descending
+            };
+            page_of(
+                views.into_iter().zip(entries).collect(),
+                &page,
+                order,
+                |(_, entry)| match order {
+                    Order::Ascending => entry.agency_code.clone(),
+                    Order::Descending => {
+                        time_position::format(entry.request.created_at, &entry.request.id)
+                    }
+                },
+                |(view, _)| view,
+            )
         })
         .await?;
     Ok(Json(views))

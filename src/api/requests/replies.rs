@@ -1,9 +1,11 @@
 //! `GET /api/v1/requests/{id}/replies`
 
+use actix_web::HttpRequest;
 use actix_web::web::{Data, Json, Path};
 
 use super::visible_request;
-use crate::api::extract::Caller;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
 use crate::api::rounds::views::ReplyView;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -14,9 +16,9 @@ use crate::state::AppState;
     operation_id = "requests_replies",
     path = "/api/v1/requests/{id}/replies",
     tag = "requests",
-    params(("id" = String, Path, description = "Request id")),
+    params(("id" = String, Path, description = "Request id"), PageQuery),
     responses(
-        (status = 200, description = "The revisions", body = Vec<ReplyView>),
+        (status = 200, description = "The revisions", body = Page<ReplyView>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
     ),
@@ -26,14 +28,22 @@ pub async fn replies(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<Vec<ReplyView>>, ApiError> {
+    request: HttpRequest,
+) -> Result<Json<Page<ReplyView>>, ApiError> {
+    let page: PageQuery = parse_query(&request)?;
     let id = id.into_inner();
     let revisions = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let (_, _, replies) = visible_request(conn, &caller, &id)?;
-            Ok(replies.iter().map(ReplyView::from).collect())
+            Ok(replies)
         })
         .await?;
-    Ok(Json(revisions))
+    Ok(Json(page_of(
+        revisions,
+        &page,
+        Order::Ascending,
+        |reply| ordinal_position(reply.revision.into()),
+        |reply| ReplyView::from(&reply),
+    )?))
 }

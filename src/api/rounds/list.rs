@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 
+use actix_web::HttpRequest;
 use actix_web::web::{Data, Json};
 
 use super::views::RoundView;
-use crate::api::extract::Caller;
+use crate::api::extract::{Caller, parse_query};
+use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::db::{document, round};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -16,13 +18,19 @@ use crate::state::AppState;
     operation_id = "rounds_list",
     path = "/api/v1/rounds",
     tag = "rounds",
+    params(PageQuery),
     responses(
-        (status = 200, description = "The rounds", body = Vec<RoundView>),
+        (status = 200, description = "The rounds", body = Page<RoundView>),
         (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
-pub async fn list(state: Data<AppState>, caller: Caller) -> Result<Json<Vec<RoundView>>, ApiError> {
+pub async fn list(
+    state: Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+) -> Result<Json<Page<RoundView>>, ApiError> {
+    let page: PageQuery = parse_query(&request)?;
     let now = state.clock.now();
     let agency = (!caller.role.is_staff()).then(|| caller.agency_id.clone().unwrap_or_default());
     let views = state
@@ -30,7 +38,14 @@ pub async fn list(state: Data<AppState>, caller: Caller) -> Result<Json<Vec<Roun
         .read(move |conn| -> Result<_, ApiError> {
             // Three queries whatever the number of rounds: the rounds, their requests, their
             // versions.
-            let rows = round::list_rounds(conn, agency.as_deref())?;
+            let rows = page_of(
+                round::list_rounds(conn, agency.as_deref())?,
+                &page,
+                Order::Descending,
+                |row| time_position::format(row.created_at, &row.id),
+                |row| row,
+            )?;
+            let (rows, next_page) = (rows.items, rows.next_page);
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let mut requests: HashMap<String, Vec<_>> = HashMap::new();
             for entry in round::requests_of_rounds(conn, &ids)? {
@@ -44,14 +59,15 @@ pub async fn list(state: Data<AppState>, caller: Caller) -> Result<Json<Vec<Roun
                 .into_iter()
                 .map(|v| (v.id, v.number))
                 .collect();
-            Ok(rows
+            let items = rows
                 .iter()
                 .map(|row| {
                     let entries = requests.get(&row.id).map_or(&[][..], Vec::as_slice);
                     let version = numbers.get(&row.version_id).copied().unwrap_or_default();
                     RoundView::for_caller(row, version, entries, agency.as_deref(), now)
                 })
-                .collect())
+                .collect();
+            Ok(Page { items, next_page })
         })
         .await?;
     Ok(Json(views))

@@ -189,6 +189,18 @@ impl TestApp {
             .await
     }
 
+    /// The items of a listing that fits on its first page (`{items, next_page}`).
+    pub async fn items(&self, path: &str, token: Option<&str>) -> Value {
+        let response = self.get(path, token).await;
+        assert_eq!(response.status, 200, "GET {path}");
+        let page = response.json();
+        assert!(
+            page["next_page"].is_null(),
+            "GET {path} has more than one page"
+        );
+        page["items"].clone()
+    }
+
     /// `POST path` with a JSON body.
     pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.send(with_token(TestRequest::post().uri(path), token).set_json(body))
