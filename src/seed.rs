@@ -11,7 +11,7 @@ use crate::db::{Db, DbConnection, Unavailable, document};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::domain::draft::{Content, parse};
 use crate::error::ApiError;
-use crate::service::consulting::{self, NewRound};
+use crate::service::rounds::{self, NewRound};
 use crate::service::{agencies, drafting};
 
 const AGENCIES: &str = include_str!("../seeds/agencies.json");
@@ -146,7 +146,7 @@ fn load_draft(
     let (version, _) =
         drafting::publish(conn, actor, version, Some(DRAFT_OVERRIDE.to_owned()), stamp)?;
     let agencies = agency::active_ids(conn)?;
-    let round = consulting::create_round(
+    let round = rounds::create_round(
         conn,
         actor,
         NewRound {
@@ -159,7 +159,7 @@ fn load_draft(
             working_days: Some(5),
             scope: None,
             accept_late: false,
-            reminder_hours: crate::service::consulting::DEFAULT_REMINDER_HOURS.to_vec(),
+            reminder_hours: crate::service::rounds::DEFAULT_REMINDER_HOURS.to_vec(),
             silence_is_no_comments: false,
             share_report: false,
             follows_round_id: None,
@@ -167,6 +167,6 @@ fn load_draft(
         },
         now,
     )?;
-    consulting::open_round(conn, actor, round, now)?;
+    rounds::open_round(conn, actor, round, now)?;
     Ok(true)
 }

@@ -16,8 +16,11 @@ use crate::domain::calendar::{
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::{ApiError, FieldError};
-use crate::service::consulting::{closed, save_request, save_round, tell_new_deadlines};
+use crate::service::letters::tell_new_deadlines;
+use crate::service::replies::closed;
+use crate::service::requests::save_request;
 use crate::service::round_facts::{round_state_of, zone};
+use crate::service::rounds::save_round;
 
 /// A year of the calendar as it is in force.
 #[derive(Debug, Serialize, ToSchema)]

@@ -15,7 +15,7 @@ use crate::domain::draft::{Clause, normalize};
 use crate::domain::round::ReplyKind;
 use crate::domain::text::trim_blank;
 use crate::error::{ApiError, FieldError};
-use crate::service::consulting::{self, ReplyDetails, check_open_for_replies};
+use crate::service::replies::{self, ReplyDetails, check_open_for_replies};
 
 /// Most characters in a comment's body, proposed wording or rationale.
 pub const MAX_TEXT: usize = 10_000;
@@ -360,7 +360,7 @@ pub fn submit(
             "there are no comments to submit: add some, or answer \"no comments\"",
         ));
     }
-    let reply = consulting::reply(
+    let reply = replies::reply(
         conn,
         actor,
         round,

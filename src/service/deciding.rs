@@ -23,8 +23,8 @@ use crate::domain::text::trim_blank;
 use crate::email::templates::{self, HandledComment};
 use crate::error::{ApiError, FieldError};
 use crate::service::commenting::MAX_TEXT;
-use crate::service::consulting;
 use crate::service::round_facts::{RoundReplies, round_state_of};
+use crate::service::rounds;
 
 /// What the office has done with a round's comments so far.
 pub struct Handling {
@@ -718,7 +718,7 @@ pub fn publish_decisions(
     after.decisions_published_by = Some(actor.name.clone());
     after.check_override = override_reason.filter(|_| !findings.is_empty());
     after.decisions_version_id = next.as_ref().map(|v| v.id.clone());
-    let after = consulting::save_round(
+    let after = rounds::save_round(
         conn,
         actor,
         "round.publish_decisions",

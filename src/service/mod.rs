@@ -1,13 +1,31 @@
 //! The workflow: what the product does, shared by the API, the command line and the demo data.
 //! Each operation runs inside the caller's transaction, records itself in the audit log, and
 //! queues the emails it causes; a refusal is an [`crate::error::ApiError`].
+//!
+//! - [`agencies`]: the agencies consulted.
+//! - [`drafting`]: documents and versions.
+//! - [`rounds`]: rounds, from creation through opening, changes, closing and reopening.
+//! - [`round_facts`]: the round facts read model (deadlines and states from stored facts).
+//! - [`letters`]: the request letters and the notices of a new deadline.
+//! - [`requests`]: a round's requests: invitations, removals, extensions.
+//! - [`replies`]: replies, "no comments", withdrawal, and when a round takes them.
+//! - [`attachments`]: files attached to a request.
+//! - [`commenting`]: comments checked against the version, and their freezing on submit.
+//! - [`deciding`]: triage, groups, decisions, the consistency check, publication.
+//! - [`reporting`]: the adoption table (意见采纳情况表).
+//! - [`reminding`]: reminders, overdue notices and digests over time.
+//! - [`calendaring`]: the working-day calendar, and deadlines counted again.
 
 pub mod agencies;
+pub mod attachments;
 pub mod calendaring;
 pub mod commenting;
-pub mod consulting;
 pub mod deciding;
 pub mod drafting;
+pub mod letters;
 pub mod reminding;
+pub mod replies;
 pub mod reporting;
+pub mod requests;
 pub mod round_facts;
+pub mod rounds;

@@ -565,13 +565,13 @@ engine_tests! {
                     db.write_now(|conn| -> Result<i32, ApiError> {
                         let request = consult::db::round::find_request(conn, &id)?.ok_or(ApiError::NotFound)?;
                         let round = consult::db::round::find_round(conn, &request.round_id)?.ok_or(ApiError::NotFound)?;
-                        let reply = consult::service::consulting::reply(
+                        let reply = consult::service::replies::reply(
                             conn,
                             &consult::db::audit::Actor::command_line(),
                             &round,
                             &request,
                             consult::domain::round::ReplyKind::NoComments,
-                            consult::service::consulting::ReplyDetails {
+                            consult::service::replies::ReplyDetails {
                                 signer: format!("签发人{i}"),
                                 contact_name: "李明".into(),
                                 contact_phone: "0571-1".into(),

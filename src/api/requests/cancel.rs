@@ -12,7 +12,7 @@ use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::requests;
 use crate::state::AppState;
 
 /// Why the agency leaves the round.
@@ -57,7 +57,7 @@ pub async fn cancel(
     work.commit(
         move |conn| -> Result<_, ApiError> {
             let (_, entry, _) = visible_request(conn, &caller, &id)?;
-            consulting::remove_agency(conn, &actor, entry.request, &input.reason, now)?;
+            requests::remove_agency(conn, &actor, entry.request, &input.reason, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
         },

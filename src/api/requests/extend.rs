@@ -13,7 +13,7 @@ use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting::{self, Due};
+use crate::service::requests::{self, Due};
 use crate::state::AppState;
 
 /// A later deadline for one agency, and why.
@@ -75,7 +75,7 @@ pub async fn extend(
                 (None, Some(days)) => Due::WorkingDays(days),
                 (None, None) => return Err(ApiError::internal("checked above")),
             };
-            consulting::extend(conn, &actor, &round, entry.request, due, &input.reason, now)?;
+            requests::extend(conn, &actor, &round, entry.request, due, &input.reason, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
         },

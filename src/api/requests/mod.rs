@@ -24,7 +24,7 @@ use crate::db::DbConnection;
 use crate::db::round::{self, ReplyRow, RequestWithAgency, RoundRow};
 use crate::domain::text::not_blank;
 use crate::error::ApiError;
-use crate::service::consulting::ReplyDetails;
+use crate::service::replies::ReplyDetails;
 
 /// A request the caller may see, with its round and reply revisions. Staff see every request;
 /// an agency only its own issued ones (another's is not found).

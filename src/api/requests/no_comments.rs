@@ -6,7 +6,7 @@ use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::domain::round::ReplyKind;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::replies;
 use crate::state::AppState;
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Path};
@@ -50,7 +50,7 @@ pub async fn no_comments(
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
             let input: ReplyBody = body.parse()?;
             let details = input.details(&caller)?;
-            consulting::reply(
+            replies::reply(
                 conn,
                 &actor,
                 &round,

@@ -6,7 +6,7 @@ use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::requests;
 use crate::state::AppState;
 
 /// One comment request. The agency's first reading of it marks it viewed.
@@ -40,7 +40,7 @@ pub async fn show(
         let request = entry.request.clone();
         state
             .db
-            .write(move |conn| consulting::mark_viewed(conn, &request, now))
+            .write(move |conn| requests::mark_viewed(conn, &request, now))
             .await?;
         entry.request.viewed_at = Some(now.naive_utc());
     }

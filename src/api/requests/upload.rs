@@ -11,7 +11,7 @@ use super::visible_request;
 use crate::api::extract::{Caller, parse_query, read_body};
 use crate::api::unit::{Reply, Work};
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::attachments;
 use crate::state::AppState;
 
 /// The file's name.
@@ -85,7 +85,7 @@ pub async fn upload(
     let now = state.clock.now();
     work.commit(
         move |conn| {
-            consulting::upload(
+            attachments::upload(
                 conn,
                 &caller.name,
                 &round,

@@ -8,7 +8,7 @@ use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::replies;
 use crate::state::AppState;
 
 /// Withdraws the reply that stands, before the deadline: the request is pending again, and the
@@ -39,7 +39,7 @@ pub async fn withdraw(
     work.commit(
         move |conn| -> Result<_, ApiError> {
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
-            consulting::withdraw(conn, &actor, &round, &entry.request, now)?;
+            replies::withdraw(conn, &actor, &round, &entry.request, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))
         },

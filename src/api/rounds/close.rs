@@ -14,7 +14,7 @@ use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::rounds;
 use crate::state::AppState;
 
 /// Why the round closes before its deadline.
@@ -65,7 +65,7 @@ pub async fn close(
         move |conn| -> Result<_, ApiError> {
             let (before, version, _) = visible_round(conn, &caller, &id)?;
             if_match.check(&etag(before.revision))?;
-            let row = consulting::set_closed(conn, &actor, before, true, &input.reason, None, now)?;
+            let row = rounds::set_closed(conn, &actor, before, true, &input.reason, None, now)?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, version, requests))
         },

@@ -14,7 +14,7 @@ use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting::{self, NewRound};
+use crate::service::rounds::{self, NewRound};
 use crate::state::AppState;
 
 /// A new round, prepared as a draft; nothing is sent until it opens.
@@ -120,7 +120,7 @@ pub async fn create(
                 Some(names) => super::agency_ids(conn, &names)?,
                 None => agency::active_ids(conn)?,
             };
-            let row = consulting::create_round(
+            let row = rounds::create_round(
                 conn,
                 &actor,
                 NewRound {
@@ -135,7 +135,7 @@ pub async fn create(
                     accept_late: input.accept_late,
                     reminder_hours: input
                         .reminder_hours
-                        .unwrap_or_else(|| consulting::DEFAULT_REMINDER_HOURS.to_vec()),
+                        .unwrap_or_else(|| rounds::DEFAULT_REMINDER_HOURS.to_vec()),
                     silence_is_no_comments: input.silence_is_no_comments,
                     share_report: input.share_report,
                     follows_round_id: None,

@@ -16,9 +16,9 @@ use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting::{self, NewRound};
 use crate::service::deciding;
 use crate::service::round_facts::{self, RoundReplies};
+use crate::service::rounds::{self, NewRound};
 use crate::state::AppState;
 
 /// A follow-up round; what is not given comes from the round it follows.
@@ -137,7 +137,7 @@ pub async fn follow_up(
                     "no agency commented in the round followed: name the agencies to consult",
                 ));
             }
-            let row = consulting::create_round(
+            let row = rounds::create_round(
                 conn,
                 &actor,
                 NewRound {

@@ -13,7 +13,7 @@ use crate::api::extract::{Caller, JsonBody};
 use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::requests;
 use crate::state::AppState;
 
 /// The agency to add.
@@ -65,7 +65,7 @@ pub async fn invite(
             let found = agency::find_by_id_or_code(conn, &input.agency)?.ok_or_else(|| {
                 ApiError::field("agency", "unknown_agency", "no agency with this id or code")
             })?;
-            let request = consulting::add_agency(conn, &actor, &row, &found.id, now)?;
+            let request = requests::add_agency(conn, &actor, &row, &found.id, now)?;
             let entry = round::request_with_agency(conn, &request.id)?
                 .ok_or_else(|| ApiError::internal("request vanished"))?;
             Ok(RequestView::new(&row, &entry, &[], now))

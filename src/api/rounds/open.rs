@@ -10,7 +10,7 @@ use crate::api::extract::{Caller, IfMatch, etag};
 use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::rounds;
 use crate::state::AppState;
 
 /// Opens a draft round: fixes its deadline, sends every comment request and queues the request
@@ -49,7 +49,7 @@ pub async fn open(
         move |conn| -> Result<_, ApiError> {
             let (before, version, _) = visible_round(conn, &caller, &id)?;
             if_match.check(&etag(before.revision))?;
-            let row = consulting::open_round(conn, &actor, before, now)?;
+            let row = rounds::open_round(conn, &actor, before, now)?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, version, requests))
         },

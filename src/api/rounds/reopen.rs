@@ -15,7 +15,7 @@ use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::rounds;
 use crate::state::AppState;
 
 /// Why the round reopens, and until when.
@@ -68,7 +68,7 @@ pub async fn reopen(
         move |conn| -> Result<_, ApiError> {
             let (before, version, _) = visible_round(conn, &caller, &id)?;
             if_match.check(&etag(before.revision))?;
-            let row = consulting::set_closed(
+            let row = rounds::set_closed(
                 conn,
                 &actor,
                 before,

@@ -8,7 +8,7 @@ use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, etag};
 use crate::error::{ApiError, Problem};
-use crate::service::consulting;
+use crate::service::requests;
 use crate::state::AppState;
 
 /// One round. An agency's first reading of it counts as viewing its request.
@@ -48,7 +48,7 @@ pub async fn show(
     if let Some(request) = unread {
         state
             .db
-            .write(move |conn| consulting::mark_viewed(conn, &request, now))
+            .write(move |conn| requests::mark_viewed(conn, &request, now))
             .await?;
     }
     Ok(HttpResponse::Ok()

@@ -14,7 +14,7 @@ use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag, present};
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::consulting::{self, RoundChanges};
+use crate::service::rounds::{self, RoundChanges};
 use crate::state::AppState;
 
 /// The settings to change; absent fields stay, and none may be `null`.
@@ -105,7 +105,7 @@ pub async fn update(
         .write(move |conn| -> Result<_, ApiError> {
             let (before, version, _) = visible_round(conn, &caller, &id)?;
             if_match.check(&etag(before.revision))?;
-            let row = consulting::update_round(conn, &actor, before, changes, now)?;
+            let row = rounds::update_round(conn, &actor, before, changes, now)?;
             let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, version, requests))
         })

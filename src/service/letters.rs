@@ -1,0 +1,164 @@
+//! The comment request letters (征求意见函) and the notices of a new deadline: issuing a
+//! request's letter, rewriting a letter not yet sent, and telling agencies when their deadline
+//! moves.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::db::outbox::{self, NewMessage};
+use crate::db::round::{self, RequestRow, RoundRow};
+use crate::db::{DbConnection, agency, document};
+use crate::domain::agency::Locale;
+use crate::email::templates::{self, CommentRequest, Notice};
+use crate::error::ApiError;
+use crate::service::round_facts::{effective_calendar, effective_deadline, zone};
+
+/// What every letter of a round names: the document and the version consulted on, read once
+/// for all the round's letters.
+pub(super) struct Letterhead {
+    document_title: String,
+    version_label: String,
+}
+
+impl Letterhead {
+    pub(super) fn of(conn: &mut DbConnection, round: &RoundRow) -> Result<Self, ApiError> {
+        let version = document::find_version_by_id(conn, &round.version_id)?
+            .ok_or_else(|| ApiError::internal("round on a missing version"))?;
+        let document_title = document::find_document(conn, &round.document_id)?
+            .map(|d| d.title)
+            .unwrap_or_default();
+        Ok(Letterhead {
+            document_title,
+            version_label: version.label,
+        })
+    }
+}
+
+/// The comment request letter to `agency`, with the request's effective deadline.
+fn letter(
+    round: &RoundRow,
+    head: &Letterhead,
+    request: &RequestRow,
+    agency: &crate::db::agency::AgencyRow,
+    now: DateTime<Utc>,
+) -> templates::Rendered {
+    templates::comment_request(
+        Locale::parse(&agency.locale).unwrap_or_default(),
+        &CommentRequest {
+            agency_name: &agency.name,
+            document_title: &head.document_title,
+            version_label: &head.version_label,
+            round_title: &round.title,
+            instructions: &round.instructions,
+            deadline: effective_deadline(round, request).unwrap_or(now),
+            time_zone: zone(round),
+            calendar: effective_calendar(round, request),
+            request_id: &request.id,
+        },
+    )
+}
+
+/// Writes the request's letter again, with the deadline now in force, if it has not gone out;
+/// returns whether there was one waiting.
+pub(super) fn rewrite_letter(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    head: &Letterhead,
+    request: &RequestRow,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let Some(agency) = agency::find(conn, &request.agency_id)? else {
+        return Ok(false);
+    };
+    let rendered = letter(round, head, request, &agency, now);
+    let html = rendered.body_html();
+    let texts = (
+        rendered.subject.as_str(),
+        rendered.body_text.as_str(),
+        html.as_str(),
+    );
+    Ok(outbox::rewrite_pending_letters(conn, &request.id, texts)? > 0)
+}
+
+/// After a change of the round's deadline (or of its extensions), for each agency whose
+/// effective deadline moved: what was queued for the old deadline is skipped, a letter still
+/// waiting is written again with the new one, and an agency whose letter went out is told by
+/// `notice`.
+pub fn tell_new_deadlines(
+    conn: &mut DbConnection,
+    before: (&RoundRow, &[RequestRow]),
+    after: &RoundRow,
+    notice: Notice,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let (round_before, requests_before) = before;
+    let old: HashMap<&str, Option<DateTime<Utc>>> = requests_before
+        .iter()
+        .map(|r| (r.id.as_str(), effective_deadline(round_before, r)))
+        .collect();
+    let stamp = now.naive_utc();
+    let head = Letterhead::of(conn, after)?;
+    for entry in round::requests_of_round(conn, &after.id)? {
+        let request = &entry.request;
+        if request.issued_at.is_none() || request.cancelled_at.is_some() {
+            continue;
+        }
+        let Some(deadline) = effective_deadline(after, request) else {
+            continue;
+        };
+        if old.get(request.id.as_str()).copied().flatten() == Some(deadline) {
+            continue;
+        }
+        outbox::skip_pending_notices(conn, &request.id)?;
+        if rewrite_letter(conn, after, &head, request, now)? {
+            continue;
+        }
+        let key = format!(
+            "deadline:{}:{}:{}",
+            request.id,
+            deadline.timestamp_micros(),
+            stamp.and_utc().timestamp_micros()
+        );
+        crate::service::reminding::queue(conn, after, &entry, notice, deadline, &key, now)?;
+    }
+    Ok(())
+}
+
+/// Sends a request: marks it issued and queues its email to the agency's contacts.
+pub(super) fn issue(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    head: &Letterhead,
+    mut request: RequestRow,
+    now: DateTime<Utc>,
+) -> Result<RequestRow, ApiError> {
+    let stamp = now.naive_utc();
+    request.issued_at = Some(stamp);
+    request.last_activity_at = stamp;
+    round::update_request(conn, &request)?;
+    let agency = agency::find(conn, &request.agency_id)?
+        .ok_or_else(|| ApiError::internal("request for a missing agency"))?;
+    let rendered = letter(round, head, &request, &agency, now);
+    outbox::enqueue(
+        conn,
+        NewMessage {
+            // A request sent again after the agency was removed and invited back is a new letter.
+            dedupe_key: format!(
+                "comment_request:{}:{}",
+                request.id,
+                stamp.and_utc().timestamp_micros()
+            ),
+            kind: "comment_request".to_owned(),
+            agency_id: Some(agency.id.clone()),
+            round_id: Some(round.id.clone()),
+            recipients: agency.email_list(),
+            body_html: Some(rendered.body_html()),
+            subject: rendered.subject,
+            body_text: rendered.body_text,
+            send_at: stamp,
+        },
+        stamp,
+    )?;
+    Ok(request)
+}

@@ -1,0 +1,476 @@
+//! Rounds: creating one on a published version, opening it (which sends the letters), changing
+//! its settings and deadline, closing and reopening it. Each runs inside the caller's
+//! transaction, records itself in the audit log, and queues the emails it causes.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use super::letters::{Letterhead, issue, tell_new_deadlines};
+use super::replies::closed;
+use super::requests::new_request;
+use crate::db::audit::{self, Actor, Change};
+use crate::db::calendar;
+use crate::db::outbox;
+use crate::db::round::{self, LockedRound, RequestRow, RoundRow};
+use crate::db::{DbConnection, agency, document};
+use crate::domain::calendar::{CountedDeadline, working_day_deadline};
+use crate::domain::round::RoundState;
+use crate::email::templates::Notice;
+use crate::error::ApiError;
+use crate::service::round_facts::{round_state_of, zone};
+
+/// Reminders before a deadline unless a round says otherwise: three days and one day ahead.
+pub const DEFAULT_REMINDER_HOURS: [u32; 2] = [72, 24];
+
+/// What a new round needs.
+#[derive(Debug)]
+pub struct NewRound {
+    pub document_id: String,
+    pub version_number: i32,
+    pub title: String,
+    pub instructions: String,
+    pub time_zone: Tz,
+    pub deadline: Option<DateTime<Utc>>,
+    pub working_days: Option<u32>,
+    pub scope: Option<Vec<String>>,
+    pub accept_late: bool,
+    /// Hours before the deadline at which silent agencies are reminded.
+    pub reminder_hours: Vec<u32>,
+    pub silence_is_no_comments: bool,
+    /// Let invited agencies read the whole adoption table once decisions are published.
+    pub share_report: bool,
+    /// The round whose changes this one consults on again.
+    pub follows_round_id: Option<String>,
+    /// Agency ids to invite.
+    pub agencies: Vec<String>,
+}
+
+/// Prepares a round (a draft: nothing is sent until it opens) with a request per agency.
+pub fn create_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: NewRound,
+    now: DateTime<Utc>,
+) -> Result<RoundRow, ApiError> {
+    let version = document::find_version(conn, &input.document_id, input.version_number)?
+        .ok_or_else(|| {
+            ApiError::field("version", "not_found", "no such version of that document")
+        })?;
+    if !version.is_published() {
+        return Err(ApiError::conflict(
+            "version_not_published",
+            "agencies are consulted on published versions only: publish the version first",
+        ));
+    }
+    if let Some(keys) = &input.scope {
+        check_scope(conn, &version.id, keys)?;
+    }
+    if let Some(deadline) = input.deadline {
+        if deadline <= now {
+            return Err(ApiError::field(
+                "deadline",
+                "in_the_past",
+                "the deadline must be in the future",
+            ));
+        }
+    }
+    let stamp = now.naive_utc();
+    let row = RoundRow {
+        id: Uuid::now_v7().to_string(),
+        document_id: input.document_id,
+        version_id: version.id,
+        title: input.title.trim().to_owned(),
+        instructions: input.instructions.trim().to_owned(),
+        time_zone: input.time_zone.name().to_owned(),
+        deadline: input.deadline.map(|d| d.naive_utc()),
+        working_days: input
+            .working_days
+            .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+        scope: input
+            .scope
+            .map(|keys| serde_json::Value::from(keys).to_string()),
+        accept_late: input.accept_late,
+        reminder_hours: serde_json::Value::from(input.reminder_hours).to_string(),
+        silence_is_no_comments: input.silence_is_no_comments,
+        opened_at: None,
+        closed_at: None,
+        state_reason: None,
+        revision: 1,
+        created_at: stamp,
+        updated_at: stamp,
+        share_report: input.share_report,
+        decisions_published_at: None,
+        decisions_published_by: None,
+        check_override: None,
+        follows_round_id: input.follows_round_id,
+        deadline_calendar: None,
+        decisions_version_id: None,
+    };
+    round::insert_round(conn, &row)?;
+    for (i, agency_id) in input.agencies.iter().enumerate() {
+        let found = agency::find(conn, agency_id)?
+            .filter(|a| a.active)
+            .ok_or_else(|| {
+                ApiError::field(
+                    format!("agencies[{i}]"),
+                    "unknown_agency",
+                    "no such active agency",
+                )
+            })?;
+        round::insert_request(conn, &new_request(&row.id, &found.id, stamp)).map_err(
+            |e| match e {
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ) => ApiError::field(format!("agencies[{i}]"), "duplicate", "listed twice"),
+                other => other.into(),
+            },
+        )?;
+    }
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action: "round.create",
+            entity_type: "round",
+            entity_id: &row.id,
+            before: None,
+            after: audit_value(&row),
+        },
+    )?;
+    Ok(row)
+}
+
+/// Refuses a scope that names a clause the version does not have.
+fn check_scope(conn: &mut DbConnection, version_id: &str, keys: &[String]) -> Result<(), ApiError> {
+    let present: std::collections::HashSet<String> = document::clauses_of(conn, version_id)?
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    match keys.iter().enumerate().find(|(_, k)| !present.contains(*k)) {
+        Some((i, key)) => Err(ApiError::field(
+            format!("scope[{i}]"),
+            "unknown_clause",
+            format!("the version has no clause {key:?}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A deadline `days` working days from `from` in `zone`, on the calendar in force now.
+pub fn count_working_days(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    zone: Tz,
+    days: u32,
+) -> Result<CountedDeadline, ApiError> {
+    let calendar = calendar::load(conn)?;
+    working_day_deadline(&calendar, from, zone, days)
+        .ok_or_else(|| ApiError::internal("no working day found for the deadline"))
+}
+
+/// Opens a draft round: fixes its deadline (counting working days from now when it was given
+/// so), sends every request, and queues the request emails.
+pub fn open_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: RoundRow,
+    now: DateTime<Utc>,
+) -> Result<RoundRow, ApiError> {
+    if before.opened_at.is_some() {
+        return Err(ApiError::conflict(
+            "round_opened",
+            "the round is open already",
+        ));
+    }
+    let mut after = before.clone();
+    let (deadline, basis) = match (before.deadline, before.working_days) {
+        (Some(deadline), _) => (deadline.and_utc(), None),
+        (None, Some(days)) => {
+            let days = u32::try_from(days.max(1)).unwrap_or(1);
+            let counted = count_working_days(conn, now, zone(&before), days)?;
+            (counted.at, Some(counted.basis))
+        }
+        (None, None) => return Err(ApiError::internal("round without a deadline")),
+    };
+    if deadline <= now {
+        return Err(ApiError::conflict(
+            "deadline_passed",
+            "the round's deadline has passed: change it before opening",
+        ));
+    }
+    let stamp = now.naive_utc();
+    after.deadline = Some(deadline.naive_utc());
+    after.deadline_calendar = basis.map(|b| b.as_str().to_owned());
+    after.opened_at = Some(stamp);
+    let after = save_round(conn, actor, "round.open", &before, after, stamp)?;
+    let head = Letterhead::of(conn, &after)?;
+    for entry in round::requests_of_round(conn, &after.id)? {
+        if entry.request.cancelled_at.is_none() {
+            issue(conn, &after, &head, entry.request, now)?;
+        }
+    }
+    Ok(after)
+}
+
+/// Writes a changed round if nobody changed it since it was read, and records the change.
+pub fn save_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    before: &RoundRow,
+    mut after: RoundRow,
+    stamp: NaiveDateTime,
+) -> Result<RoundRow, ApiError> {
+    after.revision = before.revision + 1;
+    after.updated_at = stamp;
+    if !round::update_round(conn, &after, before.revision)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    audit::record(
+        conn,
+        actor,
+        stamp,
+        Change {
+            action,
+            entity_type: "round",
+            entity_id: &after.id,
+            before: audit_value(before),
+            after: audit_value(&after),
+        },
+    )?;
+    Ok(after)
+}
+
+/// Changes to a round's settings; absent fields stay.
+#[derive(Debug, Default)]
+pub struct RoundChanges {
+    pub title: Option<String>,
+    pub instructions: Option<String>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub working_days: Option<u32>,
+    pub scope: Option<Vec<String>>,
+    pub accept_late: Option<bool>,
+    pub reminder_hours: Option<Vec<u32>>,
+    pub silence_is_no_comments: Option<bool>,
+    pub share_report: Option<bool>,
+}
+
+/// The round `read` locked for the rest of the transaction, before any of its requests or
+/// messages is touched (the order every change to a round keeps, so that none waits on
+/// another in a circle); a change made since it was read is a 412.
+fn relock(conn: &mut DbConnection, read: RoundRow) -> Result<LockedRound, ApiError> {
+    let fresh = round::lock_round(conn, &read.id)?.ok_or(ApiError::NotFound)?;
+    if fresh.revision != read.revision {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(fresh)
+}
+
+/// Changes a round. Everything can change while it is a draft; once open, its words, deadline
+/// and reply rules; once closed, only its words (reopening sets a new deadline).
+pub fn update_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: RoundRow,
+    changes: RoundChanges,
+    now: DateTime<Utc>,
+) -> Result<RoundRow, ApiError> {
+    let before = relock(conn, before)?;
+    let requests: Vec<RequestRow> = round::requests_of_round(conn, &before.id)?
+        .into_iter()
+        .map(|r| r.request)
+        .collect();
+    let state = round_state_of(&before, &requests, now);
+    // The published table rests on who replied and how silence counts, and prints the round's
+    // title: those stay.
+    let settled = changes.title.is_some()
+        || changes.instructions.is_some()
+        || changes.deadline.is_some()
+        || changes.working_days.is_some()
+        || changes.scope.is_some()
+        || changes.accept_late.is_some()
+        || changes.reminder_hours.is_some()
+        || changes.silence_is_no_comments.is_some();
+    if before.decisions_published_at.is_some() && settled {
+        return Err(ApiError::conflict(
+            "decisions_published",
+            "the decisions are published: only whether the table is shared changes now",
+        ));
+    }
+    // A closed round gets a new deadline only by reopening, with a reason.
+    if state == RoundState::Closed && changes.deadline.is_some() {
+        return Err(closed());
+    }
+    if state != RoundState::Draft && (changes.scope.is_some() || changes.working_days.is_some()) {
+        return Err(ApiError::conflict(
+            "round_opened",
+            "scope and working days are fixed once the round opens",
+        ));
+    }
+    if changes.deadline.is_some() && changes.working_days.is_some() {
+        return Err(ApiError::field(
+            "deadline",
+            "one_of",
+            "give either deadline or working_days",
+        ));
+    }
+    if changes.deadline.is_some_and(|d| d <= now) {
+        return Err(ApiError::field(
+            "deadline",
+            "in_the_past",
+            "the deadline must be in the future",
+        ));
+    }
+    let mut after = before.clone();
+    if let Some(title) = changes.title {
+        after.title = title.trim().to_owned();
+    }
+    if let Some(instructions) = changes.instructions {
+        after.instructions = instructions.trim().to_owned();
+    }
+    if let Some(deadline) = changes.deadline {
+        after.deadline = Some(deadline.naive_utc());
+        after.deadline_calendar = None;
+        after.working_days = None;
+        round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
+    }
+    if let Some(days) = changes.working_days {
+        after.working_days = Some(i32::try_from(days).unwrap_or(i32::MAX));
+        after.deadline = None;
+    }
+    if let Some(keys) = changes.scope {
+        check_scope(conn, &before.version_id, &keys)?;
+        after.scope = Some(serde_json::Value::from(keys).to_string());
+    }
+    after.accept_late = changes.accept_late.unwrap_or(after.accept_late);
+    if let Some(hours) = changes.reminder_hours {
+        after.reminder_hours = serde_json::Value::from(hours).to_string();
+    }
+    after.silence_is_no_comments = changes
+        .silence_is_no_comments
+        .unwrap_or(after.silence_is_no_comments);
+    after.share_report = changes.share_report.unwrap_or(after.share_report);
+    if after == *before {
+        return Ok(before.into_row());
+    }
+    let deadline_moved = after.deadline != before.deadline && before.opened_at.is_some();
+    let after = save_round(conn, actor, "round.update", &before, after, now.naive_utc())?;
+    if deadline_moved {
+        tell_new_deadlines(
+            conn,
+            (&before, &requests),
+            &after,
+            Notice::DeadlineChanged,
+            now,
+        )?;
+    }
+    Ok(after)
+}
+
+/// Closes a round early, or reopens it with a new deadline; the reason is kept.
+pub fn set_closed(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    before: RoundRow,
+    close: bool,
+    reason: &str,
+    new_deadline: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<RoundRow, ApiError> {
+    let before = relock(conn, before)?;
+    if before.opened_at.is_none() {
+        return Err(ApiError::conflict(
+            "round_not_open",
+            "the round has not opened yet",
+        ));
+    }
+    let requests: Vec<RequestRow> = round::requests_of_round(conn, &before.id)?
+        .into_iter()
+        .map(|r| r.request)
+        .collect();
+    let state = round_state_of(&before, &requests, now);
+    let stamp = now.naive_utc();
+    let mut after = before.clone();
+    if close {
+        // Also past its deadline: closing stops late replies.
+        if before.closed_at.is_some() {
+            return Err(closed());
+        }
+        after.closed_at = Some(stamp);
+        for request in &requests {
+            outbox::skip_pending_notices(conn, &request.id)?;
+        }
+    } else {
+        if state != RoundState::Closed {
+            return Err(ApiError::conflict(
+                "round_open",
+                "the round is open: change its deadline instead",
+            ));
+        }
+        if before.decisions_published_at.is_some() {
+            return Err(ApiError::conflict(
+                "decisions_published",
+                "the decisions on the round's comments are published: consult again in a follow-up round",
+            ));
+        }
+        let deadline = new_deadline.filter(|d| *d > now).ok_or_else(|| {
+            ApiError::field(
+                "deadline",
+                "in_the_past",
+                "reopening needs a deadline in the future",
+            )
+        })?;
+        after.closed_at = None;
+        after.deadline = Some(deadline.naive_utc());
+        after.deadline_calendar = None;
+        after.working_days = None;
+        round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
+    }
+    after.state_reason = Some(reason.trim().to_owned());
+    let action = if close { "round.close" } else { "round.reopen" };
+    let after = save_round(conn, actor, action, &before, after, stamp)?;
+    if !close {
+        tell_new_deadlines(conn, (&before, &requests), &after, Notice::Reopened, now)?;
+    }
+    Ok(after)
+}
+
+fn audit_value(row: &RoundRow) -> Option<serde_json::Value> {
+    serde_json::to_value(RoundAudit::from(row)).ok()
+}
+
+#[derive(serde::Serialize)]
+struct RoundAudit<'a> {
+    title: &'a str,
+    version_id: &'a str,
+    deadline: Option<DateTime<Utc>>,
+    working_days: Option<i32>,
+    deadline_calendar: Option<&'a str>,
+    time_zone: &'a str,
+    accept_late: bool,
+    silence_is_no_comments: bool,
+    opened_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    state_reason: Option<&'a str>,
+}
+
+impl<'a> From<&'a RoundRow> for RoundAudit<'a> {
+    fn from(row: &'a RoundRow) -> Self {
+        RoundAudit {
+            title: &row.title,
+            version_id: &row.version_id,
+            deadline: row.deadline.map(|t| t.and_utc()),
+            working_days: row.working_days,
+            deadline_calendar: row.deadline_calendar.as_deref(),
+            time_zone: &row.time_zone,
+            accept_late: row.accept_late,
+            silence_is_no_comments: row.silence_is_no_comments,
+            opened_at: row.opened_at.map(|t| t.and_utc()),
+            closed_at: row.closed_at.map(|t| t.and_utc()),
+            state_reason: row.state_reason.as_deref(),
+        }
+    }
+}
