@@ -11,7 +11,10 @@
 //! - [`replies`]: replies, "no comments", withdrawal, and when a round takes them.
 //! - [`attachments`]: files attached to a request.
 //! - [`commenting`]: comments checked against the version, and their freezing on submit.
-//! - [`deciding`]: triage, groups, decisions, the consistency check, publication.
+//! - [`triage`]: assignments and notes.
+//! - [`groups`]: groups of like comments.
+//! - [`decisions`]: decisions on comments and groups.
+//! - [`publication`]: the consistency check and publishing the decisions.
 //! - [`reporting`]: the adoption table (意见采纳情况表).
 //! - [`reminding`]: reminders, overdue notices and digests over time.
 //! - [`calendaring`]: the working-day calendar, and deadlines counted again.
@@ -20,12 +23,15 @@ pub mod agencies;
 pub mod attachments;
 pub mod calendaring;
 pub mod commenting;
-pub mod deciding;
+pub mod decisions;
 pub mod drafting;
+pub mod groups;
 pub mod letters;
+pub mod publication;
 pub mod reminding;
 pub mod replies;
 pub mod reporting;
 pub mod requests;
 pub mod round_facts;
 pub mod rounds;
+pub mod triage;

@@ -8,7 +8,8 @@ use validator::Validate;
 use super::views::TriageView;
 use crate::api::extract::{Caller, JsonBody};
 use crate::error::{ApiError, Problem};
-use crate::service::deciding;
+use crate::service::decisions;
+use crate::service::triage;
 use crate::state::AppState;
 
 /// Who works on a comment.
@@ -50,9 +51,9 @@ pub async fn assign(
     let row = state
         .db
         .write(move |conn| -> Result<_, ApiError> {
-            let (comment, _) = deciding::standing_comment(conn, &id)?;
+            let (comment, _) = decisions::standing_comment(conn, &id)?;
             let input: AssignBody = body.parse()?;
-            deciding::assign(
+            triage::assign(
                 conn,
                 &actor,
                 &comment,

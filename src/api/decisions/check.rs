@@ -6,7 +6,7 @@ use super::views::{CheckView, VersionRef};
 use crate::api::extract::Caller;
 use crate::db::round;
 use crate::error::{ApiError, Problem};
-use crate::service::deciding;
+use crate::service::publication;
 use crate::state::AppState;
 
 /// Checks the round's decisions against the next version: comments without a decision, a
@@ -38,7 +38,7 @@ pub async fn check(
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let row = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
-            let checked = deciding::check(conn, &row)?;
+            let checked = publication::check(conn, &row)?;
             Ok(CheckView {
                 round_id: row.id,
                 next_version: checked.next.map(|v| VersionRef {

@@ -22,7 +22,7 @@ use crate::db::decision::{self, DecisionRow, GroupRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::decision::Outcome;
 use crate::error::ApiError;
-use crate::service::deciding::{self, DecisionInput};
+use crate::service::decisions::{self, DecisionInput};
 
 /// A decision on a comment or a group.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -78,8 +78,8 @@ fn subject_round(
     id: &str,
 ) -> Result<RoundRow, ApiError> {
     match kind {
-        // Whether a comment is grouped is checked by `deciding::decide` under the round's lock.
-        SubjectKind::Comment => deciding::standing_comment(conn, id).map(|(_, round)| round),
+        // Whether a comment is grouped is checked by `decisions::decide` under the round's lock.
+        SubjectKind::Comment => decisions::standing_comment(conn, id).map(|(_, round)| round),
         SubjectKind::Group => group_of(conn, id).map(|(_, round)| round),
     }
 }
@@ -102,7 +102,7 @@ pub fn record(
         None => if_match.check(&etag(0))?,
     }
     let input: DecisionBody = body.parse()?;
-    deciding::decide(
+    decisions::decide(
         conn,
         &caller.actor(),
         &round,
@@ -126,7 +126,7 @@ pub fn applying(
 ) -> Result<Vec<DecisionRow>, ApiError> {
     let subject = match kind {
         SubjectKind::Comment => {
-            let (comment, round) = deciding::standing_comment(conn, id)?;
+            let (comment, round) = decisions::standing_comment(conn, id)?;
             if !caller.role.is_staff()
                 && (caller.agency_id.as_ref() != Some(&comment.agency_id)
                     || round.decisions_published_at.is_none())

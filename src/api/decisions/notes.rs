@@ -13,7 +13,8 @@ use crate::api::pagination::{Order, Page, PageQuery, page_of};
 use crate::api::unit::{Reply, Work};
 use crate::db::decision;
 use crate::error::{ApiError, Problem};
-use crate::service::deciding;
+use crate::service::decisions;
+use crate::service::triage;
 use crate::state::AppState;
 
 /// An internal note.
@@ -55,7 +56,7 @@ pub async fn notes(
     let rows = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
-            deciding::standing_comment(conn, &id)?;
+            decisions::standing_comment(conn, &id)?;
             Ok(decision::notes_of(conn, &id)?)
         })
         .await?;
@@ -101,9 +102,9 @@ pub async fn add_note(
     let actor = caller.actor();
     work.commit(
         move |conn| -> Result<_, ApiError> {
-            let (comment, _) = deciding::standing_comment(conn, &id)?;
+            let (comment, _) = decisions::standing_comment(conn, &id)?;
             let input: NoteBody = body.parse()?;
-            deciding::add_note(conn, &actor, &comment, &input.body, now)
+            triage::add_note(conn, &actor, &comment, &input.body, now)
         },
         move |row| Reply::created(&NoteView::from(row)),
     )

@@ -14,7 +14,7 @@ use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::deciding;
+use crate::service::publication;
 use crate::state::AppState;
 
 /// Publishing the decisions.
@@ -72,7 +72,7 @@ pub async fn publish(
             let input: PublishDecisions = body.parse()?;
             // Compared again under the round's lock, against a change made meanwhile.
             let expected = if_match.names_a_revision().then_some(before.revision);
-            let row = deciding::publish_decisions(
+            let row = publication::publish_decisions(
                 conn,
                 &actor,
                 &before.id,

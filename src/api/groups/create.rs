@@ -13,7 +13,7 @@ use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
-use crate::service::deciding;
+use crate::service::groups;
 use crate::state::AppState;
 
 /// A new group.
@@ -64,14 +64,8 @@ pub async fn create(
         move |conn| -> Result<_, ApiError> {
             let round = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
             let input: CreateGroup = body.parse()?;
-            let row = deciding::create_group(
-                conn,
-                &actor,
-                &round,
-                &input.title,
-                &input.comment_ids,
-                now,
-            )?;
+            let row =
+                groups::create_group(conn, &actor, &round, &input.title, &input.comment_ids, now)?;
             GroupView::load(conn, row)
         },
         move |view| {

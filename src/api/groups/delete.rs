@@ -6,7 +6,7 @@ use actix_web::web::{Data, Path};
 use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, IfMatch, etag};
 use crate::error::{ApiError, Problem};
-use crate::service::deciding;
+use crate::service::groups;
 use crate::state::AppState;
 
 /// Dissolves a group that has no decision; its comments are decided one by one again.
@@ -47,7 +47,7 @@ pub async fn delete(
             if_match.check(&etag(group.revision))?;
             // Compared again under the round's lock, against a change made meanwhile.
             let expected = if_match.names_a_revision().then_some(group.revision);
-            deciding::delete_group(conn, &actor, &round, &group.id, expected, now)
+            groups::delete_group(conn, &actor, &round, &group.id, expected, now)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

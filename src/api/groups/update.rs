@@ -12,7 +12,7 @@ use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
 use crate::domain::draft::validate_title;
 use crate::error::{ApiError, Problem};
-use crate::service::deciding;
+use crate::service::groups;
 use crate::state::AppState;
 
 /// Changes to a group; absent fields stay.
@@ -73,7 +73,7 @@ pub async fn update(
             let (before, round) = group_of(conn, &id)?;
             if_match.require(&etag(before.revision))?;
             let input: UpdateGroup = body.parse()?;
-            let row = deciding::change_group(
+            let row = groups::change_group(
                 conn,
                 &actor,
                 &round,

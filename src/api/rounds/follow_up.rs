@@ -16,7 +16,7 @@ use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::deciding;
+use crate::service::publication;
 use crate::service::round_facts::{self, RoundReplies};
 use crate::service::rounds::{self, NewRound};
 use crate::state::AppState;
@@ -98,7 +98,7 @@ pub async fn follow_up(
                     ));
                 }
             };
-            let next = deciding::next_version(conn, &followed)?
+            let next = publication::next_version(conn, &followed)?
                 .filter(|v| v.is_published())
                 .ok_or_else(|| {
                     ApiError::conflict(
@@ -106,7 +106,7 @@ pub async fn follow_up(
                         "a follow-up round consults on the next version: publish it first",
                     )
                 })?;
-            let changes = deciding::changes(conn, &followed, Some(&next))?;
+            let changes = publication::changes(conn, &followed, Some(&next))?;
             let scope: Vec<String> = changes
                 .into_iter()
                 .flat_map(|d| d.changes)
