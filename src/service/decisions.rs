@@ -6,12 +6,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::publication::next_version;
 use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::comment::{self, StandingComment, SubmittedRow};
 use crate::db::decision::{self, DecisionRow, GroupRow, TriageRow};
-use crate::db::document;
+use crate::db::document::{self, VersionRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::decision::{Decided, Outcome, Subject};
 use crate::domain::text::trim_blank;
@@ -311,4 +310,25 @@ fn decision_value(row: &DecisionRow) -> serde_json::Value {
         "reason": row.reason,
         "clause_keys": row.keys(),
     })
+}
+
+/// The version after the one a round consulted on (draft or published), if there is one.
+pub fn next_version(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+) -> Result<Option<VersionRow>, ApiError> {
+    // Once the decisions are published, the version they were checked against (or none) is the
+    // next version for good: a version started later never reaches the published record.
+    if round.decisions_published_at.is_some() {
+        return match &round.decisions_version_id {
+            Some(id) => Ok(document::find_version_by_id(conn, id)?),
+            None => Ok(None),
+        };
+    }
+    let consulted =
+        document::find_version_by_id(conn, &round.version_id)?.ok_or(ApiError::NotFound)?;
+    Ok(document::versions_of(conn, &round.document_id)?
+        .into_iter()
+        .filter(|v| v.number > consulted.number)
+        .min_by_key(|v| v.number))
 }

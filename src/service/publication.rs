@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::decisions::{Handling, check_open_for_decisions};
+use super::decisions::{Handling, check_open_for_decisions, next_version};
 use crate::db::audit::Actor;
 use crate::db::comment::StandingComment;
 use crate::db::document::{self, VersionRow};
@@ -20,27 +20,6 @@ use crate::email::templates::{self, HandledComment};
 use crate::error::ApiError;
 use crate::service::round_facts::{RoundReplies, round_state_of};
 use crate::service::rounds;
-
-/// The version after the one a round consulted on (draft or published), if there is one.
-pub fn next_version(
-    conn: &mut DbConnection,
-    round: &RoundRow,
-) -> Result<Option<VersionRow>, ApiError> {
-    // Once the decisions are published, the version they were checked against (or none) is the
-    // next version for good: a version started later never reaches the published record.
-    if round.decisions_published_at.is_some() {
-        return match &round.decisions_version_id {
-            Some(id) => Ok(document::find_version_by_id(conn, id)?),
-            None => Ok(None),
-        };
-    }
-    let consulted =
-        document::find_version_by_id(conn, &round.version_id)?.ok_or(ApiError::NotFound)?;
-    Ok(document::versions_of(conn, &round.document_id)?
-        .into_iter()
-        .filter(|v| v.number > consulted.number)
-        .min_by_key(|v| v.number))
-}
 
 /// The changes from the consulted version to the next, when there is one.
 pub fn changes(

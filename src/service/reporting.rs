@@ -18,8 +18,8 @@ use crate::domain::report::{
 };
 use crate::domain::round::RequestState;
 use crate::error::ApiError;
+use crate::service::decisions;
 use crate::service::decisions::Handling;
-use crate::service::publication;
 use crate::service::round_facts::{RoundReplies, state_of};
 
 fn label(clause: &Clause) -> String {
@@ -62,7 +62,7 @@ pub fn adoption_table(
     let document_title = document::find_document(conn, &round.document_id)?
         .map(|d| d.title)
         .unwrap_or_default();
-    let next = publication::next_version(conn, round)?;
+    let next = decisions::next_version(conn, round)?;
     let old = document::clauses_of(conn, &round.version_id)?;
     let new = match &next {
         Some(v) => document::clauses_of(conn, &v.id)?,

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::letters::{Letterhead, issue, rewrite_letter};
 use super::replies::{closed, locked, published_already};
-use super::rounds::count_working_days;
+use super::round_facts::count_working_days;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox;
 use crate::db::round::{self, RequestRow, RoundRow};

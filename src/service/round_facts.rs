@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::db::DbConnection;
 use crate::db::round::{self, ReplyRow, RequestRow, RequestWithAgency, RoundRow};
-use crate::domain::calendar::Basis;
+use crate::db::{DbConnection, calendar};
+use crate::domain::calendar::{Basis, CountedDeadline, working_day_deadline};
 use crate::domain::round::{
     ReplyKind, RequestFacts, RequestState, RoundState, request_state, round_state,
 };
@@ -146,4 +146,16 @@ impl RoundReplies {
                     .map(|reply| (entry, reply))
             })
     }
+}
+
+/// A deadline `days` working days from `from` in `zone`, on the calendar in force now.
+pub fn count_working_days(
+    conn: &mut DbConnection,
+    from: DateTime<Utc>,
+    zone: Tz,
+    days: u32,
+) -> Result<CountedDeadline, ApiError> {
+    let calendar = calendar::load(conn)?;
+    working_day_deadline(&calendar, from, zone, days)
+        .ok_or_else(|| ApiError::internal("no working day found for the deadline"))
 }

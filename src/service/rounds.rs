@@ -10,15 +10,13 @@ use super::letters::{Letterhead, issue, tell_new_deadlines};
 use super::replies::closed;
 use super::requests::new_request;
 use crate::db::audit::{self, Actor, Change};
-use crate::db::calendar;
 use crate::db::outbox;
 use crate::db::round::{self, LockedRound, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
-use crate::domain::calendar::{CountedDeadline, working_day_deadline};
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::ApiError;
-use crate::service::round_facts::{round_state_of, zone};
+use crate::service::round_facts::{count_working_days, round_state_of, zone};
 
 /// Reminders before a deadline unless a round says otherwise: three days and one day ahead.
 pub const DEFAULT_REMINDER_HOURS: [u32; 2] = [72, 24];
@@ -157,18 +155,6 @@ fn check_scope(conn: &mut DbConnection, version_id: &str, keys: &[String]) -> Re
         )),
         None => Ok(()),
     }
-}
-
-/// A deadline `days` working days from `from` in `zone`, on the calendar in force now.
-pub fn count_working_days(
-    conn: &mut DbConnection,
-    from: DateTime<Utc>,
-    zone: Tz,
-    days: u32,
-) -> Result<CountedDeadline, ApiError> {
-    let calendar = calendar::load(conn)?;
-    working_day_deadline(&calendar, from, zone, days)
-        .ok_or_else(|| ApiError::internal("no working day found for the deadline"))
 }
 
 /// Opens a draft round: fixes its deadline (counting working days from now when it was given

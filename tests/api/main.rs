@@ -16,6 +16,7 @@ mod documents;
 mod email;
 mod errors;
 mod idempotency;
+mod layers;
 mod openapi;
 mod outbox;
 mod rounds;

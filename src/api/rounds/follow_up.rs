@@ -16,9 +16,9 @@ use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::publication;
 use crate::service::round_facts::{self, RoundReplies};
 use crate::service::rounds::{self, NewRound};
+use crate::service::{decisions, publication};
 use crate::state::AppState;
 
 /// A follow-up round; what is not given comes from the round it follows.
@@ -98,7 +98,7 @@ pub async fn follow_up(
                     ));
                 }
             };
-            let next = publication::next_version(conn, &followed)?
+            let next = decisions::next_version(conn, &followed)?
                 .filter(|v| v.is_published())
                 .ok_or_else(|| {
                     ApiError::conflict(
