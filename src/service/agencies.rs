@@ -102,6 +102,26 @@ pub fn update(
     Ok(after)
 }
 
+/// The ids of the agencies named (by id or code) in a round's `agencies`; an unknown name is
+/// refused with its place in the list.
+pub fn ids_of(conn: &mut DbConnection, names: &[String]) -> Result<Vec<String>, ApiError> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            agency::find_by_id_or_code(conn, name)?
+                .map(|a| a.id)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        format!("agencies[{i}]"),
+                        "unknown_agency",
+                        "no agency with this id or code",
+                    )
+                })
+        })
+        .collect()
+}
+
 /// Maps the unique violation on `agencies.code` (the only unique column a write can clash on)
 /// to its own 409.
 fn map_unique(error: diesel::result::Error, code: &str) -> ApiError {

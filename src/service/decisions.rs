@@ -13,6 +13,7 @@ use crate::db::decision::{self, DecisionRow, GroupRow, TriageRow};
 use crate::db::document::{self, VersionRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::decision::{Decided, Outcome, Subject};
+use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::text::trim_blank;
 use crate::error::{ApiError, FieldError};
 use crate::service::commenting::MAX_TEXT;
@@ -331,4 +332,18 @@ pub fn next_version(
         .into_iter()
         .filter(|v| v.number > consulted.number)
         .min_by_key(|v| v.number))
+}
+
+/// The changes from the consulted version to the next, when there is one.
+pub fn changes(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    next: Option<&VersionRow>,
+) -> Result<Option<VersionDiff>, ApiError> {
+    let Some(next) = next else {
+        return Ok(None);
+    };
+    let old = document::clauses_of(conn, &round.version_id)?;
+    let new = document::clauses_of(conn, &next.id)?;
+    Ok(Some(diff(&old, &new)))
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::decisions::{Handling, check_open_for_decisions, next_version};
+use super::decisions::{Handling, changes, check_open_for_decisions, next_version};
 use crate::db::audit::Actor;
 use crate::db::comment::StandingComment;
 use crate::db::document::{self, VersionRow};
@@ -14,26 +14,11 @@ use crate::db::round::{self, RoundRow};
 use crate::db::{DbConnection, agency};
 use crate::domain::agency::Locale;
 use crate::domain::decision::{Finding, Outcome};
-use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::round::RoundState;
 use crate::email::templates::{self, HandledComment};
 use crate::error::ApiError;
 use crate::service::round_facts::{RoundReplies, round_state_of};
 use crate::service::rounds;
-
-/// The changes from the consulted version to the next, when there is one.
-pub fn changes(
-    conn: &mut DbConnection,
-    round: &RoundRow,
-    next: Option<&VersionRow>,
-) -> Result<Option<VersionDiff>, ApiError> {
-    let Some(next) = next else {
-        return Ok(None);
-    };
-    let old = document::clauses_of(conn, &round.version_id)?;
-    let new = document::clauses_of(conn, &next.id)?;
-    Ok(Some(diff(&old, &new)))
-}
 
 /// The consistency check of a round's decisions against the next version, with what it read.
 pub struct Checked {

@@ -13,10 +13,14 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox;
 use crate::db::round::{self, LockedRound, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
+use crate::domain::draft::diff::ChangeKind;
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::ApiError;
-use crate::service::round_facts::{count_working_days, round_state_of, zone};
+use crate::service::agencies;
+use crate::service::decisions::changes;
+use crate::service::decisions::next_version;
+use crate::service::round_facts::{RoundReplies, count_working_days, round_state_of, zone};
 
 /// Reminders before a deadline unless a round says otherwise: three days and one day ahead.
 pub const DEFAULT_REMINDER_HOURS: [u32; 2] = [72, 24];
@@ -459,4 +463,103 @@ impl<'a> From<&'a RoundRow> for RoundAudit<'a> {
             state_reason: row.state_reason.as_deref(),
         }
     }
+}
+
+/// What a follow-up round changes from the round it follows; the rest is taken from it.
+#[derive(Debug)]
+pub struct FollowUp {
+    pub title: Option<String>,
+    pub instructions: Option<String>,
+    /// A fixed deadline, or none when it is counted in `working_days` on opening.
+    pub deadline: Option<DateTime<Utc>>,
+    pub working_days: Option<u32>,
+    /// By id or code; the agencies whose comments stood in the followed round unless given.
+    pub agencies: Option<Vec<String>>,
+}
+
+/// A draft round on the next version of a closed round's document, consulting on the clauses
+/// that changed, by default with the agencies that commented; returns it with its version
+/// number.
+pub fn follow_up(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    followed_id: &str,
+    input: FollowUp,
+    now: DateTime<Utc>,
+) -> Result<(RoundRow, i32), ApiError> {
+    let followed = round::find_round(conn, followed_id)?.ok_or(ApiError::NotFound)?;
+    let requests: Vec<_> = round::requests_of_round(conn, &followed.id)?
+        .into_iter()
+        .map(|r| r.request)
+        .collect();
+    if round_state_of(&followed, &requests, now) != RoundState::Closed {
+        return Err(ApiError::conflict(
+            "round_not_closed",
+            "a round is followed up once it has closed",
+        ));
+    }
+    let next = next_version(conn, &followed)?
+        .filter(|v| v.is_published())
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "version_not_published",
+                "a follow-up round consults on the next version: publish it first",
+            )
+        })?;
+    let scope: Vec<String> = changes(conn, &followed, Some(&next))?
+        .into_iter()
+        .flat_map(|d| d.changes)
+        .filter(|c| {
+            matches!(
+                c.status,
+                ChangeKind::Added | ChangeKind::Modified | ChangeKind::Moved
+            )
+        })
+        .map(|c| c.key)
+        .collect();
+    if scope.is_empty() {
+        return Err(ApiError::conflict(
+            "nothing_changed",
+            "no clause changed in the next version: there is nothing to consult on again",
+        ));
+    }
+    let agencies = match input.agencies {
+        Some(names) => agencies::ids_of(conn, &names)?,
+        None => RoundReplies::of(conn, &followed.id)?
+            .standing()
+            .map(|(entry, _)| entry.request.agency_id.clone())
+            .collect(),
+    };
+    if agencies.is_empty() {
+        return Err(ApiError::conflict(
+            "no_commenters",
+            "no agency commented in the round followed: name the agencies to consult",
+        ));
+    }
+    let row = create_round(
+        conn,
+        actor,
+        NewRound {
+            document_id: followed.document_id.clone(),
+            version_number: next.number,
+            title: input
+                .title
+                .unwrap_or_else(|| format!("{}（第{}稿）", followed.title, next.number)),
+            instructions: input
+                .instructions
+                .unwrap_or_else(|| followed.instructions.clone()),
+            time_zone: zone(&followed),
+            deadline: input.deadline,
+            working_days: input.working_days,
+            scope: Some(scope),
+            accept_late: followed.accept_late,
+            reminder_hours: followed.reminder_offsets().into_iter().rev().collect(),
+            silence_is_no_comments: followed.silence_is_no_comments,
+            share_report: followed.share_report,
+            follows_round_id: Some(followed.id.clone()),
+            agencies,
+        },
+        now,
+    )?;
+    Ok((row, next.number))
 }

@@ -14,6 +14,7 @@ use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
+use crate::service::agencies;
 use crate::service::rounds::{self, NewRound};
 use crate::state::AppState;
 
@@ -117,7 +118,7 @@ pub async fn create(
     work.commit(
         move |conn| -> Result<_, ApiError> {
             let agencies = match input.agencies {
-                Some(names) => super::agency_ids(conn, &names)?,
+                Some(names) => agencies::ids_of(conn, &names)?,
                 None => agency::active_ids(conn)?,
             };
             let row = rounds::create_round(

@@ -12,13 +12,9 @@ use super::views::RoundView;
 use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
 use crate::db::round;
-use crate::domain::draft::diff::ChangeKind;
-use crate::domain::round::RoundState;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
-use crate::service::round_facts::{self, RoundReplies};
-use crate::service::rounds::{self, NewRound};
-use crate::service::{decisions, publication};
+use crate::service::rounds;
 use crate::state::AppState;
 
 /// A follow-up round; what is not given comes from the round it follows.
@@ -73,97 +69,30 @@ pub async fn follow_up(
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
+    let input: FollowUp = body.parse()?;
+    let deadline = match (input.deadline, input.working_days) {
+        (Some(deadline), None) => Some(deadline.with_timezone(&Utc)),
+        (None, Some(_)) => None,
+        _ => {
+            return Err(ApiError::field(
+                "deadline",
+                "one_of",
+                "give either deadline or working_days",
+            ));
+        }
+    };
+    let follow_up = rounds::FollowUp {
+        title: input.title,
+        instructions: input.instructions,
+        deadline,
+        working_days: input.working_days,
+        agencies: input.agencies,
+    };
     work.commit(
         move |conn| -> Result<_, ApiError> {
-            let followed = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
-            let input: FollowUp = body.parse()?;
-            let requests: Vec<_> = round::requests_of_round(conn, &followed.id)?
-                .into_iter()
-                .map(|r| r.request)
-                .collect();
-            if round_facts::round_state_of(&followed, &requests, now) != RoundState::Closed {
-                return Err(ApiError::conflict(
-                    "round_not_closed",
-                    "a round is followed up once it has closed",
-                ));
-            }
-            let deadline = match (input.deadline, input.working_days) {
-                (Some(deadline), None) => Some(deadline.with_timezone(&Utc)),
-                (None, Some(_)) => None,
-                _ => {
-                    return Err(ApiError::field(
-                        "deadline",
-                        "one_of",
-                        "give either deadline or working_days",
-                    ));
-                }
-            };
-            let next = decisions::next_version(conn, &followed)?
-                .filter(|v| v.is_published())
-                .ok_or_else(|| {
-                    ApiError::conflict(
-                        "version_not_published",
-                        "a follow-up round consults on the next version: publish it first",
-                    )
-                })?;
-            let changes = publication::changes(conn, &followed, Some(&next))?;
-            let scope: Vec<String> = changes
-                .into_iter()
-                .flat_map(|d| d.changes)
-                .filter(|c| {
-                    matches!(
-                        c.status,
-                        ChangeKind::Added | ChangeKind::Modified | ChangeKind::Moved
-                    )
-                })
-                .map(|c| c.key)
-                .collect();
-            if scope.is_empty() {
-                return Err(ApiError::conflict(
-                    "nothing_changed",
-                    "no clause changed in the next version: there is nothing to consult on again",
-                ));
-            }
-            let agencies = match input.agencies {
-                Some(names) => super::agency_ids(conn, &names)?,
-                None => RoundReplies::of(conn, &followed.id)?
-                    .standing()
-                    .map(|(entry, _)| entry.request.agency_id.clone())
-                    .collect(),
-            };
-            if agencies.is_empty() {
-                return Err(ApiError::conflict(
-                    "no_commenters",
-                    "no agency commented in the round followed: name the agencies to consult",
-                ));
-            }
-            let row = rounds::create_round(
-                conn,
-                &actor,
-                NewRound {
-                    document_id: followed.document_id.clone(),
-                    version_number: next.number,
-                    title: input
-                        .title
-                        .unwrap_or_else(|| format!("{}（第{}稿）", followed.title, next.number)),
-                    instructions: input
-                        .instructions
-                        .unwrap_or_else(|| followed.instructions.clone()),
-                    time_zone: round_facts::zone(&followed),
-                    deadline,
-                    working_days: input.working_days,
-                    scope: Some(scope),
-                    accept_late: followed.accept_late,
-                    reminder_hours: followed.reminder_offsets().into_iter().rev().collect(),
-                    silence_is_no_comments: followed.silence_is_no_comments,
-                    share_report: followed.share_report,
-                    follows_round_id: Some(followed.id.clone()),
-                    agencies,
-                },
-                now,
-            )?;
+            let (row, version) = rounds::follow_up(conn, &actor, &id, follow_up, now)?;
             let requests = round::requests_of_round(conn, &row.id)?;
-            Ok((row, next.number, requests))
+            Ok((row, version, requests))
         },
         move |(row, version, requests)| {
             Ok(

@@ -15,7 +15,7 @@ pub mod views;
 
 use crate::api::extract::Caller;
 use crate::db::round::{self, RequestWithAgency, RoundRow};
-use crate::db::{DbConnection, agency, document};
+use crate::db::{DbConnection, document};
 use crate::error::ApiError;
 
 /// Reminder hours: each 1 to 720 (thirty days).
@@ -48,25 +48,6 @@ pub(crate) fn visible_round(
     }
     let version = version_number(conn, &row)?;
     Ok((row, version, requests))
-}
-
-/// The ids of the agencies named (by id or code) in a round's `agencies`.
-fn agency_ids(conn: &mut DbConnection, names: &[String]) -> Result<Vec<String>, ApiError> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            agency::find_by_id_or_code(conn, name)?
-                .map(|a| a.id)
-                .ok_or_else(|| {
-                    ApiError::field(
-                        format!("agencies[{i}]"),
-                        "unknown_agency",
-                        "no agency with this id or code",
-                    )
-                })
-        })
-        .collect()
 }
 
 /// The number of the version a round consults on.
