@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::db::audit::{self, Actor, Change};
 use crate::db::comment::{self, CommentRow, SubmittedRow};
-use crate::db::round::{ReplyRow, RequestRow, RoundRow};
-use crate::db::{DbConnection, document};
+use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
+use crate::db::{DbConnection, agency, document};
 use crate::domain::comment::{CommentKind, Quote, QuoteProblem, locate};
 use crate::domain::draft::{Clause, normalize};
 use crate::domain::round::ReplyKind;
@@ -223,6 +223,77 @@ fn row_from(
         updated_at: stamp,
         deleted_at: None,
     }
+}
+
+/// Who is writing comments into a round.
+#[derive(Debug)]
+pub enum Author {
+    /// An agency, writing its own reply; `named` is whether it named an agency (it may not).
+    Agency { agency_id: String, named: bool },
+    /// A drafter entering an agency's comments that came on paper, by email or fax.
+    Office {
+        agency: Option<String>,
+        drafter: String,
+    },
+}
+
+/// Adds comments to the working copy of the request `author` writes for in round `round_id`:
+/// an agency its own, a drafter the agency it names.
+pub fn create_in_round(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round_id: &str,
+    author: Author,
+    inputs: Vec<CommentInput>,
+    batch: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<CommentRow>, ApiError> {
+    let round_row = round::find_round(conn, round_id)?.ok_or(ApiError::NotFound)?;
+    let requests = round::requests_of_round(conn, &round_row.id)?;
+    let own = |agency_id: &str| {
+        requests
+            .iter()
+            .find(|r| r.request.agency_id == agency_id && r.request.issued_at.is_some())
+            .map(|r| r.request.clone())
+    };
+    let (request, entered_by) = match author {
+        Author::Agency { agency_id, named } => {
+            let request = own(&agency_id).ok_or(ApiError::NotFound)?;
+            if named {
+                return Err(ApiError::field(
+                    "agency",
+                    "not_allowed",
+                    "an agency writes its own comments",
+                ));
+            }
+            (request, None)
+        }
+        Author::Office {
+            agency: Some(name),
+            drafter,
+        } => {
+            let request = agency::find_by_id_or_code(conn, &name)?
+                .and_then(|a| own(&a.id))
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "agency",
+                        "not_invited",
+                        "no agency with this id or code has a request in the round",
+                    )
+                })?;
+            (request, Some(drafter))
+        }
+        Author::Office { agency: None, .. } => {
+            return Err(ApiError::field(
+                "agency",
+                "required",
+                "a drafter entering comments names the agency, in a batch",
+            ));
+        }
+    };
+    create(
+        conn, actor, &round_row, &request, inputs, batch, entered_by, now,
+    )
 }
 
 /// Adds comments to an agency's working copy: all of them, or none when any is invalid (the

@@ -16,6 +16,7 @@
 //! - [`decisions`]: decisions on comments and groups.
 //! - [`publication`]: the consistency check and publishing the decisions.
 //! - [`reporting`]: the adoption table (意见采纳情况表).
+//! - [`outbox`]: sending again an email that was given up.
 //! - [`reminding`]: reminders, overdue notices and digests over time.
 //! - [`calendaring`]: the working-day calendar, and deadlines counted again.
 
@@ -27,6 +28,7 @@ pub mod decisions;
 pub mod drafting;
 pub mod groups;
 pub mod letters;
+pub mod outbox;
 pub mod publication;
 pub mod reminding;
 pub mod replies;

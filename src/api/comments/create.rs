@@ -10,9 +10,8 @@ use super::CommentBody;
 use super::views::CommentView;
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::unit::{Reply, Work};
-use crate::db::{agency, round};
 use crate::error::{ApiError, Problem};
-use crate::service::commenting;
+use crate::service::commenting::{self, Author, CommentInput};
 use crate::state::AppState;
 
 /// Many comments at once: all are added, or none.
@@ -65,69 +64,27 @@ pub async fn create(
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
-    work.commit(
-        move |conn| -> Result<_, ApiError> {
-            let round_row = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
-            let requests = round::requests_of_round(conn, &round_row.id)?;
-            let own = |agency_id: &str| {
-                requests
-                    .iter()
-                    .find(|r| r.request.agency_id == agency_id && r.request.issued_at.is_some())
-                    .map(|r| r.request.clone())
-            };
-            // Whose reply: an agency writes its own; a drafter names the agency.
-            let agency_own = match (&caller.agency_id, caller.role.is_staff()) {
-                (Some(agency_id), false) => Some(own(agency_id).ok_or(ApiError::NotFound)?),
-                (_, true) => None,
-                (None, false) => return Err(ApiError::Forbidden),
-            };
-            let batch = body.has_key("items");
-            let (inputs, named) = if batch {
-                let parsed: CommentBatch = body.parse()?;
-                (parsed.items, parsed.agency)
-            } else {
-                (vec![body.parse::<CommentBody>()?], None)
-            };
-            let (request, entered_by) = match (agency_own, named) {
-                (Some(request), None) => (request, None),
-                (Some(_), Some(_)) => {
-                    return Err(ApiError::field(
-                        "agency",
-                        "not_allowed",
-                        "an agency writes its own comments",
-                    ));
-                }
-                (None, Some(name)) => {
-                    let request = agency::find_by_id_or_code(conn, &name)?
-                        .and_then(|a| own(&a.id))
-                        .ok_or_else(|| {
-                            ApiError::field(
-                                "agency",
-                                "not_invited",
-                                "no agency with this id or code has a request in the round",
-                            )
-                        })?;
-                    (request, Some(caller.name.clone()))
-                }
-                (None, None) => {
-                    return Err(ApiError::field(
-                        "agency",
-                        "required",
-                        "a drafter entering comments names the agency, in a batch",
-                    ));
-                }
-            };
-            commenting::create(
-                conn,
-                &actor,
-                &round_row,
-                &request,
-                inputs.into_iter().map(Into::into).collect(),
-                batch,
-                entered_by,
-                now,
-            )
+    let batch = body.has_key("items");
+    let (inputs, named) = if batch {
+        let parsed: CommentBatch = body.parse()?;
+        (parsed.items, parsed.agency)
+    } else {
+        (vec![body.parse::<CommentBody>()?], None)
+    };
+    let author = match (&caller.agency_id, caller.role.is_staff()) {
+        (_, true) => Author::Office {
+            agency: named,
+            drafter: caller.name.clone(),
         },
+        (Some(agency_id), false) => Author::Agency {
+            agency_id: agency_id.clone(),
+            named: named.is_some(),
+        },
+        (None, false) => return Err(ApiError::Forbidden),
+    };
+    let inputs: Vec<CommentInput> = inputs.into_iter().map(Into::into).collect();
+    work.commit(
+        move |conn| commenting::create_in_round(conn, &actor, &id, author, inputs, batch, now),
         move |items| {
             Reply::created(&CreatedComments {
                 items: items.iter().map(CommentView::from).collect(),

@@ -6,9 +6,8 @@ use actix_web::web::{Data, Path};
 use super::views::OutboxView;
 use crate::api::extract::Caller;
 use crate::api::unit::{Reply, Work};
-use crate::db::audit::{self, Change};
-use crate::db::outbox;
 use crate::error::{ApiError, Problem};
+use crate::service::outbox;
 use crate::state::AppState;
 
 /// Puts an email that was given up back in the queue, due now. Drafters and admins only.
@@ -38,30 +37,7 @@ pub async fn retry(
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
     work.commit(
-        move |conn| -> Result<_, ApiError> {
-            let before = outbox::find(conn, &id)?.ok_or(ApiError::NotFound)?;
-            if !outbox::retry(conn, &id, now)? {
-                return Err(ApiError::conflict(
-                    "not_failed",
-                    "only an email that was given up can be retried",
-                ));
-            }
-            audit::record(
-                conn,
-                &actor,
-                now,
-                Change {
-                    action: "outbox.retry",
-                    entity_type: "outbox_message",
-                    entity_id: &id,
-                    before: Some(
-                        serde_json::json!({"state": before.state, "attempts": before.attempts}),
-                    ),
-                    after: Some(serde_json::json!({"state": "pending"})),
-                },
-            )?;
-            outbox::find(conn, &id)?.ok_or(ApiError::NotFound)
-        },
+        move |conn| outbox::retry(conn, &actor, &id, now),
         move |row| Reply::ok(&OutboxView::from(row)),
     )
     .await
