@@ -13,6 +13,9 @@
 //! | input fails validation (field by field)           | 422    | `validation_failed`         |
 //! | a unique value is taken                           | 409    | e.g. `agency_code_taken`    |
 //! | a workflow rule forbids it now                    | 409    | a code naming the rule      |
+//!
+//! The last two, and the idempotency key used for another request (422), are refusals: one
+//! `domain::refusal::Refusal` each, so a code is a name the compiler knows.
 //! | `If-Match` names an older revision                | 412    | `precondition_failed`       |
 //! | a draft edit or publication without `If-Match`    | 428    | `precondition_required`     |
 //! | body over the configured limit                    | 413    | `payload_too_large`         |
@@ -31,6 +34,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::Unavailable;
+use crate::domain::refusal::{Answer, Refusal};
 use crate::domain::revision::Refused;
 
 /// One bad input field.
@@ -77,16 +81,11 @@ pub enum ApiError {
     MalformedJson(String),
     #[error("the request has invalid fields")]
     Validation(Vec<FieldError>),
-    /// A request that is well-formed but cannot be processed, with no single field to blame.
+    /// A well-formed request the workflow turns down as things stand (409 or 422, by the
+    /// refusal).
     #[error("{detail}")]
-    Unprocessable {
-        code: &'static str,
-        detail: Cow<'static, str>,
-    },
-    /// A clash with the current state: a taken unique value or a workflow rule.
-    #[error("{detail}")]
-    Conflict {
-        code: &'static str,
+    Refused {
+        refusal: Refusal,
         detail: Cow<'static, str>,
     },
     #[error("the object has changed since it was read: fetch it again and reapply the change")]
@@ -104,10 +103,10 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// A 409 with a stable code.
-    pub fn conflict(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        ApiError::Conflict {
-            code,
+    /// A refusal, with the detail that explains it here.
+    pub fn refused(refusal: Refusal, detail: impl Into<Cow<'static, str>>) -> Self {
+        ApiError::Refused {
+            refusal,
             detail: detail.into(),
         }
     }
@@ -136,7 +135,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::MalformedJson(_) => "malformed_json",
             ApiError::Validation(_) => "validation_failed",
-            ApiError::Unprocessable { code, .. } | ApiError::Conflict { code, .. } => code,
+            ApiError::Refused { refusal, .. } => refusal.code(),
             ApiError::PreconditionFailed => "precondition_failed",
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
@@ -154,8 +153,10 @@ impl ApiError {
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::MalformedJson(_) => "Malformed JSON",
             ApiError::Validation(_) => "Invalid input",
-            ApiError::Unprocessable { .. } => "Unprocessable request",
-            ApiError::Conflict { .. } => "Conflict",
+            ApiError::Refused { refusal, .. } => match refusal.answer() {
+                Answer::Conflict => "Conflict",
+                Answer::Unprocessable => "Unprocessable request",
+            },
             ApiError::PreconditionFailed => "Precondition failed",
             ApiError::PreconditionRequired => "Precondition required",
             ApiError::PayloadTooLarge { .. } => "Payload too large",
@@ -190,10 +191,11 @@ impl ResponseError for ApiError {
             ApiError::NotFound | ApiError::NoSuchRoute => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) | ApiError::Unprocessable { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Refused { refusal, .. } => match refusal.answer() {
+                Answer::Conflict => StatusCode::CONFLICT,
+                Answer::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            },
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -241,8 +243,8 @@ impl From<diesel::result::Error> for ApiError {
             // Reaching here means a handler did not map the violation to its own code.
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 tracing::warn!(constraint = ?info.constraint_name(), "unmapped unique violation");
-                ApiError::conflict(
-                    "already_exists",
+                ApiError::refused(
+                    Refusal::AlreadyExists,
                     "an object with these values already exists",
                 )
             }

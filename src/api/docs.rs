@@ -4,6 +4,8 @@ use actix_web::web::Json;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::domain::refusal::{Answer, Refusal};
+
 use super::{
     agencies, audit, calendar, comments, decisions, documents, groups, health, outbox, requests,
     rounds,
@@ -94,7 +96,7 @@ use super::{
         outbox::views::OutboxState,
         decisions::report::ReportFormat
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &RefusalCodes),
     tags(
         (name = "service", description = "Health and the API description"),
         (name = "agencies", description = "The agencies a drafting office consults"),
@@ -120,6 +122,41 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// `RefusalCode`: every code a 409 or a refusing 422 carries, with its meaning, from
+/// `domain::refusal::Refusal` itself.
+struct RefusalCodes;
+
+impl Modify for RefusalCodes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let mut description = String::from(
+            "The `code` of a refusal: a well-formed request the workflow turns down as things \
+             stand.\n\n| code | status | meaning |\n|---|---|---|\n",
+        );
+        for refusal in Refusal::ALL {
+            let status = match refusal.answer() {
+                Answer::Conflict => 409,
+                Answer::Unprocessable => 422,
+            };
+            description.push_str(&format!(
+                "| `{}` | {status} | {} |\n",
+                refusal.code(),
+                refusal.meaning()
+            ));
+        }
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Refusal::ALL.iter().map(|r| r.code())))
+            .description(Some(description))
+            .build();
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .schemas
+            .insert("RefusalCode".to_owned(), schema.into());
     }
 }
 

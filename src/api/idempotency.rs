@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use super::extract::{Credentials, read_body};
 use super::unit::{ClaimedKey, KEPT_HEADERS, KeyCompleted};
 use crate::db::idempotency::{self as keys, Claim, KeyPolicy, KeyRef, StoredResponse};
+use crate::domain::refusal::Refusal;
 use crate::domain::token::hex;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -102,15 +103,15 @@ pub async fn idempotent_post(
         Ok(Claim::Run { claimed_at }) => claimed_at,
         Ok(Claim::Replay(stored)) => return Ok(ServiceResponse::new(http, replay(stored))),
         Ok(Claim::Mismatch) => {
-            let error = ApiError::Unprocessable {
-                code: "idempotency_key_reused",
-                detail: "this Idempotency-Key was used with a different request".into(),
-            };
+            let error = ApiError::refused(
+                Refusal::IdempotencyKeyReused,
+                "this Idempotency-Key was used with a different request",
+            );
             return Ok(problem(http, error));
         }
         Ok(Claim::InProgress) => {
-            let error = ApiError::conflict(
-                "idempotency_request_in_progress",
+            let error = ApiError::refused(
+                Refusal::IdempotencyRequestInProgress,
                 "the first request with this Idempotency-Key is still running; retry shortly",
             );
             return Ok(problem(http, error));

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::db::idempotency::{self as keys, KeyRef, StoredResponse};
 use crate::db::{Db, DbConnection};
+use crate::domain::refusal::Refusal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -125,8 +126,8 @@ impl Work {
                     // Taken over by a retry after this request was presumed dead: the retry
                     // owns the key now, so this one must leave no trace.
                     if !keys::complete(conn, at, key.claimed_at, &reply.stored())? {
-                        return Err(ApiError::conflict(
-                            "idempotency_request_in_progress",
+                        return Err(ApiError::refused(
+                            Refusal::IdempotencyRequestInProgress,
                             "a retry with this Idempotency-Key took the request over",
                         ));
                     }

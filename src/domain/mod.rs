@@ -7,6 +7,7 @@ pub mod carry;
 pub mod comment;
 pub mod decision;
 pub mod draft;
+pub mod refusal;
 pub mod report;
 pub mod revision;
 pub mod role;

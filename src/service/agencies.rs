@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::db::agency::{self, AgencyRow, NewAgency};
 use crate::db::audit::{self, Actor, Change};
 use crate::domain::agency::{AgencyKind, Locale};
+use crate::domain::refusal::Refusal;
 use crate::domain::revision::Precondition;
 use crate::error::ApiError;
 
@@ -129,8 +130,8 @@ fn map_unique(error: diesel::result::Error, code: &str) -> ApiError {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        ) => ApiError::conflict(
-            "agency_code_taken",
+        ) => ApiError::refused(
+            Refusal::AgencyCodeTaken,
             format!("another agency already has the code {code:?}"),
         ),
         other => other.into(),

@@ -13,6 +13,7 @@ use crate::db::round::{self, RequestRow, RoundRow};
 use crate::domain::calendar::{
     Basis, CalendarFile, Festival, YEARS, statutory_holidays, working_day_deadline,
 };
+use crate::domain::refusal::Refusal;
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::{ApiError, FieldError};
@@ -214,8 +215,8 @@ pub fn recount(
         .map(|r| r.request)
         .collect();
     let Some(opened_at) = before.opened_at else {
-        return Err(ApiError::conflict(
-            "round_not_open",
+        return Err(ApiError::refused(
+            Refusal::RoundNotOpen,
             "the round has not opened yet: its deadline is counted when it opens",
         ));
     };

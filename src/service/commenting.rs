@@ -12,6 +12,7 @@ use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::comment::{CommentKind, Quote, QuoteProblem, locate};
 use crate::domain::draft::{Clause, normalize};
+use crate::domain::refusal::Refusal;
 use crate::domain::round::ReplyKind;
 use crate::domain::text::trim_blank;
 use crate::error::{ApiError, FieldError};
@@ -420,14 +421,14 @@ pub fn submit(
     let working = comment::working(conn, &request.id)?;
     // A drafter submits what it entered from paper; an agency's own drafts are not its to send.
     if details.entered_by.is_some() && working.iter().any(|c| c.entered_by.is_none()) {
-        return Err(ApiError::conflict(
-            "agency_drafts",
+        return Err(ApiError::refused(
+            Refusal::AgencyDrafts,
             "the agency has unsubmitted comments of its own: it submits them itself",
         ));
     }
     if working.is_empty() {
-        return Err(ApiError::conflict(
-            "no_comments_to_submit",
+        return Err(ApiError::refused(
+            Refusal::NoCommentsToSubmit,
             "there are no comments to submit: add some, or answer \"no comments\"",
         ));
     }
@@ -528,8 +529,8 @@ fn check_editable(
     )?)
     .is_some();
     if late && answered {
-        return Err(ApiError::conflict(
-            "deadline_passed",
+        return Err(ApiError::refused(
+            Refusal::DeadlinePassed,
             "the deadline has passed and the agency has answered: its reply stands",
         ));
     }

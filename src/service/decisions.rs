@@ -14,6 +14,7 @@ use crate::db::document::{self, VersionRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::decision::{Decided, Outcome, Subject};
 use crate::domain::draft::diff::{VersionDiff, diff};
+use crate::domain::refusal::Refusal;
 use crate::domain::text::trim_blank;
 use crate::error::{ApiError, FieldError};
 use crate::service::commenting::MAX_TEXT;
@@ -110,8 +111,8 @@ impl Handling {
 }
 
 pub(super) fn published() -> ApiError {
-    ApiError::conflict(
-        "decisions_published",
+    ApiError::refused(
+        Refusal::DecisionsPublished,
         "the round's decisions are published and can no longer change",
     )
 }
@@ -184,8 +185,8 @@ pub fn decide(
                 .and_then(|t| t.group_id)
                 .is_some()
             {
-                return Err(ApiError::conflict(
-                    "comment_grouped",
+                return Err(ApiError::refused(
+                    Refusal::CommentGrouped,
                     "the comment is in a group: decide the group",
                 ));
             }

@@ -9,6 +9,7 @@ use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::document::{self, DocumentRow, VersionRow};
 use crate::domain::draft::{self, Built, Clause, Content, ContentIssue};
+use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, FieldError};
 
 /// The newest published version and its clauses: what new content is compared and keyed
@@ -110,15 +111,15 @@ pub fn content_error(issues: Vec<ContentIssue>) -> ApiError {
 
 /// The 409 for changing a published version.
 pub fn published() -> ApiError {
-    ApiError::conflict(
-        "version_published",
+    ApiError::refused(
+        Refusal::VersionPublished,
         "a published version cannot change; create the next version instead",
     )
 }
 
 fn draft_exists() -> ApiError {
-    ApiError::conflict(
-        "draft_exists",
+    ApiError::refused(
+        Refusal::DraftExists,
         "the document has a draft version already: change it, or publish it first",
     )
 }
@@ -288,8 +289,8 @@ pub fn publish(
             .iter()
             .map(|(clause, p)| format!("{} {} {:?}", clause.key, clause.number, p.found))
             .collect();
-        return Err(ApiError::conflict(
-            "placeholders_remain",
+        return Err(ApiError::refused(
+            Refusal::PlaceholdersRemain,
             format!(
                 "{} unfilled figure(s) remain ({}); fill them, or publish with a placeholder_override reason",
                 remaining.len(),

@@ -12,6 +12,7 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::comment;
 use crate::db::decision::{self, GroupRow, TriageRow};
 use crate::db::round::{self, RoundRow};
+use crate::domain::refusal::Refusal;
 use crate::error::ApiError;
 use crate::service::round_facts::RoundReplies;
 
@@ -47,14 +48,14 @@ fn groupable(
         }
         let group = triage.get(id).and_then(|t| t.group_id.as_deref());
         if group.is_some_and(|g| Some(g) != allowed_group) {
-            return Err(ApiError::conflict(
-                "comment_grouped",
+            return Err(ApiError::refused(
+                Refusal::CommentGrouped,
                 format!("comment {id} is in another group: take it out of that group first"),
             ));
         }
         if group.is_none() && decided.contains(id) {
-            return Err(ApiError::conflict(
-                "comment_decided",
+            return Err(ApiError::refused(
+                Refusal::CommentDecided,
                 format!(
                     "comment {id} has a decision of its own: group comments before deciding them"
                 ),
@@ -205,8 +206,8 @@ pub fn delete_group(
         return Err(ApiError::PreconditionFailed);
     }
     if !decision::history(conn, &group.id)?.is_empty() {
-        return Err(ApiError::conflict(
-            "group_decided",
+        return Err(ApiError::refused(
+            Refusal::GroupDecided,
             "the group has a decision: change the decision rather than the group",
         ));
     }

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox::{self, OutboxRow};
+use crate::domain::refusal::Refusal;
 use crate::error::ApiError;
 
 /// Puts a given-up email back in the queue; returns it as it now stands.
@@ -16,8 +17,8 @@ pub fn retry(
 ) -> Result<OutboxRow, ApiError> {
     let before = outbox::find(conn, id)?.ok_or(ApiError::NotFound)?;
     if !outbox::retry(conn, id, now)? {
-        return Err(ApiError::conflict(
-            "not_failed",
+        return Err(ApiError::refused(
+            Refusal::NotFailed,
             "only an email that was given up can be retried",
         ));
     }

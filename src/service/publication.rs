@@ -14,6 +14,7 @@ use crate::db::round::{self, RoundRow};
 use crate::db::{DbConnection, agency};
 use crate::domain::agency::Locale;
 use crate::domain::decision::{Finding, Outcome};
+use crate::domain::refusal::Refusal;
 use crate::domain::round::RoundState;
 use crate::email::templates::{self, HandledComment};
 use crate::error::ApiError;
@@ -68,14 +69,14 @@ pub fn publish_decisions(
     } = check(conn, &before)?;
     let requests: Vec<_> = replies.requests.iter().map(|r| r.request.clone()).collect();
     if round_state_of(&before, &requests, now) != RoundState::Closed {
-        return Err(ApiError::conflict(
-            "round_not_closed",
+        return Err(ApiError::refused(
+            Refusal::RoundNotClosed,
             "decisions are published once the round has closed",
         ));
     }
     if next.as_ref().is_some_and(|v| !v.is_published()) {
-        return Err(ApiError::conflict(
-            "next_version_unpublished",
+        return Err(ApiError::refused(
+            Refusal::NextVersionUnpublished,
             "publish the next version before the decisions on the comments that shaped it",
         ));
     }
@@ -83,8 +84,8 @@ pub fn publish_decisions(
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
     if !findings.is_empty() && override_reason.is_none() {
-        return Err(ApiError::conflict(
-            "check_failed",
+        return Err(ApiError::refused(
+            Refusal::CheckFailed,
             format!(
                 "the consistency check finds {} problem(s), the first: {}; see the round's check, or publish with override_reason",
                 findings.len(),

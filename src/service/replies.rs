@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox;
 use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
+use crate::domain::refusal::Refusal;
 use crate::domain::round::ReplyKind;
 use crate::error::ApiError;
 use crate::service::round_facts::{current_reply, effective_deadline};
@@ -111,7 +112,7 @@ pub fn withdraw(
     let revisions = round::replies_of(conn, std::slice::from_ref(&request.id))?;
     let standing = current_reply(&revisions)
         .cloned()
-        .ok_or_else(|| ApiError::conflict("no_reply", "there is no reply to withdraw"))?;
+        .ok_or_else(|| ApiError::refused(Refusal::NoReply, "there is no reply to withdraw"))?;
     let stamp = now.naive_utc();
     round::withdraw_reply(conn, round, &standing.id, stamp)?;
     let mut after = standing.clone();
@@ -138,14 +139,14 @@ pub fn check_open_for_replies(
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
     if request.cancelled_at.is_some() {
-        return Err(ApiError::conflict(
-            "request_cancelled",
+        return Err(ApiError::refused(
+            Refusal::RequestCancelled,
             "the request is cancelled",
         ));
     }
     if round.opened_at.is_none() || request.issued_at.is_none() {
-        return Err(ApiError::conflict(
-            "round_not_open",
+        return Err(ApiError::refused(
+            Refusal::RoundNotOpen,
             "the round has not opened yet",
         ));
     }
@@ -163,22 +164,22 @@ pub fn check_open_for_replies(
 }
 
 pub(super) fn deadline_passed() -> ApiError {
-    ApiError::conflict(
-        "deadline_passed",
+    ApiError::refused(
+        Refusal::DeadlinePassed,
         "the deadline for this request has passed and the round takes no late replies",
     )
 }
 
 /// The refusal of a change to what published decisions rest on.
 pub fn published_already() -> ApiError {
-    ApiError::conflict(
-        "decisions_published",
+    ApiError::refused(
+        Refusal::DecisionsPublished,
         "the decisions on the round's comments are published: what they rest on stays as it was",
     )
 }
 
 pub fn closed() -> ApiError {
-    ApiError::conflict("round_closed", "the round is closed")
+    ApiError::refused(Refusal::RoundClosed, "the round is closed")
 }
 
 /// The request locked for this transaction and read afresh (its last activity is now).

@@ -10,6 +10,7 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox;
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency};
+use crate::domain::refusal::Refusal;
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::ApiError;
@@ -65,8 +66,8 @@ pub fn add_agency(
         .find(|r| r.request.agency_id == found.id);
     let request = match existing {
         Some(entry) if entry.request.cancelled_at.is_none() => {
-            return Err(ApiError::conflict(
-                "already_invited",
+            return Err(ApiError::refused(
+                Refusal::AlreadyInvited,
                 "the agency has a request in this round already",
             ));
         }
@@ -121,14 +122,14 @@ pub fn remove_agency(
         return Err(published_already());
     }
     if request.cancelled_at.is_some() {
-        return Err(ApiError::conflict(
-            "request_cancelled",
+        return Err(ApiError::refused(
+            Refusal::RequestCancelled,
             "the request is cancelled already",
         ));
     }
     if !round::replies_of(conn, std::slice::from_ref(&request.id))?.is_empty() {
-        return Err(ApiError::conflict(
-            "already_replied",
+        return Err(ApiError::refused(
+            Refusal::AlreadyReplied,
             "the agency has replied: its request stays in the round",
         ));
     }
@@ -174,14 +175,14 @@ pub fn extend(
         }
     };
     if request.cancelled_at.is_some() {
-        return Err(ApiError::conflict(
-            "request_cancelled",
+        return Err(ApiError::refused(
+            Refusal::RequestCancelled,
             "the request is cancelled",
         ));
     }
     if round.opened_at.is_none() {
-        return Err(ApiError::conflict(
-            "round_not_open",
+        return Err(ApiError::refused(
+            Refusal::RoundNotOpen,
             "the round has not opened yet",
         ));
     }

@@ -14,6 +14,7 @@ use crate::db::outbox;
 use crate::db::round::{self, LockedRound, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::draft::diff::ChangeKind;
+use crate::domain::refusal::Refusal;
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
 use crate::error::ApiError;
@@ -60,8 +61,8 @@ pub fn create_round(
             ApiError::field("version", "not_found", "no such version of that document")
         })?;
     if !version.is_published() {
-        return Err(ApiError::conflict(
-            "version_not_published",
+        return Err(ApiError::refused(
+            Refusal::VersionNotPublished,
             "agencies are consulted on published versions only: publish the version first",
         ));
     }
@@ -170,8 +171,8 @@ pub fn open_round(
     now: DateTime<Utc>,
 ) -> Result<RoundRow, ApiError> {
     if before.opened_at.is_some() {
-        return Err(ApiError::conflict(
-            "round_opened",
+        return Err(ApiError::refused(
+            Refusal::RoundOpened,
             "the round is open already",
         ));
     }
@@ -186,8 +187,8 @@ pub fn open_round(
         (None, None) => return Err(ApiError::internal("round without a deadline")),
     };
     if deadline <= now {
-        return Err(ApiError::conflict(
-            "deadline_passed",
+        return Err(ApiError::refused(
+            Refusal::DeadlinePassed,
             "the round's deadline has passed: change it before opening",
         ));
     }
@@ -285,8 +286,8 @@ pub fn update_round(
         || changes.reminder_hours.is_some()
         || changes.silence_is_no_comments.is_some();
     if before.decisions_published_at.is_some() && settled {
-        return Err(ApiError::conflict(
-            "decisions_published",
+        return Err(ApiError::refused(
+            Refusal::DecisionsPublished,
             "the decisions are published: only whether the table is shared changes now",
         ));
     }
@@ -295,8 +296,8 @@ pub fn update_round(
         return Err(closed());
     }
     if state != RoundState::Draft && (changes.scope.is_some() || changes.working_days.is_some()) {
-        return Err(ApiError::conflict(
-            "round_opened",
+        return Err(ApiError::refused(
+            Refusal::RoundOpened,
             "scope and working days are fixed once the round opens",
         ));
     }
@@ -372,8 +373,8 @@ pub fn set_closed(
 ) -> Result<RoundRow, ApiError> {
     let before = relock(conn, before)?;
     if before.opened_at.is_none() {
-        return Err(ApiError::conflict(
-            "round_not_open",
+        return Err(ApiError::refused(
+            Refusal::RoundNotOpen,
             "the round has not opened yet",
         ));
     }
@@ -395,14 +396,14 @@ pub fn set_closed(
         }
     } else {
         if state != RoundState::Closed {
-            return Err(ApiError::conflict(
-                "round_open",
+            return Err(ApiError::refused(
+                Refusal::RoundOpen,
                 "the round is open: change its deadline instead",
             ));
         }
         if before.decisions_published_at.is_some() {
-            return Err(ApiError::conflict(
-                "decisions_published",
+            return Err(ApiError::refused(
+                Refusal::DecisionsPublished,
                 "the decisions on the round's comments are published: consult again in a follow-up round",
             ));
         }
@@ -493,16 +494,16 @@ pub fn follow_up(
         .map(|r| r.request)
         .collect();
     if round_state_of(&followed, &requests, now) != RoundState::Closed {
-        return Err(ApiError::conflict(
-            "round_not_closed",
+        return Err(ApiError::refused(
+            Refusal::RoundNotClosed,
             "a round is followed up once it has closed",
         ));
     }
     let next = next_version(conn, &followed)?
         .filter(|v| v.is_published())
         .ok_or_else(|| {
-            ApiError::conflict(
-                "version_not_published",
+            ApiError::refused(
+                Refusal::VersionNotPublished,
                 "a follow-up round consults on the next version: publish it first",
             )
         })?;
@@ -518,8 +519,8 @@ pub fn follow_up(
         .map(|c| c.key)
         .collect();
     if scope.is_empty() {
-        return Err(ApiError::conflict(
-            "nothing_changed",
+        return Err(ApiError::refused(
+            Refusal::NothingChanged,
             "no clause changed in the next version: there is nothing to consult on again",
         ));
     }
@@ -531,8 +532,8 @@ pub fn follow_up(
             .collect(),
     };
     if agencies.is_empty() {
-        return Err(ApiError::conflict(
-            "no_commenters",
+        return Err(ApiError::refused(
+            Refusal::NoCommenters,
             "no agency commented in the round followed: name the agencies to consult",
         ));
     }

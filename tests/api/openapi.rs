@@ -94,3 +94,34 @@ async fn the_docs_page_loads_nothing_from_elsewhere() {
         );
     }
 }
+
+/// The codes a client can meet come from the refusals themselves, and a route's own list of
+/// them names no code that does not exist.
+#[actix_web::test]
+async fn refusal_codes_come_from_the_code() {
+    use consult::domain::refusal::Refusal;
+    let app = TestApp::sqlite().await;
+    let spec = app.get("/api/v1/openapi.json", None).await.json();
+    let listed: BTreeSet<String> = spec["components"]["schemas"]["RefusalCode"]["enum"]
+        .as_array()
+        .expect("RefusalCode")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_owned())
+        .collect();
+    let known: BTreeSet<String> = Refusal::ALL.iter().map(|r| r.code().to_owned()).collect();
+    assert_eq!(listed, known);
+
+    for (path, operations) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let Some(conflict) = operation["responses"]["409"]["description"].as_str() else {
+                continue;
+            };
+            for code in conflict.split('`').skip(1).step_by(2) {
+                assert!(
+                    known.contains(code),
+                    "{method} {path} lists `{code}`, which no refusal has"
+                );
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ use crate::api::extract::{Caller, parse_query};
 use crate::api::rounds::visible_round;
 use crate::db::DbConnection;
 use crate::db::round::{self, RoundRow};
+use crate::domain::refusal::Refusal;
 use crate::domain::report::AdoptionTable;
 use crate::error::{ApiError, Problem};
 use crate::service::reporting;
@@ -50,8 +51,8 @@ pub fn readable_table(
     }
     let (row, _, _) = visible_round(conn, caller, id)?;
     if row.decisions_published_at.is_none() {
-        return Err(ApiError::conflict(
-            "decisions_not_published",
+        return Err(ApiError::refused(
+            Refusal::DecisionsNotPublished,
             "the office has not published its decisions on this round's comments yet",
         ));
     }
