@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::DbConnection;
+use super::dialect::execute_on_engine;
 use super::schema::audit_events;
 
 /// Who made a change.
@@ -57,30 +58,46 @@ pub struct AuditRow {
     pub request_id: Option<String>,
 }
 
-/// Records `change` by `actor` at `at`, in the caller's transaction.
+/// Records one change by `actor` at `at`.
 pub fn record(
     conn: &mut DbConnection,
     actor: &Actor,
     at: NaiveDateTime,
     change: Change<'_>,
 ) -> QueryResult<()> {
-    let row = AuditRow {
-        id: Uuid::now_v7().to_string(),
-        occurred_at: at,
-        actor_token_id: actor.token_id.clone(),
-        actor_name: actor.name.clone(),
-        actor_role: actor.role.clone(),
-        action: change.action.to_owned(),
-        entity_type: change.entity_type.to_owned(),
-        entity_id: change.entity_id.to_owned(),
-        before_json: change.before.map(|v| v.to_string()),
-        after_json: change.after.map(|v| v.to_string()),
-        request_id: actor.request_id.clone(),
-    };
-    diesel::insert_into(audit_events::table)
-        .values(&row)
-        .execute(conn)
-        .map(drop)
+    record_all(conn, actor, at, [change])
+}
+
+/// Records several changes made together, in as few statements as the engines allow (a batch of
+/// comments is one insert of its events, not one per comment).
+pub fn record_all<'a>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    at: NaiveDateTime,
+    changes: impl IntoIterator<Item = Change<'a>>,
+) -> QueryResult<()> {
+    let rows: Vec<AuditRow> = changes
+        .into_iter()
+        .map(|change| AuditRow {
+            id: Uuid::now_v7().to_string(),
+            occurred_at: at,
+            actor_token_id: actor.token_id.clone(),
+            actor_name: actor.name.clone(),
+            actor_role: actor.role.clone(),
+            action: change.action.to_owned(),
+            entity_type: change.entity_type.to_owned(),
+            entity_id: change.entity_id.to_owned(),
+            before_json: change.before.map(|v| v.to_string()),
+            after_json: change.after.map(|v| v.to_string()),
+            request_id: actor.request_id.clone(),
+        })
+        .collect();
+    // 11 values a row: 500 rows stay well under SQLite's limit of 32,766 bound values.
+    for chunk in rows.chunks(500) {
+        // A multi-row insert, which diesel builds per engine only.
+        execute_on_engine!(conn, diesel::insert_into(audit_events::table).values(chunk))?;
+    }
+    Ok(())
 }
 
 /// Which events a listing returns.

@@ -331,20 +331,18 @@ pub fn create(
         return Err(ApiError::Validation(errors));
     }
     comment::insert(conn, &rows)?;
-    for row in &rows {
-        audit::record(
-            conn,
-            actor,
-            now.naive_utc(),
-            Change {
-                action: "comment.create",
-                entity_type: "comment",
-                entity_id: &row.id,
-                before: None,
-                after: audit_value(row),
-            },
-        )?;
-    }
+    audit::record_all(
+        conn,
+        actor,
+        now.naive_utc(),
+        rows.iter().map(|row| Change {
+            action: "comment.create",
+            entity_type: "comment",
+            entity_id: &row.id,
+            before: None,
+            after: audit_value(row),
+        }),
+    )?;
     Ok(rows)
 }
 

@@ -186,6 +186,16 @@ engine_tests! {
         let request = request_id(&app, &agency).await;
         let working = app.items(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await;
         assert_eq!(working.as_array().map(Vec::len), Some(10));
+        // Each comment of the batch is in the log once, under the request that made it.
+        let admin = app.staff_token(Role::Admin);
+        let log = app.items("/api/v1/audit?entity_type=comment", Some(&admin)).await;
+        let events = log.as_array().expect("events");
+        assert_eq!(events.len(), 10);
+        assert!(events.iter().all(|e| e["action"] == "comment.create"));
+        assert!(events.iter().all(|e| e["request_id"] == created.header("x-request-id").expect("request id")));
+        let logged: std::collections::BTreeSet<&str> = events.iter().map(|e| e["entity_id"].as_str().expect("id")).collect();
+        let made: std::collections::BTreeSet<&str> = working.as_array().expect("items").iter().map(|c| c["id"].as_str().expect("id")).collect();
+        assert_eq!(logged, made);
 
         // Drafts are the agency's own until submitted: not in the queue, not readable by drafters.
         let queue = app.get(&url, Some(&drafter)).await.json();
