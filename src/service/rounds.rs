@@ -11,7 +11,7 @@ use super::replies::closed;
 use super::requests::new_request;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox;
-use crate::db::round::{self, LockedRound, RequestRow, RoundRow};
+use crate::db::round::{self, LockedRound, RequestRow, RequestWithAgency, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::draft::diff::ChangeKind;
 use crate::domain::refusal::Refusal;
@@ -361,7 +361,8 @@ pub fn update_round(
     Ok(after)
 }
 
-/// Closes a round early, or reopens it with a new deadline; the reason is kept.
+/// Closes a round early, or reopens it with a new deadline; the reason is kept. Returns the
+/// round with its requests as they stand after the change.
 pub fn set_closed(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -370,7 +371,7 @@ pub fn set_closed(
     reason: &str,
     new_deadline: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<RoundRow, ApiError> {
+) -> Result<(RoundRow, Vec<RequestWithAgency>), ApiError> {
     let before = relock(conn, before)?;
     if before.opened_at.is_none() {
         return Err(ApiError::refused(
@@ -378,10 +379,8 @@ pub fn set_closed(
             "the round has not opened yet",
         ));
     }
-    let requests: Vec<RequestRow> = round::requests_of_round(conn, &before.id)?
-        .into_iter()
-        .map(|r| r.request)
-        .collect();
+    let entries = round::requests_of_round(conn, &before.id)?;
+    let requests: Vec<RequestRow> = entries.iter().map(|r| r.request.clone()).collect();
     let state = round_state_of(&before, &requests, now);
     let stamp = now.naive_utc();
     let mut after = before.clone();
@@ -423,10 +422,14 @@ pub fn set_closed(
     after.state_reason = Some(reason.trim().to_owned());
     let action = if close { "round.close" } else { "round.reopen" };
     let after = save_round(conn, actor, action, &before, after, stamp)?;
-    if !close {
-        tell_new_deadlines(conn, (&before, &requests), &after, Notice::Reopened, now)?;
+    if close {
+        // Closing changes no request: they stand as read under the lock.
+        return Ok((after, entries));
     }
-    Ok(after)
+    tell_new_deadlines(conn, (&before, &requests), &after, Notice::Reopened, now)?;
+    // Reopening dropped the extensions the new deadline overtakes.
+    let entries = round::requests_of_round(conn, &after.id)?;
+    Ok((after, entries))
 }
 
 fn audit_value(row: &RoundRow) -> Option<serde_json::Value> {

@@ -7,11 +7,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::staff_round;
 use super::views::RoundView;
-use super::visible_round;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
-use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::rounds;
@@ -63,10 +62,10 @@ pub async fn close(
     let actor = caller.actor();
     work.commit(
         move |conn| -> Result<_, ApiError> {
-            let (before, version, _) = visible_round(conn, &caller, &id)?;
+            let (before, version) = staff_round(conn, &id)?;
             if_match.check(&etag(before.revision))?;
-            let row = rounds::set_closed(conn, &actor, before, true, &input.reason, None, now)?;
-            let requests = round::requests_of_round(conn, &row.id)?;
+            let (row, requests) =
+                rounds::set_closed(conn, &actor, before, true, &input.reason, None, now)?;
             Ok((row, version, requests))
         },
         move |(row, version, requests)| {

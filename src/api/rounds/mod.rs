@@ -50,6 +50,14 @@ pub(crate) fn visible_round(
     Ok((row, version, requests))
 }
 
+/// A round for a staff-only change, with the number of its version: its requests are read by
+/// the change itself, under the round's lock.
+pub(crate) fn staff_round(conn: &mut DbConnection, id: &str) -> Result<(RoundRow, i32), ApiError> {
+    let row = round::find_round(conn, id)?.ok_or(ApiError::NotFound)?;
+    let version = version_number(conn, &row)?;
+    Ok((row, version))
+}
+
 /// The number of the version a round consults on.
 fn version_number(conn: &mut DbConnection, row: &RoundRow) -> Result<i32, ApiError> {
     Ok(document::find_version_by_id(conn, &row.version_id)?

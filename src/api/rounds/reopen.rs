@@ -8,11 +8,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
+use super::staff_round;
 use super::views::RoundView;
-use super::visible_round;
 use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
-use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::{ApiError, Problem};
 use crate::service::rounds;
@@ -66,9 +65,9 @@ pub async fn reopen(
     let deadline = input.deadline.with_timezone(&Utc);
     work.commit(
         move |conn| -> Result<_, ApiError> {
-            let (before, version, _) = visible_round(conn, &caller, &id)?;
+            let (before, version) = staff_round(conn, &id)?;
             if_match.check(&etag(before.revision))?;
-            let row = rounds::set_closed(
+            let (row, requests) = rounds::set_closed(
                 conn,
                 &actor,
                 before,
@@ -77,7 +76,6 @@ pub async fn reopen(
                 Some(deadline),
                 now,
             )?;
-            let requests = round::requests_of_round(conn, &row.id)?;
             Ok((row, version, requests))
         },
         move |(row, version, requests)| {
