@@ -20,7 +20,7 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use super::extract::{Credentials, read_body};
-use super::unit::{ClaimedKey, KEPT_HEADERS, KeyCompleted};
+use super::unit::{ClaimedKey, KeyCompleted, kept_headers};
 use crate::db::idempotency::{self as keys, Claim, KeyPolicy, KeyRef, StoredResponse};
 use crate::domain::refusal::Refusal;
 use crate::domain::token::hex;
@@ -155,17 +155,15 @@ pub async fn idempotent_post(
     if status.is_server_error() {
         claim.release().await;
     } else {
-        let headers: serde_json::Map<String, serde_json::Value> = KEPT_HEADERS
-            .iter()
-            .filter_map(|name| {
-                let value = head.headers().get(name)?.to_str().ok()?;
-                Some((name.as_str().to_owned(), value.into()))
-            })
-            .collect();
+        let headers = kept_headers(
+            head.headers()
+                .iter()
+                .filter_map(|(name, value)| Some((name, value.to_str().ok()?))),
+        );
         claim
             .complete(StoredResponse {
                 status: status.as_u16(),
-                headers: serde_json::Value::Object(headers).to_string(),
+                headers,
                 body: bytes.to_vec(),
             })
             .await;

@@ -23,7 +23,17 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Response headers that belong to a stored response.
-pub const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+/// The headers a replay keeps, as the JSON object stored with the response.
+pub fn kept_headers<'a>(headers: impl IntoIterator<Item = (&'a HeaderName, &'a str)>) -> String {
+    let kept: serde_json::Map<String, serde_json::Value> = headers
+        .into_iter()
+        .filter(|(name, _)| KEPT_HEADERS.contains(name))
+        .map(|(name, value)| (name.as_str().to_owned(), value.into()))
+        .collect();
+    serde_json::Value::Object(kept).to_string()
+}
 
 /// An `Idempotency-Key` claimed for this request and not yet completed.
 #[derive(Clone, Debug)]
@@ -73,15 +83,13 @@ impl Reply {
     }
 
     fn stored(&self) -> StoredResponse {
-        let headers: serde_json::Map<String, serde_json::Value> = self
-            .headers
-            .iter()
-            .filter(|(name, _)| KEPT_HEADERS.contains(name))
-            .map(|(name, value)| (name.as_str().to_owned(), value.as_str().into()))
-            .collect();
         StoredResponse {
             status: self.status.as_u16(),
-            headers: serde_json::Value::Object(headers).to_string(),
+            headers: kept_headers(
+                self.headers
+                    .iter()
+                    .map(|(name, value)| (name, value.as_str())),
+            ),
             body: self.body.clone(),
         }
     }

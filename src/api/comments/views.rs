@@ -44,10 +44,12 @@ pub struct CommentView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<&CommentRow> for CommentView {
-    fn from(row: &CommentRow) -> Self {
+/// A view of a working or a submitted comment: both rows hold the same comment fields.
+macro_rules! comment_view {
+    ($row:expr, id: $id:expr, revision: $revision:expr, created: $created:expr, updated: $updated:expr) => {{
+        let row = $row;
         CommentView {
-            id: row.id.clone(),
+            id: $id.clone(),
             request_id: row.request_id.clone(),
             round_id: row.round_id.clone(),
             agency_id: row.agency_id.clone(),
@@ -64,10 +66,16 @@ impl From<&CommentRow> for CommentView {
             proposed_text: row.proposed_text.clone(),
             rationale: row.rationale.clone(),
             entered_by: row.entered_by.clone(),
-            revision: row.revision,
-            created_at: row.created_at.and_utc(),
-            updated_at: row.updated_at.and_utc(),
+            revision: $revision,
+            created_at: $created.and_utc(),
+            updated_at: $updated.and_utc(),
         }
+    }};
+}
+
+impl From<&CommentRow> for CommentView {
+    fn from(row: &CommentRow) -> Self {
+        comment_view!(row, id: row.id, revision: row.revision, created: row.created_at, updated: row.updated_at)
     }
 }
 
@@ -75,28 +83,13 @@ impl CommentView {
     /// A submitted comment as staff read it: `revision` is its content revision, and both
     /// times are when it was submitted.
     pub fn submitted(row: &SubmittedRow) -> Self {
-        CommentView {
-            id: row.comment_id.clone(),
-            request_id: row.request_id.clone(),
-            round_id: row.round_id.clone(),
-            agency_id: row.agency_id.clone(),
-            kind: CommentKind::parse(&row.kind).unwrap_or(CommentKind::General),
-            clause_key: row.clause_key.clone(),
-            quote: quote(
-                &row.quote_exact,
-                &row.quote_prefix,
-                &row.quote_suffix,
-                row.quote_start,
-                row.quote_end,
-            ),
-            body: row.body.clone(),
-            proposed_text: row.proposed_text.clone(),
-            rationale: row.rationale.clone(),
-            entered_by: row.entered_by.clone(),
+        comment_view!(
+            row,
+            id: row.comment_id,
             revision: row.content_revision,
-            created_at: row.submitted_at.and_utc(),
-            updated_at: row.submitted_at.and_utc(),
-        }
+            created: row.submitted_at,
+            updated: row.submitted_at
+        )
     }
 }
 

@@ -70,10 +70,29 @@ pub async fn list(
                     .collect(),
                 (None, false, _) => return Err(ApiError::Forbidden),
             };
-            let replies = replies_by_request(conn, &entries)?;
-            let mut views = Vec::with_capacity(entries.len());
+            // A round's requests run by agency code; an agency's own, newest first. Only the
+            // page's requests are read further.
+            let order = if caller.role.is_staff() {
+                Order::Ascending
+            } else {
+                Order::Descending
+            };
+            let entries = page_of(
+                entries,
+                &page,
+                order,
+                |entry| match order {
+                    Order::Ascending => entry.agency_code.clone(),
+                    Order::Descending => {
+                        time_position::format(entry.request.created_at, &entry.request.id)
+                    }
+                },
+                |entry| entry,
+            )?;
+            let replies = replies_by_request(conn, &entries.items)?;
+            let mut items = Vec::with_capacity(entries.items.len());
             let mut rounds = std::collections::HashMap::new();
-            for entry in &entries {
+            for entry in &entries.items {
                 let round_id = &entry.request.round_id;
                 if !rounds.contains_key(round_id) {
                     let found = round::find_round(conn, round_id)?
@@ -84,26 +103,12 @@ pub async fn list(
                 let revisions = replies
                     .get(&entry.request.id)
                     .map_or(&[][..], Vec::as_slice);
-                views.push(RequestView::new(round, entry, revisions, now));
+                items.push(RequestView::new(round, entry, revisions, now));
             }
-            // A round's requests run by agency code; an agency's own, newest first.
-            let order = if caller.role.is_staff() {
-                Order::Ascending
-            } else {
-                Order::Descending
-            };
-            page_of(
-                views.into_iter().zip(entries).collect(),
-                &page,
-                order,
-                |(_, entry)| match order {
-                    Order::Ascending => entry.agency_code.clone(),
-                    Order::Descending => {
-                        time_position::format(entry.request.created_at, &entry.request.id)
-                    }
-                },
-                |(view, _)| view,
-            )
+            Ok(Page {
+                items,
+                next_page: entries.next_page,
+            })
         })
         .await?;
     Ok(Json(views))
