@@ -20,8 +20,10 @@ use consult::db::comment::{self, CommentRow, SubmittedRow};
 use consult::db::decision::{self, DecisionRow, GroupRow};
 use consult::db::round::{self, ReplyRow};
 use consult::db::{DatabaseUrl, Db, DbConnection, document};
-use consult::domain::decision::Outcome;
+use consult::domain::comment::CommentKind;
+use consult::domain::decision::{Outcome, SubjectKind};
 use consult::domain::draft::Content;
+use consult::domain::round::{ReplyKind, ReplySource};
 use consult::error::ApiError;
 use consult::service::round_facts::RoundReplies;
 use consult::service::{drafting, reporting};
@@ -152,12 +154,12 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
             id: Uuid::now_v7().to_string(),
             request_id: entry.request.id.clone(),
             revision: 1,
-            kind: "comments".into(),
+            kind: ReplyKind::Comments,
             signer: "局长".into(),
             contact_name: "联系人".into(),
             contact_phone: "0571-85000000".into(),
             note: None,
-            source: "api".into(),
+            source: ReplySource::Api,
             entered_by: None,
             submitted_at: now,
             late: false,
@@ -182,7 +184,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                 request_id: entry.request.id.clone(),
                 round_id: round.id.clone(),
                 agency_id: entry.request.agency_id.clone(),
-                kind: "amend".into(),
+                kind: CommentKind::Amend,
                 clause_key: Some(clause.key.clone()),
                 quote_exact: quote.as_ref().map(|(q, _)| q.clone()),
                 quote_prefix: None,
@@ -204,7 +206,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                 request_id: row.request_id.clone(),
                 round_id: row.round_id.clone(),
                 agency_id: row.agency_id.clone(),
-                kind: row.kind.clone(),
+                kind: row.kind,
                 clause_key: row.clause_key.clone(),
                 clause_ordinal: ordinal as i32,
                 quote_exact: row.quote_exact.clone(),
@@ -261,11 +263,17 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
         decision::insert_group(conn, &held, &group)?;
         decision::set_group(conn, &held, &members, Some(&group.id), now)?;
         grouped.extend(members);
-        decisions.push(decided(&round.id, &group.id, "group", g, now));
+        decisions.push(decided(&round.id, &group.id, SubjectKind::Group, g, now));
     }
     for (n, s) in submitted.iter().enumerate() {
         if !grouped.contains(&s.comment_id) {
-            decisions.push(decided(&round.id, &s.comment_id, "comment", n, now));
+            decisions.push(decided(
+                &round.id,
+                &s.comment_id,
+                SubjectKind::Comment,
+                n,
+                now,
+            ));
         }
     }
     decision::insert_decisions(conn, &held, &decisions)?;
@@ -300,7 +308,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
 fn decided(
     round_id: &str,
     subject: &str,
-    kind: &str,
+    kind: SubjectKind,
     n: usize,
     now: chrono::NaiveDateTime,
 ) -> DecisionRow {
@@ -309,8 +317,8 @@ fn decided(
         subject_id: subject.to_owned(),
         revision: 1,
         round_id: round_id.to_owned(),
-        subject_kind: kind.to_owned(),
-        outcome: outcome.as_str().to_owned(),
+        subject_kind: kind,
+        outcome,
         reason: outcome
             .needs_reason()
             .then(|| "已在其他条款中体现".to_owned()),

@@ -83,7 +83,7 @@ pub fn create_token(
         let row = TokenRow {
             id: Uuid::now_v7().to_string(),
             name,
-            role: role.as_str().to_owned(),
+            role,
             agency_id,
             email,
             token_hash: secret.hash.clone(),
@@ -133,7 +133,7 @@ pub fn list_tokens(db: &Db, now: DateTime<Utc>) -> Result<String, CommandError> 
         out.push_str(&format!(
             "{:<36}  {:<7}  {:<12}  {:<8}  {:<20}  {}{}\n",
             row.id,
-            row.role,
+            row.role.as_str(),
             agency_code.unwrap_or_else(|| "-".to_owned()),
             state,
             expires,
@@ -318,7 +318,7 @@ pub fn import_draft(
         document.title,
         version.number,
         version.label,
-        version.state,
+        version.state.as_str(),
         clauses.len(),
         count(ClauseKind::Chapter),
         count(ClauseKind::Section),

@@ -16,9 +16,11 @@ pub struct AgencyRow {
     pub id: String,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: AgencyKind,
     pub emails: String,
-    pub locale: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub locale: Locale,
     pub active: bool,
     pub illustrative: bool,
     pub revision: i32,
@@ -45,9 +47,9 @@ impl AgencyRow {
             id: Uuid::now_v7().to_string(),
             code: agency.code,
             name: String::new(),
-            kind: agency.kind.as_str().to_owned(),
+            kind: agency.kind,
             emails: String::new(),
-            locale: agency.locale.as_str().to_owned(),
+            locale: agency.locale,
             active: agency.active,
             illustrative: agency.illustrative,
             revision: 1,
@@ -81,7 +83,7 @@ impl AgencyRow {
 pub struct AgencyFilter {
     /// Only this one (an agency token sees itself alone).
     pub id: Option<String>,
-    pub kind: Option<&'static str>,
+    pub kind: Option<AgencyKind>,
     pub active: Option<bool>,
     /// Part of the code or the name.
     pub text: Option<String>,
@@ -90,7 +92,7 @@ pub struct AgencyFilter {
 /// Adds a new agency.
 pub fn insert(conn: &mut DbConnection, row: &AgencyRow) -> QueryResult<()> {
     diesel::insert_into(agencies::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -103,7 +105,7 @@ pub fn update(conn: &mut DbConnection, row: &AgencyRow, expected: i32) -> QueryR
             .find(&row.id)
             .filter(agencies::revision.eq(expected)),
     )
-    .set(row)
+    .set(row.clone())
     .execute(conn)
     .map(|n| n == 1)
 }
@@ -141,7 +143,7 @@ pub fn list(
         query = query.filter(agencies::id.eq(id.clone()));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(agencies::kind.eq(kind));
+        query = query.filter(agencies::kind.eq(kind.as_str()));
     }
     if let Some(active) = filter.active {
         query = query.filter(agencies::active.eq(active));

@@ -7,6 +7,7 @@ use super::DbConnection;
 use super::dialect::{contains_pattern, execute_on_engine};
 use super::round::LockedRound;
 use super::schema::{comments, decisions, submitted_comments, triage};
+use crate::domain::comment::CommentKind;
 
 /// A working comment as stored.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -20,7 +21,8 @@ pub struct CommentRow {
     pub request_id: String,
     pub round_id: String,
     pub agency_id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: CommentKind,
     pub clause_key: Option<String>,
     pub quote_exact: Option<String>,
     pub quote_prefix: Option<String>,
@@ -46,7 +48,8 @@ pub struct SubmittedRow {
     pub request_id: String,
     pub round_id: String,
     pub agency_id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: CommentKind,
     pub clause_key: Option<String>,
     pub clause_ordinal: i32,
     pub quote_exact: Option<String>,
@@ -171,7 +174,10 @@ const BATCH: usize = 500;
 /// Adds working comments, many rows to a statement.
 pub fn insert(conn: &mut DbConnection, rows: &[CommentRow]) -> QueryResult<()> {
     for chunk in rows.chunks(BATCH) {
-        execute_on_engine!(conn, diesel::insert_into(comments::table).values(chunk))?;
+        execute_on_engine!(
+            conn,
+            diesel::insert_into(comments::table).values(chunk.to_vec())
+        )?;
     }
     Ok(())
 }
@@ -188,7 +194,7 @@ pub fn update(conn: &mut DbConnection, row: &CommentRow, expected: i32) -> Query
             .find(&row.id)
             .filter(comments::revision.eq(expected)),
     )
-    .set(row)
+    .set(row.clone())
     .execute(conn)
     .map(|n| n == 1)
 }
@@ -211,7 +217,7 @@ pub fn insert_submitted(
     for chunk in rows.chunks(BATCH) {
         execute_on_engine!(
             conn,
-            diesel::insert_into(submitted_comments::table).values(chunk)
+            diesel::insert_into(submitted_comments::table).values(chunk.to_vec())
         )?;
     }
     Ok(())
@@ -238,7 +244,8 @@ pub struct StandingComment {
     pub comment_id: String,
     pub reply_id: String,
     pub agency_id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: CommentKind,
     pub clause_key: Option<String>,
     pub clause_ordinal: i32,
     pub quote_exact: Option<String>,
@@ -314,7 +321,7 @@ pub struct QueueFilter {
     pub reply_ids: Vec<String>,
     pub clause_keys: Option<Vec<String>>,
     pub agency_id: Option<String>,
-    pub kind: Option<&'static str>,
+    pub kind: Option<CommentKind>,
     pub has_proposal: Option<bool>,
     pub text: Option<String>,
     /// Only comments with a decision (their own or their group's), or only those without.
@@ -349,7 +356,7 @@ pub fn queue(
         query = query.filter(s::agency_id.eq(agency.clone()));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(s::kind.eq(kind));
+        query = query.filter(s::kind.eq(kind.as_str()));
     }
     match filter.has_proposal {
         Some(true) => query = query.filter(s::proposed_text.is_not_null()),

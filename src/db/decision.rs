@@ -8,6 +8,7 @@ use super::DbConnection;
 use super::dialect::{execute_on_engine, insert_or_ignore};
 use super::round::LockedRound;
 use super::schema::{comment_groups, comment_notes, decisions, triage};
+use crate::domain::decision::{Outcome, SubjectKind};
 
 /// A group of comments decided together.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -52,9 +53,10 @@ pub struct DecisionRow {
     pub subject_id: String,
     pub revision: i32,
     pub round_id: String,
-    /// `comment` or `group`.
-    pub subject_kind: String,
-    pub outcome: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub subject_kind: SubjectKind,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub outcome: Outcome,
     pub reason: Option<String>,
     /// JSON array of clause keys.
     pub clause_keys: String,
@@ -111,7 +113,7 @@ pub fn insert_group(
     row: &GroupRow,
 ) -> QueryResult<()> {
     diesel::insert_into(comment_groups::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -141,7 +143,7 @@ pub fn update_group(
             .find(&row.id)
             .filter(comment_groups::revision.eq(expected)),
     )
-    .set(row)
+    .set(row.clone())
     .execute(conn)
     .map(|n| n == 1)
 }
@@ -250,7 +252,7 @@ pub fn set_assignee(
 /// Adds an internal note.
 pub fn insert_note(conn: &mut DbConnection, row: &NoteRow) -> QueryResult<()> {
     diesel::insert_into(comment_notes::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -271,7 +273,10 @@ pub fn insert_decisions(
     rows: &[DecisionRow],
 ) -> QueryResult<()> {
     for chunk in rows.chunks(1000) {
-        execute_on_engine!(conn, diesel::insert_into(decisions::table).values(chunk))?;
+        execute_on_engine!(
+            conn,
+            diesel::insert_into(decisions::table).values(chunk.to_vec())
+        )?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::dialect::execute_on_engine;
 use super::schema::{clauses, documents, versions};
-use crate::domain::draft::{Clause, ClauseKind};
+use crate::domain::draft::{Clause, ClauseKind, VersionState};
 
 /// A document as stored.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
@@ -28,7 +28,8 @@ pub struct VersionRow {
     pub document_id: String,
     pub number: i32,
     pub label: String,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: VersionState,
     pub revision: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -40,7 +41,7 @@ pub struct VersionRow {
 impl VersionRow {
     /// Whether the version can no longer change.
     pub fn is_published(&self) -> bool {
-        self.state == "published"
+        self.state == VersionState::Published
     }
 }
 
@@ -52,7 +53,8 @@ struct ClauseRow {
     key: String,
     parent_key: Option<String>,
     ordinal: i32,
-    kind: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    kind: ClauseKind,
     number: String,
     heading: Option<String>,
     text: String,
@@ -62,7 +64,7 @@ struct ClauseRow {
 /// Adds a document.
 pub fn insert_document(conn: &mut DbConnection, row: &DocumentRow) -> QueryResult<()> {
     diesel::insert_into(documents::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -159,7 +161,7 @@ pub fn latest_version(
 /// Adds a version.
 pub fn insert_version(conn: &mut DbConnection, row: &VersionRow) -> QueryResult<()> {
     diesel::insert_into(versions::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -176,7 +178,7 @@ pub fn update_version(
             .find(&row.id)
             .filter(versions::revision.eq(expected)),
     )
-    .set(row)
+    .set(row.clone())
     .execute(conn)
     .map(|n| n == 1)
 }
@@ -190,7 +192,7 @@ pub fn clauses_of(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<
     Ok(rows
         .into_iter()
         .map(|row| Clause {
-            kind: ClauseKind::parse(&row.kind).unwrap_or(ClauseKind::Paragraph),
+            kind: row.kind,
             key: row.key,
             parent_key: row.parent_key,
             number: row.number,
@@ -219,7 +221,7 @@ pub fn replace_clauses(
             key: c.key.clone(),
             parent_key: c.parent_key.clone(),
             ordinal: i32::try_from(ordinal).unwrap_or(i32::MAX),
-            kind: c.kind.as_str().to_owned(),
+            kind: c.kind,
             number: c.number.clone(),
             heading: c.heading.clone(),
             text: c.text.clone(),
@@ -227,7 +229,10 @@ pub fn replace_clauses(
         })
         .collect();
     for chunk in rows.chunks(BATCH) {
-        execute_on_engine!(conn, diesel::insert_into(clauses::table).values(chunk))?;
+        execute_on_engine!(
+            conn,
+            diesel::insert_into(clauses::table).values(chunk.to_vec())
+        )?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::DbConnection;
 use super::dialect::insert_or_ignore;
 use super::schema::outbox_messages;
+use crate::domain::outbox::OutboxState;
 
 /// A queued email as stored.
 #[derive(Clone, Debug, Queryable, Insertable)]
@@ -23,7 +24,8 @@ pub struct OutboxRow {
     pub body_text: String,
     pub body_html: Option<String>,
     pub message_id: String,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: OutboxState,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
@@ -68,7 +70,7 @@ pub fn enqueue(
         body_text: message.body_text,
         body_html: message.body_html,
         message_id: format!("<{}@consult>", id.simple()),
-        state: "pending".to_owned(),
+        state: OutboxState::Pending,
         attempts: 0,
         next_attempt_at: message.send_at,
         locked_until: None,
@@ -76,7 +78,7 @@ pub fn enqueue(
         created_at: now,
         sent_at: None,
     };
-    insert_or_ignore!(conn, outbox_messages::table, &row).map(|inserted| inserted == 1)
+    insert_or_ignore!(conn, outbox_messages::table, row).map(|inserted| inserted == 1)
 }
 
 /// The message queued under `dedupe_key`.
@@ -93,7 +95,7 @@ pub fn find_by_dedupe_key(
 /// The ids of messages due to be sent at `now` and not held by a worker, oldest first.
 pub fn due(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
     outbox_messages::table
-        .filter(outbox_messages::state.eq("pending"))
+        .filter(outbox_messages::state.eq(OutboxState::Pending.as_str()))
         .filter(outbox_messages::next_attempt_at.le(now))
         .filter(
             outbox_messages::locked_until
@@ -119,7 +121,7 @@ pub fn claim(
     let taken = diesel::update(
         outbox_messages::table
             .find(id)
-            .filter(outbox_messages::state.eq("pending"))
+            .filter(outbox_messages::state.eq(OutboxState::Pending.as_str()))
             // Another worker may have failed it and set it to wait since our list was read.
             .filter(outbox_messages::next_attempt_at.le(now))
             .filter(
@@ -154,7 +156,7 @@ pub fn finish(
     let changed = match outcome {
         Ok(()) => diesel::update(target)
             .set((
-                outbox_messages::state.eq("sent"),
+                outbox_messages::state.eq(OutboxState::Sent.as_str()),
                 outbox_messages::attempts.eq(attempts),
                 outbox_messages::sent_at.eq(Some(now)),
                 outbox_messages::locked_until.eq(None::<NaiveDateTime>),
@@ -171,7 +173,7 @@ pub fn finish(
             .execute(conn)?,
         Err((error, None)) => diesel::update(target)
             .set((
-                outbox_messages::state.eq("failed"),
+                outbox_messages::state.eq(OutboxState::Failed.as_str()),
                 outbox_messages::attempts.eq(attempts),
                 outbox_messages::locked_until.eq(None::<NaiveDateTime>),
                 outbox_messages::last_error.eq(Some(error)),
@@ -184,7 +186,7 @@ pub fn finish(
 /// Which messages a listing returns.
 #[derive(Debug, Default)]
 pub struct OutboxFilter {
-    pub state: Option<&'static str>,
+    pub state: Option<OutboxState>,
     pub kind: Option<String>,
     pub round_id: Option<String>,
     pub agency_id: Option<String>,
@@ -202,7 +204,7 @@ pub fn list(
         .order((o::created_at.desc(), o::id.desc()))
         .into_boxed();
     if let Some(state) = filter.state {
-        query = query.filter(o::state.eq(state));
+        query = query.filter(o::state.eq(state.as_str()));
     }
     if let Some(kind) = &filter.kind {
         query = query.filter(o::kind.eq(kind.clone()));
@@ -229,10 +231,10 @@ pub fn retry(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResu
     diesel::update(
         outbox_messages::table
             .find(id)
-            .filter(outbox_messages::state.eq("failed")),
+            .filter(outbox_messages::state.eq(OutboxState::Failed.as_str())),
     )
     .set((
-        outbox_messages::state.eq("pending"),
+        outbox_messages::state.eq(OutboxState::Pending.as_str()),
         outbox_messages::attempts.eq(0),
         outbox_messages::next_attempt_at.eq(now),
         outbox_messages::locked_until.eq(None::<NaiveDateTime>),
@@ -251,9 +253,9 @@ pub fn skip_pending_letters(conn: &mut DbConnection, request_id: &str) -> QueryR
     diesel::update(
         outbox_messages::table
             .filter(outbox_messages::dedupe_key.like(format!("comment_request:{request_id}:%")))
-            .filter(outbox_messages::state.eq("pending")),
+            .filter(outbox_messages::state.eq(OutboxState::Pending.as_str())),
     )
-    .set(outbox_messages::state.eq("skipped"))
+    .set(outbox_messages::state.eq(OutboxState::Skipped.as_str()))
     .execute(conn)
 }
 
@@ -267,7 +269,7 @@ pub fn rewrite_pending_letters(
     diesel::update(
         outbox_messages::table
             .filter(outbox_messages::dedupe_key.like(format!("comment_request:{request_id}:%")))
-            .filter(outbox_messages::state.eq("pending")),
+            .filter(outbox_messages::state.eq(OutboxState::Pending.as_str())),
     )
     .set((
         outbox_messages::subject.eq(subject),
@@ -287,9 +289,9 @@ pub fn skip_pending_notices(conn: &mut DbConnection, request_id: &str) -> QueryR
                     .like(format!("reminder:{request_id}:%"))
                     .or(outbox_messages::dedupe_key.like(format!("overdue:{request_id}:%"))),
             )
-            .filter(outbox_messages::state.eq("pending")),
+            .filter(outbox_messages::state.eq(OutboxState::Pending.as_str())),
     )
-    .set(outbox_messages::state.eq("skipped"))
+    .set(outbox_messages::state.eq(OutboxState::Skipped.as_str()))
     .execute(conn)
 }
 
@@ -303,8 +305,8 @@ pub fn skip_pending_reminders(
         outbox_messages::table
             .filter(outbox_messages::dedupe_key.like(format!("reminder:{request_id}:%")))
             .filter(outbox_messages::dedupe_key.ne(keep))
-            .filter(outbox_messages::state.eq("pending")),
+            .filter(outbox_messages::state.eq(OutboxState::Pending.as_str())),
     )
-    .set(outbox_messages::state.eq("skipped"))
+    .set(outbox_messages::state.eq(OutboxState::Skipped.as_str()))
     .execute(conn)
 }

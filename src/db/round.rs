@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{agencies, attachments, replies, requests, rounds};
+use crate::domain::round::{ReplyKind, ReplySource};
 
 /// A round as stored.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -85,12 +86,14 @@ pub struct ReplyRow {
     pub id: String,
     pub request_id: String,
     pub revision: i32,
-    pub kind: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: ReplyKind,
     pub signer: String,
     pub contact_name: String,
     pub contact_phone: String,
     pub note: Option<String>,
-    pub source: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub source: ReplySource,
     pub entered_by: Option<String>,
     pub submitted_at: NaiveDateTime,
     pub late: bool,
@@ -108,7 +111,7 @@ pub struct RequestWithAgency {
 /// Adds a round.
 pub fn insert_round(conn: &mut DbConnection, row: &RoundRow) -> QueryResult<()> {
     diesel::insert_into(rounds::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -125,7 +128,7 @@ pub fn update_round(conn: &mut DbConnection, row: &RoundRow, expected: i32) -> Q
             .find(&row.id)
             .filter(rounds::revision.eq(expected)),
     )
-    .set(row)
+    .set(row.clone())
     .execute(conn)
     .map(|n| n == 1)
 }
@@ -173,7 +176,7 @@ pub fn consulted_agencies(conn: &mut DbConnection, document_id: &str) -> QueryRe
 /// Adds a request.
 pub fn insert_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<()> {
     diesel::insert_into(requests::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -181,7 +184,7 @@ pub fn insert_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<
 /// Writes `row` over the stored request.
 pub fn update_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<()> {
     diesel::update(requests::table.find(&row.id))
-        .set(row)
+        .set(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -397,7 +400,7 @@ pub fn insert_reply(
     row: &ReplyRow,
 ) -> QueryResult<()> {
     diesel::insert_into(replies::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }
@@ -478,7 +481,7 @@ const META: (
 /// Stores an uploaded file.
 pub fn insert_attachment(conn: &mut DbConnection, row: &NewAttachment) -> QueryResult<()> {
     diesel::insert_into(attachments::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }

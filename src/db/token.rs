@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{agencies, api_tokens};
+use crate::domain::role::Role;
 
 /// A token as stored.
 #[derive(Clone, Debug, Queryable, Insertable)]
@@ -12,7 +13,8 @@ use super::schema::{agencies, api_tokens};
 pub struct TokenRow {
     pub id: String,
     pub name: String,
-    pub role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: Role,
     pub agency_id: Option<String>,
     pub email: Option<String>,
     pub token_hash: String,
@@ -24,7 +26,7 @@ pub struct TokenRow {
 /// Adds a token.
 pub fn insert(conn: &mut DbConnection, row: &TokenRow) -> QueryResult<()> {
     diesel::insert_into(api_tokens::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(drop)
 }

@@ -17,26 +17,11 @@ pub enum AgencyKind {
     Other,
 }
 
-impl AgencyKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgencyKind::Department => "department",
-            AgencyKind::District => "district",
-            AgencyKind::Other => "other",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "department" => Some(AgencyKind::Department),
-            "district" => Some(AgencyKind::District),
-            "other" => Some(AgencyKind::Other),
-            _ => None,
-        }
-    }
-}
+stored_names!(AgencyKind, "agency kind" {
+    Department => "department",
+    District => "district",
+    Other => "other",
+});
 
 /// The language an agency's emails are written in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -48,24 +33,10 @@ pub enum Locale {
     En,
 }
 
-impl Locale {
-    /// The stored name (a BCP 47 tag).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::ZhCn => "zh-CN",
-            Locale::En => "en",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "zh-CN" => Some(Locale::ZhCn),
-            "en" => Some(Locale::En),
-            _ => None,
-        }
-    }
-}
+stored_names!(Locale, "locale" {
+    ZhCn => "zh-CN",
+    En => "en",
+});
 
 /// Most contact addresses an agency may list.
 pub const MAX_EMAILS: usize = 10;

@@ -41,24 +41,10 @@ pub enum Basis {
     Provisional,
 }
 
-impl Basis {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Basis::Official => "official",
-            Basis::Provisional => "provisional",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "official" => Some(Basis::Official),
-            "provisional" => Some(Basis::Provisional),
-            _ => None,
-        }
-    }
-}
+stored_names!(Basis, "deadline basis" {
+    Official => "official",
+    Provisional => "provisional",
+});
 
 /// One year's notice: its public holidays and the weekend days made working days (调休).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

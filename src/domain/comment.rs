@@ -18,28 +18,12 @@ pub enum CommentKind {
     General,
 }
 
-impl CommentKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommentKind::Amend => "amend",
-            CommentKind::Delete => "delete",
-            CommentKind::Add => "add",
-            CommentKind::General => "general",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "amend" => Some(CommentKind::Amend),
-            "delete" => Some(CommentKind::Delete),
-            "add" => Some(CommentKind::Add),
-            "general" => Some(CommentKind::General),
-            _ => None,
-        }
-    }
-}
+stored_names!(CommentKind, "comment kind" {
+    Amend => "amend",
+    Delete => "delete",
+    Add => "add",
+    General => "general",
+});
 
 /// A passage of the clause a comment is about (W3C Web Annotation: a text quote selector with a
 /// position selector). Offsets count Unicode code points of the clause's NFC text, end exclusive.

@@ -33,21 +33,6 @@ impl Outcome {
         Outcome::Noted,
     ];
 
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Adopted => "adopted",
-            Outcome::PartiallyAdopted => "partially_adopted",
-            Outcome::NotAdopted => "not_adopted",
-            Outcome::Noted => "noted",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Self> {
-        Outcome::ALL.into_iter().find(|o| o.as_str() == value)
-    }
-
     /// The words of the published table.
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -78,6 +63,28 @@ impl Outcome {
         matches!(self, Outcome::Adopted | Outcome::PartiallyAdopted)
     }
 }
+
+stored_names!(Outcome, "outcome" {
+    Adopted => "adopted",
+    PartiallyAdopted => "partially_adopted",
+    NotAdopted => "not_adopted",
+    Noted => "noted",
+});
+
+/// What a decision is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// One comment.
+    Comment,
+    /// A group of comments that say the same thing, decided once.
+    Group,
+}
+
+stored_names!(SubjectKind, "decision subject" {
+    Comment => "comment",
+    Group => "group",
+});
 
 /// A decision as the check sees it.
 #[derive(Clone, Debug)]

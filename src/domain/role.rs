@@ -16,27 +16,14 @@ pub enum Role {
 }
 
 impl Role {
-    /// The stored and displayed name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Drafter => "drafter",
-            Role::Agency => "agency",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Role> {
-        match value {
-            "admin" => Some(Role::Admin),
-            "drafter" => Some(Role::Drafter),
-            "agency" => Some(Role::Agency),
-            _ => None,
-        }
-    }
-
     /// Whether the role works for the drafting office (and so sees every agency's data).
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Admin | Role::Drafter)
     }
 }
+
+stored_names!(Role, "role" {
+    Admin => "admin",
+    Drafter => "drafter",
+    Agency => "agency",
+});

@@ -43,24 +43,30 @@ pub enum ReplyKind {
     NoComments,
 }
 
-impl ReplyKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReplyKind::Comments => "comments",
-            ReplyKind::NoComments => "no_comments",
-        }
-    }
+stored_names!(ReplyKind, "reply kind" {
+    Comments => "comments",
+    NoComments => "no_comments",
+});
 
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "comments" => Some(ReplyKind::Comments),
-            "no_comments" => Some(ReplyKind::NoComments),
-            _ => None,
-        }
-    }
+/// How a reply reached the drafting office.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplySource {
+    /// Sent by the agency through the API.
+    Api,
+    Paper,
+    Email,
+    Fax,
+    Other,
 }
+
+stored_names!(ReplySource, "reply source" {
+    Api => "api",
+    Paper => "paper",
+    Email => "email",
+    Fax => "fax",
+    Other => "other",
+});
 
 /// Where a comment request is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

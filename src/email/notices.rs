@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 
 use crate::db::agency::AgencyRow;
 use crate::db::outbox::NewMessage;
-use crate::domain::agency::Locale;
 use crate::email::templates::{self, Notice, RequestNotice};
 
 /// The message telling `agency` of `notice`, queued under `key` to go out at `now`.
@@ -17,11 +16,7 @@ pub fn request_message(
     key: &str,
     now: DateTime<Utc>,
 ) -> NewMessage {
-    let rendered = templates::request_notice(
-        Locale::parse(&agency.locale).unwrap_or_default(),
-        notice,
-        details,
-    );
+    let rendered = templates::request_notice(agency.locale, notice, details);
     NewMessage {
         dedupe_key: key.to_owned(),
         kind: kind(notice).to_owned(),

@@ -68,13 +68,13 @@ pub fn update(
         after.set_name(&name);
     }
     if let Some(kind) = patch.kind {
-        after.kind = kind.as_str().to_owned();
+        after.kind = kind;
     }
     if let Some(emails) = patch.emails {
         after.set_emails(emails);
     }
     if let Some(locale) = patch.locale {
-        after.locale = locale.as_str().to_owned();
+        after.locale = locale;
     }
     after.active = patch.active.unwrap_or(after.active);
     after.illustrative = patch.illustrative.unwrap_or(after.illustrative);
@@ -144,9 +144,9 @@ struct AgencyRecord<'a> {
     id: &'a str,
     code: &'a str,
     name: &'a str,
-    kind: &'a str,
+    kind: AgencyKind,
     emails: Vec<String>,
-    locale: &'a str,
+    locale: Locale,
     active: bool,
     illustrative: bool,
     revision: i32,
@@ -159,9 +159,9 @@ fn record(row: &AgencyRow) -> serde_json::Value {
         id: &row.id,
         code: &row.code,
         name: &row.name,
-        kind: &row.kind,
+        kind: row.kind,
         emails: row.email_list(),
-        locale: &row.locale,
+        locale: row.locale,
         active: row.active,
         illustrative: row.illustrative,
         revision: row.revision,

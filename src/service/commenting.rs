@@ -208,7 +208,7 @@ fn row_from(
         request_id: request.id.clone(),
         round_id: request.round_id.clone(),
         agency_id: request.agency_id.clone(),
-        kind: input.kind.as_str().to_owned(),
+        kind: input.kind,
         clause_key: input.clause_key,
         quote_exact: has_quote.then(|| quote.exact.clone()),
         quote_prefix: quote.prefix.filter(|_| has_quote),

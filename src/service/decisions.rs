@@ -12,7 +12,7 @@ use crate::db::comment::{self, StandingComment, SubmittedRow};
 use crate::db::decision::{self, DecisionRow, GroupRow, TriageRow};
 use crate::db::document::{self, VersionRow};
 use crate::db::round::{self, RoundRow};
-use crate::domain::decision::{Decided, Outcome, Subject};
+use crate::domain::decision::{Decided, Outcome, Subject, SubjectKind};
 use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::refusal::Refusal;
 use crate::domain::text::trim_blank;
@@ -101,7 +101,7 @@ impl Handling {
             comment_ids: vec![first.comment_id.clone()],
             clause_keys: first.clause_key.iter().cloned().collect(),
             decision: self.decisions.get(id).map(|d| Decided {
-                outcome: Outcome::parse(&d.outcome).unwrap_or(Outcome::Noted),
+                outcome: d.outcome,
                 reason: d.reason.clone(),
                 clause_keys: d.keys(),
                 stale: d.stale,
@@ -167,7 +167,7 @@ pub fn decide(
     actor: &Actor,
     round: &RoundRow,
     subject_id: &str,
-    subject_kind: &'static str,
+    subject_kind: SubjectKind,
     expected: Option<i32>,
     input: DecisionInput,
     now: DateTime<Utc>,
@@ -177,10 +177,10 @@ pub fn decide(
     let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
     check_open_for_decisions(&round)?;
     match subject_kind {
-        "group" => {
+        SubjectKind::Group => {
             decision::find_group(conn, subject_id)?.ok_or(ApiError::NotFound)?;
         }
-        _ => {
+        SubjectKind::Comment => {
             if decision::triage_of(conn, subject_id)?
                 .and_then(|t| t.group_id)
                 .is_some()
@@ -267,8 +267,8 @@ pub fn decide(
     }
     // What the decision answers: each comment's content as it now stands.
     let answered_ids = match subject_kind {
-        "group" => decision::members(conn, subject_id)?,
-        _ => vec![subject_id.to_owned()],
+        SubjectKind::Group => decision::members(conn, subject_id)?,
+        SubjectKind::Comment => vec![subject_id.to_owned()],
     };
     let answered: std::collections::BTreeMap<String, i32> =
         comment::latest_copies(conn, &answered_ids)?
@@ -279,8 +279,8 @@ pub fn decide(
         subject_id: subject_id.to_owned(),
         revision: current.unwrap_or(0) + 1,
         round_id: round.id.clone(),
-        subject_kind: subject_kind.to_owned(),
-        outcome: input.outcome.as_str().to_owned(),
+        subject_kind,
+        outcome: input.outcome,
         reason,
         clause_keys: serde_json::Value::from(keys).to_string(),
         decided_by: actor.name.clone(),
@@ -296,7 +296,7 @@ pub fn decide(
         row.decided_at,
         Change {
             action: "decision.record",
-            entity_type: subject_kind,
+            entity_type: subject_kind.as_str(),
             entity_id: subject_id,
             before: history.last().map(decision_value),
             after: Some(decision_value(&row)),

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::document::{self, DocumentRow, VersionRow};
-use crate::domain::draft::{self, Built, Clause, Content, ContentIssue};
+use crate::domain::draft::{self, Built, Clause, Content, ContentIssue, VersionState};
 use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, FieldError};
 
@@ -51,7 +51,7 @@ struct VersionRecord<'a> {
     document_id: &'a str,
     number: i32,
     label: &'a str,
-    state: &'a str,
+    state: VersionState,
     revision: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -67,7 +67,7 @@ pub fn audit_value(row: &VersionRow, clause_count: usize) -> Option<serde_json::
         document_id: &row.document_id,
         number: row.number,
         label: &row.label,
-        state: &row.state,
+        state: row.state,
         revision: row.revision,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
@@ -172,7 +172,7 @@ pub fn add_version(
         document_id: document_id.to_owned(),
         number: latest.map_or(1, |v| v.number + 1),
         label: label.trim().to_owned(),
-        state: "draft".to_owned(),
+        state: VersionState::Draft,
         revision: 1,
         created_at: now,
         updated_at: now,
@@ -299,7 +299,7 @@ pub fn publish(
         ));
     }
     let mut after = before.clone();
-    after.state = "published".to_owned();
+    after.state = VersionState::Published;
     after.revision += 1;
     after.updated_at = now;
     after.published_at = Some(now);
@@ -343,7 +343,7 @@ fn announce(
             continue;
         };
         let rendered = crate::email::templates::version_published(
-            crate::domain::agency::Locale::parse(&found.locale).unwrap_or_default(),
+            found.locale,
             &found.name,
             &title,
             version.number,

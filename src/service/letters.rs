@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use crate::db::outbox::{self, NewMessage};
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
-use crate::domain::agency::Locale;
 use crate::email::templates::{self, CommentRequest, Notice};
 use crate::error::ApiError;
 use crate::service::round_facts::{effective_calendar, effective_deadline, zone};
@@ -44,7 +43,7 @@ fn letter(
     now: DateTime<Utc>,
 ) -> templates::Rendered {
     templates::comment_request(
-        Locale::parse(&agency.locale).unwrap_or_default(),
+        agency.locale,
         &CommentRequest {
             agency_name: &agency.name,
             document_title: &head.document_title,

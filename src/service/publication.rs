@@ -12,8 +12,7 @@ use crate::db::document::{self, VersionRow};
 use crate::db::outbox::{self, NewMessage};
 use crate::db::round::{self, RoundRow};
 use crate::db::{DbConnection, agency};
-use crate::domain::agency::Locale;
-use crate::domain::decision::{Finding, Outcome};
+use crate::domain::decision::Finding;
 use crate::domain::refusal::Refusal;
 use crate::domain::round::RoundState;
 use crate::email::templates::{self, HandledComment};
@@ -151,7 +150,7 @@ fn announce(
                     clause: number(&old, &c.clause_key),
                     clause_now: number(&new, &c.clause_key),
                     body: c.body.clone(),
-                    outcome: decided.and_then(|d| Outcome::parse(&d.outcome)),
+                    outcome: decided.map(|d| d.outcome),
                     reason: decided.and_then(|d| d.reason.clone()),
                     // The linked clauses the next version has (a removed one has no number now).
                     carried_to: decided
@@ -164,7 +163,7 @@ fn announce(
             })
             .collect();
         let rendered = templates::decisions_published(
-            Locale::parse(&found.locale).unwrap_or_default(),
+            found.locale,
             &found.name,
             &round.title,
             &items,

@@ -9,7 +9,7 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox;
 use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
 use crate::domain::refusal::Refusal;
-use crate::domain::round::ReplyKind;
+use crate::domain::round::{ReplyKind, ReplySource};
 use crate::error::ApiError;
 use crate::service::round_facts::{current_reply, effective_deadline};
 
@@ -21,7 +21,7 @@ pub struct ReplyDetails {
     pub contact_phone: String,
     pub note: Option<String>,
     /// `api`, or how a reply entered by a drafter came: `paper`, `email`, `fax`, `other`.
-    pub source: String,
+    pub source: ReplySource,
     /// The drafter who entered it, for replies that did not come through the API.
     pub entered_by: Option<String>,
     /// Ids of files uploaded to the request to send with this reply.
@@ -55,7 +55,7 @@ pub fn reply(
         id: Uuid::now_v7().to_string(),
         request_id: request.id.clone(),
         revision: revisions.iter().map(|r| r.revision).max().unwrap_or(0) + 1,
-        kind: kind.as_str().to_owned(),
+        kind,
         signer: details.signer.trim().to_owned(),
         contact_name: details.contact_name.trim().to_owned(),
         contact_phone: details.contact_phone.trim().to_owned(),
@@ -194,9 +194,9 @@ pub(super) fn locked(
 #[derive(serde::Serialize)]
 struct ReplyAudit<'a> {
     revision: i32,
-    kind: &'a str,
+    kind: ReplyKind,
     signer: &'a str,
-    source: &'a str,
+    source: ReplySource,
     entered_by: Option<&'a str>,
     submitted_at: DateTime<Utc>,
     late: bool,
@@ -207,9 +207,9 @@ impl<'a> From<&'a ReplyRow> for ReplyAudit<'a> {
     fn from(row: &'a ReplyRow) -> Self {
         ReplyAudit {
             revision: row.revision,
-            kind: &row.kind,
+            kind: row.kind,
             signer: &row.signer,
-            source: &row.source,
+            source: row.source,
             entered_by: row.entered_by.as_deref(),
             submitted_at: row.submitted_at.and_utc(),
             late: row.late,

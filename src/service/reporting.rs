@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use crate::db::round::RoundRow;
 use crate::db::{DbConnection, document};
 use crate::domain::carry::{CarriedQuote, ClauseCarry, orphaned};
-use crate::domain::comment::CommentKind;
 use crate::domain::decision::Outcome;
 use crate::domain::draft::Clause;
 use crate::domain::draft::diff::diff;
@@ -135,7 +134,7 @@ pub fn adoption_table(
                 name: String::new(),
             });
         let decision = handling.decision_of(&row.comment_id);
-        let outcome = decision.and_then(|d| Outcome::parse(&d.outcome));
+        let outcome = decision.map(|d| d.outcome);
         by_agency
             .entry(agency.code.clone())
             .or_insert_with(|| AgencyTotal::new(agency.clone()))
@@ -169,7 +168,7 @@ pub fn adoption_table(
         let comment = TableComment {
             comment_id: row.comment_id.clone(),
             agency,
-            kind: CommentKind::parse(&row.kind).unwrap_or(CommentKind::General),
+            kind: row.kind,
             clause_key: row.clause_key.clone(),
             clause_fate: fate,
             quote: row.quote_exact.clone(),

@@ -73,7 +73,7 @@ pub fn state_of(
             cancelled: request.cancelled_at.is_some(),
             // Once it has answered (even if it withdrew the answer) it is past reading.
             viewed: request.viewed_at.is_some() && revisions.is_empty(),
-            reply: current_reply(revisions).and_then(|r| ReplyKind::parse(&r.kind)),
+            reply: current_reply(revisions).map(|r| r.kind),
             effective_deadline: cutoff,
             silence_is_no_comments: round.silence_is_no_comments,
         },
@@ -142,7 +142,7 @@ impl RoundReplies {
             .filter(|entry| entry.request.cancelled_at.is_none())
             .filter_map(|entry| {
                 current_reply(self.revisions(&entry.request.id))
-                    .filter(|r| r.kind == ReplyKind::Comments.as_str())
+                    .filter(|r| r.kind == ReplyKind::Comments)
                     .map(|reply| (entry, reply))
             })
     }

@@ -2,6 +2,7 @@
 
 use actix_web::test::TestRequest;
 use consult::domain::role::Role;
+use consult::error::ApiError;
 use serde_json::{Value, json};
 
 use crate::support::smtp::Receiver;
@@ -815,5 +816,21 @@ engine_tests! {
         let carried = app.get(&format!("/api/v1/rounds/{round}/carried"), Some(&demo.sifa)).await.json();
         assert_eq!(carried["comments"], json!([]));
         assert_eq!(carried["next_version"], Value::Null);
+    }
+
+    async fn a_stored_name_no_variant_knows_fails_instead_of_reading_as_a_default(app: TestApp) {
+        let demo = commented(&app).await;
+        let id = comment_ids(&app, &demo).await("建议各措施");
+        let path = format!("/api/v1/comments/{id}");
+        assert_eq!(app.get(&path, Some(&demo.drafter)).await.json()["kind"], "general");
+        // A row edited by hand, or written by a release that knows more kinds than this one.
+        let corrupt = format!("UPDATE submitted_comments SET kind = 'question' WHERE comment_id = '{id}'");
+        app.db()
+            .write_now(|conn| -> Result<usize, ApiError> { Ok(diesel::RunQueryDsl::execute(diesel::sql_query(&corrupt), conn)?) })
+            .expect("corrupt the row");
+        app.get(&path, Some(&demo.drafter)).await.problem(500, "internal_error");
+        app.get(&format!("/api/v1/rounds/{}/comments", demo.round), Some(&demo.drafter))
+            .await
+            .problem(500, "internal_error");
     }
 }

@@ -60,7 +60,7 @@ engine_tests! {
             })
             .expect("read");
         let queued = queued.expect("queued once");
-        assert_eq!(queued.state, "pending");
+        assert_eq!(queued.state.as_str(), "pending");
         assert_eq!(queued.attempts, 0);
         assert!(queued.message_id.starts_with('<') && queued.message_id.ends_with("@consult>"));
         assert!(added.is_some(), "the rest of the transaction landed");

@@ -576,7 +576,7 @@ engine_tests! {
                                 contact_name: "李明".into(),
                                 contact_phone: "0571-1".into(),
                                 note: None,
-                                source: "api".into(),
+                                source: consult::domain::round::ReplySource::Api,
                                 entered_by: None,
                                 attachments: Vec::new(),
                             },

@@ -57,7 +57,7 @@ pub async fn list(
         } else {
             Some(caller.agency_id.clone().ok_or(ApiError::Forbidden)?)
         },
-        kind: query.kind.map(AgencyKind::as_str),
+        kind: query.kind,
         active: query.active,
         text: query.q.filter(|q| !q.trim().is_empty()),
     };

@@ -34,8 +34,8 @@ impl From<AgencyRow> for AgencyView {
     fn from(row: AgencyRow) -> Self {
         AgencyView {
             emails: row.email_list(),
-            kind: AgencyKind::parse(&row.kind).unwrap_or(AgencyKind::Other),
-            locale: Locale::parse(&row.locale).unwrap_or_default(),
+            kind: row.kind,
+            locale: row.locale,
             id: row.id,
             code: row.code,
             name: row.name,

@@ -128,7 +128,7 @@ pub async fn queue(
                 reply_ids,
                 clause_keys,
                 agency_id,
-                kind: query.kind.map(CommentKind::as_str),
+                kind: query.kind,
                 has_proposal: query.has_proposal,
                 text: query
                     .q

@@ -44,8 +44,7 @@ impl CommentPatch {
     fn apply(self, before: &CommentRow) -> Result<CommentInput, ApiError> {
         let kind = match self.kind {
             Some(kind) => kind,
-            None => CommentKind::parse(&before.kind)
-                .ok_or_else(|| ApiError::internal("a stored comment of no known kind"))?,
+            None => before.kind,
         };
         Ok(CommentInput {
             kind,

@@ -53,7 +53,7 @@ macro_rules! comment_view {
             request_id: row.request_id.clone(),
             round_id: row.round_id.clone(),
             agency_id: row.agency_id.clone(),
-            kind: CommentKind::parse(&row.kind).unwrap_or(CommentKind::General),
+            kind: row.kind,
             clause_key: row.clause_key.clone(),
             quote: quote(
                 &row.quote_exact,
@@ -132,7 +132,7 @@ impl SubmittedView {
             reply_id: row.reply_id.clone(),
             request_id: row.request_id.clone(),
             agency,
-            kind: CommentKind::parse(&row.kind).unwrap_or(CommentKind::General),
+            kind: row.kind,
             clause_key: row.clause_key.clone(),
             quote: quote(
                 &row.quote_exact,

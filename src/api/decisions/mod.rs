@@ -21,6 +21,7 @@ use crate::db::DbConnection;
 use crate::db::decision::{self, DecisionRow, GroupRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::decision::Outcome;
+pub use crate::domain::decision::SubjectKind;
 use crate::error::ApiError;
 use crate::service::decisions::{self, DecisionInput};
 
@@ -44,22 +45,6 @@ impl From<DecisionBody> for DecisionInput {
             outcome: body.outcome,
             reason: body.reason,
             clause_keys: body.clause_keys,
-        }
-    }
-}
-
-/// What a decision is on.
-#[derive(Clone, Copy, Debug)]
-pub enum SubjectKind {
-    Comment,
-    Group,
-}
-
-impl SubjectKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            SubjectKind::Comment => "comment",
-            SubjectKind::Group => "group",
         }
     }
 }
@@ -107,7 +92,7 @@ pub fn record(
         &caller.actor(),
         &round,
         id,
-        kind.as_str(),
+        kind,
         current,
         input.into(),
         now,

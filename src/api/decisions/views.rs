@@ -5,7 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::decision::{DecisionRow, NoteRow, TriageRow};
-use crate::domain::decision::{Finding, Outcome};
+use crate::domain::decision::{Finding, Outcome, SubjectKind};
+use crate::domain::draft::VersionState;
 
 /// One revision of a decision.
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,7 +32,7 @@ impl From<&DecisionRow> for DecisionRevision {
     fn from(row: &DecisionRow) -> Self {
         DecisionRevision {
             revision: row.revision,
-            outcome: Outcome::parse(&row.outcome).unwrap_or(Outcome::Noted),
+            outcome: row.outcome,
             reason: row.reason.clone(),
             clause_keys: row.keys(),
             decided_by: Some(row.decided_by.clone()),
@@ -48,7 +49,7 @@ pub struct DecisionView {
     /// The comment or group decided.
     pub subject_id: String,
     /// `comment`, or `group` when the comment was decided with others.
-    pub subject_kind: String,
+    pub subject_kind: SubjectKind,
     pub round_id: String,
     #[serde(flatten)]
     pub current: DecisionRevision,
@@ -62,7 +63,7 @@ impl DecisionView {
         let last = history.last()?;
         Some(DecisionView {
             subject_id: last.subject_id.clone(),
-            subject_kind: last.subject_kind.clone(),
+            subject_kind: last.subject_kind,
             round_id: last.round_id.clone(),
             current: last.into(),
             history: history.iter().map(DecisionRevision::from).collect(),
@@ -128,8 +129,7 @@ impl From<NoteRow> for NoteView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionRef {
     pub number: i32,
-    /// `draft` or `published`.
-    pub state: String,
+    pub state: VersionState,
 }
 
 /// The consistency check of a round's decisions and the next version.

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use crate::domain::draft::VersionState;
+
 use crate::db::document::{DocumentRow, VersionRow};
 use crate::domain::draft::placeholder::Field;
 use crate::domain::draft::{self, Clause, ClauseInput};
@@ -36,14 +38,6 @@ pub struct DocumentDetail {
     pub versions: Vec<VersionSummary>,
 }
 
-/// Whether a version can still change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum VersionState {
-    Draft,
-    Published,
-}
-
 /// A version without its clauses.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VersionSummary {
@@ -66,11 +60,7 @@ impl From<&VersionRow> for VersionSummary {
         VersionSummary {
             number: row.number,
             label: row.label.clone(),
-            state: if row.is_published() {
-                VersionState::Published
-            } else {
-                VersionState::Draft
-            },
+            state: row.state,
             revision: row.revision,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),

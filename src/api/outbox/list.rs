@@ -57,7 +57,7 @@ pub async fn list(
         .map(|cursor| time_position::parse(&decode(cursor)?))
         .transpose()?;
     let filter = OutboxFilter {
-        state: query.state.map(OutboxState::as_str),
+        state: query.state,
         kind: query.kind,
         round_id: query.round_id,
         agency_id: query.agency_id,

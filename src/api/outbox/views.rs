@@ -1,35 +1,11 @@
 //! What the API sends about queued emails.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::outbox::OutboxRow;
-
-/// Where an email is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxState {
-    /// Waiting to be sent (or to be tried again).
-    Pending,
-    Sent,
-    /// Given up after repeated failures; can be retried.
-    Failed,
-    /// A reminder overtaken by a later one before it went out.
-    Skipped,
-}
-
-impl OutboxState {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Pending => "pending",
-            OutboxState::Sent => "sent",
-            OutboxState::Failed => "failed",
-            OutboxState::Skipped => "skipped",
-        }
-    }
-}
+pub use crate::domain::outbox::OutboxState;
 
 /// A queued email.
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,12 +31,7 @@ impl From<OutboxRow> for OutboxView {
     fn from(row: OutboxRow) -> Self {
         OutboxView {
             recipients: serde_json::from_str(&row.recipients).unwrap_or_default(),
-            state: match row.state.as_str() {
-                "sent" => OutboxState::Sent,
-                "failed" => OutboxState::Failed,
-                "skipped" => OutboxState::Skipped,
-                _ => OutboxState::Pending,
-            },
+            state: row.state,
             id: row.id,
             kind: row.kind,
             subject: row.subject,

@@ -15,13 +15,14 @@ pub mod upload;
 pub mod views;
 pub mod withdraw;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::api::extract::Caller;
 use crate::db::DbConnection;
 use crate::db::round::{self, ReplyRow, RequestWithAgency, RoundRow};
+use crate::domain::round::ReplySource;
 use crate::domain::text::not_blank;
 use crate::error::ApiError;
 use crate::service::replies::ReplyDetails;
@@ -44,31 +45,6 @@ fn visible_request(
         .ok_or_else(|| ApiError::internal("request of a missing round"))?;
     let replies = round::replies_of(conn, std::slice::from_ref(&entry.request.id))?;
     Ok((round, entry, replies))
-}
-
-/// How a reply reached the drafting office.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReplySource {
-    /// Sent by the agency through the API.
-    Api,
-    Paper,
-    Email,
-    Fax,
-    Other,
-}
-
-impl ReplySource {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReplySource::Api => "api",
-            ReplySource::Paper => "paper",
-            ReplySource::Email => "email",
-            ReplySource::Fax => "fax",
-            ReplySource::Other => "other",
-        }
-    }
 }
 
 /// A reply: who signs it and how to reach them, with files attached.
@@ -123,7 +99,7 @@ impl ReplyBody {
             contact_name: self.contact_name,
             contact_phone: self.contact_phone,
             note: self.note,
-            source: source.as_str().to_owned(),
+            source,
             entered_by,
             attachments: self.attachments,
         })

@@ -81,7 +81,7 @@ pub async fn revision_comments(
                 let same = |a: &comment::SubmittedRow, b: &comment::SubmittedRow| {
                     let content = |r: &comment::SubmittedRow| {
                         (
-                            r.kind.clone(),
+                            r.kind,
                             r.clause_key.clone(),
                             r.body.clone(),
                             r.proposed_text.clone(),

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::round::{ReplyRow, RequestWithAgency, RoundRow};
 use crate::domain::calendar::Basis;
-use crate::domain::round::{ReplyKind, RequestState, RoundState};
+use crate::domain::round::{ReplyKind, ReplySource, RequestState, RoundState};
 use crate::service::round_facts::{
     current_reply, effective_calendar, effective_deadline, round_state_of, state_of,
 };
@@ -147,8 +147,8 @@ pub struct ReplyView {
     pub contact_name: String,
     pub contact_phone: String,
     pub note: Option<String>,
-    /// `api`, or how a reply entered by a drafter came: `paper`, `email`, `fax`, `other`.
-    pub source: String,
+    /// `api`, or how a reply entered by a drafter came.
+    pub source: ReplySource,
     /// The drafter who entered it, when it did not come through the API.
     pub entered_by: Option<String>,
     pub submitted_at: DateTime<Utc>,
@@ -161,12 +161,12 @@ impl From<&ReplyRow> for ReplyView {
     fn from(row: &ReplyRow) -> Self {
         ReplyView {
             revision: row.revision,
-            kind: ReplyKind::parse(&row.kind).unwrap_or(ReplyKind::Comments),
+            kind: row.kind,
             signer: row.signer.clone(),
             contact_name: row.contact_name.clone(),
             contact_phone: row.contact_phone.clone(),
             note: row.note.clone(),
-            source: row.source.clone(),
+            source: row.source,
             entered_by: row.entered_by.clone(),
             submitted_at: row.submitted_at.and_utc(),
             late: row.late,

@@ -14,6 +14,19 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use utoipa::ToSchema;
 
+/// Whether a version can still change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionState {
+    Draft,
+    Published,
+}
+
+stored_names!(VersionState, "version state" {
+    Draft => "draft",
+    Published => "published",
+});
+
 /// What level a clause is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -29,27 +42,6 @@ pub enum ClauseKind {
 }
 
 impl ClauseKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClauseKind::Chapter => "chapter",
-            ClauseKind::Section => "section",
-            ClauseKind::Measure => "measure",
-            ClauseKind::Paragraph => "paragraph",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "chapter" => Some(ClauseKind::Chapter),
-            "section" => Some(ClauseKind::Section),
-            "measure" => Some(ClauseKind::Measure),
-            "paragraph" => Some(ClauseKind::Paragraph),
-            _ => None,
-        }
-    }
-
     /// The prefix of keys made for clauses of this kind (`m12`).
     pub fn key_prefix(self) -> &'static str {
         match self {
@@ -60,6 +52,13 @@ impl ClauseKind {
         }
     }
 }
+
+stored_names!(ClauseKind, "clause kind" {
+    Chapter => "chapter",
+    Section => "section",
+    Measure => "measure",
+    Paragraph => "paragraph",
+});
 
 /// A clause as given for a new version: a tree.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
