@@ -15,12 +15,23 @@ use crate::error::ApiError;
 /// Where the API documentation page is served.
 pub const DOCS_PATH: &str = "/api/v1/docs/";
 
-/// Declares the routes once, and from that both registers them and lists them (the list lets a
-/// test check that the OpenAPI document describes exactly what is served).
+/// Declares the routes once, and from that registers them, lists them, and makes the OpenAPI
+/// document of exactly their handlers. Each handler's annotation repeats its path and method,
+/// because utoipa needs them there; the list lets a test check that the two agree.
 macro_rules! routes {
     ($($path:literal => { $($method:ident => $handler:path),+ $(,)? }),+ $(,)?) => {
-        /// Registers every route.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($($handler),+),+))]
+        struct Operations;
+
+        /// The OpenAPI document of every route.
+        pub fn document() -> docs::Document {
+            docs::Document::new(<Operations as utoipa::OpenApi>::openapi())
+        }
+
+        /// Registers every route, and the document that describes them.
         pub fn configure(cfg: &mut ServiceConfig) {
+            cfg.app_data(web::Data::new(document()));
             $(
                 cfg.service(
                     web::resource($path)

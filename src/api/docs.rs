@@ -1,92 +1,26 @@
-//! The OpenAPI description, generated from the handlers' annotations, and the page that shows it.
+//! The OpenAPI description: what the whole API shares (its title, tags, security, the problem
+//! body of every error), completed with the operations of the routes served.
 
-use actix_web::web::Json;
+use actix_web::HttpResponse;
+use actix_web::http::header::ContentType;
+use actix_web::web::{Bytes, Data};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::Response;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::domain::refusal::{Answer, Refusal};
 
-use super::{
-    agencies, audit, calendar, comments, decisions, documents, groups, health, outbox, requests,
-    rounds,
-};
+use super::{decisions, documents, outbox};
 
-/// The API's OpenAPI document.
+/// What every operation shares; the operations themselves come from the route table.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "consult",
         description = "Consultation rounds on draft policy documents: comment requests to agencies, \
                        their replies, the drafters' decisions and the versions that follow.",
-    ),
-    paths(
-        health::check,
-        openapi,
-        agencies::list::list,
-        agencies::create::create,
-        agencies::show::show,
-        agencies::update::update,
-        audit::list::list,
-        calendar::list::list,
-        calendar::show::show,
-        calendar::import::import,
-        documents::list::list,
-        documents::create::create,
-        documents::show::show,
-        documents::create_version::create_version,
-        documents::preview_version::preview_version,
-        documents::show_version::show_version,
-        documents::update_version::update_version,
-        documents::publish_version::publish_version,
-        documents::diff::diff_versions,
-        rounds::list::list,
-        rounds::create::create,
-        rounds::show::show,
-        rounds::update::update,
-        rounds::open::open,
-        rounds::close::close,
-        rounds::reopen::reopen,
-        rounds::recount::recount,
-        rounds::ledger::ledger,
-        rounds::invite::invite,
-        rounds::follow_up::follow_up,
-        requests::list::list,
-        requests::show::show,
-        requests::replies::replies,
-        requests::no_comments::no_comments,
-        requests::withdraw::withdraw,
-        requests::extend::extend,
-        requests::cancel::cancel,
-        requests::attachments::attachments,
-        requests::upload::upload,
-        requests::download::download,
-        requests::submit::submit,
-        requests::comments::comments,
-        requests::revision::revision_comments,
-        comments::queue::queue,
-        comments::create::create,
-        comments::clauses::clauses,
-        comments::show::show,
-        comments::update::update,
-        comments::delete::delete,
-        groups::list::list,
-        groups::create::create,
-        groups::show::show,
-        groups::update::update,
-        groups::delete::delete,
-        decisions::show::show_comment,
-        decisions::decide::decide_comment,
-        decisions::show::show_group,
-        decisions::decide::decide_group,
-        decisions::assign::assign,
-        decisions::notes::notes,
-        decisions::notes::add_note,
-        decisions::check::check,
-        decisions::publish::publish,
-        decisions::carried::carried,
-        decisions::report::report,
-        outbox::list::list,
-        outbox::retry::retry,
     ),
     // Types used only in query parameters are not collected on their own.
     components(schemas(
@@ -111,7 +45,7 @@ use super::{
         (name = "outbox", description = "Emails queued, sent and given up"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 struct BearerAuth;
 
@@ -160,6 +94,82 @@ impl Modify for RefusalCodes {
     }
 }
 
+/// The document served, as JSON, made once when the routes are configured.
+pub struct Document(Bytes);
+
+impl Document {
+    /// The shared parts, with `operations` (the routes' handlers) merged in and every error
+    /// response given its problem body.
+    pub fn new(operations: utoipa::openapi::OpenApi) -> Document {
+        let mut openapi = ApiDoc::openapi();
+        openapi.merge(operations);
+        ProblemResponses.modify(&mut openapi);
+        // Serializing a document of plain strings and maps does not fail.
+        Document(Bytes::from(
+            serde_json::to_vec(&openapi).unwrap_or_default(),
+        ))
+    }
+
+    /// The document, parsed back.
+    pub fn json(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::from_slice(&self.0)
+    }
+}
+
+/// The error responses are declared by status and meaning in each handler's annotation; their
+/// body is the same everywhere, so it is written here once: `application/problem+json` with the
+/// `Problem` schema. Every operation that needs a token answers 401 the same way.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = Content::new(Some(Ref::from_schema_name("Problem")));
+        let mut unauthenticated = Response::new("No usable token");
+        unauthenticated
+            .content
+            .insert(PROBLEM_JSON.to_owned(), problem.clone());
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .responses
+            .insert("Unauthenticated".to_owned(), unauthenticated.into());
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                complete(operation, &problem);
+            }
+        }
+    }
+}
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+fn complete(operation: &mut Operation, problem: &Content) {
+    let responses = &mut operation.responses.responses;
+    for (status, response) in responses.iter_mut() {
+        if let RefOr::T(response) = response
+            && status.parse::<u16>().is_ok_and(|code| code >= 400)
+            && response.content.is_empty()
+        {
+            response
+                .content
+                .insert(PROBLEM_JSON.to_owned(), problem.clone());
+        }
+    }
+    if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+        responses.insert(
+            "401".to_owned(),
+            RefOr::Ref(Ref::new("#/components/responses/Unauthenticated")),
+        );
+    }
+}
+
 /// This document, as JSON. No token needed.
 #[utoipa::path(
     get,
@@ -168,6 +178,8 @@ impl Modify for RefusalCodes {
     tag = "service",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
 )]
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn openapi(document: Data<Document>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(ContentType::json())
+        .body(document.0.clone())
 }

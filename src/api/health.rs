@@ -5,7 +5,7 @@ use diesel::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The service is up and its database answers.
@@ -25,7 +25,7 @@ pub struct Health {
     tag = "service",
     responses(
         (status = 200, description = "Up", body = Health),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer"),
     )
 )]
 pub async fn check(state: Data<AppState>) -> Result<Json<Health>, ApiError> {

@@ -125,3 +125,42 @@ async fn refusal_codes_come_from_the_code() {
         }
     }
 }
+
+/// Every error response says its body is a problem document, and every operation that needs a
+/// token documents the 401 it answers without one.
+#[actix_web::test]
+async fn every_error_response_is_a_problem_document() {
+    let app = TestApp::sqlite().await;
+    let spec = app.get("/api/v1/openapi.json", None).await.json();
+    let shared = &spec["components"]["responses"]["Unauthenticated"];
+    assert_eq!(
+        shared["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/Problem"
+    );
+    let mut errors = 0;
+    for (path, operations) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let responses = operation["responses"].as_object().expect("responses");
+            for (status, response) in responses {
+                if status.as_str() < "400" || response.get("$ref").is_some() {
+                    continue;
+                }
+                errors += 1;
+                assert_eq!(
+                    response["content"]["application/problem+json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem",
+                    "{method} {path} {status}"
+                );
+            }
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty());
+            assert_eq!(
+                responses.get("401").map(|r| r["$ref"].clone()),
+                secured.then(|| "#/components/responses/Unauthenticated".into()),
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(errors > 100, "only {errors} error responses documented");
+}

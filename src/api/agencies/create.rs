@@ -12,7 +12,7 @@ use crate::api::extract::{Caller, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
 use crate::db::agency::NewAgency;
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::agencies;
 use crate::state::AppState;
 
@@ -57,11 +57,10 @@ fn active_by_default() -> bool {
     responses(
         (status = 201, description = "Created", body = AgencyView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not add agencies", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Code taken, or the same Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not add agencies"),
+        (status = 409, description = "Code taken, or the same Idempotency-Key is in flight"),
+        (status = 413, description = "Body too large"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

@@ -10,7 +10,7 @@ use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate};
 use crate::db::agency::{self, AgencyFilter};
 use crate::domain::agency::AgencyKind;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Filters and paging for the agency list.
@@ -37,8 +37,7 @@ pub struct ListAgencies {
     params(ListAgencies),
     responses(
         (status = 200, description = "One page of agencies", body = Page<AgencyView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad query"),
     ),
     security(("bearer" = []))
 )]

@@ -7,7 +7,7 @@ use actix_web::web::{Data, Path};
 use super::views::AgencyView;
 use crate::api::extract::{Caller, etag};
 use crate::db::agency;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// One agency. Another agency's token gets 404, as if it did not exist.
@@ -20,8 +20,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "The agency", body = AgencyView,
             headers(("ETag" = String, description = "Current revision"))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency"),
     ),
     security(("bearer" = []))
 )]

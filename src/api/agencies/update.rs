@@ -10,7 +10,7 @@ use validator::Validate;
 use super::views::AgencyView;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::agencies::{self, AgencyPatch};
 use crate::state::AppState;
 
@@ -52,13 +52,12 @@ pub struct UpdateAgency {
     responses(
         (status = 200, description = "The changed agency", body = AgencyView,
             headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not change agencies", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Code taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not change agencies"),
+        (status = 404, description = "No such agency"),
+        (status = 409, description = "Code taken"),
+        (status = 412, description = "Changed since the If-Match revision"),
+        (status = 413, description = "Body too large"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

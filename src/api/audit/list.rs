@@ -9,7 +9,7 @@ use super::views::AuditEventView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
 use crate::db::audit::{self, AuditFilter};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Filters and paging for the audit log.
@@ -38,9 +38,8 @@ pub struct ListAudit {
     params(ListAudit),
     responses(
         (status = 200, description = "One page of events", body = Page<AuditEventView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator"),
+        (status = 422, description = "Bad query"),
     ),
     security(("bearer" = []))
 )]

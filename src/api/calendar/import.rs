@@ -6,7 +6,7 @@ use actix_web::web::Data;
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::unit::{Reply, Work};
 use crate::domain::calendar::CalendarFile;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::calendaring::{self, Imported};
 use crate::state::AppState;
 
@@ -24,11 +24,10 @@ use crate::state::AppState;
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
     responses(
         (status = 200, description = "The years loaded, and the rounds with provisional deadlines", body = Imported),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The same Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid days, each named by its path (`years[0].holidays[3]`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator"),
+        (status = 409, description = "The same Idempotency-Key is in flight"),
+        (status = 413, description = "Body too large"),
+        (status = 422, description = "Invalid days, each named by its path (`years[0].holidays[3]`)"),
     ),
     security(("bearer" = []))
 )]

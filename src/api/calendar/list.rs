@@ -5,7 +5,7 @@ use actix_web::web::{Data, Json};
 
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::calendaring::{self, CalendarYear};
 use crate::state::AppState;
 
@@ -19,7 +19,6 @@ use crate::state::AppState;
     params(PageQuery),
     responses(
         (status = 200, description = "The loaded years, in order", body = Page<CalendarYear>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

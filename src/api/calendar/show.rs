@@ -3,7 +3,7 @@
 use actix_web::web::{Data, Json, Path};
 
 use crate::api::extract::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::calendaring::{self, CalendarYear};
 use crate::state::AppState;
 
@@ -17,8 +17,7 @@ use crate::state::AppState;
     params(("year" = i32, Path, description = "A year from 1901 to 2099")),
     responses(
         (status = 200, description = "The year in force", body = CalendarYear),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not a year the calendar covers", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a year the calendar covers"),
     ),
     security(("bearer" = []))
 )]

@@ -10,7 +10,7 @@ use super::views::ClauseHeat;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
 use crate::db::{comment, round};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::commenting::VersionClauses;
 use crate::state::AppState;
 
@@ -24,9 +24,8 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Round id"), PageQuery),
     responses(
         (status = 200, description = "The clauses in document order", body = Page<ClauseHeat>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not read it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not read it"),
+        (status = 404, description = "No such round"),
     ),
     security(("bearer" = []))
 )]

@@ -10,7 +10,7 @@ use super::CommentBody;
 use super::views::CommentView;
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::unit::{Reply, Work};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::commenting::{self, Author, CommentInput};
 use crate::state::AppState;
 
@@ -47,10 +47,9 @@ pub struct CreatedComments {
     ),
     responses(
         (status = 201, description = "The comments added", body = CreatedComments),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round, or not one that sent the agency a request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request takes no reply now (`deadline_passed`, `round_closed`, …)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid comments: unknown clause, outside the round's scope, a quote not in the clause, …", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round, or not one that sent the agency a request"),
+        (status = 409, description = "The request takes no reply now (`deadline_passed`, `round_closed`, …)"),
+        (status = 422, description = "Invalid comments: unknown clause, outside the round's scope, a quote not in the clause, …"),
     ),
     security(("bearer" = []))
 )]

@@ -5,7 +5,7 @@ use actix_web::web::{Data, Path};
 
 use super::own_comment;
 use crate::api::extract::{Caller, IfMatch, etag};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::commenting;
 use crate::state::AppState;
 
@@ -21,10 +21,9 @@ use crate::state::AppState;
     ),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such comment, or another agency's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request takes no reply now", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such comment, or another agency's"),
+        (status = 409, description = "The request takes no reply now"),
+        (status = 412, description = "Changed since the If-Match revision"),
     ),
     security(("bearer" = []))
 )]

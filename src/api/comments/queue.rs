@@ -13,7 +13,7 @@ use crate::api::pagination::{Page, decode, page_size, paginate};
 use crate::db::comment::{self, QueueFilter};
 use crate::db::{DbConnection, agency, round};
 use crate::domain::comment::CommentKind;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::commenting::VersionClauses;
 use crate::service::round_facts::RoundReplies;
 use crate::state::AppState;
@@ -58,10 +58,9 @@ pub struct QueueQuery {
     params(("id" = String, Path, description = "Round id"), QueueQuery),
     responses(
         (status = 200, description = "One page of the queue", body = Page<SubmittedView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens read their own comments, not the queue", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens read their own comments, not the queue"),
+        (status = 404, description = "No such round"),
+        (status = 422, description = "Bad query"),
     ),
     security(("bearer" = []))
 )]

@@ -8,7 +8,7 @@ use super::own_comment;
 use super::views::CommentView;
 use crate::api::extract::{Caller, etag};
 use crate::db::comment;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// One comment. An agency reads its own working copy as it stands now (submitted or not); a
@@ -23,8 +23,7 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Comment id")),
     responses(
         (status = 200, description = "The comment", body = CommentView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such comment, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such comment, or another agency's"),
     ),
     security(("bearer" = []))
 )]

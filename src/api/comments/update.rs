@@ -13,7 +13,7 @@ use super::views::{CommentView, quote};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
 use crate::db::comment::CommentRow;
 use crate::domain::comment::{CommentKind, Quote};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::commenting::{self, CommentInput};
 use crate::state::AppState;
 
@@ -81,11 +81,10 @@ impl CommentPatch {
     ),
     responses(
         (status = 200, description = "The comment", body = CommentView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such comment, or another agency's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request takes no reply now", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid comment", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such comment, or another agency's"),
+        (status = 409, description = "The request takes no reply now"),
+        (status = 412, description = "Changed since the If-Match revision"),
+        (status = 422, description = "Invalid comment"),
     ),
     security(("bearer" = []))
 )]

@@ -7,7 +7,7 @@ use validator::Validate;
 
 use super::views::TriageView;
 use crate::api::extract::{Caller, JsonBody};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::decisions;
 use crate::service::triage;
 use crate::state::AppState;
@@ -31,10 +31,9 @@ pub struct AssignBody {
     params(("id" = String, Path, description = "Comment id")),
     responses(
         (status = 200, description = "The comment's triage", body = TriageView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not triage", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such submitted comment", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a usable drafter or admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not triage"),
+        (status = 404, description = "No such submitted comment"),
+        (status = 422, description = "Not a usable drafter or admin token"),
     ),
     security(("bearer" = []))
 )]

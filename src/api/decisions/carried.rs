@@ -9,7 +9,7 @@ use crate::api::extract::Caller;
 use crate::domain::carry::CarriedQuote;
 use crate::domain::decision::Outcome;
 use crate::domain::report::{ClauseFate, TableAgency};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::reporting;
 use crate::state::AppState;
 
@@ -55,9 +55,8 @@ pub struct CarriedView {
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "The comments, in clause order", body = CarriedView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round, or not one that consulted the agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An agency asked before the decisions were published (`decisions_not_published`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round, or not one that consulted the agency"),
+        (status = 409, description = "An agency asked before the decisions were published (`decisions_not_published`)"),
     ),
     security(("bearer" = []))
 )]

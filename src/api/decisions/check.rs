@@ -5,7 +5,7 @@ use actix_web::web::{Data, Json, Path};
 use super::views::{CheckView, VersionRef};
 use crate::api::extract::Caller;
 use crate::db::round;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::publication;
 use crate::state::AppState;
 
@@ -21,9 +21,8 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "What the check found", body = CheckView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not check decisions", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not check decisions"),
+        (status = 404, description = "No such round"),
     ),
     security(("bearer" = []))
 )]

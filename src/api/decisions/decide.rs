@@ -7,7 +7,7 @@ use actix_web::web::{Data, Path};
 use super::views::DecisionView;
 use super::{DecisionBody, SubjectKind, record};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 async fn decide(
@@ -52,13 +52,12 @@ async fn decide(
     responses(
         (status = 200, description = "The changed decision", body = DecisionView, headers(("ETag" = String))),
         (status = 201, description = "The first decision", body = DecisionView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not decide", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such submitted comment", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "In a group (`comment_grouped`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Decided again since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid decision: no reason, unknown clause", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "A decision exists and If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not decide"),
+        (status = 404, description = "No such submitted comment"),
+        (status = 409, description = "In a group (`comment_grouped`), or the decisions are published (`decisions_published`)"),
+        (status = 412, description = "Decided again since the If-Match revision"),
+        (status = 422, description = "Invalid decision: no reason, unknown clause"),
+        (status = 428, description = "A decision exists and If-Match is missing"),
     ),
     security(("bearer" = []))
 )]
@@ -94,13 +93,12 @@ pub async fn decide_comment(
     responses(
         (status = 200, description = "The changed decision", body = DecisionView, headers(("ETag" = String))),
         (status = 201, description = "The first decision", body = DecisionView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not decide", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such group", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Decided again since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid decision: no reason, unknown clause", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "A decision exists and If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not decide"),
+        (status = 404, description = "No such group"),
+        (status = 409, description = "The decisions are published (`decisions_published`)"),
+        (status = 412, description = "Decided again since the If-Match revision"),
+        (status = 422, description = "Invalid decision: no reason, unknown clause"),
+        (status = 428, description = "A decision exists and If-Match is missing"),
     ),
     security(("bearer" = []))
 )]

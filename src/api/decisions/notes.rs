@@ -12,7 +12,7 @@ use crate::api::extract::{Caller, JsonBody, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, page_of};
 use crate::api::unit::{Reply, Work};
 use crate::db::decision;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::decisions;
 use crate::service::triage;
 use crate::state::AppState;
@@ -38,9 +38,8 @@ pub struct NoteBody {
     params(("id" = String, Path, description = "Comment id"), PageQuery),
     responses(
         (status = 200, description = "The notes", body = Page<NoteView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not see notes", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such submitted comment", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not see notes"),
+        (status = 404, description = "No such submitted comment"),
     ),
     security(("bearer" = []))
 )]
@@ -82,10 +81,9 @@ pub async fn notes(
     ),
     responses(
         (status = 201, description = "The note", body = NoteView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not write notes", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such submitted comment", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or too long", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not write notes"),
+        (status = 404, description = "No such submitted comment"),
+        (status = 422, description = "Empty or too long"),
     ),
     security(("bearer" = []))
 )]

@@ -13,7 +13,7 @@ use crate::api::rounds::visible_round;
 use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::publication;
 use crate::state::AppState;
 
@@ -43,13 +43,12 @@ pub struct PublishDecisions {
     ),
     responses(
         (status = 200, description = "The round, its decisions published", body = RoundView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not publish", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Round not closed (`round_not_closed`), next version a draft (`next_version_unpublished`), check failed (`check_failed`), already published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The round changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not publish"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "Round not closed (`round_not_closed`), next version a draft (`next_version_unpublished`), check failed (`check_failed`), already published (`decisions_published`)"),
+        (status = 412, description = "The round changed since the If-Match revision"),
+        (status = 415, description = "Body is not JSON"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::db::round::{self, RoundRow};
 use crate::domain::refusal::Refusal;
 use crate::domain::report::AdoptionTable;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::reporting;
 use crate::state::AppState;
 
@@ -83,10 +83,9 @@ pub fn readable_table(
             (String = "text/csv"),
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round, or not one that consulted the agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An agency asked before the decisions were published (`decisions_not_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round, or not one that consulted the agency"),
+        (status = 409, description = "An agency asked before the decisions were published (`decisions_not_published`)"),
+        (status = 422, description = "Unknown format"),
     ),
     security(("bearer" = []))
 )]

@@ -7,7 +7,7 @@ use actix_web::web::{Data, Path};
 use super::views::DecisionView;
 use super::{SubjectKind, applying};
 use crate::api::extract::{Caller, etag};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 async fn show(
@@ -41,8 +41,7 @@ async fn show(
     params(("id" = String, Path, description = "Comment id")),
     responses(
         (status = 200, description = "The decision", body = DecisionView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such submitted comment, no decision yet, or not the agency's to read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such submitted comment, no decision yet, or not the agency's to read"),
     ),
     security(("bearer" = []))
 )]
@@ -63,9 +62,8 @@ pub async fn show_comment(
     params(("id" = String, Path, description = "Group id")),
     responses(
         (status = 200, description = "The decision", body = DecisionView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not see groups", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such group, or no decision yet", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not see groups"),
+        (status = 404, description = "No such group, or no decision yet"),
     ),
     security(("bearer" = []))
 )]

@@ -11,7 +11,7 @@ use super::views::DocumentView;
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::unit::{Reply, Work};
 use crate::domain::draft::validate_title;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::drafting;
 use crate::state::AppState;
 
@@ -35,9 +35,8 @@ pub struct CreateDocument {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
     responses(
         (status = 201, description = "Created", body = DocumentView, headers(("Location" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not add documents", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not add documents"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

@@ -8,7 +8,7 @@ use super::views::VersionView;
 use super::{NewVersion, content_of, find, one_of, require_writer};
 use crate::api::extract::{Caller, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::drafting;
 use crate::state::AppState;
 
@@ -28,11 +28,10 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "The new draft version", body = VersionView,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A draft version exists already (`draft_exists`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid content; unclear plain-text structure is listed line by line", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document"),
+        (status = 409, description = "A draft version exists already (`draft_exists`)"),
+        (status = 415, description = "Body is not JSON"),
+        (status = 422, description = "Invalid content; unclear plain-text structure is listed line by line"),
     ),
     security(("bearer" = []))
 )]

@@ -11,7 +11,7 @@ use crate::api::extract::{Caller, parse_query};
 use crate::db::document;
 use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::draft::render;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// How to show a diff.
@@ -57,9 +57,8 @@ pub struct DiffQuery {
                 (String = "text/plain"),
                 (String = "text/html"),
             )),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document or version", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or version"),
+        (status = 422, description = "Bad query"),
     ),
     security(("bearer" = []))
 )]

@@ -9,7 +9,7 @@ use super::views::DocumentView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
 use crate::db::{document, round};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Paging for the document list.
@@ -32,8 +32,7 @@ pub struct ListDocuments {
     params(ListDocuments),
     responses(
         (status = 200, description = "One page of documents", body = Page<DocumentView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad query"),
     ),
     security(("bearer" = []))
 )]

@@ -9,7 +9,7 @@ use super::{VersionContent, content_of, find, one_of, require_writer};
 use crate::api::extract::{Caller, JsonBody};
 use crate::domain::draft::diff::{DiffSummary, diff};
 use crate::domain::draft::{self, ClauseInput};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::drafting::build_content;
 use crate::state::AppState;
 
@@ -37,9 +37,8 @@ pub struct Preview {
     params(("id" = String, Path, description = "Document id")),
     responses(
         (status = 200, description = "The parsed version", body = Preview),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid content; unclear plain-text structure is listed line by line", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document"),
+        (status = 422, description = "Invalid content; unclear plain-text structure is listed line by line"),
     ),
     security(("bearer" = []))
 )]

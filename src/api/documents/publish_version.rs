@@ -12,7 +12,7 @@ use super::{find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::drafting;
 use crate::state::AppState;
 
@@ -43,13 +43,12 @@ pub struct Publish {
     ),
     responses(
         (status = 200, description = "The published version", body = VersionView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document or version", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already published (`version_published`), or unfilled figures remain (`placeholders_remain`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match header", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or version"),
+        (status = 409, description = "Already published (`version_published`), or unfilled figures remain (`placeholders_remain`)"),
+        (status = 412, description = "Changed since the If-Match revision"),
+        (status = 415, description = "Body is not JSON"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "No If-Match header"),
     ),
     security(("bearer" = []))
 )]

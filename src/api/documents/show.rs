@@ -6,7 +6,7 @@ use super::readable;
 use super::views::{DocumentDetail, DocumentView, VersionSummary};
 use crate::api::extract::Caller;
 use crate::db::document;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A document and its versions.
@@ -18,8 +18,7 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Document id")),
     responses(
         (status = 200, description = "The document", body = DocumentDetail),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document, or not one the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document, or not one the caller may read"),
     ),
     security(("bearer" = []))
 )]

@@ -8,7 +8,7 @@ use super::views::VersionView;
 use super::{readable, readable_version};
 use crate::api::extract::{Caller, etag};
 use crate::db::document;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Version n as a whole: its clauses as a tree, and its unfilled figures.
@@ -23,8 +23,7 @@ use crate::state::AppState;
     ),
     responses(
         (status = 200, description = "The version", body = VersionView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document or version", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or version"),
     ),
     security(("bearer" = []))
 )]

@@ -7,7 +7,7 @@ use actix_web::web::{Data, Path};
 use super::views::VersionView;
 use super::{VersionContent, content_of, find, require_writer, version};
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::drafting;
 use crate::state::AppState;
 
@@ -27,12 +27,11 @@ use crate::state::AppState;
     ),
     responses(
         (status = 200, description = "The changed version", body = VersionView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document or version", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The version is published (`version_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid content", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match header", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or version"),
+        (status = 409, description = "The version is published (`version_published`)"),
+        (status = 412, description = "Changed since the If-Match revision"),
+        (status = 422, description = "Invalid content"),
+        (status = 428, description = "No If-Match header"),
     ),
     security(("bearer" = []))
 )]

@@ -12,7 +12,7 @@ use crate::api::extract::{Caller, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::draft::validate_title;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::groups;
 use crate::state::AppState;
 
@@ -41,11 +41,10 @@ pub struct CreateGroup {
     ),
     responses(
         (status = 201, description = "The group", body = GroupView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not group comments", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A comment is in another group (`comment_grouped`) or has a decision of its own (`comment_decided`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or not a submitted comment of the round", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not group comments"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "A comment is in another group (`comment_grouped`) or has a decision of its own (`comment_decided`), or the decisions are published (`decisions_published`)"),
+        (status = 422, description = "Invalid fields, or not a submitted comment of the round"),
     ),
     security(("bearer" = []))
 )]

@@ -5,7 +5,7 @@ use actix_web::web::{Data, Path};
 
 use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, IfMatch, etag};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::groups;
 use crate::state::AppState;
 
@@ -22,11 +22,10 @@ use crate::state::AppState;
     ),
     responses(
         (status = 204, description = "Dissolved"),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not group comments", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such group", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The group has a decision (`group_decided`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not group comments"),
+        (status = 404, description = "No such group"),
+        (status = 409, description = "The group has a decision (`group_decided`), or the decisions are published (`decisions_published`)"),
+        (status = 412, description = "Changed since the If-Match revision"),
     ),
     security(("bearer" = []))
 )]

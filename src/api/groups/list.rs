@@ -7,7 +7,7 @@ use super::GroupView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, page_of};
 use crate::db::{decision, round};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A round's groups, oldest first. Drafters and admins only.
@@ -19,9 +19,8 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Round id"), PageQuery),
     responses(
         (status = 200, description = "The groups", body = Page<GroupView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not see groups", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not see groups"),
+        (status = 404, description = "No such round"),
     ),
     security(("bearer" = []))
 )]

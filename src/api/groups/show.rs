@@ -7,7 +7,7 @@ use actix_web::web::{Data, Path};
 use super::GroupView;
 use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, etag};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// One group with its comments and decision. Drafters and admins only.
@@ -19,9 +19,8 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Group id")),
     responses(
         (status = 200, description = "The group", body = GroupView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not see groups", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such group", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not see groups"),
+        (status = 404, description = "No such group"),
     ),
     security(("bearer" = []))
 )]

@@ -11,7 +11,7 @@ use super::GroupView;
 use crate::api::decisions::group_of;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag, present};
 use crate::domain::draft::validate_title;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::groups;
 use crate::state::AppState;
 
@@ -46,13 +46,12 @@ pub struct UpdateGroup {
     ),
     responses(
         (status = 200, description = "The group", body = GroupView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens do not group comments", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such group", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A comment is in another group (`comment_grouped`) or has a decision of its own (`comment_decided`), or the decisions are published (`decisions_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "No If-Match header", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens do not group comments"),
+        (status = 404, description = "No such group"),
+        (status = 409, description = "A comment is in another group (`comment_grouped`) or has a decision of its own (`comment_decided`), or the decisions are published (`decisions_published`)"),
+        (status = 412, description = "Changed since the If-Match revision"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "No If-Match header"),
     ),
     security(("bearer" = []))
 )]

@@ -9,7 +9,7 @@ use super::views::{OutboxState, OutboxView};
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
 use crate::db::outbox::{self, OutboxFilter};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Filters and paging for the outbox.
@@ -37,9 +37,8 @@ pub struct ListOutbox {
     params(ListOutbox),
     responses(
         (status = 200, description = "One page of emails", body = Page<OutboxView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not read the outbox", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not read the outbox"),
+        (status = 422, description = "Bad query"),
     ),
     security(("bearer" = []))
 )]

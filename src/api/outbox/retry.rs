@@ -6,7 +6,7 @@ use actix_web::web::{Data, Path};
 use super::views::OutboxView;
 use crate::api::extract::Caller;
 use crate::api::unit::{Reply, Work};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::outbox;
 use crate::state::AppState;
 
@@ -19,10 +19,9 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Email id")),
     responses(
         (status = 200, description = "The email, pending again", body = OutboxView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not retry emails", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such email", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not given up (`not_failed`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not retry emails"),
+        (status = 404, description = "No such email"),
+        (status = 409, description = "Not given up (`not_failed`)"),
     ),
     security(("bearer" = []))
 )]

@@ -8,7 +8,7 @@ use super::visible_request;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::db::round;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The files uploaded to a request, oldest first, with the reply revision each went with.
@@ -20,8 +20,7 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Request id"), PageQuery),
     responses(
         (status = 200, description = "The files", body = Page<AttachmentView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's"),
     ),
     security(("bearer" = []))
 )]

@@ -11,7 +11,7 @@ use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::requests;
 use crate::state::AppState;
 
@@ -34,11 +34,10 @@ pub struct Cancel {
     params(("id" = String, Path, description = "Request id")),
     responses(
         (status = 200, description = "The cancelled request", body = RequestView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not cancel requests", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The agency has replied (`already_replied`), or the request is cancelled already", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not cancel requests"),
+        (status = 404, description = "No such request"),
+        (status = 409, description = "The agency has replied (`already_replied`), or the request is cancelled already"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

@@ -8,7 +8,7 @@ use crate::api::comments::views::CommentView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::db::comment;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The comments of the reply being drafted, as they stand now (for a drafter, those it entered
@@ -21,8 +21,7 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Request id"), PageQuery),
     responses(
         (status = 200, description = "The working comments, oldest first", body = Page<CommentView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's"),
     ),
     security(("bearer" = []))
 )]

@@ -7,7 +7,7 @@ use actix_web::web::{Data, Path};
 use super::visible_request;
 use crate::api::extract::Caller;
 use crate::db::round;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A file sent with a reply, as uploaded.
@@ -25,8 +25,7 @@ use crate::state::AppState;
                 (Vec<u8> = "image/jpeg"),
                 (Vec<u8> = "image/png"),
             )),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such file, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such file, or another agency's"),
     ),
     security(("bearer" = []))
 )]

@@ -12,7 +12,7 @@ use crate::api::extract::{Caller, ClientTime, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::requests::{self, Due};
 use crate::state::AppState;
 
@@ -40,11 +40,10 @@ pub struct Extension {
     params(("id" = String, Path, description = "Request id")),
     responses(
         (status = 200, description = "The request with its new deadline", body = RequestView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not grant extensions", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`request_cancelled`, `round_not_open`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or a deadline in the past", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not grant extensions"),
+        (status = 404, description = "No such request"),
+        (status = 409, description = "`request_cancelled`, `round_not_open`"),
+        (status = 422, description = "Invalid fields, or a deadline in the past"),
     ),
     security(("bearer" = []))
 )]

@@ -9,7 +9,7 @@ use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::api::rounds::views::RequestView;
 use crate::db::round;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::round_facts::replies_by_request;
 use crate::state::AppState;
 
@@ -35,9 +35,8 @@ pub struct ListRequests {
     params(ListRequests),
     responses(
         (status = 200, description = "The requests", body = Page<RequestView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An agency token not bound to an agency", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A staff token without round_id", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An agency token not bound to an agency"),
+        (status = 422, description = "A staff token without round_id"),
     ),
     security(("bearer" = []))
 )]

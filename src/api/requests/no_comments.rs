@@ -5,7 +5,7 @@ use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::domain::round::ReplyKind;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::replies;
 use crate::state::AppState;
 use actix_web::HttpResponse;
@@ -27,10 +27,9 @@ use actix_web::web::{Data, Path};
     ),
     responses(
         (status = 201, description = "The request with its new reply", body = RequestView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`deadline_passed`, `round_closed`, `round_not_open` or `request_cancelled`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's"),
+        (status = 409, description = "`deadline_passed`, `round_closed`, `round_not_open` or `request_cancelled`"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

@@ -7,7 +7,7 @@ use super::visible_request;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
 use crate::api::rounds::views::ReplyView;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Every revision of the reply to a request, oldest first, withdrawn ones included.
@@ -19,8 +19,7 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Request id"), PageQuery),
     responses(
         (status = 200, description = "The revisions", body = Page<ReplyView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's"),
     ),
     security(("bearer" = []))
 )]

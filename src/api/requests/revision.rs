@@ -10,7 +10,7 @@ use super::visible_request;
 use crate::api::comments::views::{AgencyBrief, SubmittedView};
 use crate::api::extract::Caller;
 use crate::db::comment;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// What changed since the revision before.
@@ -46,8 +46,7 @@ pub struct RevisionComments {
     ),
     responses(
         (status = 200, description = "The revision's comments", body = RevisionComments),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request or revision, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request or revision, or another agency's"),
     ),
     security(("bearer" = []))
 )]

@@ -5,7 +5,7 @@ use actix_web::web::{Data, Json, Path};
 use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::requests;
 use crate::state::AppState;
 
@@ -18,8 +18,7 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Request id")),
     responses(
         (status = 200, description = "The request", body = RequestView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's"),
     ),
     security(("bearer" = []))
 )]

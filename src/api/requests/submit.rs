@@ -7,7 +7,7 @@ use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::commenting;
 use crate::state::AppState;
 
@@ -28,10 +28,9 @@ use crate::state::AppState;
     ),
     responses(
         (status = 201, description = "The request with its new reply", body = RequestView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`no_comments_to_submit`, `deadline_passed`, `round_closed`, `round_not_open`, `request_cancelled`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's"),
+        (status = 409, description = "`no_comments_to_submit`, `deadline_passed`, `round_closed`, `round_not_open`, `request_cancelled`"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

@@ -10,7 +10,7 @@ use super::views::AttachmentView;
 use super::visible_request;
 use crate::api::extract::{Caller, parse_query, read_body};
 use crate::api::unit::{Reply, Work};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::attachments;
 use crate::state::AppState;
 
@@ -43,12 +43,11 @@ pub struct Upload {
     ),
     responses(
         (status = 201, description = "The stored file", body = AttachmentView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The request takes no reply now", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over CONSULT_MAX_ATTACHMENT_BYTES", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not a PDF, DOCX, JPEG or PNG", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No file name, or bytes that are not the declared type", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's"),
+        (status = 409, description = "The request takes no reply now"),
+        (status = 413, description = "Over CONSULT_MAX_ATTACHMENT_BYTES"),
+        (status = 415, description = "Not a PDF, DOCX, JPEG or PNG"),
+        (status = 422, description = "No file name, or bytes that are not the declared type"),
     ),
     security(("bearer" = []))
 )]

@@ -7,7 +7,7 @@ use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::replies;
 use crate::state::AppState;
 
@@ -21,9 +21,8 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Request id")),
     responses(
         (status = 200, description = "The request without a reply", body = RequestView),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such request, or another agency's", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`no_reply`, `deadline_passed`, `round_closed`, `round_not_open`, `request_cancelled`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request, or another agency's"),
+        (status = 409, description = "`no_reply`, `deadline_passed`, `round_closed`, `round_not_open`, `request_cancelled`"),
     ),
     security(("bearer" = []))
 )]

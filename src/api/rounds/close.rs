@@ -12,7 +12,7 @@ use super::views::RoundView;
 use crate::api::extract::{Caller, IfMatch, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::rounds;
 use crate::state::AppState;
 
@@ -38,12 +38,11 @@ pub struct CloseRound {
     ),
     responses(
         (status = 200, description = "The closed round", body = RoundView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not close rounds", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not open (`round_not_open`, `round_closed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not close rounds"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "Not open (`round_not_open`, `round_closed`)"),
+        (status = 412, description = "Changed since the If-Match revision"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

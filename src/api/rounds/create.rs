@@ -13,7 +13,7 @@ use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::agencies;
 use crate::service::rounds::{self, NewRound};
 use crate::state::AppState;
@@ -76,10 +76,9 @@ pub struct CreateRound {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
     responses(
         (status = 201, description = "The round, as a draft", body = RoundView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not prepare rounds", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The version is not published (`version_not_published`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not prepare rounds"),
+        (status = 409, description = "The version is not published (`version_not_published`)"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

@@ -13,7 +13,7 @@ use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::rounds;
 use crate::state::AppState;
 
@@ -50,11 +50,10 @@ pub struct FollowUp {
     ),
     responses(
         (status = 201, description = "The follow-up round, as a draft", body = RoundView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not prepare rounds", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The round is not closed (`round_not_closed`), no published next version (`version_not_published`), no changed clause (`nothing_changed`), or no agency commented (`no_commenters`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not prepare rounds"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "The round is not closed (`round_not_closed`), no published next version (`version_not_published`), no changed clause (`nothing_changed`), or no agency commented (`no_commenters`)"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]

@@ -12,7 +12,7 @@ use super::visible_round;
 use crate::api::extract::{Caller, JsonBody};
 use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::requests;
 use crate::state::AppState;
 
@@ -39,11 +39,10 @@ pub struct Invite {
     ),
     responses(
         (status = 201, description = "The agency's request", body = RequestView, headers(("Location" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not invite agencies", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Invited already (`already_invited`), or the round is closed (`round_closed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No such active agency", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not invite agencies"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "Invited already (`already_invited`), or the round is closed (`round_closed`)"),
+        (status = 422, description = "No such active agency"),
     ),
     security(("bearer" = []))
 )]

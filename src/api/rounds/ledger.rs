@@ -5,7 +5,7 @@ use actix_web::web::{Data, Json, Path};
 use super::views::Ledger;
 use super::visible_round;
 use crate::api::extract::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::round_facts::replies_by_request;
 use crate::state::AppState;
 
@@ -20,9 +20,8 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "The ledger", body = Ledger),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not read the ledger", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not read the ledger"),
+        (status = 404, description = "No such round"),
     ),
     security(("bearer" = []))
 )]

@@ -9,7 +9,7 @@ use super::views::RoundView;
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::db::{document, round};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Rounds, newest first. An agency sees the rounds that sent it a request.
@@ -21,7 +21,6 @@ use crate::state::AppState;
     params(PageQuery),
     responses(
         (status = 200, description = "The rounds", body = Page<RoundView>),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -9,7 +9,7 @@ use super::visible_round;
 use crate::api::extract::{Caller, IfMatch, etag};
 use crate::api::unit::{Reply, Work};
 use crate::db::round;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::rounds;
 use crate::state::AppState;
 
@@ -26,11 +26,10 @@ use crate::state::AppState;
     ),
     responses(
         (status = 200, description = "The open round", body = RoundView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not open rounds", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Open already (`round_opened`), or the deadline has passed (`deadline_passed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not open rounds"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "Open already (`round_opened`), or the deadline has passed (`deadline_passed`)"),
+        (status = 412, description = "Changed since the If-Match revision"),
     ),
     security(("bearer" = []))
 )]

@@ -11,7 +11,7 @@ use super::visible_round;
 use crate::api::extract::{Caller, etag};
 use crate::api::unit::{Reply, Work};
 use crate::db::round;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::calendaring::{self, Recounted};
 use crate::state::AppState;
 
@@ -40,11 +40,10 @@ pub struct Recount {
     ),
     responses(
         (status = 200, description = "The round and what was counted again", body = Recount, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`round_not_open`, `round_closed`, or the same Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The Idempotency-Key was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "`round_not_open`, `round_closed`, or the same Idempotency-Key is in flight"),
+        (status = 422, description = "The Idempotency-Key was used for another request"),
     ),
     security(("bearer" = []))
 )]

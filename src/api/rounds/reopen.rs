@@ -13,7 +13,7 @@ use super::views::RoundView;
 use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag};
 use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::rounds;
 use crate::state::AppState;
 
@@ -40,12 +40,11 @@ pub struct ReopenRound {
     ),
     responses(
         (status = 200, description = "The reopened round", body = RoundView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not reopen rounds", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Never opened (`round_not_open`), or open (`round_open`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or a deadline in the past", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not reopen rounds"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "Never opened (`round_not_open`), or open (`round_open`)"),
+        (status = 412, description = "Changed since the If-Match revision"),
+        (status = 422, description = "Invalid fields, or a deadline in the past"),
     ),
     security(("bearer" = []))
 )]

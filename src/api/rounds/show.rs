@@ -7,7 +7,7 @@ use actix_web::web::{Data, Path};
 use super::views::RoundView;
 use super::visible_round;
 use crate::api::extract::{Caller, etag};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::requests;
 use crate::state::AppState;
 
@@ -20,8 +20,7 @@ use crate::state::AppState;
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "The round", body = RoundView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round, or not one that sent the agency a request", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such round, or not one that sent the agency a request"),
     ),
     security(("bearer" = []))
 )]

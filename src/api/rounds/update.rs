@@ -13,7 +13,7 @@ use super::visible_round;
 use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag, present};
 use crate::db::round;
 use crate::domain::text::not_blank;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::service::rounds::{self, RoundChanges};
 use crate::state::AppState;
 
@@ -68,12 +68,11 @@ pub struct UpdateRound {
     ),
     responses(
         (status = 200, description = "The changed round", body = RoundView, headers(("ETag" = String))),
-        (status = 401, description = "No usable token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Agency tokens may not change rounds", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such round", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not changeable in the round's state (`round_opened`, `round_closed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match revision", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Agency tokens may not change rounds"),
+        (status = 404, description = "No such round"),
+        (status = 409, description = "Not changeable in the round's state (`round_opened`, `round_closed`)"),
+        (status = 412, description = "Changed since the If-Match revision"),
+        (status = 422, description = "Invalid fields"),
     ),
     security(("bearer" = []))
 )]
