@@ -13,9 +13,9 @@ use crate::domain::calendar::{Basis, CalendarFile};
 use crate::domain::draft::{self, ClauseInput, ClauseKind, Content, diff, parse};
 use crate::domain::role::Role;
 use crate::domain::token::generate;
-use crate::error::ApiError;
 use crate::service::calendaring;
 use crate::service::drafting;
+use crate::service::error::ServiceError;
 
 /// A command that could not be carried out, in words for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -285,12 +285,12 @@ pub fn import_draft(
     let now = now.naive_utc();
     let actor = Actor::command_line();
     let (document, version, clauses, previous) = db
-        .write_now(|conn| -> Result<_, ApiError> {
+        .write_now(|conn| -> Result<_, ServiceError> {
             let document = match &options.document {
-                Some(id) => document::find_document(conn, id)?.ok_or(ApiError::NotFound)?,
+                Some(id) => document::find_document(conn, id)?.ok_or(ServiceError::NotFound)?,
                 None => {
                     let title = title.as_deref().ok_or_else(|| {
-                        ApiError::field("title", "required", "give --title; the file has none")
+                        ServiceError::field("title", "required", "give --title; the file has none")
                     })?;
                     drafting::create_document(conn, &actor, title, now)?
                 }
@@ -378,7 +378,7 @@ pub fn show_calendar(db: &Db, year: i32) -> Result<String, CommandError> {
     let found = db
         .read_now(|conn| calendaring::year(conn, year))
         .map_err(|e| match e {
-            ApiError::NotFound => CommandError::Usage(format!(
+            ServiceError::NotFound => CommandError::Usage(format!(
                 "the calendar covers {} to {}",
                 crate::domain::calendar::YEARS.start(),
                 crate::domain::calendar::YEARS.end()

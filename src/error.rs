@@ -36,33 +36,8 @@ use utoipa::ToSchema;
 use crate::db::Unavailable;
 use crate::domain::refusal::{Answer, Refusal};
 use crate::domain::revision::Refused;
-
-/// One bad input field.
-#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// Where the value is: a JSON path into the body (`emails`, `items[2].name`), or
-    /// `query.NAME` / `header.NAME`.
-    pub field: String,
-    /// A stable machine code for the rule it broke.
-    pub code: String,
-    /// The rule in words.
-    pub message: String,
-}
-
-impl FieldError {
-    /// A field error from its parts.
-    pub fn new(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        FieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::service::error::FieldError;
+use crate::service::error::ServiceError;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -103,28 +78,6 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// A refusal, with the detail that explains it here.
-    pub fn refused(refusal: Refusal, detail: impl Into<Cow<'static, str>>) -> Self {
-        ApiError::Refused {
-            refusal,
-            detail: detail.into(),
-        }
-    }
-
-    /// A 422 naming one bad field.
-    pub fn field(
-        field: impl Into<String>,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        ApiError::Validation(vec![FieldError::new(field, code, message)])
-    }
-
-    /// An unexpected failure; the cause is logged, the client sees only that it happened.
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        ApiError::Internal(cause.to_string())
-    }
-
     /// The stable machine code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -236,66 +189,33 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
         match error {
-            // Reaching here means a handler did not map the violation to its own code.
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                tracing::warn!(constraint = ?info.constraint_name(), "unmapped unique violation");
-                ApiError::refused(
-                    Refusal::AlreadyExists,
-                    "an object with these values already exists",
-                )
-            }
-            // Worth a retry: the connection dropped, a serializable transaction lost a race, or
-            // SQLite's lock stayed taken past the busy timeout.
-            Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
-                info,
-            ) => ApiError::Unavailable(info.message().to_owned()),
-            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
-                if info.message().contains("database is locked") =>
-            {
-                ApiError::Unavailable(info.message().to_owned())
-            }
-            // Handlers turn missing rows into 404 themselves (`.optional()`); a NotFound that
-            // gets here is a query that should have found something.
-            other => ApiError::internal(other),
+            ServiceError::NotFound => ApiError::NotFound,
+            ServiceError::Invalid(errors) => ApiError::Validation(errors),
+            ServiceError::Refused { refusal, detail } => ApiError::Refused { refusal, detail },
+            ServiceError::Stale => ApiError::PreconditionFailed,
+            ServiceError::RevisionRequired => ApiError::PreconditionRequired,
+            ServiceError::UnsupportedMediaType => ApiError::UnsupportedMediaType,
+            ServiceError::Unavailable(cause) => ApiError::Unavailable(cause),
+            ServiceError::Internal(cause) => ApiError::Internal(cause),
         }
     }
 }
 
-impl ApiError {
-    /// The error with its field errors, in one line for the command line.
-    pub fn describe(&self) -> String {
-        match self {
-            ApiError::Validation(errors) => {
-                let fields: Vec<String> = errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect();
-                format!("{}: {}", self, fields.join("; "))
+/// What storage and the revision checks fail with means the same to the API as to the workflow.
+macro_rules! through_service_error {
+    ($($from:ty),+) => {$(
+        impl From<$from> for ApiError {
+            fn from(error: $from) -> Self {
+                ServiceError::from(error).into()
             }
-            other => other.to_string(),
         }
-    }
+    )+};
 }
 
-impl From<Refused> for ApiError {
-    fn from(refused: Refused) -> Self {
-        match refused {
-            Refused::Stale => ApiError::PreconditionFailed,
-            Refused::Missing => ApiError::PreconditionRequired,
-        }
-    }
-}
-
-impl From<Unavailable> for ApiError {
-    fn from(error: Unavailable) -> Self {
-        ApiError::Unavailable(error.0)
-    }
-}
+through_service_error!(diesel::result::Error, Refused, Unavailable);
 
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {

@@ -10,7 +10,8 @@ use crate::db::audit::Actor;
 use crate::db::{Db, DbConnection, Unavailable, document};
 use crate::domain::agency::{AgencyKind, Locale, validate_code, validate_emails, validate_name};
 use crate::domain::draft::{Content, parse};
-use crate::error::ApiError;
+use crate::domain::round::Due;
+use crate::service::error::ServiceError;
 use crate::service::rounds::{self, NewRound};
 use crate::service::{agencies, drafting};
 
@@ -39,8 +40,8 @@ pub enum SeedError {
     Draft(String),
 }
 
-impl From<ApiError> for SeedError {
-    fn from(error: ApiError) -> Self {
+impl From<ServiceError> for SeedError {
+    fn from(error: ServiceError) -> Self {
         SeedError::Draft(error.describe())
     }
 }
@@ -155,8 +156,7 @@ fn load_draft(
             title: format!("《{title}》征求意见"),
             instructions: ROUND_INSTRUCTIONS.to_owned(),
             time_zone: chrono_tz::Asia::Shanghai,
-            deadline: None,
-            working_days: Some(5),
+            due: Due::WorkingDays(5),
             scope: None,
             accept_late: false,
             reminder_hours: crate::service::rounds::DEFAULT_REMINDER_HOURS.to_vec(),

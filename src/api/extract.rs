@@ -7,7 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use chrono::{DateTime, FixedOffset, TimeZone};
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -17,7 +17,9 @@ use crate::db::audit::Actor;
 use crate::db::token;
 use crate::domain::revision::Precondition;
 use crate::domain::role::Role;
+use crate::domain::round::{BothGiven, Due};
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::state::AppState;
 
 /// The id given to each request, in its log line, its `X-Request-Id` header and the audit log.
@@ -246,7 +248,7 @@ pub fn parse_query<T: DeserializeOwned>(request: &HttpRequest) -> Result<T, ApiE
                     format!("query.{path}")
                 }
             });
-        ApiError::field(field, "invalid_query", message)
+        ApiError::from(ServiceError::field(field, "invalid_query", message))
     })
 }
 
@@ -274,6 +276,31 @@ impl<'de> Deserialize<'de> for ClientTime {
                 ))
             })
     }
+}
+
+/// The deadline a body gives: `deadline` (an instant with its offset) or `working_days`, never
+/// both; `None` when it gives neither.
+pub fn due_of(
+    deadline: Option<ClientTime>,
+    working_days: Option<u32>,
+) -> Result<Option<Due>, ApiError> {
+    Due::either(deadline.map(|d| d.with_timezone(&Utc)), working_days).map_err(|BothGiven| one_of())
+}
+
+/// The deadline a body must give: `deadline` or `working_days`.
+pub fn required_due(
+    deadline: Option<ClientTime>,
+    working_days: Option<u32>,
+) -> Result<Due, ApiError> {
+    due_of(deadline, working_days)?.ok_or_else(one_of)
+}
+
+fn one_of() -> ApiError {
+    ApiError::from(ServiceError::field(
+        "deadline",
+        "one_of",
+        "give either deadline or working_days",
+    ))
 }
 
 /// The `If-Match` header, checked against the current revision before a change.
@@ -342,7 +369,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         let inner = error.into_inner();
         if inner.is_data() {
             let (field, code, message) = describe(&path, &inner);
-            ApiError::field(field, code, message)
+            ApiError::from(ServiceError::field(field, code, message))
         } else {
             ApiError::MalformedJson(format!("the body is not valid JSON: {inner}"))
         }
@@ -396,11 +423,11 @@ fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
 }
 
 fn nul_refused(field: String) -> ApiError {
-    ApiError::field(
+    ApiError::from(ServiceError::field(
         field,
         "nul_character",
         "text must not contain the NUL character (U+0000)",
-    )
+    ))
 }
 
 /// Refuses a request whose path holds an encoded NUL (`%00`) before any handler reads it.

@@ -25,6 +25,7 @@ use crate::db::idempotency::{self as keys, Claim, KeyPolicy, KeyRef, StoredRespo
 use crate::domain::refusal::Refusal;
 use crate::domain::token::hex;
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::state::AppState;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -60,18 +61,18 @@ pub async fn idempotent_post(
     {
         Some(Ok(key)) if (1..=255).contains(&key.len()) => key.to_owned(),
         _ => {
-            let error = ApiError::field(
+            let error = ApiError::from(ServiceError::field(
                 "header.Idempotency-Key",
                 "invalid_idempotency_key",
                 "1 to 255 visible ASCII characters",
-            );
+            ));
             return Ok(problem(http, error));
         }
     };
     let Some(state) = http.app_data::<Data<AppState>>().cloned() else {
         return Ok(problem(
             http,
-            ApiError::internal("application state missing"),
+            ApiError::from(ServiceError::internal("application state missing")),
         ));
     };
     // The larger of the two limits: each route checks its own when it reads the body.
@@ -103,17 +104,17 @@ pub async fn idempotent_post(
         Ok(Claim::Run { claimed_at }) => claimed_at,
         Ok(Claim::Replay(stored)) => return Ok(ServiceResponse::new(http, replay(stored))),
         Ok(Claim::Mismatch) => {
-            let error = ApiError::refused(
+            let error = ApiError::from(ServiceError::refused(
                 Refusal::IdempotencyKeyReused,
                 "this Idempotency-Key was used with a different request",
-            );
+            ));
             return Ok(problem(http, error));
         }
         Ok(Claim::InProgress) => {
-            let error = ApiError::refused(
+            let error = ApiError::from(ServiceError::refused(
                 Refusal::IdempotencyRequestInProgress,
                 "the first request with this Idempotency-Key is still running; retry shortly",
-            );
+            ));
             return Ok(problem(http, error));
         }
         Err(error) => return Ok(problem(http, error)),
@@ -149,7 +150,7 @@ pub async fn idempotent_post(
         claim.release().await;
         return Ok(problem(
             http,
-            ApiError::internal("response body could not be read"),
+            ApiError::from(ServiceError::internal("response body could not be read")),
         ));
     };
     if status.is_server_error() {

@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::token::hex;
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 
 /// One page of a listing.
 #[derive(Debug, Serialize, ToSchema)]
@@ -19,11 +20,11 @@ pub fn page_size(limit: Option<u32>, default: u32, max: u32) -> Result<usize, Ap
     match limit {
         None => Ok(default as usize),
         Some(n) if (1..=max).contains(&n) => Ok(n as usize),
-        Some(_) => Err(ApiError::field(
+        Some(_) => Err(ApiError::from(ServiceError::field(
             "query.limit",
             "out_of_range",
             format!("limit must be between 1 and {max}"),
-        )),
+        ))),
     }
 }
 
@@ -99,11 +100,11 @@ pub fn ordinal_position(n: i64) -> String {
 /// The position a `cursor` query parameter names.
 pub fn decode(cursor: &str) -> Result<String, ApiError> {
     let bad = || {
-        ApiError::field(
+        ApiError::from(ServiceError::field(
             "query.cursor",
             "invalid_cursor",
             "not a cursor this listing returned",
-        )
+        ))
     };
     if cursor.len() % 2 != 0 {
         return Err(bad());
@@ -125,6 +126,7 @@ pub mod time_position {
     use chrono::NaiveDateTime;
 
     use crate::error::ApiError;
+    use crate::service::error::ServiceError;
 
     const FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
@@ -142,11 +144,11 @@ pub mod time_position {
                 Some((at, id.to_owned()))
             })
             .ok_or_else(|| {
-                ApiError::field(
+                ApiError::from(ServiceError::field(
                     "query.cursor",
                     "invalid_cursor",
                     "not a cursor this listing returned",
-                )
+                ))
             })
     }
 }

@@ -20,6 +20,7 @@ use crate::db::idempotency::{self as keys, KeyRef, StoredResponse};
 use crate::db::{Db, DbConnection};
 use crate::domain::refusal::Refusal;
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::state::AppState;
 
 /// Response headers that belong to a stored response.
@@ -58,7 +59,7 @@ pub struct Reply {
 impl Reply {
     /// A JSON reply.
     pub fn json(status: StatusCode, view: &impl Serialize) -> Result<Reply, ApiError> {
-        let body = serde_json::to_vec(view).map_err(ApiError::internal)?;
+        let body = serde_json::to_vec(view).map_err(ServiceError::internal)?;
         Ok(Reply {
             status,
             headers: vec![(header::CONTENT_TYPE, "application/json".to_owned())],
@@ -134,10 +135,10 @@ impl Work {
                     // Taken over by a retry after this request was presumed dead: the retry
                     // owns the key now, so this one must leave no trace.
                     if !keys::complete(conn, at, key.claimed_at, &reply.stored())? {
-                        return Err(ApiError::refused(
+                        return Err(ApiError::from(ServiceError::refused(
                             Refusal::IdempotencyRequestInProgress,
                             "a retry with this Idempotency-Key took the request over",
-                        ));
+                        )));
                     }
                 }
                 Ok(reply)
@@ -162,7 +163,7 @@ impl FromRequest for Work {
                 db: state.db.clone(),
                 key: request.extensions().get::<ClaimedKey>().cloned(),
             })
-            .ok_or_else(|| ApiError::internal("application state missing"));
+            .ok_or_else(|| ApiError::from(ServiceError::internal("application state missing")));
         std::future::ready(work)
     }
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{agencies, attachments, replies, requests, rounds};
-use crate::domain::round::{ReplyKind, ReplySource};
+use crate::domain::round::{Deadline, Due, ReplyKind, ReplySource};
 
 /// A round as stored.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -41,6 +41,36 @@ pub struct RoundRow {
 }
 
 impl RoundRow {
+    /// The deadline as it stands; `None` only for a row that has neither an instant nor a
+    /// count, which no write makes.
+    pub fn deadline_terms(&self) -> Option<Deadline> {
+        let at = self.deadline.map(|t| t.and_utc());
+        match (self.working_days, at) {
+            (Some(days), at) => Some(Deadline::Counted {
+                working_days: u32::try_from(days).unwrap_or(0),
+                at,
+            }),
+            (None, Some(at)) => Some(Deadline::Fixed(at)),
+            (None, None) => None,
+        }
+    }
+
+    /// Sets the deadline as given: a fixed instant drops any count (and what it was counted
+    /// on); a count drops the instant until the round opens.
+    pub fn set_due(&mut self, due: Due) {
+        match due {
+            Due::At(at) => {
+                self.deadline = Some(at.naive_utc());
+                self.deadline_calendar = None;
+                self.working_days = None;
+            }
+            Due::WorkingDays(days) => {
+                self.working_days = Some(i32::try_from(days).unwrap_or(i32::MAX));
+                self.deadline = None;
+            }
+        }
+    }
+
     /// Hours before the deadline at which silent agencies are reminded, latest first.
     pub fn reminder_offsets(&self) -> Vec<u32> {
         let mut hours: Vec<u32> = serde_json::from_str(&self.reminder_hours).unwrap_or_default();

@@ -34,6 +34,63 @@ pub fn round_state(
     }
 }
 
+/// A deadline as the office gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// A fixed instant.
+    At(DateTime<Utc>),
+    /// Working days, the first day counted, ending at the office's close on the calendar in
+    /// force: from opening for a round, from now for an extension.
+    WorkingDays(u32),
+}
+
+/// Both a fixed deadline and working days were given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BothGiven;
+
+impl Due {
+    /// The one of a fixed instant and a number of working days that is given, or `None` for
+    /// neither.
+    pub fn either(
+        at: Option<DateTime<Utc>>,
+        working_days: Option<u32>,
+    ) -> Result<Option<Due>, BothGiven> {
+        match (at, working_days) {
+            (Some(_), Some(_)) => Err(BothGiven),
+            (Some(at), None) => Ok(Some(Due::At(at))),
+            (None, Some(days)) => Ok(Some(Due::WorkingDays(days))),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// A fixed instant that is not after `now`.
+    pub fn is_past(self, now: DateTime<Utc>) -> bool {
+        matches!(self, Due::At(at) if at <= now)
+    }
+}
+
+/// A round's deadline as it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deadline {
+    /// Given as an instant.
+    Fixed(DateTime<Utc>),
+    /// Given as working days from opening; the instant is known once the round has opened.
+    Counted {
+        working_days: u32,
+        at: Option<DateTime<Utc>>,
+    },
+}
+
+impl Deadline {
+    /// The instant, once known.
+    pub fn at(self) -> Option<DateTime<Utc>> {
+        match self {
+            Deadline::Fixed(at) => Some(at),
+            Deadline::Counted { at, .. } => at,
+        }
+    }
+}
+
 /// What an agency answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -10,7 +10,7 @@ use crate::db::audit::{self, Actor, Change};
 use crate::domain::agency::{AgencyKind, Locale};
 use crate::domain::refusal::Refusal;
 use crate::domain::revision::Precondition;
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 
 /// The fields a change sets; `None` leaves a field as it is.
 #[derive(Debug, Default)]
@@ -30,7 +30,7 @@ pub fn create(
     actor: &Actor,
     new: NewAgency,
     now: NaiveDateTime,
-) -> Result<AgencyRow, ApiError> {
+) -> Result<AgencyRow, ServiceError> {
     let row = AgencyRow::new(new, now);
     agency::insert(conn, &row).map_err(|e| map_unique(e, &row.code))?;
     audit::record(
@@ -57,8 +57,8 @@ pub fn update(
     precondition: &Precondition,
     patch: AgencyPatch,
     now: NaiveDateTime,
-) -> Result<AgencyRow, ApiError> {
-    let before = agency::find(conn, id)?.ok_or(ApiError::NotFound)?;
+) -> Result<AgencyRow, ServiceError> {
+    let before = agency::find(conn, id)?.ok_or(ServiceError::NotFound)?;
     precondition.check_revision(before.revision)?;
     let mut after = before.clone();
     if let Some(code) = patch.code {
@@ -86,7 +86,7 @@ pub fn update(
     // The revision guard catches a change committed since `before` was read, which the
     // precondition alone cannot see on PostgreSQL.
     if !agency::update(conn, &after, before.revision).map_err(|e| map_unique(e, &after.code))? {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     audit::record(
         conn,
@@ -105,7 +105,7 @@ pub fn update(
 
 /// The ids of the agencies named (by id or code) in a round's `agencies`; an unknown name is
 /// refused with its place in the list.
-pub fn ids_of(conn: &mut DbConnection, names: &[String]) -> Result<Vec<String>, ApiError> {
+pub fn ids_of(conn: &mut DbConnection, names: &[String]) -> Result<Vec<String>, ServiceError> {
     names
         .iter()
         .enumerate()
@@ -113,7 +113,7 @@ pub fn ids_of(conn: &mut DbConnection, names: &[String]) -> Result<Vec<String>, 
             agency::find_by_id_or_code(conn, name)?
                 .map(|a| a.id)
                 .ok_or_else(|| {
-                    ApiError::field(
+                    ServiceError::field(
                         format!("agencies[{i}]"),
                         "unknown_agency",
                         "no agency with this id or code",
@@ -125,12 +125,12 @@ pub fn ids_of(conn: &mut DbConnection, names: &[String]) -> Result<Vec<String>, 
 
 /// Maps the unique violation on `agencies.code` (the only unique column a write can clash on)
 /// to its own 409.
-fn map_unique(error: diesel::result::Error, code: &str) -> ApiError {
+fn map_unique(error: diesel::result::Error, code: &str) -> ServiceError {
     match error {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        ) => ApiError::refused(
+        ) => ServiceError::refused(
             Refusal::AgencyCodeTaken,
             format!("another agency already has the code {code:?}"),
         ),

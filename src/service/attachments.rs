@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::replies::{check_open_for_replies, locked};
 use crate::db::DbConnection;
 use crate::db::round::{self, RequestRow, RoundRow};
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 
 /// File types a reply may carry, by what their first bytes show: a stamped letter scanned to PDF,
 /// a Word document, or photographs of it.
@@ -32,15 +32,15 @@ pub fn upload(
     content_type: &str,
     data: Vec<u8>,
     now: DateTime<Utc>,
-) -> Result<round::AttachmentMeta, ApiError> {
+) -> Result<round::AttachmentMeta, ServiceError> {
     let request = &locked(conn, &request.id, now)?;
-    let round = &round::find_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+    let round = &round::find_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     check_open_for_replies(round, request, now)?;
     let Some((_, magic)) = ATTACHMENT_TYPES.iter().find(|(t, _)| *t == content_type) else {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ServiceError::UnsupportedMediaType);
     };
     if !data.starts_with(magic) {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "body",
             "content_mismatch",
             format!("the file is not {content_type}"),

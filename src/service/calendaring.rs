@@ -16,7 +16,7 @@ use crate::domain::calendar::{
 use crate::domain::refusal::Refusal;
 use crate::domain::round::RoundState;
 use crate::email::templates::Notice;
-use crate::error::{ApiError, FieldError};
+use crate::service::error::{FieldError, ServiceError};
 use crate::service::letters::tell_new_deadlines;
 use crate::service::replies::closed;
 use crate::service::requests::save_request;
@@ -54,9 +54,9 @@ pub struct StatutoryDay {
 }
 
 /// The year as it is in force: its loaded notice, or its provisional days.
-pub fn year(conn: &mut DbConnection, year: i32) -> Result<CalendarYear, ApiError> {
+pub fn year(conn: &mut DbConnection, year: i32) -> Result<CalendarYear, ServiceError> {
     if !YEARS.contains(&year) {
-        return Err(ApiError::NotFound);
+        return Err(ServiceError::NotFound);
     }
     let statutory: Vec<StatutoryDay> = statutory_holidays(year)
         .unwrap_or_default()
@@ -91,7 +91,7 @@ pub fn year(conn: &mut DbConnection, year: i32) -> Result<CalendarYear, ApiError
 }
 
 /// The years whose notices are loaded, in order.
-pub fn loaded_years(conn: &mut DbConnection) -> Result<Vec<CalendarYear>, ApiError> {
+pub fn loaded_years(conn: &mut DbConnection) -> Result<Vec<CalendarYear>, ServiceError> {
     let years: Vec<i32> = calendar::all(conn)?.iter().map(|r| r.year).collect();
     years.into_iter().map(|y| year(conn, y)).collect()
 }
@@ -112,9 +112,9 @@ pub fn import(
     actor: &Actor,
     file: CalendarFile,
     now: DateTime<Utc>,
-) -> Result<Imported, ApiError> {
+) -> Result<Imported, ServiceError> {
     let notices = file.notices().map_err(|problems| {
-        ApiError::Validation(
+        ServiceError::Invalid(
             problems
                 .into_iter()
                 .map(|p| FieldError::new(p.field, p.code, p.message))
@@ -155,7 +155,7 @@ fn open_rounds_to_recount(
     conn: &mut DbConnection,
     notices: &[crate::domain::calendar::YearNotice],
     now: DateTime<Utc>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, ServiceError> {
     // The years' bounds a day wide on each side, so that no time zone's deadline is missed;
     // a round listed needlessly only counts to the same deadline.
     let bound = |year: i32, month, day| {
@@ -208,14 +208,14 @@ pub fn recount(
     actor: &Actor,
     round_id: &str,
     now: DateTime<Utc>,
-) -> Result<(RoundRow, Vec<Recounted>), ApiError> {
-    let before = round::lock_round(conn, round_id)?.ok_or(ApiError::NotFound)?;
+) -> Result<(RoundRow, Vec<Recounted>), ServiceError> {
+    let before = round::lock_round(conn, round_id)?.ok_or(ServiceError::NotFound)?;
     let requests: Vec<RequestRow> = round::requests_of_round(conn, round_id)?
         .into_iter()
         .map(|r| r.request)
         .collect();
     let Some(opened_at) = before.opened_at else {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RoundNotOpen,
             "the round has not opened yet: its deadline is counted when it opens",
         ));
@@ -228,10 +228,10 @@ pub fn recount(
     let recount_one = |from: NaiveDateTime, days: i32, was: NaiveDateTime, basis: Option<&str>| {
         let days = u32::try_from(days.max(1)).unwrap_or(1);
         let counted = working_day_deadline(&calendar, from.and_utc(), zone, days)
-            .ok_or_else(|| ApiError::internal("no working day found for the deadline"))?;
+            .ok_or_else(|| ServiceError::internal("no working day found for the deadline"))?;
         let was = was.and_utc();
         if counted.at == was && basis.and_then(Basis::parse) == Some(counted.basis) {
-            return Ok::<_, ApiError>(None);
+            return Ok::<_, ServiceError>(None);
         }
         Ok(Some(Recounted {
             request_id: None,
@@ -264,7 +264,7 @@ pub fn recount(
         save_round(conn, actor, "round.recount", &before, round_after, stamp)?
     };
     for request in &requests {
-        let request = round::hold_request(conn, &request.id)?.ok_or(ApiError::NotFound)?;
+        let request = round::hold_request(conn, &request.id)?.ok_or(ServiceError::NotFound)?;
         let mut after = request.clone();
         if let (Some(days), Some(granted), Some(deadline)) = (
             request.extension_working_days,

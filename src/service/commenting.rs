@@ -15,7 +15,7 @@ use crate::domain::draft::{Clause, normalize};
 use crate::domain::refusal::Refusal;
 use crate::domain::round::ReplyKind;
 use crate::domain::text::trim_blank;
-use crate::error::{ApiError, FieldError};
+use crate::service::error::{FieldError, ServiceError};
 use crate::service::replies::{self, ReplyDetails, check_open_for_replies};
 
 /// Most characters in a comment's body, proposed wording or rationale.
@@ -40,7 +40,7 @@ pub struct VersionClauses {
 
 impl VersionClauses {
     /// The clauses of `round`'s version, and its scope.
-    pub fn of(conn: &mut DbConnection, round: &RoundRow) -> Result<Self, ApiError> {
+    pub fn of(conn: &mut DbConnection, round: &RoundRow) -> Result<Self, ServiceError> {
         let by_key = document::clauses_of(conn, &round.version_id)?
             .into_iter()
             .enumerate()
@@ -248,8 +248,8 @@ pub fn create_in_round(
     inputs: Vec<CommentInput>,
     batch: bool,
     now: DateTime<Utc>,
-) -> Result<Vec<CommentRow>, ApiError> {
-    let round_row = round::find_round(conn, round_id)?.ok_or(ApiError::NotFound)?;
+) -> Result<Vec<CommentRow>, ServiceError> {
+    let round_row = round::find_round(conn, round_id)?.ok_or(ServiceError::NotFound)?;
     let requests = round::requests_of_round(conn, &round_row.id)?;
     let own = |agency_id: &str| {
         requests
@@ -259,9 +259,9 @@ pub fn create_in_round(
     };
     let (request, entered_by) = match author {
         Author::Agency { agency_id, named } => {
-            let request = own(&agency_id).ok_or(ApiError::NotFound)?;
+            let request = own(&agency_id).ok_or(ServiceError::NotFound)?;
             if named {
-                return Err(ApiError::field(
+                return Err(ServiceError::field(
                     "agency",
                     "not_allowed",
                     "an agency writes its own comments",
@@ -276,7 +276,7 @@ pub fn create_in_round(
             let request = agency::find_by_id_or_code(conn, &name)?
                 .and_then(|a| own(&a.id))
                 .ok_or_else(|| {
-                    ApiError::field(
+                    ServiceError::field(
                         "agency",
                         "not_invited",
                         "no agency with this id or code has a request in the round",
@@ -285,7 +285,7 @@ pub fn create_in_round(
             (request, Some(drafter))
         }
         Author::Office { agency: None, .. } => {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "agency",
                 "required",
                 "a drafter entering comments names the agency, in a batch",
@@ -309,7 +309,7 @@ pub fn create(
     batch: bool,
     entered_by: Option<String>,
     now: DateTime<Utc>,
-) -> Result<Vec<CommentRow>, ApiError> {
+) -> Result<Vec<CommentRow>, ServiceError> {
     let request = &lock(conn, request, now)?;
     check_editable(conn, round, request, now)?;
     let clauses = VersionClauses::of(conn, round)?;
@@ -328,7 +328,7 @@ pub fn create(
         errors.extend(found);
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Invalid(errors));
     }
     comment::insert(conn, &rows)?;
     audit::record_all(
@@ -355,7 +355,7 @@ pub fn change(
     before: CommentRow,
     input: Option<CommentInput>,
     now: DateTime<Utc>,
-) -> Result<CommentRow, ApiError> {
+) -> Result<CommentRow, ServiceError> {
     let request = &lock(conn, request, now)?;
     check_editable(conn, round, request, now)?;
     let stamp = now.naive_utc();
@@ -364,7 +364,7 @@ pub fn change(
             let clauses = VersionClauses::of(conn, round)?;
             let errors = check(&mut input, &clauses, "");
             if !errors.is_empty() {
-                return Err(ApiError::Validation(errors));
+                return Err(ServiceError::Invalid(errors));
             }
             let fresh = row_from(input, request, before.entered_by.clone(), now);
             CommentRow {
@@ -381,7 +381,7 @@ pub fn change(
     after.revision = before.revision + 1;
     after.updated_at = stamp;
     if !comment::update(conn, &after, before.revision)? {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     audit::record(
         conn,
@@ -411,21 +411,21 @@ pub fn submit(
     request: &RequestRow,
     details: ReplyDetails,
     now: DateTime<Utc>,
-) -> Result<ReplyRow, ApiError> {
+) -> Result<ReplyRow, ServiceError> {
     // The round's lock before the request's, as every change to a round's replies takes them:
     // the decisions this submission may make stale are the round's.
-    let held = crate::db::round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+    let held = crate::db::round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     let request = &lock(conn, request, now)?;
     let working = comment::working(conn, &request.id)?;
     // A drafter submits what it entered from paper; an agency's own drafts are not its to send.
     if details.entered_by.is_some() && working.iter().any(|c| c.entered_by.is_none()) {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::AgencyDrafts,
             "the agency has unsubmitted comments of its own: it submits them itself",
         ));
     }
     if working.is_empty() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::NoCommentsToSubmit,
             "there are no comments to submit: add some, or answer \"no comments\"",
         ));
@@ -507,8 +507,9 @@ fn lock(
     conn: &mut DbConnection,
     request: &RequestRow,
     now: DateTime<Utc>,
-) -> Result<RequestRow, ApiError> {
-    crate::db::round::lock_request(conn, &request.id, now.naive_utc())?.ok_or(ApiError::NotFound)
+) -> Result<RequestRow, ServiceError> {
+    crate::db::round::lock_request(conn, &request.id, now.naive_utc())?
+        .ok_or(ServiceError::NotFound)
 }
 
 /// Whether the agency may change its draft now: while its request takes replies, and after the
@@ -519,7 +520,7 @@ fn check_editable(
     round: &RoundRow,
     request: &RequestRow,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let late = check_open_for_replies(round, request, now)?;
     let answered = crate::service::round_facts::current_reply(&crate::db::round::replies_of(
         conn,
@@ -527,7 +528,7 @@ fn check_editable(
     )?)
     .is_some();
     if late && answered {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::DeadlinePassed,
             "the deadline has passed and the agency has answered: its reply stands",
         ));

@@ -16,8 +16,8 @@ use crate::domain::decision::{Decided, Outcome, Subject, SubjectKind};
 use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::refusal::Refusal;
 use crate::domain::text::trim_blank;
-use crate::error::{ApiError, FieldError};
 use crate::service::commenting::MAX_TEXT;
+use crate::service::error::{FieldError, ServiceError};
 use crate::service::round_facts::RoundReplies;
 
 /// What the office has done with a round's comments so far.
@@ -37,7 +37,7 @@ impl Handling {
         conn: &mut DbConnection,
         round_id: &str,
         replies: &RoundReplies,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, ServiceError> {
         let reply_ids: Vec<String> = replies.standing().map(|(_, r)| r.id.clone()).collect();
         Ok(Handling {
             comments: comment::standing(conn, round_id, &reply_ids)?,
@@ -110,15 +110,15 @@ impl Handling {
     }
 }
 
-pub(super) fn published() -> ApiError {
-    ApiError::refused(
+pub(super) fn published() -> ServiceError {
+    ServiceError::refused(
         Refusal::DecisionsPublished,
         "the round's decisions are published and can no longer change",
     )
 }
 
-pub(super) fn not_standing(field: String) -> ApiError {
-    ApiError::field(
+pub(super) fn not_standing(field: String) -> ServiceError {
+    ServiceError::field(
         field,
         "unknown_comment",
         "no submitted comment of this round with this id",
@@ -126,7 +126,7 @@ pub(super) fn not_standing(field: String) -> ApiError {
 }
 
 /// Refuses changes once the decisions are out.
-pub fn check_open_for_decisions(round: &RoundRow) -> Result<(), ApiError> {
+pub fn check_open_for_decisions(round: &RoundRow) -> Result<(), ServiceError> {
     match round.decisions_published_at {
         Some(_) => Err(published()),
         None => Ok(()),
@@ -137,16 +137,16 @@ pub fn check_open_for_decisions(round: &RoundRow) -> Result<(), ApiError> {
 pub fn standing_comment(
     conn: &mut DbConnection,
     comment_id: &str,
-) -> Result<(SubmittedRow, RoundRow), ApiError> {
-    let working = comment::find(conn, comment_id)?.ok_or(ApiError::NotFound)?;
-    let round = round::find_round(conn, &working.round_id)?.ok_or(ApiError::NotFound)?;
+) -> Result<(SubmittedRow, RoundRow), ServiceError> {
+    let working = comment::find(conn, comment_id)?.ok_or(ServiceError::NotFound)?;
+    let round = round::find_round(conn, &working.round_id)?.ok_or(ServiceError::NotFound)?;
     let replies = RoundReplies::of(conn, &round.id)?;
     let reply_ids: Vec<String> = replies
         .standing()
         .filter(|(entry, _)| entry.request.id == working.request_id)
         .map(|(_, r)| r.id.clone())
         .collect();
-    let row = comment::standing_one(conn, comment_id, &reply_ids)?.ok_or(ApiError::NotFound)?;
+    let row = comment::standing_one(conn, comment_id, &reply_ids)?.ok_or(ServiceError::NotFound)?;
     Ok((row, round))
 }
 
@@ -171,21 +171,21 @@ pub fn decide(
     expected: Option<i32>,
     input: DecisionInput,
     now: DateTime<Utc>,
-) -> Result<DecisionRow, ApiError> {
+) -> Result<DecisionRow, ServiceError> {
     // One decision at a time per round: revisions are numbered without gaps or collisions, and
     // what is decided is checked again under the lock.
-    let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+    let round = round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     check_open_for_decisions(&round)?;
     match subject_kind {
         SubjectKind::Group => {
-            decision::find_group(conn, subject_id)?.ok_or(ApiError::NotFound)?;
+            decision::find_group(conn, subject_id)?.ok_or(ServiceError::NotFound)?;
         }
         SubjectKind::Comment => {
             if decision::triage_of(conn, subject_id)?
                 .and_then(|t| t.group_id)
                 .is_some()
             {
-                return Err(ApiError::refused(
+                return Err(ServiceError::refused(
                     Refusal::CommentGrouped,
                     "the comment is in a group: decide the group",
                 ));
@@ -258,12 +258,12 @@ pub fn decide(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Invalid(errors));
     }
     let history = decision::history(conn, subject_id)?;
     let current = history.last().map(|d| d.revision);
     if current != expected {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     // What the decision answers: each comment's content as it now stands.
     let answered_ids = match subject_kind {
@@ -318,7 +318,7 @@ fn decision_value(row: &DecisionRow) -> serde_json::Value {
 pub fn next_version(
     conn: &mut DbConnection,
     round: &RoundRow,
-) -> Result<Option<VersionRow>, ApiError> {
+) -> Result<Option<VersionRow>, ServiceError> {
     // Once the decisions are published, the version they were checked against (or none) is the
     // next version for good: a version started later never reaches the published record.
     if round.decisions_published_at.is_some() {
@@ -328,7 +328,7 @@ pub fn next_version(
         };
     }
     let consulted =
-        document::find_version_by_id(conn, &round.version_id)?.ok_or(ApiError::NotFound)?;
+        document::find_version_by_id(conn, &round.version_id)?.ok_or(ServiceError::NotFound)?;
     Ok(document::versions_of(conn, &round.document_id)?
         .into_iter()
         .filter(|v| v.number > consulted.number)
@@ -340,7 +340,7 @@ pub fn changes(
     conn: &mut DbConnection,
     round: &RoundRow,
     next: Option<&VersionRow>,
-) -> Result<Option<VersionDiff>, ApiError> {
+) -> Result<Option<VersionDiff>, ServiceError> {
     let Some(next) = next else {
         return Ok(None);
     };

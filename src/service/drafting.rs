@@ -10,14 +10,14 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::document::{self, DocumentRow, VersionRow};
 use crate::domain::draft::{self, Built, Clause, Content, ContentIssue, VersionState};
 use crate::domain::refusal::Refusal;
-use crate::error::{ApiError, FieldError};
+use crate::service::error::{FieldError, ServiceError};
 
 /// The newest published version and its clauses: what new content is compared and keyed
 /// against. Empty for a document with none.
 pub fn previous_published(
     conn: &mut DbConnection,
     document_id: &str,
-) -> Result<Option<(VersionRow, Vec<Clause>)>, ApiError> {
+) -> Result<Option<(VersionRow, Vec<Clause>)>, ServiceError> {
     let published = document::versions_of(conn, document_id)?
         .into_iter()
         .rev()
@@ -36,7 +36,7 @@ pub fn build_content(
     conn: &mut DbConnection,
     document_id: &str,
     content: Content,
-) -> Result<(Built, Vec<Clause>), ApiError> {
+) -> Result<(Built, Vec<Clause>), ServiceError> {
     let previous = previous_published(conn, document_id)?
         .map(|(_, clauses)| clauses)
         .unwrap_or_default();
@@ -100,8 +100,8 @@ impl<'a> From<&'a DocumentRow> for DocumentRecord<'a> {
 }
 
 /// The 422 for content that cannot become a version.
-pub fn content_error(issues: Vec<ContentIssue>) -> ApiError {
-    ApiError::Validation(
+pub fn content_error(issues: Vec<ContentIssue>) -> ServiceError {
+    ServiceError::Invalid(
         issues
             .into_iter()
             .map(|issue| FieldError::new(issue.field, issue.code, issue.message))
@@ -110,15 +110,15 @@ pub fn content_error(issues: Vec<ContentIssue>) -> ApiError {
 }
 
 /// The 409 for changing a published version.
-pub fn published() -> ApiError {
-    ApiError::refused(
+pub fn published() -> ServiceError {
+    ServiceError::refused(
         Refusal::VersionPublished,
         "a published version cannot change; create the next version instead",
     )
 }
 
-fn draft_exists() -> ApiError {
-    ApiError::refused(
+fn draft_exists() -> ServiceError {
+    ServiceError::refused(
         Refusal::DraftExists,
         "the document has a draft version already: change it, or publish it first",
     )
@@ -130,7 +130,7 @@ pub fn create_document(
     actor: &Actor,
     title: &str,
     now: NaiveDateTime,
-) -> Result<DocumentRow, ApiError> {
+) -> Result<DocumentRow, ServiceError> {
     let row = DocumentRow {
         id: Uuid::now_v7().to_string(),
         title: draft::normalize(title.trim()),
@@ -161,7 +161,7 @@ pub fn add_version(
     label: &str,
     content: Content,
     now: NaiveDateTime,
-) -> Result<(VersionRow, Vec<Clause>), ApiError> {
+) -> Result<(VersionRow, Vec<Clause>), ServiceError> {
     let latest = document::latest_version(conn, document_id)?;
     if latest.as_ref().is_some_and(|v| !v.is_published()) {
         return Err(draft_exists());
@@ -215,7 +215,7 @@ pub fn update_version(
     label: Option<String>,
     content: Option<Content>,
     now: NaiveDateTime,
-) -> Result<(VersionRow, Vec<Clause>), ApiError> {
+) -> Result<(VersionRow, Vec<Clause>), ServiceError> {
     if before.is_published() {
         return Err(published());
     }
@@ -246,7 +246,7 @@ pub fn update_version(
     after.revision += 1;
     after.updated_at = now;
     if !document::update_version(conn, &after, before.revision)? {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     if clauses != old_clauses {
         document::replace_clauses(conn, &after.id, &clauses)?;
@@ -275,7 +275,7 @@ pub fn publish(
     before: VersionRow,
     override_reason: Option<String>,
     now: NaiveDateTime,
-) -> Result<(VersionRow, Vec<Clause>), ApiError> {
+) -> Result<(VersionRow, Vec<Clause>), ServiceError> {
     if before.is_published() {
         return Err(published());
     }
@@ -289,7 +289,7 @@ pub fn publish(
             .iter()
             .map(|(clause, p)| format!("{} {} {:?}", clause.key, clause.number, p.found))
             .collect();
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::PlaceholdersRemain,
             format!(
                 "{} unfilled figure(s) remain ({}); fill them, or publish with a placeholder_override reason",
@@ -306,7 +306,7 @@ pub fn publish(
     after.published_by = Some(actor.name.clone());
     after.placeholder_override = if remaining.is_empty() { None } else { reason };
     if !document::update_version(conn, &after, before.revision)? {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     document::touch_document(conn, &after.document_id, now)?;
     announce(conn, &after, now)?;
@@ -330,7 +330,7 @@ fn announce(
     conn: &mut DbConnection,
     version: &VersionRow,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let agency_ids = crate::db::round::consulted_agencies(conn, &version.document_id)?;
     if agency_ids.is_empty() {
         return Ok(());

@@ -13,7 +13,7 @@ use crate::db::comment;
 use crate::db::decision::{self, GroupRow, TriageRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::refusal::Refusal;
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::RoundReplies;
 
 /// Checks that `comment_ids` are standing comments of the round, outside any group but
@@ -25,7 +25,7 @@ fn groupable(
     comment_ids: &[String],
     field: &str,
     allowed_group: Option<&str>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, ServiceError> {
     let replies = RoundReplies::of(conn, &round.id)?;
     let reply_ids: Vec<String> = replies.standing().map(|(_, r)| r.id.clone()).collect();
     let standing: HashSet<String> = comment::standing_among(conn, &reply_ids, comment_ids)?
@@ -48,13 +48,13 @@ fn groupable(
         }
         let group = triage.get(id).and_then(|t| t.group_id.as_deref());
         if group.is_some_and(|g| Some(g) != allowed_group) {
-            return Err(ApiError::refused(
+            return Err(ServiceError::refused(
                 Refusal::CommentGrouped,
                 format!("comment {id} is in another group: take it out of that group first"),
             ));
         }
         if group.is_none() && decided.contains(id) {
-            return Err(ApiError::refused(
+            return Err(ServiceError::refused(
                 Refusal::CommentDecided,
                 format!(
                     "comment {id} has a decision of its own: group comments before deciding them"
@@ -74,12 +74,12 @@ pub fn create_group(
     title: &str,
     comment_ids: &[String],
     now: NaiveDateTime,
-) -> Result<GroupRow, ApiError> {
-    let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+) -> Result<GroupRow, ServiceError> {
+    let round = round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     check_open_for_decisions(&round)?;
     let ids = groupable(conn, &round, comment_ids, "comment_ids", None)?;
     if ids.len() < 2 {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "comment_ids",
             "length",
             "a group has at least two comments",
@@ -122,12 +122,12 @@ pub fn change_group(
     add: &[String],
     remove: &[String],
     now: NaiveDateTime,
-) -> Result<GroupRow, ApiError> {
-    let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+) -> Result<GroupRow, ServiceError> {
+    let round = round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     check_open_for_decisions(&round)?;
     let members_before = decision::members(conn, &before.id)?;
     if let Some(i) = add.iter().position(|id| remove.contains(id)) {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             format!("add[{i}]"),
             "also_removed",
             "a comment cannot be put in and taken out at once",
@@ -136,7 +136,7 @@ pub fn change_group(
     let added = groupable(conn, &round, add, "add", Some(&before.id))?;
     for (i, id) in remove.iter().enumerate() {
         if !members_before.contains(id) {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 format!("remove[{i}]"),
                 "not_a_member",
                 "this comment is not in the group",
@@ -152,7 +152,7 @@ pub fn change_group(
         .into_iter()
         .collect();
     if members.len() < 2 {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "remove",
             "length",
             "a group keeps at least two comments; delete it instead",
@@ -165,7 +165,7 @@ pub fn change_group(
     after.revision = before.revision + 1;
     after.updated_at = now;
     if !decision::update_group(conn, &round, &after, before.revision)? {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     decision::set_group(conn, &round, remove, None, now)?;
     decision::set_group(conn, &round, &added, Some(&before.id), now)?;
@@ -198,15 +198,15 @@ pub fn delete_group(
     group_id: &str,
     expected: Option<i32>,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
-    let round = round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+) -> Result<(), ServiceError> {
+    let round = round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     check_open_for_decisions(&round)?;
-    let group = decision::find_group(conn, group_id)?.ok_or(ApiError::NotFound)?;
+    let group = decision::find_group(conn, group_id)?.ok_or(ServiceError::NotFound)?;
     if expected.is_some_and(|e| e != group.revision) {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     if !decision::history(conn, &group.id)?.is_empty() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::GroupDecided,
             "the group has a decision: change the decision rather than the group",
         ));

@@ -10,7 +10,7 @@ use crate::db::outbox::{self, NewMessage};
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::email::templates::{self, CommentRequest, Notice};
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::{effective_calendar, effective_deadline, zone};
 
 /// What every letter of a round names: the document and the version consulted on, read once
@@ -21,9 +21,9 @@ pub(super) struct Letterhead {
 }
 
 impl Letterhead {
-    pub(super) fn of(conn: &mut DbConnection, round: &RoundRow) -> Result<Self, ApiError> {
+    pub(super) fn of(conn: &mut DbConnection, round: &RoundRow) -> Result<Self, ServiceError> {
         let version = document::find_version_by_id(conn, &round.version_id)?
-            .ok_or_else(|| ApiError::internal("round on a missing version"))?;
+            .ok_or_else(|| ServiceError::internal("round on a missing version"))?;
         let document_title = document::find_document(conn, &round.document_id)?
             .map(|d| d.title)
             .unwrap_or_default();
@@ -66,7 +66,7 @@ pub(super) fn rewrite_letter(
     head: &Letterhead,
     request: &RequestRow,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     let Some(agency) = agency::find(conn, &request.agency_id)? else {
         return Ok(false);
     };
@@ -90,7 +90,7 @@ pub fn tell_new_deadlines(
     after: &RoundRow,
     notice: Notice,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let (round_before, requests_before) = before;
     let old: HashMap<&str, Option<DateTime<Utc>>> = requests_before
         .iter()
@@ -131,13 +131,13 @@ pub(super) fn issue(
     head: &Letterhead,
     mut request: RequestRow,
     now: DateTime<Utc>,
-) -> Result<RequestRow, ApiError> {
+) -> Result<RequestRow, ServiceError> {
     let stamp = now.naive_utc();
     request.issued_at = Some(stamp);
     request.last_activity_at = stamp;
     round::update_request(conn, &request)?;
     let agency = agency::find(conn, &request.agency_id)?
-        .ok_or_else(|| ApiError::internal("request for a missing agency"))?;
+        .ok_or_else(|| ServiceError::internal("request for a missing agency"))?;
     let rendered = letter(round, head, &request, &agency, now);
     outbox::enqueue(
         conn,

@@ -1,6 +1,6 @@
 //! The workflow: what the product does, shared by the API, the command line and the demo data.
 //! Each operation runs inside the caller's transaction, records itself in the audit log, and
-//! queues the emails it causes; a refusal is an [`crate::error::ApiError`].
+//! queues the emails it causes; a refusal is an [`crate::error::ServiceError`].
 //!
 //! - [`agencies`]: the agencies consulted.
 //! - [`drafting`]: documents and versions.
@@ -26,6 +26,7 @@ pub mod calendaring;
 pub mod commenting;
 pub mod decisions;
 pub mod drafting;
+pub mod error;
 pub mod groups;
 pub mod letters;
 pub mod outbox;

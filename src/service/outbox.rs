@@ -6,7 +6,7 @@ use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox::{self, OutboxRow};
 use crate::domain::refusal::Refusal;
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 
 /// Puts a given-up email back in the queue; returns it as it now stands.
 pub fn retry(
@@ -14,10 +14,10 @@ pub fn retry(
     actor: &Actor,
     id: &str,
     now: NaiveDateTime,
-) -> Result<OutboxRow, ApiError> {
-    let before = outbox::find(conn, id)?.ok_or(ApiError::NotFound)?;
+) -> Result<OutboxRow, ServiceError> {
+    let before = outbox::find(conn, id)?.ok_or(ServiceError::NotFound)?;
     if !outbox::retry(conn, id, now)? {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::NotFailed,
             "only an email that was given up can be retried",
         ));
@@ -34,5 +34,5 @@ pub fn retry(
             after: Some(serde_json::json!({"state": "pending"})),
         },
     )?;
-    outbox::find(conn, id)?.ok_or(ApiError::NotFound)
+    outbox::find(conn, id)?.ok_or(ServiceError::NotFound)
 }

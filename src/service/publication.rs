@@ -16,7 +16,7 @@ use crate::domain::decision::Finding;
 use crate::domain::refusal::Refusal;
 use crate::domain::round::RoundState;
 use crate::email::templates::{self, HandledComment};
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::{RoundReplies, round_state_of};
 use crate::service::rounds;
 
@@ -29,7 +29,7 @@ pub struct Checked {
 }
 
 /// Runs the consistency check.
-pub fn check(conn: &mut DbConnection, round: &RoundRow) -> Result<Checked, ApiError> {
+pub fn check(conn: &mut DbConnection, round: &RoundRow) -> Result<Checked, ServiceError> {
     let replies = RoundReplies::of(conn, &round.id)?;
     let handling = Handling::load(conn, &round.id, &replies)?;
     let next = next_version(conn, round)?;
@@ -54,10 +54,10 @@ pub fn publish_decisions(
     expected: Option<i32>,
     override_reason: Option<String>,
     now: DateTime<Utc>,
-) -> Result<RoundRow, ApiError> {
-    let before = round::lock_round(conn, round_id)?.ok_or(ApiError::NotFound)?;
+) -> Result<RoundRow, ServiceError> {
+    let before = round::lock_round(conn, round_id)?.ok_or(ServiceError::NotFound)?;
     if expected.is_some_and(|e| e != before.revision) {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     check_open_for_decisions(&before)?;
     let Checked {
@@ -68,13 +68,13 @@ pub fn publish_decisions(
     } = check(conn, &before)?;
     let requests: Vec<_> = replies.requests.iter().map(|r| r.request.clone()).collect();
     if round_state_of(&before, &requests, now) != RoundState::Closed {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RoundNotClosed,
             "decisions are published once the round has closed",
         ));
     }
     if next.as_ref().is_some_and(|v| !v.is_published()) {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::NextVersionUnpublished,
             "publish the next version before the decisions on the comments that shaped it",
         ));
@@ -83,7 +83,7 @@ pub fn publish_decisions(
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
     if !findings.is_empty() && override_reason.is_none() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::CheckFailed,
             format!(
                 "the consistency check finds {} problem(s), the first: {}; see the round's check, or publish with override_reason",
@@ -119,7 +119,7 @@ fn announce(
     handling: &Handling,
     next: Option<&VersionRow>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let old = document::clauses_of(conn, &round.version_id)?;
     let new = match next {
         Some(v) => document::clauses_of(conn, &v.id)?,

@@ -13,7 +13,7 @@ use crate::domain::calendar::Basis;
 use crate::domain::round::RequestState;
 use crate::email::notices;
 use crate::email::templates::{self, Notice, RequestNotice};
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::{
     current_reply, effective_calendar, effective_deadline, replies_by_request, state_of, zone,
 };
@@ -30,7 +30,7 @@ pub struct TickReport {
 }
 
 /// Queues the reminders, overdue notices and digests due at `now`.
-pub fn tick(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<TickReport, ApiError> {
+pub fn tick(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<TickReport, ServiceError> {
     let open = round::open_rounds(conn)?;
     let mut report = TickReport::default();
     for round_row in open {
@@ -118,7 +118,7 @@ pub fn queue(
     deadline: DateTime<Utc>,
     key: &str,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     let Some(found) = agency::find(conn, &entry.request.agency_id)? else {
         return Ok(false);
     };
@@ -143,7 +143,7 @@ fn digest(
     replies: &HashMap<String, Vec<ReplyRow>>,
     deadline: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     let recipients = token::staff_addresses(conn, now.naive_utc())?;
     if recipients.is_empty() {
         return Ok(false);

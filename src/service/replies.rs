@@ -10,7 +10,7 @@ use crate::db::outbox;
 use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
 use crate::domain::refusal::Refusal;
 use crate::domain::round::{ReplyKind, ReplySource};
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::{current_reply, effective_deadline};
 
 /// Who answers and how to reach them.
@@ -38,10 +38,10 @@ pub fn reply(
     kind: ReplyKind,
     details: ReplyDetails,
     now: DateTime<Utc>,
-) -> Result<ReplyRow, ApiError> {
+) -> Result<ReplyRow, ServiceError> {
     // Under the round's lock, read again: a publication or a closing that commits first is
     // seen, and one that comes after waits for this reply.
-    let round = &round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+    let round = &round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     let request = &locked(conn, &request.id, now)?;
     let late = check_open_for_replies(round, request, now)?;
     let revisions = round::replies_of(conn, std::slice::from_ref(&request.id))?;
@@ -74,7 +74,7 @@ pub fn reply(
     outbox::skip_pending_notices(conn, &request.id)?;
     let attached = round::attach(conn, &details.attachments, &request.id, &row.id)?;
     if attached != details.attachments.len() {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "attachments",
             "unknown_attachment",
             "each attachment must be a file uploaded to this request and not yet sent with a reply",
@@ -103,8 +103,8 @@ pub fn withdraw(
     round: &RoundRow,
     request: &RequestRow,
     now: DateTime<Utc>,
-) -> Result<ReplyRow, ApiError> {
-    let round = &round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+) -> Result<ReplyRow, ServiceError> {
+    let round = &round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     let request = &locked(conn, &request.id, now)?;
     if check_open_for_replies(round, request, now)? {
         return Err(deadline_passed());
@@ -112,7 +112,7 @@ pub fn withdraw(
     let revisions = round::replies_of(conn, std::slice::from_ref(&request.id))?;
     let standing = current_reply(&revisions)
         .cloned()
-        .ok_or_else(|| ApiError::refused(Refusal::NoReply, "there is no reply to withdraw"))?;
+        .ok_or_else(|| ServiceError::refused(Refusal::NoReply, "there is no reply to withdraw"))?;
     let stamp = now.naive_utc();
     round::withdraw_reply(conn, round, &standing.id, stamp)?;
     let mut after = standing.clone();
@@ -137,15 +137,15 @@ pub fn check_open_for_replies(
     round: &RoundRow,
     request: &RequestRow,
     now: DateTime<Utc>,
-) -> Result<bool, ApiError> {
+) -> Result<bool, ServiceError> {
     if request.cancelled_at.is_some() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RequestCancelled,
             "the request is cancelled",
         ));
     }
     if round.opened_at.is_none() || request.issued_at.is_none() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RoundNotOpen,
             "the round has not opened yet",
         ));
@@ -163,23 +163,23 @@ pub fn check_open_for_replies(
     }
 }
 
-pub(super) fn deadline_passed() -> ApiError {
-    ApiError::refused(
+pub(super) fn deadline_passed() -> ServiceError {
+    ServiceError::refused(
         Refusal::DeadlinePassed,
         "the deadline for this request has passed and the round takes no late replies",
     )
 }
 
 /// The refusal of a change to what published decisions rest on.
-pub fn published_already() -> ApiError {
-    ApiError::refused(
+pub fn published_already() -> ServiceError {
+    ServiceError::refused(
         Refusal::DecisionsPublished,
         "the decisions on the round's comments are published: what they rest on stays as it was",
     )
 }
 
-pub fn closed() -> ApiError {
-    ApiError::refused(Refusal::RoundClosed, "the round is closed")
+pub fn closed() -> ServiceError {
+    ServiceError::refused(Refusal::RoundClosed, "the round is closed")
 }
 
 /// The request locked for this transaction and read afresh (its last activity is now).
@@ -187,8 +187,8 @@ pub(super) fn locked(
     conn: &mut DbConnection,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<RequestRow, ApiError> {
-    round::lock_request(conn, id, now.naive_utc())?.ok_or(ApiError::NotFound)
+) -> Result<RequestRow, ServiceError> {
+    round::lock_request(conn, id, now.naive_utc())?.ok_or(ServiceError::NotFound)
 }
 
 #[derive(serde::Serialize)]

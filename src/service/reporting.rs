@@ -16,9 +16,9 @@ use crate::domain::report::{
     TableGroup, TableRow, Totals,
 };
 use crate::domain::round::RequestState;
-use crate::error::ApiError;
 use crate::service::decisions;
 use crate::service::decisions::Handling;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::{RoundReplies, state_of};
 
 fn label(clause: &Clause) -> String {
@@ -53,11 +53,11 @@ pub fn adoption_table(
     round: &RoundRow,
     agency_id: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<AdoptionTable, ApiError> {
+) -> Result<AdoptionTable, ServiceError> {
     let replies = RoundReplies::of(conn, &round.id)?;
     let handling = Handling::load(conn, &round.id, &replies)?;
     let consulted =
-        document::find_version_by_id(conn, &round.version_id)?.ok_or(ApiError::NotFound)?;
+        document::find_version_by_id(conn, &round.version_id)?.ok_or(ServiceError::NotFound)?;
     let document_title = document::find_document(conn, &round.document_id)?
         .map(|d| d.title)
         .unwrap_or_default();

@@ -11,9 +11,9 @@ use crate::db::outbox;
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency};
 use crate::domain::refusal::Refusal;
-use crate::domain::round::RoundState;
+use crate::domain::round::{Due, RoundState};
 use crate::email::templates::Notice;
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::{round_state_of, zone};
 
 pub(super) fn new_request(round_id: &str, agency_id: &str, now: NaiveDateTime) -> RequestRow {
@@ -42,13 +42,15 @@ pub fn add_agency(
     round: &RoundRow,
     agency_id: &str,
     now: DateTime<Utc>,
-) -> Result<RequestRow, ApiError> {
+) -> Result<RequestRow, ServiceError> {
     let stamp = now.naive_utc();
     // Locked, so that a round opening at the same moment cannot miss the new request.
-    let round = &round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+    let round = &round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     let found = agency::find(conn, agency_id)?
         .filter(|a| a.active)
-        .ok_or_else(|| ApiError::field("agency_id", "unknown_agency", "no such active agency"))?;
+        .ok_or_else(|| {
+            ServiceError::field("agency_id", "unknown_agency", "no such active agency")
+        })?;
     let requests = round::requests_of_round(conn, &round.id)?;
     if round_state_of(
         round,
@@ -66,7 +68,7 @@ pub fn add_agency(
         .find(|r| r.request.agency_id == found.id);
     let request = match existing {
         Some(entry) if entry.request.cancelled_at.is_none() => {
-            return Err(ApiError::refused(
+            return Err(ServiceError::refused(
                 Refusal::AlreadyInvited,
                 "the agency has a request in this round already",
             ));
@@ -114,21 +116,21 @@ pub fn remove_agency(
     request: RequestRow,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<RequestRow, ApiError> {
+) -> Result<RequestRow, ServiceError> {
     // The round's lock first, as every change to a round's requests takes it.
-    let round = round::lock_round(conn, &request.round_id)?.ok_or(ApiError::NotFound)?;
+    let round = round::lock_round(conn, &request.round_id)?.ok_or(ServiceError::NotFound)?;
     let request = locked(conn, &request.id, now)?;
     if round.decisions_published_at.is_some() {
         return Err(published_already());
     }
     if request.cancelled_at.is_some() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RequestCancelled,
             "the request is cancelled already",
         ));
     }
     if !round::replies_of(conn, std::slice::from_ref(&request.id))?.is_empty() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::AlreadyReplied,
             "the agency has replied: its request stays in the round",
         ));
@@ -144,15 +146,6 @@ pub fn remove_agency(
     save_request(conn, actor, "request.cancel", &request, after, stamp)
 }
 
-/// A new deadline as a drafter gives it.
-#[derive(Clone, Copy, Debug)]
-pub enum Due {
-    /// A fixed instant.
-    At(DateTime<Utc>),
-    /// Working days from now, at the office's close, on the calendar in force.
-    WorkingDays(u32),
-}
-
 /// Gives one request a later deadline than the round's.
 pub fn extend(
     conn: &mut DbConnection,
@@ -162,10 +155,10 @@ pub fn extend(
     due: Due,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<RequestRow, ApiError> {
+) -> Result<RequestRow, ServiceError> {
     // The round's lock first, as every change to a round's requests takes it; the round is read
     // again under it, since its deadline decides what counts as later.
-    let round = &round::lock_round(conn, &round.id)?.ok_or(ApiError::NotFound)?;
+    let round = &round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     let request = locked(conn, &request.id, now)?;
     let (deadline, basis, days) = match due {
         Due::At(deadline) => (deadline, None, None),
@@ -175,13 +168,13 @@ pub fn extend(
         }
     };
     if request.cancelled_at.is_some() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RequestCancelled,
             "the request is cancelled",
         ));
     }
     if round.opened_at.is_none() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RoundNotOpen,
             "the round has not opened yet",
         ));
@@ -190,14 +183,14 @@ pub fn extend(
         return Err(closed());
     }
     if deadline <= now {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "deadline",
             "in_the_past",
             "the new deadline must be in the future",
         ));
     }
     if round.deadline.is_some_and(|d| deadline <= d.and_utc()) {
-        return Err(ApiError::field(
+        return Err(ServiceError::field(
             "deadline",
             "not_later",
             "an extension ends after the round's deadline",
@@ -240,7 +233,7 @@ pub fn save_request(
     before: &RequestRow,
     after: RequestRow,
     stamp: NaiveDateTime,
-) -> Result<RequestRow, ApiError> {
+) -> Result<RequestRow, ServiceError> {
     round::update_request(conn, &after)?;
     audit::record(
         conn,
@@ -262,7 +255,7 @@ pub fn mark_viewed(
     conn: &mut DbConnection,
     request: &RequestRow,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     if request.viewed_at.is_some() {
         return Ok(());
     }

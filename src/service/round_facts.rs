@@ -14,7 +14,7 @@ use crate::domain::calendar::{Basis, CountedDeadline, working_day_deadline};
 use crate::domain::round::{
     ReplyKind, RequestFacts, RequestState, RoundState, request_state, round_state,
 };
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 
 /// The time zone of a round.
 pub fn zone(round: &RoundRow) -> Tz {
@@ -104,7 +104,7 @@ pub fn round_state_of(round: &RoundRow, requests: &[RequestRow], now: DateTime<U
 pub fn replies_by_request(
     conn: &mut DbConnection,
     requests: &[RequestWithAgency],
-) -> Result<HashMap<String, Vec<ReplyRow>>, ApiError> {
+) -> Result<HashMap<String, Vec<ReplyRow>>, ServiceError> {
     let ids: Vec<String> = requests.iter().map(|r| r.request.id.clone()).collect();
     let mut grouped: HashMap<String, Vec<ReplyRow>> = HashMap::new();
     for reply in round::replies_of(conn, &ids)? {
@@ -124,7 +124,7 @@ pub struct RoundReplies {
 
 impl RoundReplies {
     /// Loads them for `round_id`.
-    pub fn of(conn: &mut DbConnection, round_id: &str) -> Result<Self, ApiError> {
+    pub fn of(conn: &mut DbConnection, round_id: &str) -> Result<Self, ServiceError> {
         let requests = round::requests_of_round(conn, round_id)?;
         let replies = replies_by_request(conn, &requests)?;
         Ok(RoundReplies { requests, replies })
@@ -154,8 +154,8 @@ pub fn count_working_days(
     from: DateTime<Utc>,
     zone: Tz,
     days: u32,
-) -> Result<CountedDeadline, ApiError> {
+) -> Result<CountedDeadline, ServiceError> {
     let calendar = calendar::load(conn)?;
     working_day_deadline(&calendar, from, zone, days)
-        .ok_or_else(|| ApiError::internal("no working day found for the deadline"))
+        .ok_or_else(|| ServiceError::internal("no working day found for the deadline"))
 }

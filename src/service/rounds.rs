@@ -15,12 +15,12 @@ use crate::db::round::{self, LockedRound, RequestRow, RequestWithAgency, RoundRo
 use crate::db::{DbConnection, agency, document};
 use crate::domain::draft::diff::ChangeKind;
 use crate::domain::refusal::Refusal;
-use crate::domain::round::RoundState;
+use crate::domain::round::{Deadline, Due, RoundState};
 use crate::email::templates::Notice;
-use crate::error::ApiError;
 use crate::service::agencies;
 use crate::service::decisions::changes;
 use crate::service::decisions::next_version;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::{RoundReplies, count_working_days, round_state_of, zone};
 
 /// Reminders before a deadline unless a round says otherwise: three days and one day ahead.
@@ -34,8 +34,7 @@ pub struct NewRound {
     pub title: String,
     pub instructions: String,
     pub time_zone: Tz,
-    pub deadline: Option<DateTime<Utc>>,
-    pub working_days: Option<u32>,
+    pub due: Due,
     pub scope: Option<Vec<String>>,
     pub accept_late: bool,
     /// Hours before the deadline at which silent agencies are reminded.
@@ -55,13 +54,13 @@ pub fn create_round(
     actor: &Actor,
     input: NewRound,
     now: DateTime<Utc>,
-) -> Result<RoundRow, ApiError> {
+) -> Result<RoundRow, ServiceError> {
     let version = document::find_version(conn, &input.document_id, input.version_number)?
         .ok_or_else(|| {
-            ApiError::field("version", "not_found", "no such version of that document")
+            ServiceError::field("version", "not_found", "no such version of that document")
         })?;
     if !version.is_published() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::VersionNotPublished,
             "agencies are consulted on published versions only: publish the version first",
         ));
@@ -69,27 +68,19 @@ pub fn create_round(
     if let Some(keys) = &input.scope {
         check_scope(conn, &version.id, keys)?;
     }
-    if let Some(deadline) = input.deadline {
-        if deadline <= now {
-            return Err(ApiError::field(
-                "deadline",
-                "in_the_past",
-                "the deadline must be in the future",
-            ));
-        }
+    if input.due.is_past(now) {
+        return Err(in_the_past());
     }
     let stamp = now.naive_utc();
-    let row = RoundRow {
+    let mut row = RoundRow {
         id: Uuid::now_v7().to_string(),
         document_id: input.document_id,
         version_id: version.id,
         title: input.title.trim().to_owned(),
         instructions: input.instructions.trim().to_owned(),
         time_zone: input.time_zone.name().to_owned(),
-        deadline: input.deadline.map(|d| d.naive_utc()),
-        working_days: input
-            .working_days
-            .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+        deadline: None,
+        working_days: None,
         scope: input
             .scope
             .map(|keys| serde_json::Value::from(keys).to_string()),
@@ -110,12 +101,13 @@ pub fn create_round(
         deadline_calendar: None,
         decisions_version_id: None,
     };
+    row.set_due(input.due);
     round::insert_round(conn, &row)?;
     for (i, agency_id) in input.agencies.iter().enumerate() {
         let found = agency::find(conn, agency_id)?
             .filter(|a| a.active)
             .ok_or_else(|| {
-                ApiError::field(
+                ServiceError::field(
                     format!("agencies[{i}]"),
                     "unknown_agency",
                     "no such active agency",
@@ -126,7 +118,7 @@ pub fn create_round(
                 diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::UniqueViolation,
                     _,
-                ) => ApiError::field(format!("agencies[{i}]"), "duplicate", "listed twice"),
+                ) => ServiceError::field(format!("agencies[{i}]"), "duplicate", "listed twice"),
                 other => other.into(),
             },
         )?;
@@ -147,13 +139,17 @@ pub fn create_round(
 }
 
 /// Refuses a scope that names a clause the version does not have.
-fn check_scope(conn: &mut DbConnection, version_id: &str, keys: &[String]) -> Result<(), ApiError> {
+fn check_scope(
+    conn: &mut DbConnection,
+    version_id: &str,
+    keys: &[String],
+) -> Result<(), ServiceError> {
     let present: std::collections::HashSet<String> = document::clauses_of(conn, version_id)?
         .into_iter()
         .map(|c| c.key)
         .collect();
     match keys.iter().enumerate().find(|(_, k)| !present.contains(*k)) {
-        Some((i, key)) => Err(ApiError::field(
+        Some((i, key)) => Err(ServiceError::field(
             format!("scope[{i}]"),
             "unknown_clause",
             format!("the version has no clause {key:?}"),
@@ -169,25 +165,24 @@ pub fn open_round(
     actor: &Actor,
     before: RoundRow,
     now: DateTime<Utc>,
-) -> Result<RoundRow, ApiError> {
+) -> Result<RoundRow, ServiceError> {
     if before.opened_at.is_some() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RoundOpened,
             "the round is open already",
         ));
     }
     let mut after = before.clone();
-    let (deadline, basis) = match (before.deadline, before.working_days) {
-        (Some(deadline), _) => (deadline.and_utc(), None),
-        (None, Some(days)) => {
-            let days = u32::try_from(days.max(1)).unwrap_or(1);
-            let counted = count_working_days(conn, now, zone(&before), days)?;
+    let (deadline, basis) = match before.deadline_terms() {
+        Some(Deadline::Fixed(at)) => (at, None),
+        Some(Deadline::Counted { working_days, .. }) => {
+            let counted = count_working_days(conn, now, zone(&before), working_days.max(1))?;
             (counted.at, Some(counted.basis))
         }
-        (None, None) => return Err(ApiError::internal("round without a deadline")),
+        None => return Err(ServiceError::internal("round without a deadline")),
     };
     if deadline <= now {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::DeadlinePassed,
             "the round's deadline has passed: change it before opening",
         ));
@@ -214,11 +209,11 @@ pub fn save_round(
     before: &RoundRow,
     mut after: RoundRow,
     stamp: NaiveDateTime,
-) -> Result<RoundRow, ApiError> {
+) -> Result<RoundRow, ServiceError> {
     after.revision = before.revision + 1;
     after.updated_at = stamp;
     if !round::update_round(conn, &after, before.revision)? {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     audit::record(
         conn,
@@ -240,8 +235,7 @@ pub fn save_round(
 pub struct RoundChanges {
     pub title: Option<String>,
     pub instructions: Option<String>,
-    pub deadline: Option<DateTime<Utc>>,
-    pub working_days: Option<u32>,
+    pub due: Option<Due>,
     pub scope: Option<Vec<String>>,
     pub accept_late: Option<bool>,
     pub reminder_hours: Option<Vec<u32>>,
@@ -249,13 +243,21 @@ pub struct RoundChanges {
     pub share_report: Option<bool>,
 }
 
+fn in_the_past() -> ServiceError {
+    ServiceError::field(
+        "deadline",
+        "in_the_past",
+        "the deadline must be in the future",
+    )
+}
+
 /// The round `read` locked for the rest of the transaction, before any of its requests or
 /// messages is touched (the order every change to a round keeps, so that none waits on
 /// another in a circle); a change made since it was read is a 412.
-fn relock(conn: &mut DbConnection, read: RoundRow) -> Result<LockedRound, ApiError> {
-    let fresh = round::lock_round(conn, &read.id)?.ok_or(ApiError::NotFound)?;
+fn relock(conn: &mut DbConnection, read: RoundRow) -> Result<LockedRound, ServiceError> {
+    let fresh = round::lock_round(conn, &read.id)?.ok_or(ServiceError::NotFound)?;
     if fresh.revision != read.revision {
-        return Err(ApiError::PreconditionFailed);
+        return Err(ServiceError::Stale);
     }
     Ok(fresh)
 }
@@ -268,7 +270,7 @@ pub fn update_round(
     before: RoundRow,
     changes: RoundChanges,
     now: DateTime<Utc>,
-) -> Result<RoundRow, ApiError> {
+) -> Result<RoundRow, ServiceError> {
     let before = relock(conn, before)?;
     let requests: Vec<RequestRow> = round::requests_of_round(conn, &before.id)?
         .into_iter()
@@ -279,41 +281,30 @@ pub fn update_round(
     // title: those stay.
     let settled = changes.title.is_some()
         || changes.instructions.is_some()
-        || changes.deadline.is_some()
-        || changes.working_days.is_some()
+        || changes.due.is_some()
         || changes.scope.is_some()
         || changes.accept_late.is_some()
         || changes.reminder_hours.is_some()
         || changes.silence_is_no_comments.is_some();
     if before.decisions_published_at.is_some() && settled {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::DecisionsPublished,
             "the decisions are published: only whether the table is shared changes now",
         ));
     }
     // A closed round gets a new deadline only by reopening, with a reason.
-    if state == RoundState::Closed && changes.deadline.is_some() {
+    if state == RoundState::Closed && matches!(changes.due, Some(Due::At(_))) {
         return Err(closed());
     }
-    if state != RoundState::Draft && (changes.scope.is_some() || changes.working_days.is_some()) {
-        return Err(ApiError::refused(
+    let counted = matches!(changes.due, Some(Due::WorkingDays(_)));
+    if state != RoundState::Draft && (changes.scope.is_some() || counted) {
+        return Err(ServiceError::refused(
             Refusal::RoundOpened,
             "scope and working days are fixed once the round opens",
         ));
     }
-    if changes.deadline.is_some() && changes.working_days.is_some() {
-        return Err(ApiError::field(
-            "deadline",
-            "one_of",
-            "give either deadline or working_days",
-        ));
-    }
-    if changes.deadline.is_some_and(|d| d <= now) {
-        return Err(ApiError::field(
-            "deadline",
-            "in_the_past",
-            "the deadline must be in the future",
-        ));
+    if changes.due.is_some_and(|due| due.is_past(now)) {
+        return Err(in_the_past());
     }
     let mut after = before.clone();
     if let Some(title) = changes.title {
@@ -322,15 +313,11 @@ pub fn update_round(
     if let Some(instructions) = changes.instructions {
         after.instructions = instructions.trim().to_owned();
     }
-    if let Some(deadline) = changes.deadline {
-        after.deadline = Some(deadline.naive_utc());
-        after.deadline_calendar = None;
-        after.working_days = None;
-        round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
-    }
-    if let Some(days) = changes.working_days {
-        after.working_days = Some(i32::try_from(days).unwrap_or(i32::MAX));
-        after.deadline = None;
+    if let Some(due) = changes.due {
+        after.set_due(due);
+        if let Due::At(at) = due {
+            round::drop_extensions_before(conn, &before.id, at.naive_utc())?;
+        }
     }
     if let Some(keys) = changes.scope {
         check_scope(conn, &before.version_id, &keys)?;
@@ -371,10 +358,10 @@ pub fn set_closed(
     reason: &str,
     new_deadline: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<(RoundRow, Vec<RequestWithAgency>), ApiError> {
+) -> Result<(RoundRow, Vec<RequestWithAgency>), ServiceError> {
     let before = relock(conn, before)?;
     if before.opened_at.is_none() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RoundNotOpen,
             "the round has not opened yet",
         ));
@@ -395,28 +382,26 @@ pub fn set_closed(
         }
     } else {
         if state != RoundState::Closed {
-            return Err(ApiError::refused(
+            return Err(ServiceError::refused(
                 Refusal::RoundOpen,
                 "the round is open: change its deadline instead",
             ));
         }
         if before.decisions_published_at.is_some() {
-            return Err(ApiError::refused(
+            return Err(ServiceError::refused(
                 Refusal::DecisionsPublished,
                 "the decisions on the round's comments are published: consult again in a follow-up round",
             ));
         }
         let deadline = new_deadline.filter(|d| *d > now).ok_or_else(|| {
-            ApiError::field(
+            ServiceError::field(
                 "deadline",
                 "in_the_past",
                 "reopening needs a deadline in the future",
             )
         })?;
         after.closed_at = None;
-        after.deadline = Some(deadline.naive_utc());
-        after.deadline_calendar = None;
-        after.working_days = None;
+        after.set_due(Due::At(deadline));
         round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;
     }
     after.state_reason = Some(reason.trim().to_owned());
@@ -474,9 +459,7 @@ impl<'a> From<&'a RoundRow> for RoundAudit<'a> {
 pub struct FollowUp {
     pub title: Option<String>,
     pub instructions: Option<String>,
-    /// A fixed deadline, or none when it is counted in `working_days` on opening.
-    pub deadline: Option<DateTime<Utc>>,
-    pub working_days: Option<u32>,
+    pub due: Due,
     /// By id or code; the agencies whose comments stood in the followed round unless given.
     pub agencies: Option<Vec<String>>,
 }
@@ -490,14 +473,14 @@ pub fn follow_up(
     followed_id: &str,
     input: FollowUp,
     now: DateTime<Utc>,
-) -> Result<(RoundRow, i32), ApiError> {
-    let followed = round::find_round(conn, followed_id)?.ok_or(ApiError::NotFound)?;
+) -> Result<(RoundRow, i32), ServiceError> {
+    let followed = round::find_round(conn, followed_id)?.ok_or(ServiceError::NotFound)?;
     let requests: Vec<_> = round::requests_of_round(conn, &followed.id)?
         .into_iter()
         .map(|r| r.request)
         .collect();
     if round_state_of(&followed, &requests, now) != RoundState::Closed {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::RoundNotClosed,
             "a round is followed up once it has closed",
         ));
@@ -505,7 +488,7 @@ pub fn follow_up(
     let next = next_version(conn, &followed)?
         .filter(|v| v.is_published())
         .ok_or_else(|| {
-            ApiError::refused(
+            ServiceError::refused(
                 Refusal::VersionNotPublished,
                 "a follow-up round consults on the next version: publish it first",
             )
@@ -522,7 +505,7 @@ pub fn follow_up(
         .map(|c| c.key)
         .collect();
     if scope.is_empty() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::NothingChanged,
             "no clause changed in the next version: there is nothing to consult on again",
         ));
@@ -535,7 +518,7 @@ pub fn follow_up(
             .collect(),
     };
     if agencies.is_empty() {
-        return Err(ApiError::refused(
+        return Err(ServiceError::refused(
             Refusal::NoCommenters,
             "no agency commented in the round followed: name the agencies to consult",
         ));
@@ -553,8 +536,7 @@ pub fn follow_up(
                 .instructions
                 .unwrap_or_else(|| followed.instructions.clone()),
             time_zone: zone(&followed),
-            deadline: input.deadline,
-            working_days: input.working_days,
+            due: input.due,
             scope: Some(scope),
             accept_late: followed.accept_late,
             reminder_hours: followed.reminder_offsets().into_iter().rev().collect(),

@@ -8,7 +8,7 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::comment::SubmittedRow;
 use crate::db::decision::{self, NoteRow, TriageRow};
 use crate::db::{DbConnection, token};
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 
 /// Gives a comment to a drafter (a staff token that is still usable), or to nobody.
 pub fn assign(
@@ -17,7 +17,7 @@ pub fn assign(
     comment: &SubmittedRow,
     token_id: Option<&str>,
     now: NaiveDateTime,
-) -> Result<TriageRow, ApiError> {
+) -> Result<TriageRow, ServiceError> {
     if let Some(id) = token_id {
         let usable = token::find(conn, id)?.is_some_and(|t| {
             t.agency_id.is_none()
@@ -25,7 +25,7 @@ pub fn assign(
                 && t.expires_at.is_none_or(|at| at > now)
         });
         if !usable {
-            return Err(ApiError::field(
+            return Err(ServiceError::field(
                 "assignee_token_id",
                 "unknown_drafter",
                 "no usable drafter or admin token with this id",
@@ -46,7 +46,7 @@ pub fn assign(
             after: Some(json!({"assignee_token_id": token_id})),
         },
     )?;
-    decision::triage_of(conn, &comment.comment_id)?.ok_or(ApiError::NotFound)
+    decision::triage_of(conn, &comment.comment_id)?.ok_or(ServiceError::NotFound)
 }
 
 /// Adds an internal note to a comment.
@@ -56,7 +56,7 @@ pub fn add_note(
     comment: &SubmittedRow,
     body: &str,
     now: NaiveDateTime,
-) -> Result<NoteRow, ApiError> {
+) -> Result<NoteRow, ServiceError> {
     let row = NoteRow {
         id: Uuid::now_v7().to_string(),
         comment_id: comment.comment_id.clone(),

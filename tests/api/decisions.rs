@@ -213,7 +213,7 @@ engine_tests! {
                 consult::db::round::lock_round(conn, &publishing)?;
                 held.send(()).ok();
                 std::thread::sleep(std::time::Duration::from_millis(pause));
-                consult::service::publication::publish_decisions(conn, &consult::db::audit::Actor::command_line(), &publishing, None, Some("其余意见另行反馈".into()), now)
+                Ok(consult::service::publication::publish_decisions(conn, &consult::db::audit::Actor::command_line(), &publishing, None, Some("其余意见另行反馈".into()), now)?)
             })
         });
         holding.recv().expect("the round is held");

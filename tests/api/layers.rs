@@ -87,7 +87,7 @@ fn lower_layers_never_import_higher_ones() {
             ],
             "db" => &["api", "service", "email", "error", "state", "app", "routes"],
             "email" => &["api", "service", "error", "state", "app", "routes"],
-            "service" => &["api", "state", "app", "routes"],
+            "service" => &["api", "error", "state", "app", "routes"],
             "api" => &["app", "routes"],
             _ => &[],
         }

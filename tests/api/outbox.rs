@@ -70,7 +70,7 @@ engine_tests! {
         let now = app.clock.now().naive_utc();
         let failed = app.db().write_now(|conn| -> Result<(), ApiError> {
             outbox::enqueue(conn, message("request:r1:a2", now), now)?;
-            Err(ApiError::refused(consult::domain::refusal::Refusal::RoundClosed, "the round is closed"))
+            Err(ApiError::from(consult::service::error::ServiceError::refused(consult::domain::refusal::Refusal::RoundClosed, "the round is closed")))
         });
         assert!(failed.is_err());
         let queued = app

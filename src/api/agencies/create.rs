@@ -84,7 +84,7 @@ pub async fn create(
         illustrative: input.illustrative,
     };
     work.commit(
-        move |conn| agencies::create(conn, &actor, new, now),
+        move |conn| Ok(agencies::create(conn, &actor, new, now)?),
         |row| {
             Ok(Reply::created(&AgencyView::from(row.clone()))?
                 .with(header::LOCATION, format!("/api/v1/agencies/{}", row.id))

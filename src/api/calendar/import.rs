@@ -42,7 +42,7 @@ pub async fn import(
     let now = state.clock.now();
     let actor = caller.actor();
     work.commit(
-        move |conn| calendaring::import(conn, &actor, file, now),
+        move |conn| Ok(calendaring::import(conn, &actor, file, now)?),
         move |imported| Reply::ok(&imported),
     )
     .await

@@ -83,7 +83,11 @@ pub async fn create(
     };
     let inputs: Vec<CommentInput> = inputs.into_iter().map(Into::into).collect();
     work.commit(
-        move |conn| commenting::create_in_round(conn, &actor, &id, author, inputs, batch, now),
+        move |conn| {
+            Ok(commenting::create_in_round(
+                conn, &actor, &id, author, inputs, batch, now,
+            )?)
+        },
         move |items| {
             Reply::created(&CreatedComments {
                 items: items.iter().map(CommentView::from).collect(),

@@ -41,7 +41,9 @@ pub async fn delete(
         .write(move |conn| -> Result<_, ApiError> {
             let (before, round, request) = own_comment(conn, &caller, &id)?;
             if_match.check(&etag(before.revision))?;
-            commenting::change(conn, &actor, &round, &request, before, None, now)
+            Ok(commenting::change(
+                conn, &actor, &round, &request, before, None, now,
+            )?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -15,6 +15,7 @@ use crate::db::{DbConnection, agency, round};
 use crate::domain::comment::CommentKind;
 use crate::error::ApiError;
 use crate::service::commenting::VersionClauses;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::RoundReplies;
 use crate::state::AppState;
 
@@ -91,11 +92,11 @@ pub async fn queue(
                 (None, Some(key)) => Some(clauses.subtree(&key)),
                 (None, None) => None,
                 (Some(_), Some(_)) => {
-                    return Err(ApiError::field(
+                    return Err(ApiError::from(ServiceError::field(
                         "query.clause",
                         "one_of",
                         "give clause or chapter, not both",
-                    ));
+                    )));
                 }
             };
             let agency_id = match query.agency {
@@ -103,11 +104,11 @@ pub async fn queue(
                     agency::find_by_id_or_code(conn, &name)?
                         .map(|a| a.id)
                         .ok_or_else(|| {
-                            ApiError::field(
+                            ApiError::from(ServiceError::field(
                                 "query.agency",
                                 "unknown_agency",
                                 "no agency with this id or code",
-                            )
+                            ))
                         })?,
                 ),
                 None => None,
@@ -154,11 +155,11 @@ fn position(text: &str) -> Result<(i32, String), ApiError> {
     text.split_once('|')
         .and_then(|(ordinal, id)| Some((ordinal.parse().ok()?, id.to_owned())))
         .ok_or_else(|| {
-            ApiError::field(
+            ApiError::from(ServiceError::field(
                 "query.cursor",
                 "invalid_cursor",
                 "not a cursor this listing returned",
-            )
+            ))
         })
 }
 

@@ -105,7 +105,15 @@ pub async fn update(
             if_match.check(&etag(before.revision))?;
             let patch: CommentPatch = body.parse()?;
             let input = patch.apply(&before)?;
-            commenting::change(conn, &actor, &round, &request, before, Some(input), now)
+            Ok(commenting::change(
+                conn,
+                &actor,
+                &round,
+                &request,
+                before,
+                Some(input),
+                now,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -52,13 +52,13 @@ pub async fn assign(
         .write(move |conn| -> Result<_, ApiError> {
             let (comment, _) = decisions::standing_comment(conn, &id)?;
             let input: AssignBody = body.parse()?;
-            triage::assign(
+            Ok(triage::assign(
                 conn,
                 &actor,
                 &comment,
                 input.assignee_token_id.as_deref(),
                 now,
-            )
+            )?)
         })
         .await?;
     Ok(Json(row.into()))

@@ -71,7 +71,12 @@ pub async fn carried(
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let (row, agency) = readable_table(conn, &caller, &id, true)?;
-            reporting::adoption_table(conn, &row, agency.as_deref(), now)
+            Ok(reporting::adoption_table(
+                conn,
+                &row,
+                agency.as_deref(),
+                now,
+            )?)
         })
         .await?;
     let mut comments = Vec::new();

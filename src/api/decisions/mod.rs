@@ -64,7 +64,7 @@ fn subject_round(
 ) -> Result<RoundRow, ApiError> {
     match kind {
         // Whether a comment is grouped is checked by `decisions::decide` under the round's lock.
-        SubjectKind::Comment => decisions::standing_comment(conn, id).map(|(_, round)| round),
+        SubjectKind::Comment => Ok(decisions::standing_comment(conn, id).map(|(_, round)| round)?),
         SubjectKind::Group => group_of(conn, id).map(|(_, round)| round),
     }
 }

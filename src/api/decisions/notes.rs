@@ -102,7 +102,7 @@ pub async fn add_note(
         move |conn| -> Result<_, ApiError> {
             let (comment, _) = decisions::standing_comment(conn, &id)?;
             let input: NoteBody = body.parse()?;
-            triage::add_note(conn, &actor, &comment, &input.body, now)
+            Ok(triage::add_note(conn, &actor, &comment, &input.body, now)?)
         },
         move |row| Reply::created(&NoteView::from(row)),
     )

@@ -13,6 +13,7 @@ use crate::db::round::{self, RoundRow};
 use crate::domain::refusal::Refusal;
 use crate::domain::report::AdoptionTable;
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::reporting;
 use crate::state::AppState;
 
@@ -51,10 +52,10 @@ pub fn readable_table(
     }
     let (row, _, _) = visible_round(conn, caller, id)?;
     if row.decisions_published_at.is_none() {
-        return Err(ApiError::refused(
+        return Err(ApiError::from(ServiceError::refused(
             Refusal::DecisionsNotPublished,
             "the office has not published its decisions on this round's comments yet",
-        ));
+        )));
     }
     let agency = if row.share_report && !own_only {
         None
@@ -120,8 +121,8 @@ pub async fn report(
         ReportFormat::Xlsx => (
             actix_web::web::block(move || table.to_xlsx())
                 .await
-                .map_err(ApiError::internal)?
-                .map_err(ApiError::internal)?,
+                .map_err(ServiceError::internal)?
+                .map_err(ServiceError::internal)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),

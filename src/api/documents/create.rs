@@ -51,7 +51,7 @@ pub async fn create(
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
     work.commit(
-        move |conn| drafting::create_document(conn, &actor, &input.title, now),
+        move |conn| Ok(drafting::create_document(conn, &actor, &input.title, now)?),
         move |row| {
             let location = format!("/api/v1/documents/{}", row.id);
             Ok(Reply::created(&DocumentView::from(row))?.with(header::LOCATION, location))

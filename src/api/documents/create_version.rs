@@ -52,7 +52,14 @@ pub async fn create_version(
     work.commit(
         move |conn| -> Result<_, ApiError> {
             let document = find(conn, &id)?;
-            drafting::add_version(conn, &actor, &document.id, &label, content, now)
+            Ok(drafting::add_version(
+                conn,
+                &actor,
+                &document.id,
+                &label,
+                content,
+                now,
+            )?)
         },
         move |(row, clauses)| {
             Ok(Reply::created(&VersionView::new(&row, &clauses))?

@@ -20,6 +20,7 @@ use crate::db::document::{self, DocumentRow, VersionRow};
 use crate::db::{DbConnection, round};
 use crate::domain::draft::{ClauseInput, Content, validate_label};
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::state::AppState;
 
 /// A new version: its label, and its content as a tree of clauses or as plain text (one of the
@@ -71,7 +72,11 @@ fn content_of(
 
 /// The 422 for content given in neither form, or in both.
 fn one_of() -> ApiError {
-    ApiError::field("clauses", "one_of", "give either clauses or text")
+    ApiError::from(ServiceError::field(
+        "clauses",
+        "one_of",
+        "give either clauses or text",
+    ))
 }
 
 /// The document, if the caller may read it: staff read every document, an agency those a

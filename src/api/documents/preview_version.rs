@@ -56,7 +56,7 @@ pub async fn preview_version(
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let document = find(conn, &id)?;
-            build_content(conn, &document.id, content)
+            Ok(build_content(conn, &document.id, content)?)
         })
         .await?;
     Ok(Json(Preview {

@@ -71,7 +71,13 @@ pub async fn publish_version(
             let before = version(conn, &document.id, &number)?;
             // What is published must be what the publisher last saw.
             if_match.require(&etag(before.revision))?;
-            drafting::publish(conn, &actor, before, input.placeholder_override, now)
+            Ok(drafting::publish(
+                conn,
+                &actor,
+                before,
+                input.placeholder_override,
+                now,
+            )?)
         },
         move |(row, clauses)| {
             Ok(

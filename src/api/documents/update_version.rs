@@ -55,7 +55,9 @@ pub async fn update_version(
             let document = find(conn, &id)?;
             let before = version(conn, &document.id, &number)?;
             if_match.require(&etag(before.revision))?;
-            drafting::update_version(conn, &actor, before, label, content, now)
+            Ok(drafting::update_version(
+                conn, &actor, before, label, content, now,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok()

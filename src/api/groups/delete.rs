@@ -46,7 +46,9 @@ pub async fn delete(
             if_match.check(&etag(group.revision))?;
             // Compared again under the round's lock, against a change made meanwhile.
             let expected = if_match.names_a_revision().then_some(group.revision);
-            groups::delete_group(conn, &actor, &round, &group.id, expected, now)
+            Ok(groups::delete_group(
+                conn, &actor, &round, &group.id, expected, now,
+            )?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -36,7 +36,7 @@ pub async fn retry(
     let now = state.clock.now().naive_utc();
     let actor = caller.actor();
     work.commit(
-        move |conn| outbox::retry(conn, &actor, &id, now),
+        move |conn| Ok(outbox::retry(conn, &actor, &id, now)?),
         move |row| Reply::ok(&OutboxView::from(row)),
     )
     .await

@@ -2,18 +2,17 @@
 
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Path};
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::visible_request;
-use crate::api::extract::{Caller, ClientTime, JsonBody};
+use crate::api::extract::{Caller, ClientTime, JsonBody, required_due};
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::domain::text::not_blank;
 use crate::error::ApiError;
-use crate::service::requests::{self, Due};
+use crate::service::requests;
 use crate::state::AppState;
 
 /// A later deadline for one agency, and why.
@@ -56,24 +55,13 @@ pub async fn extend(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: Extension = body.parse()?;
-    if input.deadline.is_some() == input.working_days.is_some() {
-        return Err(ApiError::field(
-            "deadline",
-            "one_of",
-            "give either deadline or working_days",
-        ));
-    }
+    let due = required_due(input.deadline, input.working_days)?;
     let id = id.into_inner();
     let now = state.clock.now();
     let actor = caller.actor();
     work.commit(
         move |conn| -> Result<_, ApiError> {
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
-            let due = match (input.deadline, input.working_days) {
-                (Some(deadline), _) => Due::At(deadline.with_timezone(&Utc)),
-                (None, Some(days)) => Due::WorkingDays(days),
-                (None, None) => return Err(ApiError::internal("checked above")),
-            };
             requests::extend(conn, &actor, &round, entry.request, due, &input.reason, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
             Ok(RequestView::new(&round, &entry, &replies, now))

@@ -10,6 +10,7 @@ use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
 use crate::api::rounds::views::RequestView;
 use crate::db::round;
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::round_facts::replies_by_request;
 use crate::state::AppState;
 
@@ -57,11 +58,11 @@ pub async fn list(
             let entries = match (&caller.agency_id, caller.role.is_staff(), query.round_id) {
                 (_, true, Some(round_id)) => round::requests_of_round(conn, &round_id)?,
                 (_, true, None) => {
-                    return Err(ApiError::field(
+                    return Err(ApiError::from(ServiceError::field(
                         "query.round_id",
                         "required",
                         "give the round's id",
-                    ));
+                    )));
                 }
                 (Some(agency_id), false, round_id) => round::requests_of_agency(conn, agency_id)?
                     .into_iter()
@@ -94,8 +95,9 @@ pub async fn list(
             for entry in &entries.items {
                 let round_id = &entry.request.round_id;
                 if !rounds.contains_key(round_id) {
-                    let found = round::find_round(conn, round_id)?
-                        .ok_or_else(|| ApiError::internal("request of a missing round"))?;
+                    let found = round::find_round(conn, round_id)?.ok_or_else(|| {
+                        ApiError::from(ServiceError::internal("request of a missing round"))
+                    })?;
                     rounds.insert(round_id.clone(), found);
                 }
                 let round = &rounds[round_id];

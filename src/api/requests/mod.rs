@@ -25,6 +25,7 @@ use crate::db::round::{self, ReplyRow, RequestWithAgency, RoundRow};
 use crate::domain::round::ReplySource;
 use crate::domain::text::not_blank;
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::replies::ReplyDetails;
 
 /// A request the caller may see, with its round and reply revisions. Staff see every request;
@@ -42,7 +43,7 @@ fn visible_request(
         return Err(ApiError::NotFound);
     }
     let round = round::find_round(conn, &entry.request.round_id)?
-        .ok_or_else(|| ApiError::internal("request of a missing round"))?;
+        .ok_or_else(|| ApiError::from(ServiceError::internal("request of a missing round")))?;
     let replies = round::replies_of(conn, std::slice::from_ref(&entry.request.id))?;
     Ok((round, entry, replies))
 }
@@ -77,21 +78,21 @@ impl ReplyBody {
         let (source, entered_by) = match (caller.role.is_staff(), self.source) {
             (false, None | Some(ReplySource::Api)) => (ReplySource::Api, None),
             (false, Some(_)) => {
-                return Err(ApiError::field(
+                return Err(ApiError::from(ServiceError::field(
                     "source",
                     "agency_source",
                     "an agency's own reply comes through the API",
-                ));
+                )));
             }
             (true, Some(source)) if source != ReplySource::Api => {
                 (source, Some(caller.name.clone()))
             }
             (true, _) => {
-                return Err(ApiError::field(
+                return Err(ApiError::from(ServiceError::field(
                     "source",
                     "required",
                     "a reply entered for an agency says how it came: paper, email, fax or other",
-                ));
+                )));
             }
         };
         Ok(ReplyDetails {

@@ -12,6 +12,7 @@ use crate::api::extract::{Caller, parse_query, read_body};
 use crate::api::unit::{Reply, Work};
 use crate::error::ApiError;
 use crate::service::attachments;
+use crate::service::error::ServiceError;
 use crate::state::AppState;
 
 /// The file's name.
@@ -71,11 +72,11 @@ pub async fn upload(
     let query: Upload = parse_query(&request)?;
     let filename = crate::domain::text::trim_blank(&query.filename).to_owned();
     if filename.is_empty() || filename.chars().count() > 200 || filename.contains(['/', '\\']) {
-        return Err(ApiError::field(
+        return Err(ApiError::from(ServiceError::field(
             "query.filename",
             "invalid_filename",
             "1 to 200 characters, without / or \\",
-        ));
+        )));
     }
     let content_type = request.content_type().to_owned();
     let data = read_body(&request, &mut payload, state.config.max_attachment_bytes)
@@ -84,7 +85,7 @@ pub async fn upload(
     let now = state.clock.now();
     work.commit(
         move |conn| {
-            attachments::upload(
+            Ok(attachments::upload(
                 conn,
                 &caller.name,
                 &round,
@@ -93,7 +94,7 @@ pub async fn upload(
                 &content_type,
                 data,
                 now,
-            )
+            )?)
         },
         move |meta| {
             Ok(Reply::created(&AttachmentView::from(&meta))?

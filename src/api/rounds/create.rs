@@ -3,18 +3,18 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::Data;
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::RoundView;
-use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
+use crate::api::extract::{Caller, ClientTime, JsonBody, etag, required_due};
 use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::domain::text::not_blank;
 use crate::error::ApiError;
 use crate::service::agencies;
+use crate::service::error::ServiceError;
 use crate::service::rounds::{self, NewRound};
 use crate::state::AppState;
 
@@ -90,25 +90,15 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_staff()?;
     let input: CreateRound = body.parse()?;
-    let deadline = match (input.deadline, input.working_days) {
-        (Some(deadline), None) => Some(deadline.with_timezone(&Utc)),
-        (None, Some(_)) => None,
-        _ => {
-            return Err(ApiError::field(
-                "deadline",
-                "one_of",
-                "give either deadline or working_days",
-            ));
-        }
-    };
+    let due = required_due(input.deadline, input.working_days)?;
     let time_zone = match input.time_zone.as_deref() {
         None => chrono_tz::Asia::Shanghai,
         Some(name) => name.parse().map_err(|_| {
-            ApiError::field(
+            ApiError::from(ServiceError::field(
                 "time_zone",
                 "unknown_time_zone",
                 "not an IANA time zone name",
-            )
+            ))
         })?,
     };
     let now = state.clock.now();
@@ -129,8 +119,7 @@ pub async fn create(
                     title: input.title,
                     instructions: input.instructions,
                     time_zone,
-                    deadline,
-                    working_days: input.working_days,
+                    due,
                     scope: input.scope,
                     accept_late: input.accept_late,
                     reminder_hours: input

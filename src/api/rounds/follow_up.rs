@@ -3,13 +3,12 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::RoundView;
-use crate::api::extract::{Caller, ClientTime, JsonBody, etag};
+use crate::api::extract::{Caller, ClientTime, JsonBody, etag, required_due};
 use crate::api::unit::{Reply, Work};
 use crate::db::round;
 use crate::domain::text::not_blank;
@@ -69,22 +68,11 @@ pub async fn follow_up(
     let now = state.clock.now();
     let actor = caller.actor();
     let input: FollowUp = body.parse()?;
-    let deadline = match (input.deadline, input.working_days) {
-        (Some(deadline), None) => Some(deadline.with_timezone(&Utc)),
-        (None, Some(_)) => None,
-        _ => {
-            return Err(ApiError::field(
-                "deadline",
-                "one_of",
-                "give either deadline or working_days",
-            ));
-        }
-    };
+    let due = required_due(input.deadline, input.working_days)?;
     let follow_up = rounds::FollowUp {
         title: input.title,
         instructions: input.instructions,
-        deadline,
-        working_days: input.working_days,
+        due,
         agencies: input.agencies,
     };
     work.commit(

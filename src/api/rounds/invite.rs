@@ -13,6 +13,7 @@ use crate::api::extract::{Caller, JsonBody};
 use crate::api::unit::{Reply, Work};
 use crate::db::{agency, round};
 use crate::error::ApiError;
+use crate::service::error::ServiceError;
 use crate::service::requests;
 use crate::state::AppState;
 
@@ -62,11 +63,15 @@ pub async fn invite(
         move |conn| -> Result<_, ApiError> {
             let (row, _, _) = visible_round(conn, &caller, &id)?;
             let found = agency::find_by_id_or_code(conn, &input.agency)?.ok_or_else(|| {
-                ApiError::field("agency", "unknown_agency", "no agency with this id or code")
+                ApiError::from(ServiceError::field(
+                    "agency",
+                    "unknown_agency",
+                    "no agency with this id or code",
+                ))
             })?;
             let request = requests::add_agency(conn, &actor, &row, &found.id, now)?;
             let entry = round::request_with_agency(conn, &request.id)?
-                .ok_or_else(|| ApiError::internal("request vanished"))?;
+                .ok_or_else(|| ApiError::from(ServiceError::internal("request vanished")))?;
             Ok(RequestView::new(&row, &entry, &[], now))
         },
         move |view| {

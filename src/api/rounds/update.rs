@@ -3,14 +3,13 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::views::RoundView;
 use super::visible_round;
-use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, etag, present};
+use crate::api::extract::{Caller, ClientTime, IfMatch, JsonBody, due_of, etag, present};
 use crate::db::round;
 use crate::domain::text::not_blank;
 use crate::error::ApiError;
@@ -91,8 +90,7 @@ pub async fn update(
     let changes = RoundChanges {
         title: input.title,
         instructions: input.instructions,
-        deadline: input.deadline.map(|d| d.with_timezone(&Utc)),
-        working_days: input.working_days,
+        due: due_of(input.deadline, input.working_days)?,
         scope: input.scope,
         accept_late: input.accept_late,
         reminder_hours: input.reminder_hours,
