@@ -56,98 +56,128 @@ async fn every_route_but_the_public_ones_needs_a_token() {
     assert_eq!(docs.status, 200);
 }
 
-engine_tests! {
-    async fn no_token_is_401_everywhere(app: TestApp) {
-        app.seed();
-        let id = app.agency_id("jingxin").await;
+engine_tests!(
+    no_token_is_401_everywhere,
+    unknown_expired_and_revoked_tokens_are_401,
+    agency_tokens_cannot_write_agencies_or_read_the_audit_log,
+    drafters_cannot_read_the_audit_log,
+    another_agencys_object_is_404_not_403,
+);
+
+async fn no_token_is_401_everywhere(app: TestApp) {
+    app.seed();
+    let id = app.agency_id("jingxin").await;
+    for request in agency_routes(&id) {
+        let response = app.send(request).await;
+        response.problem(401, "unauthenticated");
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+    }
+}
+
+async fn unknown_expired_and_revoked_tokens_are_401(app: TestApp) {
+    app.seed();
+    let id = app.agency_id("jingxin").await;
+    let expiring = cli::create_token(
+        app.db(),
+        TokenHolder::Staff {
+            role: Role::Drafter,
+            email: None,
+        },
+        "临时",
+        Some("2026-06-01"),
+        app.clock.now(),
+    )
+    .expect("token");
+    assert_eq!(
+        app.get("/api/v1/agencies", Some(&expiring)).await.status,
+        200
+    );
+    // Valid through 1 June in Shanghai, that is until 16:00 UTC that day: still valid at 15:00.
+    app.clock.advance(Duration::days(2) + Duration::hours(14));
+    assert_eq!(
+        app.get("/api/v1/agencies", Some(&expiring)).await.status,
+        200
+    );
+    app.clock.advance(Duration::hours(1));
+
+    let revoked = app.staff_token(Role::Admin);
+    let listing = cli::list_tokens(app.db(), app.clock.now()).expect("list");
+    let revoked_id = listing
+        .lines()
+        .last()
+        .and_then(|line| line.split_whitespace().next())
+        .expect("token id")
+        .to_owned();
+    cli::revoke_token(app.db(), &revoked_id, app.clock.now()).expect("revoke");
+
+    for token in [expiring.as_str(), revoked.as_str(), "cst_not-a-real-token"] {
         for request in agency_routes(&id) {
-            let response = app.send(request).await;
-            response.problem(401, "unauthenticated");
-            assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+            app.send(with_token(request, Some(token)))
+                .await
+                .problem(401, "unauthenticated");
         }
     }
+    let listing = cli::list_tokens(app.db(), app.clock.now()).expect("list");
+    assert!(listing.contains("expired"), "{listing}");
+    assert!(listing.contains("revoked"), "{listing}");
+}
 
-    async fn unknown_expired_and_revoked_tokens_are_401(app: TestApp) {
-        app.seed();
-        let id = app.agency_id("jingxin").await;
-        let expiring = cli::create_token(
-            app.db(),
-            TokenHolder::Staff { role: Role::Drafter, email: None },
-            "临时",
-            Some("2026-06-01"),
-            app.clock.now(),
+async fn agency_tokens_cannot_write_agencies_or_read_the_audit_log(app: TestApp) {
+    app.seed();
+    let own = app.agency_id("jingxin").await;
+    let token = app.agency_token("jingxin");
+    let created = app
+        .post(
+            "/api/v1/agencies",
+            Some(&token),
+            &json!({"code": "newcode", "name": "新单位", "kind": "other", "emails": ["a@b.example"]}),
         )
-        .expect("token");
-        assert_eq!(app.get("/api/v1/agencies", Some(&expiring)).await.status, 200);
-        // Valid through 1 June in Shanghai, that is until 16:00 UTC that day: still valid at 15:00.
-        app.clock.advance(Duration::days(2) + Duration::hours(14));
-        assert_eq!(app.get("/api/v1/agencies", Some(&expiring)).await.status, 200);
-        app.clock.advance(Duration::hours(1));
+        .await;
+    created.problem(403, "forbidden");
+    app.patch(
+        &format!("/api/v1/agencies/{own}"),
+        Some(&token),
+        &json!({"name": "改名"}),
+    )
+    .await
+    .problem(403, "forbidden");
+    app.get("/api/v1/audit", Some(&token))
+        .await
+        .problem(403, "forbidden");
+    // Nothing was written by the refused requests.
+    let drafter = app.staff_token(Role::Drafter);
+    let listing = app
+        .get("/api/v1/agencies?q=newcode", Some(&drafter))
+        .await
+        .json();
+    assert_eq!(listing["items"].as_array().map(Vec::len), Some(0));
+}
 
-        let revoked = app.staff_token(Role::Admin);
-        let listing = cli::list_tokens(app.db(), app.clock.now()).expect("list");
-        let revoked_id = listing
-            .lines()
-            .last()
-            .and_then(|line| line.split_whitespace().next())
-            .expect("token id")
-            .to_owned();
-        cli::revoke_token(app.db(), &revoked_id, app.clock.now()).expect("revoke");
+async fn drafters_cannot_read_the_audit_log(app: TestApp) {
+    let drafter = app.staff_token(Role::Drafter);
+    app.get("/api/v1/audit", Some(&drafter))
+        .await
+        .problem(403, "forbidden");
+    let admin = app.staff_token(Role::Admin);
+    assert_eq!(app.get("/api/v1/audit", Some(&admin)).await.status, 200);
+}
 
-        for token in [expiring.as_str(), revoked.as_str(), "cst_not-a-real-token"] {
-            for request in agency_routes(&id) {
-                app.send(with_token(request, Some(token)))
-                    .await
-                    .problem(401, "unauthenticated");
-            }
-        }
-        let listing = cli::list_tokens(app.db(), app.clock.now()).expect("list");
-        assert!(listing.contains("expired"), "{listing}");
-        assert!(listing.contains("revoked"), "{listing}");
-    }
-
-    async fn agency_tokens_cannot_write_agencies_or_read_the_audit_log(app: TestApp) {
-        app.seed();
-        let own = app.agency_id("jingxin").await;
-        let token = app.agency_token("jingxin");
-        let created = app
-            .post(
-                "/api/v1/agencies",
-                Some(&token),
-                &json!({"code": "newcode", "name": "新单位", "kind": "other", "emails": ["a@b.example"]}),
-            )
-            .await;
-        created.problem(403, "forbidden");
-        app.patch(&format!("/api/v1/agencies/{own}"), Some(&token), &json!({"name": "改名"}))
-            .await
-            .problem(403, "forbidden");
-        app.get("/api/v1/audit", Some(&token)).await.problem(403, "forbidden");
-        // Nothing was written by the refused requests.
-        let drafter = app.staff_token(Role::Drafter);
-        let listing = app.get("/api/v1/agencies?q=newcode", Some(&drafter)).await.json();
-        assert_eq!(listing["items"].as_array().map(Vec::len), Some(0));
-    }
-
-    async fn drafters_cannot_read_the_audit_log(app: TestApp) {
-        let drafter = app.staff_token(Role::Drafter);
-        app.get("/api/v1/audit", Some(&drafter)).await.problem(403, "forbidden");
-        let admin = app.staff_token(Role::Admin);
-        assert_eq!(app.get("/api/v1/audit", Some(&admin)).await.status, 200);
-    }
-
-    async fn another_agencys_object_is_404_not_403(app: TestApp) {
-        app.seed();
-        let other = app.agency_id("shangwu").await;
-        let token = app.agency_token("jingxin");
-        app.get(&format!("/api/v1/agencies/{other}"), Some(&token))
-            .await
-            .problem(404, "not_found");
-        app.patch(&format!("/api/v1/agencies/{other}"), Some(&token), &json!({"name": "改名"}))
-            .await
-            .problem(404, "not_found");
-        // The same answer as for an id that does not exist at all.
-        app.get("/api/v1/agencies/no-such-id", Some(&token))
-            .await
-            .problem(404, "not_found");
-    }
+async fn another_agencys_object_is_404_not_403(app: TestApp) {
+    app.seed();
+    let other = app.agency_id("shangwu").await;
+    let token = app.agency_token("jingxin");
+    app.get(&format!("/api/v1/agencies/{other}"), Some(&token))
+        .await
+        .problem(404, "not_found");
+    app.patch(
+        &format!("/api/v1/agencies/{other}"),
+        Some(&token),
+        &json!({"name": "改名"}),
+    )
+    .await
+    .problem(404, "not_found");
+    // The same answer as for an id that does not exist at all.
+    app.get("/api/v1/agencies/no-such-id", Some(&token))
+        .await
+        .problem(404, "not_found");
 }

@@ -48,401 +48,867 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
     )
 }
 
-engine_tests! {
-    async fn the_queue_search_folds_widths_and_case_alike_on_both_engines(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let url = format!("/api/v1/rounds/{round}/comments");
-        for (code, body) in [("jingxin", "GDP占比目标建议上调。"), ("shangwu", "ＧＤＰ口径请与统计局一致。"), ("xihu", "建议补充海外仓。")] {
-            let token = app.agency_token(code);
-            assert_eq!(app.post(&url, Some(&token), &json!({"kind": "general", "body": body})).await.status, 201);
-            let request = request_id(&app, &token).await;
-            assert_eq!(app.post(&format!("/api/v1/requests/{request}/submit"), Some(&token), &reply()).await.status, 201);
-        }
-        for query in ["GDP", "gdp", "%EF%BC%A7%EF%BC%A4%EF%BC%B0", "%EF%BD%87%EF%BD%84%EF%BD%90"] {
-            let found = app.get(&format!("{url}?q={query}"), Some(&drafter)).await.json();
-            assert_eq!(found["items"].as_array().map(Vec::len), Some(2), "{query}: {found}");
-        }
-        let none = app.get(&format!("{url}?q=%25"), Some(&drafter)).await.json();
-        assert_eq!(none["items"], json!([]), "a wildcard is text");
-        // Comments stored before the search text existed are folded when it is added.
-        app.db()
-            .write_now(|conn| -> Result<_, consult::error::ApiError> {
-                diesel::sql_query("UPDATE submitted_comments SET search_text = NULL").execute(conn)?;
-                Ok(consult::db::comment::fold_unsearchable(conn)?)
-            })
-            .expect("folded");
-        let found = app.get(&format!("{url}?q=gdp"), Some(&drafter)).await.json();
-        assert_eq!(found["items"].as_array().map(Vec::len), Some(2), "{found}");
-    }
+engine_tests!(
+    the_queue_search_folds_widths_and_case_alike_on_both_engines,
+    staff_read_a_submitted_comment_as_submitted_never_the_draft,
+    a_patch_changes_the_fields_sent_and_keeps_the_others,
+    paging_the_queue_returns_every_comment_once_whatever_the_order_of_submission,
+    a_batch_is_submitted_and_shows_in_the_queue,
+    an_edit_after_submission_shows_only_when_resubmitted,
+    different_proposals_for_one_measure_are_flagged,
+    comments_explain_what_is_wrong_and_stay_with_their_agency,
+    a_drafter_enters_a_paper_reply_with_its_comments,
+    a_scoped_round_takes_comments_on_its_clauses_only,
+    the_queue_holds_standing_replies_and_marks_late_ones,
+);
 
-    async fn staff_read_a_submitted_comment_as_submitted_never_the_draft(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let agency = app.agency_token("jingxin");
-        let created = app.post(&format!("/api/v1/rounds/{round}/comments"), Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓。"})).await.json();
-        let id = created["items"][0]["id"].as_str().or_else(|| created["id"].as_str()).expect("id").to_owned();
-        let url = format!("/api/v1/comments/{id}");
-        app.get(&url, Some(&drafter)).await.problem(404, "not_found");
-        let request = request_id(&app, &agency).await;
-        assert_eq!(app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await.status, 201);
-        let read = app.get(&url, Some(&drafter)).await;
-        assert_eq!(read.status, 200, "{}", String::from_utf8_lossy(&read.body));
-        assert_eq!(read.json()["body"], "建议增加海外仓。");
-        // The agency works on its copy again: staff still read what was submitted.
-        app.patch(&url, Some(&agency), &json!({"body": "建议增加海外仓和服务站。"})).await;
-        assert_eq!(app.get(&url, Some(&drafter)).await.json()["body"], "建议增加海外仓。");
-        assert_eq!(app.get(&url, Some(&agency)).await.json()["body"], "建议增加海外仓和服务站。");
-        // Staff cannot change it.
-        app.patch(&url, Some(&drafter), &json!({"body": "改"})).await.problem(404, "not_found");
-        app.get(&url, Some(&app.agency_token("shangwu"))).await.problem(404, "not_found");
-    }
-
-    async fn a_patch_changes_the_fields_sent_and_keeps_the_others(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let agency = app.agency_token("jingxin");
-        let created = app
-            .post(&format!("/api/v1/rounds/{round}/comments"), Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "quote": {"exact": "跨境电商"}, "body": "建议增加海外仓。", "proposed_text": "做优做强跨境电商，布局建设海外仓。", "rationale": "与省里部署一致"}))
-            .await;
-        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
-        let created = created.json();
-        let id = created["items"][0]["id"].as_str().or_else(|| created["id"].as_str()).expect("id").to_owned();
-        let url = format!("/api/v1/comments/{id}");
-        let patched = app.patch(&url, Some(&agency), &json!({"body": "建议增加海外仓和海外服务站。"})).await;
-        assert_eq!(patched.status, 200, "{}", String::from_utf8_lossy(&patched.body));
-        let patched = patched.json();
-        assert_eq!(patched["body"], "建议增加海外仓和海外服务站。");
-        assert_eq!(patched["proposed_text"], "做优做强跨境电商，布局建设海外仓。");
-        assert_eq!(patched["rationale"], "与省里部署一致");
-        assert_eq!(patched["quote"]["exact"], "跨境电商");
-        assert_eq!(patched["clause_key"], "m9");
-        // `null` clears an optional field.
-        let cleared = app.patch(&url, Some(&agency), &json!({"rationale": null, "quote": null})).await.json();
-        assert_eq!(cleared["rationale"], Value::Null);
-        assert_eq!(cleared["quote"], Value::Null);
-        assert_eq!(cleared["body"], "建议增加海外仓和海外服务站。");
-        app.patch(&url, Some(&agency), &json!({"colour": "red"})).await.problem(422, "validation_failed");
-        app.patch(&url, Some(&agency), &json!({"body": "\u{200B}"})).await.problem(422, "validation_failed");
-    }
-
-    async fn paging_the_queue_returns_every_comment_once_whatever_the_order_of_submission(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let url = format!("/api/v1/rounds/{round}/comments");
-        // Three agencies write in turn, then submit in the opposite order.
-        let mut written = Vec::new();
-        let agencies = ["jingxin", "shangwu", "xihu"];
-        let mut tokens = Vec::new();
-        for code in agencies {
-            let token = app.agency_token(code);
-            let items: Vec<Value> = (0..3).map(|i| json!({"kind": "amend", "clause_key": "m9", "body": format!("{code}意见{i}")})).collect();
-            let created = app.post(&url, Some(&token), &json!({"items": items})).await;
-            assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
-            for item in created.json()["items"].as_array().expect("items") {
-                written.push(item["id"].as_str().expect("id").to_owned());
-            }
-            tokens.push(token);
-        }
-        for token in tokens.iter().rev() {
-            app.clock.advance(chrono::Duration::minutes(1));
-            let request = request_id(&app, token).await;
-            let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(token), &reply()).await;
-            assert_eq!(submitted.status, 201, "{}", String::from_utf8_lossy(&submitted.body));
-        }
-        let mut seen = Vec::new();
-        let mut page_url = format!("{url}?clause=m9&limit=2");
-        loop {
-            let page = app.get(&page_url, Some(&drafter)).await.json();
-            for item in page["items"].as_array().expect("items") {
-                seen.push(item["id"].as_str().expect("id").to_owned());
-            }
-            match page["next_page"].as_str() {
-                Some(cursor) => page_url = format!("{url}?clause=m9&limit=2&cursor={cursor}"),
-                None => break,
-            }
-        }
-        // Each once, in the order they were written.
-        assert_eq!(seen, written);
-    }
-
-    async fn a_batch_is_submitted_and_shows_in_the_queue(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let agency = app.agency_token("jingxin");
-        let url = format!("/api/v1/rounds/{round}/comments");
-        let created = app.send(keyed_post(&url, &agency, "batch-1", &ten_comments())).await;
-        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
-        assert_eq!(created.json()["items"].as_array().map(Vec::len), Some(10));
-        assert_eq!(created.json()["items"][0]["quote"]["start"], 28, "offsets found in the clause");
-        // A retry with the same key creates nothing more.
-        let retried = app.send(keyed_post(&url, &agency, "batch-1", &ten_comments())).await;
-        assert_eq!(retried.header("idempotent-replayed"), Some("true"));
-        let request = request_id(&app, &agency).await;
-        let working = app.items(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await;
-        assert_eq!(working.as_array().map(Vec::len), Some(10));
-        // Each comment of the batch is in the log once, under the request that made it.
-        let admin = app.staff_token(Role::Admin);
-        let log = app.items("/api/v1/audit?entity_type=comment", Some(&admin)).await;
-        let events = log.as_array().expect("events");
-        assert_eq!(events.len(), 10);
-        assert!(events.iter().all(|e| e["action"] == "comment.create"));
-        assert!(events.iter().all(|e| e["request_id"] == created.header("x-request-id").expect("request id")));
-        let logged: std::collections::BTreeSet<&str> = events.iter().map(|e| e["entity_id"].as_str().expect("id")).collect();
-        let made: std::collections::BTreeSet<&str> = working.as_array().expect("items").iter().map(|c| c["id"].as_str().expect("id")).collect();
-        assert_eq!(logged, made);
-
-        // Drafts are the agency's own until submitted: not in the queue, not readable by drafters.
-        let queue = app.get(&url, Some(&drafter)).await.json();
-        assert_eq!(queue["items"], json!([]));
-        let drafts = app.items(&format!("/api/v1/requests/{request}/comments"), Some(&drafter)).await;
-        assert_eq!(drafts, json!([]));
-        let first = working[0]["id"].as_str().expect("id");
-        app.get(&format!("/api/v1/comments/{first}"), Some(&drafter)).await.problem(404, "not_found");
-        let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
-        assert_eq!(submitted.status, 201, "{}", String::from_utf8_lossy(&submitted.body));
-        assert_eq!(submitted.json()["state"], "submitted");
-        let ledger = app.get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter)).await.json();
-        assert_eq!(ledger["counts"]["with_comments"], 1);
-
-        // Pages of four, in clause order, the general comment first.
-        let mut seen = Vec::new();
-        let mut page_url = format!("{url}?limit=4");
-        loop {
-            let page = app.get(&page_url, Some(&drafter)).await.json();
-            for item in page["items"].as_array().expect("items") {
-                seen.push(item["clause_key"].as_str().unwrap_or("-").to_owned());
-            }
-            match page["next_page"].as_str() {
-                Some(cursor) => page_url = format!("{url}?limit=4&cursor={cursor}"),
-                None => break,
-            }
-        }
-        assert_eq!(seen, ["-", "ch1", "m1", "m2", "m4", "m7", "ch2", "m9", "m12", "m20"]);
-
-        let filtered = |query: &str| {
-            let path = format!("{url}?{query}");
-            let app = &app;
-            let drafter = drafter.clone();
-            async move { app.get(&path, Some(&drafter)).await.json()["items"].as_array().map(Vec::len) }
-        };
-        assert_eq!(filtered("chapter=ch1").await, Some(5), "the chapter and its measures");
-        assert_eq!(filtered("clause=m2").await, Some(1));
-        assert_eq!(filtered("kind=amend").await, Some(7));
-        assert_eq!(filtered("has_proposal=true").await, Some(3));
-        assert_eq!(filtered("agency=jingxin").await, Some(10));
-        assert_eq!(filtered("agency=shangwu").await, Some(0));
-        assert_eq!(filtered("late=true").await, Some(0));
-        assert_eq!(filtered("q=%E6%B5%B7%E5%A4%96%E4%BB%93").await, Some(1), "海外仓");
-        app.get(&format!("{url}?kind=opinion"), Some(&drafter)).await.problem(422, "validation_failed");
-    }
-
-    async fn an_edit_after_submission_shows_only_when_resubmitted(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let agency = app.agency_token("shangwu");
-        let url = format!("/api/v1/rounds/{round}/comments");
-        let created = app
-            .post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓。"}))
-            .await;
-        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
-        let comment = created.json()["items"][0]["id"].as_str().expect("id").to_owned();
-        let request = request_id(&app, &agency).await;
-        app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
-
-        let edited = app
-            .patch(&format!("/api/v1/comments/{comment}"), Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓和海外服务站。"}))
-            .await;
-        assert_eq!(edited.status, 200, "{}", String::from_utf8_lossy(&edited.body));
-        let queue = app.get(&url, Some(&drafter)).await.json();
-        assert_eq!(queue["items"][0]["body"], "建议增加海外仓。", "the queue shows what was submitted");
-        app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
-        let queue = app.get(&url, Some(&drafter)).await.json();
-        assert_eq!(queue["items"].as_array().map(Vec::len), Some(1));
-        assert_eq!(queue["items"][0]["body"], "建议增加海外仓和海外服务站。");
-
-        let first = app.get(&format!("/api/v1/requests/{request}/replies/1/comments"), Some(&agency)).await.json();
-        assert_eq!(first["items"][0]["body"], "建议增加海外仓。");
-        assert!(first["changes"].is_null());
-        let second = app.get(&format!("/api/v1/requests/{request}/replies/2/comments"), Some(&agency)).await.json();
-        assert_eq!(second["changes"]["changed"], json!([comment]));
-        assert_eq!(second["changes"]["added"], json!([]));
-    }
-
-    async fn different_proposals_for_one_measure_are_flagged(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let url = format!("/api/v1/rounds/{round}/comments");
-        for (code, wording) in [("jiaotong", "加快发展多式联运，建设综合货运枢纽。"), ("xiaoshan", "加快发展空铁水多式联运。")] {
-            let agency = app.agency_token(code);
-            let created = app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m20", "body": "修改建议", "proposed_text": wording})).await;
-            assert_eq!(created.status, 201);
-            let request = request_id(&app, &agency).await;
-            app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
-        }
-        let heat = app.items(&format!("/api/v1/rounds/{round}/clauses"), Some(&drafter)).await;
-        let m20 = heat.as_array().and_then(|c| c.iter().find(|c| c["key"] == "m20")).expect("m20");
-        assert_eq!(m20["comment_count"], 2);
-        assert_eq!(m20["agencies"], json!(["jiaotong", "xiaoshan"]));
-        assert_eq!(m20["conflicting_proposals"], true);
-        let m1 = heat.as_array().and_then(|c| c.iter().find(|c| c["key"] == "m1")).expect("m1");
-        assert_eq!((m1["comment_count"].as_u64(), m1["conflicting_proposals"].as_bool()), (Some(0), Some(false)));
-        // Two comments on one clause page one at a time, each once.
-        let first = app.get(&format!("{url}?clause=m20&limit=1"), Some(&drafter)).await.json();
-        let cursor = first["next_page"].as_str().expect("a second page");
-        let second = app.get(&format!("{url}?clause=m20&limit=1&cursor={cursor}"), Some(&drafter)).await.json();
-        assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
-        assert!(second["next_page"].is_null());
-        let agency = app.agency_token("jiaotong");
-        app.get(&format!("/api/v1/rounds/{round}/clauses"), Some(&agency)).await.problem(403, "forbidden");
-        app.get(&url, Some(&agency)).await.problem(403, "forbidden");
-    }
-
-    async fn comments_explain_what_is_wrong_and_stay_with_their_agency(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let url = format!("/api/v1/rounds/{round}/comments");
-        let agency = app.agency_token("keji");
-        let problem = app
-            .post(&url, Some(&agency), &json!({"items": [
-                {"kind": "amend", "clause_key": "m1", "body": "好"},
-                {"kind": "amend", "clause_key": "m99", "body": "不存在的条款"},
-                {"kind": "amend", "body": "没有条款"},
-                {"kind": "amend", "clause_key": "m1", "quote": {"exact": "不在文中"}, "body": "引文不对"},
-                {"kind": "general", "clause_key": "m1", "body": "通用意见不指向条款"},
-                {"kind": "amend", "clause_key": "m1", "body": ""}
-            ]}))
+async fn the_queue_search_folds_widths_and_case_alike_on_both_engines(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let url = format!("/api/v1/rounds/{round}/comments");
+    for (code, body) in [
+        ("jingxin", "GDP占比目标建议上调。"),
+        ("shangwu", "ＧＤＰ口径请与统计局一致。"),
+        ("xihu", "建议补充海外仓。"),
+    ] {
+        let token = app.agency_token(code);
+        assert_eq!(
+            app.post(
+                &url,
+                Some(&token),
+                &json!({"kind": "general", "body": body})
+            )
             .await
-            .problem(422, "validation_failed");
-        let fields: Vec<(&str, &str)> = problem["errors"]
-            .as_array()
-            .expect("errors")
-            .iter()
-            .map(|e| (e["field"].as_str().unwrap_or(""), e["code"].as_str().unwrap_or("")))
+            .status,
+            201
+        );
+        let request = request_id(&app, &token).await;
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/requests/{request}/submit"),
+                Some(&token),
+                &reply()
+            )
+            .await
+            .status,
+            201
+        );
+    }
+    for query in [
+        "GDP",
+        "gdp",
+        "%EF%BC%A7%EF%BC%A4%EF%BC%B0",
+        "%EF%BD%87%EF%BD%84%EF%BD%90",
+    ] {
+        let found = app
+            .get(&format!("{url}?q={query}"), Some(&drafter))
+            .await
+            .json();
+        assert_eq!(
+            found["items"].as_array().map(Vec::len),
+            Some(2),
+            "{query}: {found}"
+        );
+    }
+    let none = app
+        .get(&format!("{url}?q=%25"), Some(&drafter))
+        .await
+        .json();
+    assert_eq!(none["items"], json!([]), "a wildcard is text");
+    // Comments stored before the search text existed are folded when it is added.
+    app.db()
+        .write_now(|conn| -> Result<_, consult::error::ApiError> {
+            diesel::sql_query("UPDATE submitted_comments SET search_text = NULL").execute(conn)?;
+            Ok(consult::db::comment::fold_unsearchable(conn)?)
+        })
+        .expect("folded");
+    let found = app
+        .get(&format!("{url}?q=gdp"), Some(&drafter))
+        .await
+        .json();
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(2), "{found}");
+}
+
+async fn staff_read_a_submitted_comment_as_submitted_never_the_draft(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let agency = app.agency_token("jingxin");
+    let created = app
+        .post(
+            &format!("/api/v1/rounds/{round}/comments"),
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓。"}),
+        )
+        .await
+        .json();
+    let id = created["items"][0]["id"]
+        .as_str()
+        .or_else(|| created["id"].as_str())
+        .expect("id")
+        .to_owned();
+    let url = format!("/api/v1/comments/{id}");
+    app.get(&url, Some(&drafter))
+        .await
+        .problem(404, "not_found");
+    let request = request_id(&app, &agency).await;
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/requests/{request}/submit"),
+            Some(&agency),
+            &reply()
+        )
+        .await
+        .status,
+        201
+    );
+    let read = app.get(&url, Some(&drafter)).await;
+    assert_eq!(read.status, 200, "{}", String::from_utf8_lossy(&read.body));
+    assert_eq!(read.json()["body"], "建议增加海外仓。");
+    // The agency works on its copy again: staff still read what was submitted.
+    app.patch(
+        &url,
+        Some(&agency),
+        &json!({"body": "建议增加海外仓和服务站。"}),
+    )
+    .await;
+    assert_eq!(
+        app.get(&url, Some(&drafter)).await.json()["body"],
+        "建议增加海外仓。"
+    );
+    assert_eq!(
+        app.get(&url, Some(&agency)).await.json()["body"],
+        "建议增加海外仓和服务站。"
+    );
+    // Staff cannot change it.
+    app.patch(&url, Some(&drafter), &json!({"body": "改"}))
+        .await
+        .problem(404, "not_found");
+    app.get(&url, Some(&app.agency_token("shangwu")))
+        .await
+        .problem(404, "not_found");
+}
+
+async fn a_patch_changes_the_fields_sent_and_keeps_the_others(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let agency = app.agency_token("jingxin");
+    let created = app
+        .post(&format!("/api/v1/rounds/{round}/comments"), Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "quote": {"exact": "跨境电商"}, "body": "建议增加海外仓。", "proposed_text": "做优做强跨境电商，布局建设海外仓。", "rationale": "与省里部署一致"}))
+        .await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let created = created.json();
+    let id = created["items"][0]["id"]
+        .as_str()
+        .or_else(|| created["id"].as_str())
+        .expect("id")
+        .to_owned();
+    let url = format!("/api/v1/comments/{id}");
+    let patched = app
+        .patch(
+            &url,
+            Some(&agency),
+            &json!({"body": "建议增加海外仓和海外服务站。"}),
+        )
+        .await;
+    assert_eq!(
+        patched.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&patched.body)
+    );
+    let patched = patched.json();
+    assert_eq!(patched["body"], "建议增加海外仓和海外服务站。");
+    assert_eq!(
+        patched["proposed_text"],
+        "做优做强跨境电商，布局建设海外仓。"
+    );
+    assert_eq!(patched["rationale"], "与省里部署一致");
+    assert_eq!(patched["quote"]["exact"], "跨境电商");
+    assert_eq!(patched["clause_key"], "m9");
+    // `null` clears an optional field.
+    let cleared = app
+        .patch(
+            &url,
+            Some(&agency),
+            &json!({"rationale": null, "quote": null}),
+        )
+        .await
+        .json();
+    assert_eq!(cleared["rationale"], Value::Null);
+    assert_eq!(cleared["quote"], Value::Null);
+    assert_eq!(cleared["body"], "建议增加海外仓和海外服务站。");
+    app.patch(&url, Some(&agency), &json!({"colour": "red"}))
+        .await
+        .problem(422, "validation_failed");
+    app.patch(&url, Some(&agency), &json!({"body": "\u{200B}"}))
+        .await
+        .problem(422, "validation_failed");
+}
+
+async fn paging_the_queue_returns_every_comment_once_whatever_the_order_of_submission(
+    app: TestApp,
+) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let url = format!("/api/v1/rounds/{round}/comments");
+    // Three agencies write in turn, then submit in the opposite order.
+    let mut written = Vec::new();
+    let agencies = ["jingxin", "shangwu", "xihu"];
+    let mut tokens = Vec::new();
+    for code in agencies {
+        let token = app.agency_token(code);
+        let items: Vec<Value> = (0..3)
+            .map(|i| json!({"kind": "amend", "clause_key": "m9", "body": format!("{code}意见{i}")}))
             .collect();
-        assert_eq!(fields, [
+        let created = app.post(&url, Some(&token), &json!({"items": items})).await;
+        assert_eq!(
+            created.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&created.body)
+        );
+        for item in created.json()["items"].as_array().expect("items") {
+            written.push(item["id"].as_str().expect("id").to_owned());
+        }
+        tokens.push(token);
+    }
+    for token in tokens.iter().rev() {
+        app.clock.advance(chrono::Duration::minutes(1));
+        let request = request_id(&app, token).await;
+        let submitted = app
+            .post(
+                &format!("/api/v1/requests/{request}/submit"),
+                Some(token),
+                &reply(),
+            )
+            .await;
+        assert_eq!(
+            submitted.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&submitted.body)
+        );
+    }
+    let mut seen = Vec::new();
+    let mut page_url = format!("{url}?clause=m9&limit=2");
+    loop {
+        let page = app.get(&page_url, Some(&drafter)).await.json();
+        for item in page["items"].as_array().expect("items") {
+            seen.push(item["id"].as_str().expect("id").to_owned());
+        }
+        match page["next_page"].as_str() {
+            Some(cursor) => page_url = format!("{url}?clause=m9&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    // Each once, in the order they were written.
+    assert_eq!(seen, written);
+}
+
+async fn a_batch_is_submitted_and_shows_in_the_queue(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let agency = app.agency_token("jingxin");
+    let url = format!("/api/v1/rounds/{round}/comments");
+    let created = app
+        .send(keyed_post(&url, &agency, "batch-1", &ten_comments()))
+        .await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    assert_eq!(created.json()["items"].as_array().map(Vec::len), Some(10));
+    assert_eq!(
+        created.json()["items"][0]["quote"]["start"],
+        28,
+        "offsets found in the clause"
+    );
+    // A retry with the same key creates nothing more.
+    let retried = app
+        .send(keyed_post(&url, &agency, "batch-1", &ten_comments()))
+        .await;
+    assert_eq!(retried.header("idempotent-replayed"), Some("true"));
+    let request = request_id(&app, &agency).await;
+    let working = app
+        .items(
+            &format!("/api/v1/requests/{request}/comments"),
+            Some(&agency),
+        )
+        .await;
+    assert_eq!(working.as_array().map(Vec::len), Some(10));
+    // Each comment of the batch is in the log once, under the request that made it.
+    let admin = app.staff_token(Role::Admin);
+    let log = app
+        .items("/api/v1/audit?entity_type=comment", Some(&admin))
+        .await;
+    let events = log.as_array().expect("events");
+    assert_eq!(events.len(), 10);
+    assert!(events.iter().all(|e| e["action"] == "comment.create"));
+    assert!(
+        events
+            .iter()
+            .all(|e| e["request_id"] == created.header("x-request-id").expect("request id"))
+    );
+    let logged: std::collections::BTreeSet<&str> = events
+        .iter()
+        .map(|e| e["entity_id"].as_str().expect("id"))
+        .collect();
+    let made: std::collections::BTreeSet<&str> = working
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(logged, made);
+
+    // Drafts are the agency's own until submitted: not in the queue, not readable by drafters.
+    let queue = app.get(&url, Some(&drafter)).await.json();
+    assert_eq!(queue["items"], json!([]));
+    let drafts = app
+        .items(
+            &format!("/api/v1/requests/{request}/comments"),
+            Some(&drafter),
+        )
+        .await;
+    assert_eq!(drafts, json!([]));
+    let first = working[0]["id"].as_str().expect("id");
+    app.get(&format!("/api/v1/comments/{first}"), Some(&drafter))
+        .await
+        .problem(404, "not_found");
+    let submitted = app
+        .post(
+            &format!("/api/v1/requests/{request}/submit"),
+            Some(&agency),
+            &reply(),
+        )
+        .await;
+    assert_eq!(
+        submitted.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&submitted.body)
+    );
+    assert_eq!(submitted.json()["state"], "submitted");
+    let ledger = app
+        .get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter))
+        .await
+        .json();
+    assert_eq!(ledger["counts"]["with_comments"], 1);
+
+    // Pages of four, in clause order, the general comment first.
+    let mut seen = Vec::new();
+    let mut page_url = format!("{url}?limit=4");
+    loop {
+        let page = app.get(&page_url, Some(&drafter)).await.json();
+        for item in page["items"].as_array().expect("items") {
+            seen.push(item["clause_key"].as_str().unwrap_or("-").to_owned());
+        }
+        match page["next_page"].as_str() {
+            Some(cursor) => page_url = format!("{url}?limit=4&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "-", "ch1", "m1", "m2", "m4", "m7", "ch2", "m9", "m12", "m20"
+        ]
+    );
+
+    let filtered = |query: &str| {
+        let path = format!("{url}?{query}");
+        let app = &app;
+        let drafter = drafter.clone();
+        async move {
+            app.get(&path, Some(&drafter)).await.json()["items"]
+                .as_array()
+                .map(Vec::len)
+        }
+    };
+    assert_eq!(
+        filtered("chapter=ch1").await,
+        Some(5),
+        "the chapter and its measures"
+    );
+    assert_eq!(filtered("clause=m2").await, Some(1));
+    assert_eq!(filtered("kind=amend").await, Some(7));
+    assert_eq!(filtered("has_proposal=true").await, Some(3));
+    assert_eq!(filtered("agency=jingxin").await, Some(10));
+    assert_eq!(filtered("agency=shangwu").await, Some(0));
+    assert_eq!(filtered("late=true").await, Some(0));
+    assert_eq!(
+        filtered("q=%E6%B5%B7%E5%A4%96%E4%BB%93").await,
+        Some(1),
+        "海外仓"
+    );
+    app.get(&format!("{url}?kind=opinion"), Some(&drafter))
+        .await
+        .problem(422, "validation_failed");
+}
+
+async fn an_edit_after_submission_shows_only_when_resubmitted(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let agency = app.agency_token("shangwu");
+    let url = format!("/api/v1/rounds/{round}/comments");
+    let created = app
+        .post(
+            &url,
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓。"}),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    let comment = created.json()["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let request = request_id(&app, &agency).await;
+    app.post(
+        &format!("/api/v1/requests/{request}/submit"),
+        Some(&agency),
+        &reply(),
+    )
+    .await;
+
+    let edited = app
+        .patch(
+            &format!("/api/v1/comments/{comment}"),
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "m9", "body": "建议增加海外仓和海外服务站。"}),
+        )
+        .await;
+    assert_eq!(
+        edited.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&edited.body)
+    );
+    let queue = app.get(&url, Some(&drafter)).await.json();
+    assert_eq!(
+        queue["items"][0]["body"], "建议增加海外仓。",
+        "the queue shows what was submitted"
+    );
+    app.post(
+        &format!("/api/v1/requests/{request}/submit"),
+        Some(&agency),
+        &reply(),
+    )
+    .await;
+    let queue = app.get(&url, Some(&drafter)).await.json();
+    assert_eq!(queue["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(queue["items"][0]["body"], "建议增加海外仓和海外服务站。");
+
+    let first = app
+        .get(
+            &format!("/api/v1/requests/{request}/replies/1/comments"),
+            Some(&agency),
+        )
+        .await
+        .json();
+    assert_eq!(first["items"][0]["body"], "建议增加海外仓。");
+    assert!(first["changes"].is_null());
+    let second = app
+        .get(
+            &format!("/api/v1/requests/{request}/replies/2/comments"),
+            Some(&agency),
+        )
+        .await
+        .json();
+    assert_eq!(second["changes"]["changed"], json!([comment]));
+    assert_eq!(second["changes"]["added"], json!([]));
+}
+
+async fn different_proposals_for_one_measure_are_flagged(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let url = format!("/api/v1/rounds/{round}/comments");
+    for (code, wording) in [
+        ("jiaotong", "加快发展多式联运，建设综合货运枢纽。"),
+        ("xiaoshan", "加快发展空铁水多式联运。"),
+    ] {
+        let agency = app.agency_token(code);
+        let created = app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m20", "body": "修改建议", "proposed_text": wording})).await;
+        assert_eq!(created.status, 201);
+        let request = request_id(&app, &agency).await;
+        app.post(
+            &format!("/api/v1/requests/{request}/submit"),
+            Some(&agency),
+            &reply(),
+        )
+        .await;
+    }
+    let heat = app
+        .items(&format!("/api/v1/rounds/{round}/clauses"), Some(&drafter))
+        .await;
+    let m20 = heat
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["key"] == "m20"))
+        .expect("m20");
+    assert_eq!(m20["comment_count"], 2);
+    assert_eq!(m20["agencies"], json!(["jiaotong", "xiaoshan"]));
+    assert_eq!(m20["conflicting_proposals"], true);
+    let m1 = heat
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["key"] == "m1"))
+        .expect("m1");
+    assert_eq!(
+        (
+            m1["comment_count"].as_u64(),
+            m1["conflicting_proposals"].as_bool()
+        ),
+        (Some(0), Some(false))
+    );
+    // Two comments on one clause page one at a time, each once.
+    let first = app
+        .get(&format!("{url}?clause=m20&limit=1"), Some(&drafter))
+        .await
+        .json();
+    let cursor = first["next_page"].as_str().expect("a second page");
+    let second = app
+        .get(
+            &format!("{url}?clause=m20&limit=1&cursor={cursor}"),
+            Some(&drafter),
+        )
+        .await
+        .json();
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    assert!(second["next_page"].is_null());
+    let agency = app.agency_token("jiaotong");
+    app.get(&format!("/api/v1/rounds/{round}/clauses"), Some(&agency))
+        .await
+        .problem(403, "forbidden");
+    app.get(&url, Some(&agency)).await.problem(403, "forbidden");
+}
+
+async fn comments_explain_what_is_wrong_and_stay_with_their_agency(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let url = format!("/api/v1/rounds/{round}/comments");
+    let agency = app.agency_token("keji");
+    let problem = app
+        .post(&url, Some(&agency), &json!({"items": [
+            {"kind": "amend", "clause_key": "m1", "body": "好"},
+            {"kind": "amend", "clause_key": "m99", "body": "不存在的条款"},
+            {"kind": "amend", "body": "没有条款"},
+            {"kind": "amend", "clause_key": "m1", "quote": {"exact": "不在文中"}, "body": "引文不对"},
+            {"kind": "general", "clause_key": "m1", "body": "通用意见不指向条款"},
+            {"kind": "amend", "clause_key": "m1", "body": ""}
+        ]}))
+        .await
+        .problem(422, "validation_failed");
+    let fields: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or(""),
+                e["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
             ("items[1].clause_key", "unknown_clause"),
             ("items[2].clause_key", "required"),
             ("items[3].quote.exact", "quote_not_found"),
             ("items[4].clause_key", "not_allowed"),
             ("items[5].body", "length"),
-        ]);
-        let request = request_id(&app, &agency).await;
-        let working = app.items(&format!("/api/v1/requests/{request}/comments"), Some(&agency)).await;
-        assert_eq!(working, json!([]), "all or nothing");
-        app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m1", "body": "x", "colour": "red"}))
-            .await
-            .problem(422, "validation_failed");
-        app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply())
-            .await
-            .problem(409, "no_comments_to_submit");
+        ]
+    );
+    let request = request_id(&app, &agency).await;
+    let working = app
+        .items(
+            &format!("/api/v1/requests/{request}/comments"),
+            Some(&agency),
+        )
+        .await;
+    assert_eq!(working, json!([]), "all or nothing");
+    app.post(
+        &url,
+        Some(&agency),
+        &json!({"kind": "amend", "clause_key": "m1", "body": "x", "colour": "red"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.post(
+        &format!("/api/v1/requests/{request}/submit"),
+        Some(&agency),
+        &reply(),
+    )
+    .await
+    .problem(409, "no_comments_to_submit");
 
-        let created = app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m5", "body": "技术转移部分建议细化。"})).await.json();
-        let comment = created["items"][0]["id"].as_str().expect("id").to_owned();
-        let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(&agency), &reply()).await;
-        assert_eq!(submitted.status, 201);
-        assert_eq!(app.get(&format!("/api/v1/requests/{request}/replies/1/comments"), Some(&agency)).await.status, 200);
-        let other = app.agency_token("sifa");
-        app.get(&format!("/api/v1/comments/{comment}"), Some(&other)).await.problem(404, "not_found");
-        app.patch(&format!("/api/v1/comments/{comment}"), Some(&other), &json!({"kind": "general", "body": "x"}))
-            .await
-            .problem(404, "not_found");
-        app.send(with_token(TestRequest::delete().uri(&format!("/api/v1/comments/{comment}")), Some(&other)))
-            .await
-            .problem(404, "not_found");
-        app.get(&format!("/api/v1/requests/{request}/comments"), Some(&other)).await.problem(404, "not_found");
-        app.get(&format!("/api/v1/requests/{request}/replies/1/comments"), Some(&other)).await.problem(404, "not_found");
-        let deleted = app.send(with_token(TestRequest::delete().uri(&format!("/api/v1/comments/{comment}")), Some(&agency))).await;
-        assert_eq!(deleted.status, 204);
-        app.get(&format!("/api/v1/comments/{comment}"), Some(&agency)).await.problem(404, "not_found");
-    }
+    let created = app
+        .post(
+            &url,
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "m5", "body": "技术转移部分建议细化。"}),
+        )
+        .await
+        .json();
+    let comment = created["items"][0]["id"].as_str().expect("id").to_owned();
+    let submitted = app
+        .post(
+            &format!("/api/v1/requests/{request}/submit"),
+            Some(&agency),
+            &reply(),
+        )
+        .await;
+    assert_eq!(submitted.status, 201);
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/requests/{request}/replies/1/comments"),
+            Some(&agency)
+        )
+        .await
+        .status,
+        200
+    );
+    let other = app.agency_token("sifa");
+    app.get(&format!("/api/v1/comments/{comment}"), Some(&other))
+        .await
+        .problem(404, "not_found");
+    app.patch(
+        &format!("/api/v1/comments/{comment}"),
+        Some(&other),
+        &json!({"kind": "general", "body": "x"}),
+    )
+    .await
+    .problem(404, "not_found");
+    app.send(with_token(
+        TestRequest::delete().uri(&format!("/api/v1/comments/{comment}")),
+        Some(&other),
+    ))
+    .await
+    .problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/requests/{request}/comments"),
+        Some(&other),
+    )
+    .await
+    .problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/requests/{request}/replies/1/comments"),
+        Some(&other),
+    )
+    .await
+    .problem(404, "not_found");
+    let deleted = app
+        .send(with_token(
+            TestRequest::delete().uri(&format!("/api/v1/comments/{comment}")),
+            Some(&agency),
+        ))
+        .await;
+    assert_eq!(deleted.status, 204);
+    app.get(&format!("/api/v1/comments/{comment}"), Some(&agency))
+        .await
+        .problem(404, "not_found");
+}
 
-    async fn a_drafter_enters_a_paper_reply_with_its_comments(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let url = format!("/api/v1/rounds/{round}/comments");
-        app.post(&url, Some(&drafter), &json!({"kind": "general", "body": "纸质意见"}))
-            .await
-            .problem(422, "validation_failed");
-        let created = app
-            .post(&url, Some(&drafter), &json!({"agency": "chunan", "items": [{"kind": "amend", "clause_key": "m21", "body": "建议增加淳安特色会展内容。"}]}))
-            .await;
-        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
-        assert_eq!(created.json()["items"][0]["entered_by"], "测试人员");
-        let ledger = app.get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter)).await.json();
-        let request = ledger["requests"].as_array().and_then(|r| r.iter().find(|r| r["agency"]["code"] == "chunan")).expect("chunan")["id"].as_str().expect("id").to_owned();
-        let mut paper = reply();
-        paper["source"] = json!("paper");
-        let submitted = app.post(&format!("/api/v1/requests/{request}/submit"), Some(&drafter), &paper).await.json();
-        assert_eq!(submitted["reply"]["source"], "paper");
-        assert_eq!(submitted["reply"]["kind"], "comments");
-        let queue = app.get(&url, Some(&drafter)).await.json();
-        assert_eq!(queue["items"][0]["agency"]["code"], "chunan");
-        assert_eq!(queue["items"][0]["entered_by"], "测试人员");
-    }
+async fn a_drafter_enters_a_paper_reply_with_its_comments(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let url = format!("/api/v1/rounds/{round}/comments");
+    app.post(
+        &url,
+        Some(&drafter),
+        &json!({"kind": "general", "body": "纸质意见"}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    let created = app
+        .post(&url, Some(&drafter), &json!({"agency": "chunan", "items": [{"kind": "amend", "clause_key": "m21", "body": "建议增加淳安特色会展内容。"}]}))
+        .await;
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
+    assert_eq!(created.json()["items"][0]["entered_by"], "测试人员");
+    let ledger = app
+        .get(&format!("/api/v1/rounds/{round}/requests"), Some(&drafter))
+        .await
+        .json();
+    let request = ledger["requests"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["agency"]["code"] == "chunan"))
+        .expect("chunan")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let mut paper = reply();
+    paper["source"] = json!("paper");
+    let submitted = app
+        .post(
+            &format!("/api/v1/requests/{request}/submit"),
+            Some(&drafter),
+            &paper,
+        )
+        .await
+        .json();
+    assert_eq!(submitted["reply"]["source"], "paper");
+    assert_eq!(submitted["reply"]["kind"], "comments");
+    let queue = app.get(&url, Some(&drafter)).await.json();
+    assert_eq!(queue["items"][0]["agency"]["code"], "chunan");
+    assert_eq!(queue["items"][0]["entered_by"], "测试人员");
+}
 
-    async fn a_scoped_round_takes_comments_on_its_clauses_only(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let document = app.get("/api/v1/documents", Some(&drafter)).await.json()["items"][0]["id"].as_str().expect("doc").to_owned();
-        let created = app
-            .post("/api/v1/rounds", Some(&drafter), &json!({"document_id": document, "version": 1, "title": "补充征求", "working_days": 3, "scope": ["m9"], "agencies": ["haiguan"]}))
-            .await
-            .json();
-        let round = created["id"].as_str().expect("id").to_owned();
-        app.send(with_token(TestRequest::post().uri(&format!("/api/v1/rounds/{round}/open")), Some(&drafter))).await;
-        let agency = app.agency_token("haiguan");
-        let url = format!("/api/v1/rounds/{round}/comments");
-        let problem = app
-            .post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m2", "body": "不在范围内"}))
-            .await
-            .problem(422, "validation_failed");
-        assert_eq!(problem["errors"][0]["code"], "outside_scope");
-        assert_eq!(app.post(&url, Some(&agency), &json!({"kind": "amend", "clause_key": "m9", "body": "海关监管便利化。"})).await.status, 201);
-        // Not consulted in this round: its comments are refused as if the round did not exist.
-        let outsider = app.agency_token("xihu");
-        app.post(&url, Some(&outsider), &json!({"kind": "amend", "clause_key": "m9", "body": "x"}))
-            .await
-            .problem(404, "not_found");
-    }
+async fn a_scoped_round_takes_comments_on_its_clauses_only(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let document = app.get("/api/v1/documents", Some(&drafter)).await.json()["items"][0]["id"]
+        .as_str()
+        .expect("doc")
+        .to_owned();
+    let created = app
+        .post("/api/v1/rounds", Some(&drafter), &json!({"document_id": document, "version": 1, "title": "补充征求", "working_days": 3, "scope": ["m9"], "agencies": ["haiguan"]}))
+        .await
+        .json();
+    let round = created["id"].as_str().expect("id").to_owned();
+    app.send(with_token(
+        TestRequest::post().uri(&format!("/api/v1/rounds/{round}/open")),
+        Some(&drafter),
+    ))
+    .await;
+    let agency = app.agency_token("haiguan");
+    let url = format!("/api/v1/rounds/{round}/comments");
+    let problem = app
+        .post(
+            &url,
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "m2", "body": "不在范围内"}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(problem["errors"][0]["code"], "outside_scope");
+    assert_eq!(
+        app.post(
+            &url,
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "m9", "body": "海关监管便利化。"})
+        )
+        .await
+        .status,
+        201
+    );
+    // Not consulted in this round: its comments are refused as if the round did not exist.
+    let outsider = app.agency_token("xihu");
+    app.post(
+        &url,
+        Some(&outsider),
+        &json!({"kind": "amend", "clause_key": "m9", "body": "x"}),
+    )
+    .await
+    .problem(404, "not_found");
+}
 
-    async fn the_queue_holds_standing_replies_and_marks_late_ones(app: TestApp) {
-        app.seed();
-        let drafter = app.staff_token(Role::Drafter);
-        let round = demo_round(&app, &drafter).await;
-        let url = format!("/api/v1/rounds/{round}/comments");
-        app.patch(&format!("/api/v1/rounds/{round}"), Some(&drafter), &json!({"accept_late": true})).await;
-        // On time, then withdrawn: it leaves the queue.
-        let withdrawing = app.agency_token("linping");
-        app.post(&url, Some(&withdrawing), &json!({"kind": "amend", "clause_key": "m3", "body": "场景建议。"})).await;
-        let withdrawn_request = request_id(&app, &withdrawing).await;
-        app.post(&format!("/api/v1/requests/{withdrawn_request}/submit"), Some(&withdrawing), &reply()).await;
-        assert_eq!(app.get(&url, Some(&drafter)).await.json()["items"].as_array().map(Vec::len), Some(1));
-        app.post(&format!("/api/v1/requests/{withdrawn_request}/withdraw"), Some(&withdrawing), &json!({})).await;
-        assert_eq!(app.get(&url, Some(&drafter)).await.json()["items"], json!([]));
-        // Late, in a round that takes late replies.
-        app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 6, 1, 0, 0).single().expect("time"));
-        let late = app.agency_token("qiantang");
-        let created = app.post(&url, Some(&late), &json!({"kind": "amend", "clause_key": "m10", "body": "服务贸易建议。"})).await;
-        assert_eq!(created.status, 201);
-        let late_request = request_id(&app, &late).await;
-        app.post(&format!("/api/v1/requests/{late_request}/submit"), Some(&late), &reply()).await;
-        let queued = app.get(&format!("{url}?late=true"), Some(&drafter)).await.json();
-        assert_eq!(queued["items"][0]["agency"]["code"], "qiantang");
-        assert_eq!(queued["items"][0]["late"], true);
-        assert_eq!(app.get(&format!("{url}?late=false"), Some(&drafter)).await.json()["items"], json!([]));
-        // Once answered late, the draft is closed to edits.
-        app.post(&url, Some(&late), &json!({"kind": "general", "body": "补充"}))
+async fn the_queue_holds_standing_replies_and_marks_late_ones(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let url = format!("/api/v1/rounds/{round}/comments");
+    app.patch(
+        &format!("/api/v1/rounds/{round}"),
+        Some(&drafter),
+        &json!({"accept_late": true}),
+    )
+    .await;
+    // On time, then withdrawn: it leaves the queue.
+    let withdrawing = app.agency_token("linping");
+    app.post(
+        &url,
+        Some(&withdrawing),
+        &json!({"kind": "amend", "clause_key": "m3", "body": "场景建议。"}),
+    )
+    .await;
+    let withdrawn_request = request_id(&app, &withdrawing).await;
+    app.post(
+        &format!("/api/v1/requests/{withdrawn_request}/submit"),
+        Some(&withdrawing),
+        &reply(),
+    )
+    .await;
+    assert_eq!(
+        app.get(&url, Some(&drafter)).await.json()["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    app.post(
+        &format!("/api/v1/requests/{withdrawn_request}/withdraw"),
+        Some(&withdrawing),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(
+        app.get(&url, Some(&drafter)).await.json()["items"],
+        json!([])
+    );
+    // Late, in a round that takes late replies.
+    app.clock.set(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 6, 1, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    let late = app.agency_token("qiantang");
+    let created = app
+        .post(
+            &url,
+            Some(&late),
+            &json!({"kind": "amend", "clause_key": "m10", "body": "服务贸易建议。"}),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    let late_request = request_id(&app, &late).await;
+    app.post(
+        &format!("/api/v1/requests/{late_request}/submit"),
+        Some(&late),
+        &reply(),
+    )
+    .await;
+    let queued = app
+        .get(&format!("{url}?late=true"), Some(&drafter))
+        .await
+        .json();
+    assert_eq!(queued["items"][0]["agency"]["code"], "qiantang");
+    assert_eq!(queued["items"][0]["late"], true);
+    assert_eq!(
+        app.get(&format!("{url}?late=false"), Some(&drafter))
             .await
-            .problem(409, "deadline_passed");
-    }
+            .json()["items"],
+        json!([])
+    );
+    // Once answered late, the draft is closed to edits.
+    app.post(
+        &url,
+        Some(&late),
+        &json!({"kind": "general", "body": "补充"}),
+    )
+    .await
+    .problem(409, "deadline_passed");
 }

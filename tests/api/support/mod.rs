@@ -2,6 +2,7 @@
 //! PostgreSQL database copied from a migrated template), a clock the test moves, and requests
 //! through the real actix application.
 
+pub mod fixture;
 pub mod postgres;
 pub mod smtp;
 
@@ -20,29 +21,26 @@ use consult::state::AppState;
 use serde_json::Value;
 
 /// Runs each listed test once on SQLite and once on PostgreSQL (when `TEST_DATABASE_URL` is set;
-/// with `CI=true` a missing PostgreSQL fails the run).
+/// with `CI=true` a missing PostgreSQL fails the run). A test is an `async fn NAME(app: TestApp)`
+/// written beside the list, where rustfmt formats it; it runs as `NAME::sqlite` and
+/// `NAME::postgres`.
 macro_rules! engine_tests {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+    ($($name:ident),+ $(,)?) => {
         $(
             mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
                 #[actix_web::test]
                 async fn sqlite() {
-                    run(TestApp::sqlite().await).await
+                    super::$name(crate::support::TestApp::sqlite().await).await
                 }
 
                 #[actix_web::test]
                 async fn postgres() {
-                    if let Some(app) = TestApp::postgres().await {
-                        run(app).await
+                    if let Some(app) = crate::support::TestApp::postgres().await {
+                        super::$name(app).await
                     }
                 }
             }
-        )*
+        )+
     };
 }
 pub(crate) use engine_tests;
