@@ -25,6 +25,8 @@ use consult::domain::decision::{Outcome, SubjectKind};
 use consult::domain::draft::Content;
 use consult::domain::round::{ReplyKind, ReplySource};
 use consult::error::ApiError;
+use consult::service::error::ServiceError;
+use consult::service::queue::{self, QueueQuery};
 use consult::service::round_facts::RoundReplies;
 use consult::service::{drafting, reporting};
 use uuid::Uuid;
@@ -113,6 +115,7 @@ fn run(engine: &str, url: &str, comments: usize, runs: usize) {
         xlsx.push(start.elapsed());
         sizes = (table.rows.len(), bytes.len(), text.len(), workbook.len());
     }
+    queue_pages(engine, &db, &round_id, runs);
     let (rows, json_bytes, csv_bytes, xlsx_bytes) = sizes;
     println!("{engine}: {rows} rows in the table; median of {runs} runs (fastest, slowest)");
     report("load and build the table", &mut build);
@@ -124,6 +127,64 @@ fn run(engine: &str, url: &str, comments: usize, runs: usize) {
     report(
         &format!("as XLSX ({} MB)", xlsx_bytes / 1_000_000),
         &mut xlsx,
+    );
+}
+
+/// One queue page of 51 rows (a page of 50 and the look-ahead) and the clause heat, as the
+/// service reads them, each timed over `runs * 20` calls.
+fn queue_pages(engine: &str, db: &Db, round_id: &str, runs: usize) {
+    let calls = runs * 20;
+    let time = |what: &str, f: &dyn Fn(&mut DbConnection) -> Result<usize, ServiceError>| {
+        let mut times = Vec::new();
+        let mut rows = 0;
+        for _ in 0..calls {
+            let start = Instant::now();
+            rows = db.read_now(f).expect(what);
+            times.push(start.elapsed());
+        }
+        report_us(&format!("{what} ({rows} rows)"), &mut times);
+    };
+    let page = |query: QueueQuery, after: Option<(i32, String)>| {
+        move |conn: &mut DbConnection| {
+            queue::page(conn, round_id, query.clone(), after.clone(), 51).map(|p| p.rows.len())
+        }
+    };
+    // A cursor half way through the round: the start of the middle clause.
+    let middle = (20, String::new());
+    println!("{engine}: the queue, median of {calls} calls (fastest, slowest)");
+    time("first page", &page(QueueQuery::default(), None));
+    time(
+        "page half way",
+        &page(QueueQuery::default(), Some(middle.clone())),
+    );
+    let chapter = QueueQuery {
+        chapter: Some("ch2".into()),
+        ..QueueQuery::default()
+    };
+    time("a chapter, half way", &page(chapter, Some(middle.clone())));
+    let agency = QueueQuery {
+        agency: Some("xihu".into()),
+        ..QueueQuery::default()
+    };
+    time("one agency, half way", &page(agency, Some(middle)));
+    let undecided = QueueQuery {
+        decided: Some(false),
+        ..QueueQuery::default()
+    };
+    time("undecided, first page", &page(undecided, None));
+    time("clause heat", &|conn| {
+        queue::heat(conn, round_id).map(|h| h.len())
+    });
+}
+
+fn report_us(what: &str, times: &mut [Duration]) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "  {what:<34} {:>8.2} ms ({:.2}, {:.2})",
+        ms(times[times.len() / 2]),
+        ms(times[0]),
+        ms(times[times.len() - 1])
     );
 }
 
@@ -225,6 +286,8 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                     row.proposed_text.as_deref(),
                     None,
                 )),
+                standing: true,
+                late: false,
             });
             working.push(row);
         }

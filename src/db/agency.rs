@@ -173,6 +173,17 @@ pub fn active_ids(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
+/// The code and name of each of `ids`, by id: what a page of comments shows of their agencies.
+pub fn names_of(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(String, String, String)>> {
+    agencies::table
+        .filter(agencies::id.eq_any(ids))
+        .select((agencies::id, agencies::code, agencies::name))
+        .load(conn)
+}
+
 /// How many agencies there are.
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     agencies::table.count().get_result(conn)

@@ -1,5 +1,7 @@
 //! Comments: agencies' working copies, and the snapshots frozen into reply revisions.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -67,6 +69,11 @@ pub struct SubmittedRow {
     pub content_revision: i32,
     /// Body, proposed wording and rationale folded for search (see [`search_text`]).
     pub search_text: Option<String>,
+    /// Its reply is the request's current revision, with comments, and the request stands:
+    /// kept by [`restand`] whenever any of that changes.
+    pub standing: bool,
+    /// Its reply came after the effective deadline.
+    pub late: bool,
 }
 
 /// What the queue's text search matches for a comment: its body, proposed wording and
@@ -312,14 +319,119 @@ pub fn standing_among(
         .load(conn)
 }
 
-/// Which submitted comments the queue shows.
+/// Marks which of a request's submitted comments stand: those of `standing_reply` (its current
+/// revision, when that has comments and the request stands), no others. Runs with the round
+/// held, in the transaction that changes the request's replies.
+pub fn restand(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    request_id: &str,
+    standing_reply: Option<&str>,
+) -> QueryResult<()> {
+    use submitted_comments as s;
+    let others = s::table
+        .filter(s::request_id.eq(request_id))
+        .filter(s::standing.eq(true));
+    match standing_reply {
+        Some(reply) => {
+            diesel::update(others.filter(s::reply_id.ne(reply)))
+                .set(s::standing.eq(false))
+                .execute(conn)?;
+            diesel::update(
+                s::table
+                    .filter(s::reply_id.eq(reply))
+                    .filter(s::standing.eq(false)),
+            )
+            .set(s::standing.eq(true))
+            .execute(conn)?;
+        }
+        None => {
+            diesel::update(others)
+                .set(s::standing.eq(false))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// What stands on one clause of a round, counted by the database.
+#[derive(Debug, Default)]
+pub struct ClauseCounts {
+    pub comments: i64,
+    /// Comments that propose wording.
+    pub proposals: i64,
+    /// Different wordings proposed.
+    pub wordings: i64,
+    /// Agencies that propose wording.
+    pub proposers: i64,
+    /// Every agency with a standing comment on it.
+    pub agency_ids: Vec<String>,
+}
+
+/// The standing comments of round `round_id` counted by clause: aggregate reads, so the answer
+/// is as large as the version and the agencies, not as the comments.
+pub fn counts_by_clause(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> QueryResult<HashMap<String, ClauseCounts>> {
+    use diesel::dsl::{count, count_star};
+    use submitted_comments as s;
+    let standing = || {
+        s::table
+            .filter(s::round_id.eq(round_id.to_owned()))
+            .filter(s::standing.eq(true))
+            .filter(s::clause_key.is_not_null())
+    };
+    let mut by_clause: HashMap<String, ClauseCounts> = HashMap::new();
+    let totals: Vec<(Option<String>, i64, i64, i64)> = standing()
+        .group_by(s::clause_key)
+        .select((
+            s::clause_key,
+            count_star(),
+            count(s::proposed_text),
+            count(s::proposed_text).aggregate_distinct(),
+        ))
+        .load(conn)?;
+    for (key, comments, proposals, wordings) in totals {
+        let entry = by_clause.entry(key.unwrap_or_default()).or_default();
+        entry.comments = comments;
+        entry.proposals = proposals;
+        entry.wordings = wordings;
+    }
+    let proposers: Vec<(Option<String>, i64)> = standing()
+        .filter(s::proposed_text.is_not_null())
+        .group_by(s::clause_key)
+        .select((s::clause_key, count(s::agency_id).aggregate_distinct()))
+        .load(conn)?;
+    for (key, n) in proposers {
+        by_clause
+            .entry(key.unwrap_or_default())
+            .or_default()
+            .proposers = n;
+    }
+    let agencies: Vec<(Option<String>, String)> = standing()
+        .group_by((s::clause_key, s::agency_id))
+        .select((s::clause_key, s::agency_id))
+        .load(conn)?;
+    for (key, agency_id) in agencies {
+        by_clause
+            .entry(key.unwrap_or_default())
+            .or_default()
+            .agency_ids
+            .push(agency_id);
+    }
+    Ok(by_clause)
+}
+
+/// Which submitted comments the queue shows: always the standing ones of one round.
 #[derive(Debug, Default)]
 pub struct QueueFilter {
     pub round_id: String,
-    /// The replies that stand (narrowed to the late or on-time ones when asked); only their
-    /// comments are in the queue.
-    pub reply_ids: Vec<String>,
-    pub clause_keys: Option<Vec<String>>,
+    /// Only those of late replies, or only those of replies in time.
+    pub late: Option<bool>,
+    /// Only those on the clauses in this range of document order (a clause, or a chapter with
+    /// everything under it, which is contiguous).
+    pub ordinals: Option<(i32, i32)>,
     pub agency_id: Option<String>,
     pub kind: Option<CommentKind>,
     pub has_proposal: Option<bool>,
@@ -343,14 +455,25 @@ pub fn queue(
     limit: i64,
 ) -> QueryResult<Vec<SubmittedRow>> {
     use submitted_comments as s;
+    // One range of the queue indexes (round, [agency,] standing, clause order, id): the page is
+    // read in index order and stops after `limit` rows, whatever the round's size.
     let mut query = s::table
-        .filter(s::reply_id.eq_any(filter.reply_ids.clone()))
+        .filter(s::round_id.eq(filter.round_id.clone()))
+        .filter(s::standing.eq(true))
         // The cursor is (clause order, comment id): the order must be exactly that, or a page
         // boundary skips or repeats comments submitted in another order than written.
         .order((s::clause_ordinal.asc(), s::comment_id.asc()))
         .into_boxed();
-    if let Some(keys) = &filter.clause_keys {
-        query = query.filter(s::clause_key.eq_any(keys.clone()));
+    if let Some((first, last)) = filter.ordinals {
+        // Past the start of the range, the cursor is where the index read begins; both bounds
+        // would make SQLite start at the range's first row and skip its way to the cursor.
+        query = match &after {
+            Some((ordinal, _)) if *ordinal >= first => query.filter(s::clause_ordinal.le(last)),
+            _ => query.filter(s::clause_ordinal.between(first, last)),
+        };
+    }
+    if let Some(late) = filter.late {
+        query = query.filter(s::late.eq(late));
     }
     if let Some(agency) = &filter.agency_id {
         query = query.filter(s::agency_id.eq(agency.clone()));
@@ -398,10 +521,17 @@ pub fn queue(
         );
     }
     if let Some((ordinal, id)) = after {
+        // A row-value comparison, which both engines read as the start of an index range; the
+        // equivalent `a > x OR (a = x AND b > y)` makes them scan the clause from its start.
+        use diesel::sql_types::{Bool, Integer, Text};
         query = query.filter(
-            s::clause_ordinal
-                .gt(ordinal)
-                .or(s::clause_ordinal.eq(ordinal).and(s::comment_id.gt(id))),
+            diesel::dsl::sql::<Bool>(
+                "(submitted_comments.clause_ordinal, submitted_comments.comment_id) > (",
+            )
+            .bind::<Integer, _>(ordinal)
+            .sql(", ")
+            .bind::<Text, _>(id)
+            .sql(")"),
         );
     }
     query.limit(limit).load(conn)

@@ -248,6 +248,8 @@ diesel::table! {
         submitted_at -> Timestamp,
         content_revision -> Integer,
         search_text -> Nullable<Text>,
+        standing -> Bool,
+        late -> Bool,
     }
 }
 

@@ -58,6 +58,19 @@ impl VersionClauses {
             .map_or(-1, |(i, _)| i32::try_from(*i).unwrap_or(i32::MAX))
     }
 
+    /// The range of document order that `key` and everything under it take (contiguous, since
+    /// a clause's descendants follow it), or `None` for a key the version does not have.
+    pub fn span(&self, key: &str) -> Option<(i32, i32)> {
+        self.by_key.get(key)?;
+        let ordinals = self
+            .subtree(key)
+            .into_iter()
+            .map(|k| self.ordinal(Some(&k)));
+        let (first, last) =
+            ordinals.fold((i32::MAX, i32::MIN), |(lo, hi), o| (lo.min(o), hi.max(o)));
+        Some((first, last))
+    }
+
     /// Every clause key under `key` (itself included), for filters by chapter.
     pub fn subtree(&self, key: &str) -> Vec<String> {
         let mut keys = vec![key.to_owned()];
@@ -468,6 +481,9 @@ pub fn submit(
             submitted_at: reply.submitted_at,
             content_revision: 1,
             search_text: None,
+            // This reply is now the request's current one, with comments.
+            standing: true,
+            late: reply.late,
         })
         .collect();
     // A comment that says something else than when it was last submitted has a new content

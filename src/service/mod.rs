@@ -11,6 +11,7 @@
 //! - [`replies`]: replies, "no comments", withdrawal, and when a round takes them.
 //! - [`attachments`]: files attached to a request.
 //! - [`commenting`]: comments checked against the version, and their freezing on submit.
+//! - [`queue`]: the drafters' queue, one page at a time.
 //! - [`triage`]: assignments and notes.
 //! - [`groups`]: groups of like comments.
 //! - [`decisions`]: decisions on comments and groups.
@@ -31,6 +32,7 @@ pub mod groups;
 pub mod letters;
 pub mod outbox;
 pub mod publication;
+pub mod queue;
 pub mod reminding;
 pub mod replies;
 pub mod reporting;

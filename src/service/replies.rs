@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
-use crate::db::outbox;
 use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
+use crate::db::{comment, outbox};
 use crate::domain::refusal::Refusal;
 use crate::domain::round::{ReplyKind, ReplySource};
 use crate::service::error::ServiceError;
@@ -70,6 +70,10 @@ pub fn reply(
         withdrawn_at: None,
     };
     round::insert_reply(conn, round, &row)?;
+    // The new revision supersedes the old: only its own comments stand now (a submission
+    // freezes them right after, already standing).
+    let standing_reply = (kind == ReplyKind::Comments).then_some(row.id.as_str());
+    comment::restand(conn, round, &request.id, standing_reply)?;
     // Answered: reminders and overdue notices still waiting have nothing left to say.
     outbox::skip_pending_notices(conn, &request.id)?;
     let attached = round::attach(conn, &details.attachments, &request.id, &row.id)?;
@@ -115,6 +119,7 @@ pub fn withdraw(
         .ok_or_else(|| ServiceError::refused(Refusal::NoReply, "there is no reply to withdraw"))?;
     let stamp = now.naive_utc();
     round::withdraw_reply(conn, round, &standing.id, stamp)?;
+    comment::restand(conn, round, &request.id, None)?;
     let mut after = standing.clone();
     after.withdrawn_at = Some(stamp);
     audit::record(

@@ -5,6 +5,7 @@ use consult::domain::role::Role;
 use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
+use crate::support::fixture::Comment;
 use crate::support::{TestApp, engine_tests, with_token};
 
 async fn demo_round(app: &TestApp, token: &str) -> String {
@@ -49,6 +50,7 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
 }
 
 engine_tests!(
+    the_stored_standing_agrees_with_the_replies_after_every_change,
     the_queue_search_folds_widths_and_case_alike_on_both_engines,
     staff_read_a_submitted_comment_as_submitted_never_the_draft,
     a_patch_changes_the_fields_sent_and_keeps_the_others,
@@ -911,4 +913,105 @@ async fn the_queue_holds_standing_replies_and_marks_late_ones(app: TestApp) {
     )
     .await
     .problem(409, "deadline_passed");
+}
+
+/// The queue's comment ids, and those worked out from the replies as they stand.
+async fn queue_and_replies(
+    app: &TestApp,
+    round: &str,
+    drafter: &str,
+) -> (Vec<String>, Vec<String>) {
+    let mut queued: Vec<String> = app
+        .items(
+            &format!("/api/v1/rounds/{round}/comments?limit=500"),
+            Some(drafter),
+        )
+        .await
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect();
+    queued.sort();
+    let round = round.to_owned();
+    let mut worked_out: Vec<String> = app
+        .db()
+        .read_now(
+            move |conn| -> Result<_, consult::service::error::ServiceError> {
+                let replies = consult::service::round_facts::RoundReplies::of(conn, &round)?;
+                let ids: Vec<String> = replies.standing().map(|(_, r)| r.id.clone()).collect();
+                Ok(consult::db::comment::standing(conn, &round, &ids)?)
+            },
+        )
+        .expect("standing")
+        .into_iter()
+        .map(|c| c.comment_id)
+        .collect();
+    worked_out.sort();
+    (queued, worked_out)
+}
+
+async fn the_stored_standing_agrees_with_the_replies_after_every_change(app: TestApp) {
+    use consult::domain::comment::CommentKind::{Amend, General};
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let fixture = app.fixture();
+    let round = fixture.demo_round();
+    let check = |expected: usize| {
+        let (app, round, drafter) = (&app, &round, &drafter);
+        async move {
+            let (queued, worked_out) = queue_and_replies(app, round, drafter).await;
+            assert_eq!(queued, worked_out);
+            assert_eq!(queued.len(), expected);
+        }
+    };
+    check(0).await;
+    fixture.submitted(
+        &round,
+        "jingxin",
+        vec![
+            Comment::new(Amend, Some("m1"), "建议补充路径。"),
+            Comment::new(General, None, "建议明确责任单位。"),
+        ],
+    );
+    check(2).await;
+    // A second revision replaces the first: its three comments stand, the first's two do not.
+    fixture.submitted(
+        &round,
+        "jingxin",
+        vec![Comment::new(Amend, Some("m9"), "建议增加海外仓。")],
+    );
+    check(3).await;
+    fixture.submitted(
+        &round,
+        "shangwu",
+        vec![Comment::new(Amend, Some("m2"), "智算设施应统筹。")],
+    );
+    check(4).await;
+    // "No comments" as a later revision: the agency's comments no longer stand.
+    fixture.no_comments(&round, "shangwu");
+    check(3).await;
+    let jingxin = app.agency_token("jingxin");
+    let request = request_id(&app, &jingxin).await;
+    let withdrawn = app
+        .post(
+            &format!("/api/v1/requests/{request}/withdraw"),
+            Some(&jingxin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        withdrawn.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&withdrawn.body)
+    );
+    check(0).await;
+    // Submitted again after withdrawing: the working copy stands once more.
+    fixture.submitted(
+        &round,
+        "jingxin",
+        vec![Comment::new(Amend, Some("m12"), "数字营商环境可再具体。")],
+    );
+    check(4).await;
 }

@@ -1,7 +1,5 @@
 //! `GET /api/v1/rounds/{id}/comments`
 
-use std::collections::{HashMap, HashSet};
-
 use actix_web::HttpRequest;
 use actix_web::web::{Data, Json, Path};
 use serde::Deserialize;
@@ -10,13 +8,10 @@ use utoipa::IntoParams;
 use super::views::{AgencyBrief, SubmittedView};
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Page, decode, page_size, paginate};
-use crate::db::comment::{self, QueueFilter};
-use crate::db::{DbConnection, agency, round};
 use crate::domain::comment::CommentKind;
 use crate::error::ApiError;
-use crate::service::commenting::VersionClauses;
 use crate::service::error::ServiceError;
-use crate::service::round_facts::RoundReplies;
+use crate::service::queue;
 use crate::state::AppState;
 
 /// Filters and paging for the queue.
@@ -80,75 +75,43 @@ pub async fn queue(
         .map(|c| position(&decode(c)?))
         .transpose()?;
     let id = id.into_inner();
-    let caller_token = caller.token_id.clone();
+    let asked = queue::QueueQuery {
+        clause: query.clause,
+        chapter: query.chapter,
+        agency: query.agency,
+        kind: query.kind,
+        has_proposal: query.has_proposal,
+        late: query.late,
+        text: query.q,
+        decided: query.decided,
+        assignee: query.assignee.map(|a| {
+            if a == "me" {
+                caller.token_id.clone()
+            } else {
+                a
+            }
+        }),
+    };
     let page = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            let round_row = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
-            let standing = Standing::of(conn, &round_row.id)?;
-            let clauses = VersionClauses::of(conn, &round_row)?;
-            let clause_keys = match (query.clause, query.chapter) {
-                (Some(key), None) => Some(vec![key]),
-                (None, Some(key)) => Some(clauses.subtree(&key)),
-                (None, None) => None,
-                (Some(_), Some(_)) => {
-                    return Err(ApiError::from(ServiceError::field(
-                        "query.clause",
-                        "one_of",
-                        "give clause or chapter, not both",
-                    )));
-                }
+        .read(move |conn| queue::page(conn, &id, asked, after, size as i64 + 1))
+        .await
+        .map_err(ApiError::from)?;
+    let agencies = page.agencies;
+    Ok(Json(paginate(
+        page.rows,
+        size,
+        |row| format!("{}|{}", row.clause_ordinal, row.comment_id),
+        |row| {
+            let (code, name) = agencies.get(&row.agency_id).cloned().unwrap_or_default();
+            let agency = AgencyBrief {
+                id: row.agency_id.clone(),
+                code,
+                name,
             };
-            let agency_id = match query.agency {
-                Some(name) => Some(
-                    agency::find_by_id_or_code(conn, &name)?
-                        .map(|a| a.id)
-                        .ok_or_else(|| {
-                            ApiError::from(ServiceError::field(
-                                "query.agency",
-                                "unknown_agency",
-                                "no agency with this id or code",
-                            ))
-                        })?,
-                ),
-                None => None,
-            };
-            let reply_ids = standing
-                .reply_ids
-                .iter()
-                .filter(|id| {
-                    query
-                        .late
-                        .is_none_or(|late| standing.late.contains(*id) == late)
-                })
-                .cloned()
-                .collect();
-            let filter = QueueFilter {
-                round_id: round_row.id.clone(),
-                reply_ids,
-                clause_keys,
-                agency_id,
-                kind: query.kind,
-                has_proposal: query.has_proposal,
-                text: query
-                    .q
-                    .map(|q| crate::domain::draft::normalize(q.trim()))
-                    .filter(|q| !q.is_empty()),
-                decided: query.decided,
-                assignee: query
-                    .assignee
-                    .map(|a| if a == "me" { caller_token.clone() } else { a }),
-            };
-            let rows = comment::queue(conn, &filter, after, size as i64 + 1)?;
-            Ok(paginate(
-                rows,
-                size,
-                |row| format!("{}|{}", row.clause_ordinal, row.comment_id),
-                |row| standing.view(&row),
-            ))
-        })
-        .await?;
-    Ok(Json(page))
+            SubmittedView::new(&row, agency, row.late)
+        },
+    )))
 }
 
 fn position(text: &str) -> Result<(i32, String), ApiError> {
@@ -161,58 +124,4 @@ fn position(text: &str) -> Result<(i32, String), ApiError> {
                 "not a cursor this listing returned",
             ))
         })
-}
-
-/// The replies that stand in a round, and who sent them.
-pub struct Standing {
-    /// Replies with comments that are the current revision of their request.
-    pub reply_ids: Vec<String>,
-    pub late: HashSet<String>,
-    agencies: HashMap<String, (String, String)>,
-}
-
-impl Standing {
-    /// The standing replies of `round_id`.
-    pub fn of(conn: &mut DbConnection, round_id: &str) -> Result<Self, ApiError> {
-        let replies = RoundReplies::of(conn, round_id)?;
-        let mut standing = Standing {
-            reply_ids: Vec::new(),
-            late: HashSet::new(),
-            agencies: replies
-                .requests
-                .iter()
-                .map(|entry| {
-                    (
-                        entry.request.agency_id.clone(),
-                        (entry.agency_code.clone(), entry.agency_name.clone()),
-                    )
-                })
-                .collect(),
-        };
-        for (_, reply) in replies.standing() {
-            standing.reply_ids.push(reply.id.clone());
-            if reply.late {
-                standing.late.insert(reply.id.clone());
-            }
-        }
-        Ok(standing)
-    }
-
-    /// A submitted comment with its agency and lateness.
-    pub fn view(&self, row: &comment::SubmittedRow) -> SubmittedView {
-        let (code, name) = self
-            .agencies
-            .get(&row.agency_id)
-            .cloned()
-            .unwrap_or_default();
-        SubmittedView::new(
-            row,
-            AgencyBrief {
-                id: row.agency_id.clone(),
-                code,
-                name,
-            },
-            self.late.contains(&row.reply_id),
-        )
-    }
 }
