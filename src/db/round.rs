@@ -367,6 +367,20 @@ pub fn requests_of_round(
     ))
 }
 
+/// The request round `round_id` sent agency `agency_id`, once it went out: by key.
+pub fn issued_request(
+    conn: &mut DbConnection,
+    round_id: &str,
+    agency_id: &str,
+) -> QueryResult<Option<RequestRow>> {
+    requests::table
+        .filter(requests::round_id.eq(round_id))
+        .filter(requests::agency_id.eq(agency_id))
+        .filter(requests::issued_at.is_not_null())
+        .first(conn)
+        .optional()
+}
+
 /// The requests of several rounds with their agencies, by round then agency code.
 pub fn requests_of_rounds(
     conn: &mut DbConnection,

@@ -263,16 +263,11 @@ pub fn create_in_round(
     now: DateTime<Utc>,
 ) -> Result<Vec<CommentRow>, ServiceError> {
     let round_row = round::find_round(conn, round_id)?.ok_or(ServiceError::NotFound)?;
-    let requests = round::requests_of_round(conn, &round_row.id)?;
-    let own = |agency_id: &str| {
-        requests
-            .iter()
-            .find(|r| r.request.agency_id == agency_id && r.request.issued_at.is_some())
-            .map(|r| r.request.clone())
-    };
+    // The one request the comments go to, by key: the round's other requests do not matter.
     let (request, entered_by) = match author {
         Author::Agency { agency_id, named } => {
-            let request = own(&agency_id).ok_or(ServiceError::NotFound)?;
+            let request = round::issued_request(conn, &round_row.id, &agency_id)?
+                .ok_or(ServiceError::NotFound)?;
             if named {
                 return Err(ServiceError::field(
                     "agency",
@@ -286,15 +281,17 @@ pub fn create_in_round(
             agency: Some(name),
             drafter,
         } => {
-            let request = agency::find_by_id_or_code(conn, &name)?
-                .and_then(|a| own(&a.id))
-                .ok_or_else(|| {
-                    ServiceError::field(
-                        "agency",
-                        "not_invited",
-                        "no agency with this id or code has a request in the round",
-                    )
-                })?;
+            let found = match agency::find_by_id_or_code(conn, &name)? {
+                Some(a) => round::issued_request(conn, &round_row.id, &a.id)?,
+                None => None,
+            };
+            let request = found.ok_or_else(|| {
+                ServiceError::field(
+                    "agency",
+                    "not_invited",
+                    "no agency with this id or code has a request in the round",
+                )
+            })?;
             (request, Some(drafter))
         }
         Author::Office { agency: None, .. } => {
