@@ -134,16 +134,17 @@ fn run(engine: &str, url: &str, comments: usize, runs: usize) {
 /// service reads them, each timed over `runs * 20` calls.
 fn queue_pages(engine: &str, db: &Db, round_id: &str, runs: usize) {
     let calls = runs * 20;
-    let time = |what: &str, f: &dyn Fn(&mut DbConnection) -> Result<usize, ServiceError>| {
-        let mut times = Vec::new();
-        let mut rows = 0;
-        for _ in 0..calls {
-            let start = Instant::now();
-            rows = db.read_now(f).expect(what);
-            times.push(start.elapsed());
-        }
-        report_us(&format!("{what} ({rows} rows)"), &mut times);
-    };
+    let time =
+        |what: &str, calls: usize, f: &dyn Fn(&mut DbConnection) -> Result<usize, ServiceError>| {
+            let mut times = Vec::new();
+            let mut rows = 0;
+            for _ in 0..calls {
+                let start = Instant::now();
+                rows = db.read_now(f).expect(what);
+                times.push(start.elapsed());
+            }
+            report_us(&format!("{what} ({rows} rows)"), &mut times);
+        };
     let page = |query: QueueQuery, after: Option<(i32, String)>| {
         move |conn: &mut DbConnection| {
             queue::page(conn, round_id, query.clone(), after.clone(), 51).map(|p| p.rows.len())
@@ -152,27 +153,36 @@ fn queue_pages(engine: &str, db: &Db, round_id: &str, runs: usize) {
     // A cursor half way through the round: the start of the middle clause.
     let middle = (20, String::new());
     println!("{engine}: the queue, median of {calls} calls (fastest, slowest)");
-    time("first page", &page(QueueQuery::default(), None));
+    time("first page", calls, &page(QueueQuery::default(), None));
     time(
         "page half way",
+        calls,
         &page(QueueQuery::default(), Some(middle.clone())),
     );
     let chapter = QueueQuery {
         chapter: Some("ch2".into()),
         ..QueueQuery::default()
     };
-    time("a chapter, half way", &page(chapter, Some(middle.clone())));
+    // The chapter's second page: after the last row of its first.
+    let second = db
+        .read_now(|conn| queue::page(conn, round_id, chapter.clone(), None, 50))
+        .expect("chapter")
+        .rows
+        .last()
+        .map(|r| (r.clause_ordinal, r.comment_id.clone()));
+    time("a chapter, second page", calls, &page(chapter, second));
     let agency = QueueQuery {
         agency: Some("xihu".into()),
         ..QueueQuery::default()
     };
-    time("one agency, half way", &page(agency, Some(middle)));
+    time("one agency, half way", calls, &page(agency, Some(middle)));
+    // Every comment is decided here: the filter reads the whole round to find none.
     let undecided = QueueQuery {
         decided: Some(false),
         ..QueueQuery::default()
     };
-    time("undecided, first page", &page(undecided, None));
-    time("clause heat", &|conn| {
+    time("undecided, first page", runs, &page(undecided, None));
+    time("clause heat", runs, &|conn| {
         queue::heat(conn, round_id).map(|h| h.len())
     });
 }
