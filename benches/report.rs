@@ -298,6 +298,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                 )),
                 standing: true,
                 late: false,
+                decided: false,
             });
             working.push(row);
         }

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::dialect::{contains_pattern, execute_on_engine};
 use super::round::LockedRound;
-use super::schema::{comments, decisions, submitted_comments, triage};
+use super::schema::{comments, submitted_comments, triage};
 use crate::domain::comment::CommentKind;
 
 /// A working comment as stored.
@@ -74,6 +74,9 @@ pub struct SubmittedRow {
     pub standing: bool,
     /// Its reply came after the effective deadline.
     pub late: bool,
+    /// It has a decision, its own or its group's, that is not stale: kept by
+    /// [`super::decision::refresh_decided`].
+    pub decided: bool,
 }
 
 /// What the queue's text search matches for a comment: its body, proposed wording and
@@ -492,24 +495,7 @@ pub fn queue(
         query = query.filter(s::search_text.like(pattern).escape('\\'));
     }
     if let Some(decided) = filter.decided {
-        // A stale decision answers an earlier text: the comment counts as undecided.
-        let subjects = || {
-            decisions::table
-                .filter(decisions::round_id.eq(filter.round_id.clone()))
-                .filter(decisions::stale.eq(false))
-                .select(decisions::subject_id)
-        };
-        let in_decided_groups = triage::table
-            .filter(triage::group_id.eq_any(subjects().select(decisions::subject_id.nullable())))
-            .select(triage::comment_id);
-        let has_decision = s::comment_id
-            .eq_any(subjects())
-            .or(s::comment_id.eq_any(in_decided_groups));
-        query = if decided {
-            query.filter(has_decision)
-        } else {
-            query.filter(diesel::dsl::not(has_decision))
-        };
+        query = query.filter(s::decided.eq(decided));
     }
     if let Some(token) = &filter.assignee {
         query = query.filter(

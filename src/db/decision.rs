@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::dialect::{execute_on_engine, insert_or_ignore};
 use super::round::LockedRound;
-use super::schema::{comment_groups, comment_notes, decisions, triage};
+use super::schema::{comment_groups, comment_notes, decisions, submitted_comments, triage};
 use crate::domain::decision::{Outcome, SubjectKind};
 
 /// A group of comments decided together.
@@ -90,7 +90,7 @@ impl DecisionRow {
 /// exactly when its newest revision is not.
 pub fn mark_stale(
     conn: &mut DbConnection,
-    _held: &LockedRound,
+    held: &LockedRound,
     subject_ids: &[String],
 ) -> QueryResult<usize> {
     let mut marked = 0;
@@ -103,7 +103,74 @@ pub fn mark_stale(
         .set(decisions::stale.eq(true))
         .execute(conn)?;
     }
+    let touched = decided_by(conn, subject_ids)?;
+    refresh_decided(conn, held, &touched)?;
     Ok(marked)
+}
+
+/// The comments that `subject_ids` (comments or groups) decide: the comments themselves and
+/// the members of the groups.
+fn decided_by(conn: &mut DbConnection, subject_ids: &[String]) -> QueryResult<Vec<String>> {
+    let mut ids = subject_ids.to_vec();
+    for chunk in subject_ids.chunks(500) {
+        ids.extend(
+            triage::table
+                .filter(triage::group_id.eq_any(chunk))
+                .select(triage::comment_id)
+                .load::<String>(conn)?,
+        );
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Writes again whether each of `comment_ids` is decided (its own decision or its group's,
+/// not stale) on its submitted copies, which the queue filters by. Every change to decisions or
+/// to groups' members calls it for the comments it touches, in the same transaction.
+pub fn refresh_decided(
+    conn: &mut DbConnection,
+    _held: &LockedRound,
+    comment_ids: &[String],
+) -> QueryResult<()> {
+    let standing_decisions = || {
+        decisions::table
+            .filter(decisions::stale.eq(false))
+            .select(decisions::subject_id)
+    };
+    for chunk in comment_ids.chunks(500) {
+        let mut decided: Vec<String> = decisions::table
+            .filter(decisions::subject_id.eq_any(chunk))
+            .filter(decisions::stale.eq(false))
+            .select(decisions::subject_id)
+            .load(conn)?;
+        decided.extend(
+            triage::table
+                .filter(triage::comment_id.eq_any(chunk))
+                .filter(
+                    triage::group_id
+                        .eq_any(standing_decisions().select(decisions::subject_id.nullable())),
+                )
+                .select(triage::comment_id)
+                .load::<String>(conn)?,
+        );
+        let undecided: Vec<&String> = chunk.iter().filter(|id| !decided.contains(id)).collect();
+        diesel::update(
+            submitted_comments::table
+                .filter(submitted_comments::comment_id.eq_any(&decided))
+                .filter(submitted_comments::decided.eq(false)),
+        )
+        .set(submitted_comments::decided.eq(true))
+        .execute(conn)?;
+        diesel::update(
+            submitted_comments::table
+                .filter(submitted_comments::comment_id.eq_any(undecided))
+                .filter(submitted_comments::decided.eq(true)),
+        )
+        .set(submitted_comments::decided.eq(false))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Adds a group.
@@ -227,8 +294,9 @@ pub fn set_group(
     }
     diesel::update(triage::table.filter(triage::comment_id.eq_any(comment_ids)))
         .set((triage::group_id.eq(group_id), triage::updated_at.eq(now)))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    // Joining a group takes its decision; leaving one, the comment's own.
+    refresh_decided(conn, round, comment_ids)
 }
 
 /// Gives a comment to a drafter, or to nobody (`None`).
@@ -269,7 +337,7 @@ pub fn notes_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Vec<No
 /// parameters). Revisions of one subject are numbered under the round's lock.
 pub fn insert_decisions(
     conn: &mut DbConnection,
-    _held: &LockedRound,
+    held: &LockedRound,
     rows: &[DecisionRow],
 ) -> QueryResult<()> {
     for chunk in rows.chunks(1000) {
@@ -278,7 +346,9 @@ pub fn insert_decisions(
             diesel::insert_into(decisions::table).values(chunk.to_vec())
         )?;
     }
-    Ok(())
+    let subjects: Vec<String> = rows.iter().map(|r| r.subject_id.clone()).collect();
+    let touched = decided_by(conn, &subjects)?;
+    refresh_decided(conn, held, &touched)
 }
 
 /// Every revision of the decision on a comment or group, oldest first.

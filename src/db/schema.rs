@@ -250,6 +250,7 @@ diesel::table! {
         search_text -> Nullable<Text>,
         standing -> Bool,
         late -> Bool,
+        decided -> Bool,
     }
 }
 

@@ -481,6 +481,8 @@ pub fn submit(
             // This reply is now the request's current one, with comments.
             standing: true,
             late: reply.late,
+            // Written just below, from the decisions as they stand after this submission.
+            decided: false,
         })
         .collect();
     // A comment that says something else than when it was last submitted has a new content
@@ -511,6 +513,8 @@ pub fn submit(
         );
         crate::db::decision::mark_stale(conn, &held, &subjects)?;
     }
+    let ids: Vec<String> = frozen.iter().map(|row| row.comment_id.clone()).collect();
+    crate::db::decision::refresh_decided(conn, &held, &ids)?;
     Ok(reply)
 }
 

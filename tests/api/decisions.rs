@@ -160,6 +160,8 @@ fn codes(check: &Value) -> Vec<String> {
 }
 
 engine_tests!(
+    the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them,
+    the_stored_decided_flag_agrees_with_the_decisions_after_every_change,
     a_late_reply_racing_the_publication_waits_for_it_and_is_refused,
     published_decisions_keep_the_record_they_were_published_on,
     the_exported_table_and_the_email_say_where_an_adopted_comment_went,
@@ -2043,4 +2045,203 @@ async fn a_stored_name_no_variant_knows_fails_instead_of_reading_as_a_default(ap
     )
     .await
     .problem(500, "internal_error");
+}
+
+/// 经信 rewords comment `id` and submits its reply again: decisions on it go stale.
+async fn reworded_and_resubmitted(app: &TestApp, demo: &Demo, id: &str) {
+    let request = app.items("/api/v1/requests", Some(&demo.jingxin)).await[0]["id"]
+        .as_str()
+        .expect("request")
+        .to_owned();
+    let edited = app
+        .patch(
+            &format!("/api/v1/comments/{id}"),
+            Some(&demo.jingxin),
+            &json!({"body": "建议增加海外仓，并明确布局城市。"}),
+        )
+        .await;
+    assert_eq!(
+        edited.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&edited.body)
+    );
+    let submitted = app
+        .post(
+            &format!("/api/v1/requests/{request}/submit"),
+            Some(&demo.jingxin),
+            &reply(),
+        )
+        .await;
+    assert_eq!(submitted.status, 201);
+}
+
+/// The queue's decided and undecided comments, and those worked out from the decisions and
+/// groups as they stand (a decision that is not stale, the comment's own or its group's).
+async fn decided_both_ways(app: &TestApp, demo: &Demo) -> (Vec<String>, Vec<String>) {
+    let queue = |decided: bool| {
+        format!(
+            "/api/v1/rounds/{}/comments?decided={decided}&limit=500",
+            demo.round
+        )
+    };
+    let ids = |page: Value| -> Vec<String> {
+        let mut ids: Vec<String> = page
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|c| c["id"].as_str().expect("id").to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let decided = ids(app.items(&queue(true), Some(&demo.drafter)).await);
+    let undecided = ids(app.items(&queue(false), Some(&demo.drafter)).await);
+    let everything = ids(app
+        .items(
+            &format!("/api/v1/rounds/{}/comments?limit=500", demo.round),
+            Some(&demo.drafter),
+        )
+        .await);
+    let round = demo.round.clone();
+    let worked_out = app
+        .db()
+        .read_now(
+            move |conn| -> Result<Vec<String>, consult::service::error::ServiceError> {
+                use consult::db::schema::{decisions, triage};
+                use diesel::prelude::*;
+                let subjects: Vec<String> = decisions::table
+                    .filter(decisions::round_id.eq(&round))
+                    .filter(decisions::stale.eq(false))
+                    .select(decisions::subject_id)
+                    .load(conn)?;
+                let mut decided = subjects.clone();
+                decided.extend(
+                    triage::table
+                        .filter(triage::group_id.eq_any(&subjects))
+                        .select(triage::comment_id)
+                        .load::<String>(conn)?,
+                );
+                Ok(decided)
+            },
+        )
+        .expect("decisions");
+    let expected: Vec<String> = everything
+        .iter()
+        .filter(|id| worked_out.contains(id))
+        .cloned()
+        .collect();
+    let expected_undecided: Vec<String> = everything
+        .iter()
+        .filter(|id| !worked_out.contains(id))
+        .cloned()
+        .collect();
+    assert_eq!(undecided, expected_undecided, "undecided");
+    (decided, expected)
+}
+
+async fn the_stored_decided_flag_agrees_with_the_decisions_after_every_change(app: TestApp) {
+    let demo = commented(&app).await;
+    let id = comment_ids(&app, &demo).await;
+    let check = |expected: usize| {
+        let (app, demo) = (&app, &demo);
+        async move {
+            let (decided, worked_out) = decided_both_ways(app, demo).await;
+            assert_eq!(decided, worked_out);
+            assert_eq!(decided.len(), expected);
+        }
+    };
+    check(0).await;
+    app.fixture().decided(&id("数字营商"), Outcome::NotAdopted);
+    check(1).await;
+    // A group and its decision: both members are decided.
+    let group = app
+        .fixture()
+        .grouped(&demo.round, &[id("建议增加海外仓"), id("跨境电商部分")]);
+    check(1).await;
+    app.fixture().decided_group(&group, Outcome::Noted);
+    check(3).await;
+    // A member's new text makes the group's decision stale: neither member is decided now.
+    reworded_and_resubmitted(&app, &demo, &id("建议增加海外仓")).await;
+    check(1).await;
+    // Confirmed again: both are decided once more.
+    app.fixture().decided_group(&group, Outcome::Noted);
+    check(3).await;
+}
+
+/// Every submitted copy's stored flags, in a stable order.
+fn stored_flags(app: &TestApp) -> Vec<(String, String, bool, bool, bool)> {
+    app.db()
+        .read_now(|conn| -> Result<_, consult::service::error::ServiceError> {
+            use consult::db::schema::submitted_comments as s;
+            use diesel::prelude::*;
+            Ok(s::table
+                .select((s::reply_id, s::comment_id, s::standing, s::late, s::decided))
+                .order((s::reply_id, s::comment_id))
+                .load(conn)?)
+        })
+        .expect("flags")
+}
+
+async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(app: TestApp) {
+    let demo = commented(&app).await;
+    let id = comment_ids(&app, &demo).await;
+    app.fixture().decided(&id("数字营商"), Outcome::NotAdopted);
+    let group = app
+        .fixture()
+        .grouped(&demo.round, &[id("建议增加海外仓"), id("跨境电商部分")]);
+    app.fixture().decided_group(&group, Outcome::Noted);
+    // A second revision: the first one's copies no longer stand; an edit makes the group stale.
+    reworded_and_resubmitted(&app, &demo, &id("建议增加海外仓")).await;
+    let written = stored_flags(&app);
+    assert!(
+        written.iter().any(|f| f.2) && written.iter().any(|f| !f.2),
+        "some copies stand, some do not"
+    );
+    assert!(
+        written.iter().any(|f| f.4) && written.iter().any(|f| !f.4),
+        "some are decided, some are not"
+    );
+
+    // Cleared, then filled again by the migrations' own statements.
+    let engine = match app.engine() {
+        consult::db::Engine::Sqlite => "sqlite",
+        consult::db::Engine::Postgres => "postgres",
+    };
+    let mut statements = vec![
+        "UPDATE submitted_comments SET standing = FALSE, late = FALSE, decided = FALSE".to_owned(),
+    ];
+    for migration in [
+        "2026-12-01-000010_standing_comments",
+        "2026-12-01-000011_decided_comments",
+    ] {
+        let path = format!(
+            "{}/migrations/{engine}/{migration}/up.sql",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let sql = std::fs::read_to_string(path).expect("migration");
+        let code: String = sql
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        statements.extend(
+            code.split(';')
+                .map(str::trim)
+                .filter(|s| s.starts_with("UPDATE"))
+                .map(str::to_owned),
+        );
+    }
+    assert_eq!(statements.len(), 4);
+    app.db()
+        .write_now(
+            |conn| -> Result<(), consult::service::error::ServiceError> {
+                for statement in &statements {
+                    diesel::RunQueryDsl::execute(diesel::sql_query(statement), conn)?;
+                }
+                Ok(())
+            },
+        )
+        .expect("backfill");
+    assert_eq!(stored_flags(&app), written);
 }

@@ -2,13 +2,14 @@
 //! through the HTTP calls that lead there (those calls have tests of their own).
 
 use consult::db::audit::Actor;
-use consult::db::{DbConnection, round};
+use consult::db::{DbConnection, decision, round};
 use consult::domain::comment::{CommentKind, Quote};
 use consult::domain::decision::{Outcome, SubjectKind};
 use consult::domain::round::ReplySource;
 use consult::service::commenting::{self, Author, CommentInput};
 use consult::service::decisions::{self, DecisionInput};
 use consult::service::error::ServiceError;
+use consult::service::groups;
 use consult::service::replies::{self, ReplyDetails};
 
 use super::TestApp;
@@ -121,19 +122,46 @@ impl Fixture<'_> {
         })
     }
 
+    /// The office groups `comment_ids` of round `round_id` as like comments; returns the
+    /// group's id.
+    pub fn grouped(&self, round_id: &str, comment_ids: &[String]) -> String {
+        let now = self.app.clock.now().naive_utc();
+        self.write(|conn| {
+            let round = round::find_round(conn, round_id)?.ok_or(ServiceError::NotFound)?;
+            let actor = Actor::command_line();
+            Ok(groups::create_group(conn, &actor, &round, "同类意见", comment_ids, now)?.id)
+        })
+    }
+
     /// The office decides comment `comment_id` with `outcome` (and a reason, which every
     /// outcome but adoption needs).
     pub fn decided(&self, comment_id: &str, outcome: Outcome) {
+        self.decide(SubjectKind::Comment, comment_id, outcome);
+    }
+
+    /// The office decides group `group_id` with `outcome`: a new revision of its decision.
+    pub fn decided_group(&self, group_id: &str, outcome: Outcome) {
+        self.decide(SubjectKind::Group, group_id, outcome);
+    }
+
+    fn decide(&self, kind: SubjectKind, id: &str, outcome: Outcome) {
         let now = self.app.clock.now();
         self.write(|conn| {
-            let (_, round) = decisions::standing_comment(conn, comment_id)?;
+            let round = match kind {
+                SubjectKind::Comment => decisions::standing_comment(conn, id)?.1,
+                SubjectKind::Group => {
+                    let group = decision::find_group(conn, id)?.ok_or(ServiceError::NotFound)?;
+                    round::find_round(conn, &group.round_id)?.ok_or(ServiceError::NotFound)?
+                }
+            };
+            let current = decision::history(conn, id)?.last().map(|d| d.revision);
             decisions::decide(
                 conn,
                 &Actor::command_line(),
                 &round,
-                comment_id,
-                SubjectKind::Comment,
-                None,
+                id,
+                kind,
+                current,
                 DecisionInput {
                     outcome,
                     reason: outcome
