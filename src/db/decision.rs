@@ -133,38 +133,47 @@ pub fn refresh_decided(
     _held: &LockedRound,
     comment_ids: &[String],
 ) -> QueryResult<()> {
-    let standing_decisions = || {
-        decisions::table
-            .filter(decisions::stale.eq(false))
-            .select(decisions::subject_id)
-    };
+    use std::collections::HashSet;
+    // Keyed reads only: the comments' own decisions, their groups, and those groups' decisions.
+    let standing_among =
+        |conn: &mut DbConnection, ids: &[String]| -> QueryResult<HashSet<String>> {
+            Ok(decisions::table
+                .filter(decisions::subject_id.eq_any(ids))
+                .filter(decisions::stale.eq(false))
+                .select(decisions::subject_id)
+                .load::<String>(conn)?
+                .into_iter()
+                .collect())
+        };
     for chunk in comment_ids.chunks(500) {
-        let mut decided: Vec<String> = decisions::table
-            .filter(decisions::subject_id.eq_any(chunk))
-            .filter(decisions::stale.eq(false))
-            .select(decisions::subject_id)
+        let mut decided = standing_among(conn, chunk)?;
+        let grouped: Vec<(String, Option<String>)> = triage::table
+            .filter(triage::comment_id.eq_any(chunk))
+            .filter(triage::group_id.is_not_null())
+            .select((triage::comment_id, triage::group_id))
             .load(conn)?;
+        let mut groups: Vec<String> = grouped.iter().filter_map(|(_, g)| g.clone()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        let decided_groups = standing_among(conn, &groups)?;
         decided.extend(
-            triage::table
-                .filter(triage::comment_id.eq_any(chunk))
-                .filter(
-                    triage::group_id
-                        .eq_any(standing_decisions().select(decisions::subject_id.nullable())),
-                )
-                .select(triage::comment_id)
-                .load::<String>(conn)?,
+            grouped
+                .into_iter()
+                .filter(|(_, g)| g.as_ref().is_some_and(|g| decided_groups.contains(g)))
+                .map(|(c, _)| c),
         );
-        let undecided: Vec<&String> = chunk.iter().filter(|id| !decided.contains(id)).collect();
+        let (yes, no): (Vec<&String>, Vec<&String>) =
+            chunk.iter().partition(|id| decided.contains(*id));
         diesel::update(
             submitted_comments::table
-                .filter(submitted_comments::comment_id.eq_any(&decided))
+                .filter(submitted_comments::comment_id.eq_any(yes))
                 .filter(submitted_comments::decided.eq(false)),
         )
         .set(submitted_comments::decided.eq(true))
         .execute(conn)?;
         diesel::update(
             submitted_comments::table
-                .filter(submitted_comments::comment_id.eq_any(undecided))
+                .filter(submitted_comments::comment_id.eq_any(no))
                 .filter(submitted_comments::decided.eq(true)),
         )
         .set(submitted_comments::decided.eq(false))
