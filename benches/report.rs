@@ -305,6 +305,10 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
     }
     comment::insert(conn, &working)?;
     comment::insert_submitted(conn, &held, &submitted)?;
+    // What the statistics collector would know of a round this size by the time it is decided.
+    // The decisions are loaded in the same transaction, after it: their keyed reads are still
+    // planned for an empty table, so PostgreSQL scans, and loading takes minutes there.
+    diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn)?;
 
     // 2,000 groups of five comments on one clause each, then a decision on everything else.
     let mut decisions = Vec::with_capacity(count);
@@ -351,6 +355,8 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
         }
     }
     decision::insert_decisions(conn, &held, &decisions)?;
+    // And what it would know once the round is decided, before anyone reads the queue.
+    diesel::RunQueryDsl::execute(diesel::sql_query("ANALYZE"), conn)?;
 
     // Version 2: the chapters' targets reworded, measure 7 removed, the rest renumbered.
     let revised = DRAFT
