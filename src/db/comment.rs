@@ -296,28 +296,28 @@ pub fn standing(
     Ok(rows)
 }
 
-/// One comment as it stands in one of these replies.
+/// The copy of a comment that stands, if one does: by key.
 pub fn standing_one(
     conn: &mut DbConnection,
     comment_id: &str,
-    reply_ids: &[String],
 ) -> QueryResult<Option<SubmittedRow>> {
     submitted_comments::table
-        .filter(submitted_comments::reply_id.eq_any(reply_ids))
         .filter(submitted_comments::comment_id.eq(comment_id))
+        .filter(submitted_comments::standing.eq(true))
         .first(conn)
         .optional()
 }
 
-/// Which of `ids` stand in these replies.
+/// Which of `ids` stand in round `round_id`, by key.
 pub fn standing_among(
     conn: &mut DbConnection,
-    reply_ids: &[String],
+    round_id: &str,
     ids: &[String],
 ) -> QueryResult<Vec<String>> {
     submitted_comments::table
-        .filter(submitted_comments::reply_id.eq_any(reply_ids))
         .filter(submitted_comments::comment_id.eq_any(ids))
+        .filter(submitted_comments::round_id.eq(round_id))
+        .filter(submitted_comments::standing.eq(true))
         .select(submitted_comments::comment_id)
         .load(conn)
 }

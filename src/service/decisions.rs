@@ -15,11 +15,10 @@ use crate::db::round::{self, RoundRow};
 use crate::domain::decision::{Decided, Outcome, Subject, SubjectKind};
 use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::refusal::Refusal;
-use crate::domain::round::ReplyKind;
 use crate::domain::text::trim_blank;
 use crate::service::commenting::MAX_TEXT;
 use crate::service::error::{FieldError, ServiceError};
-use crate::service::round_facts::{RoundReplies, current_reply};
+use crate::service::round_facts::RoundReplies;
 
 /// What the office has done with a round's comments so far.
 pub struct Handling {
@@ -141,18 +140,7 @@ pub fn standing_comment(
 ) -> Result<(SubmittedRow, RoundRow), ServiceError> {
     let working = comment::find(conn, comment_id)?.ok_or(ServiceError::NotFound)?;
     let round = round::find_round(conn, &working.round_id)?.ok_or(ServiceError::NotFound)?;
-    // Only the comment's own request and its replies: the rest of the round does not matter.
-    let request = round::find_request(conn, &working.request_id)?.ok_or(ServiceError::NotFound)?;
-    if request.cancelled_at.is_some() {
-        return Err(ServiceError::NotFound);
-    }
-    let revisions = round::replies_of(conn, std::slice::from_ref(&request.id))?;
-    let reply_ids: Vec<String> = current_reply(&revisions)
-        .filter(|r| r.kind == ReplyKind::Comments)
-        .map(|r| r.id.clone())
-        .into_iter()
-        .collect();
-    let row = comment::standing_one(conn, comment_id, &reply_ids)?.ok_or(ServiceError::NotFound)?;
+    let row = comment::standing_one(conn, comment_id)?.ok_or(ServiceError::NotFound)?;
     Ok((row, round))
 }
 

@@ -14,7 +14,6 @@ use crate::db::decision::{self, GroupRow, TriageRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::refusal::Refusal;
 use crate::service::error::ServiceError;
-use crate::service::round_facts::RoundReplies;
 
 /// Checks that `comment_ids` are standing comments of the round, outside any group but
 /// `allowed_group`, and without a decision of their own (which would come back unseen if they
@@ -26,9 +25,7 @@ fn groupable(
     field: &str,
     allowed_group: Option<&str>,
 ) -> Result<Vec<String>, ServiceError> {
-    let replies = RoundReplies::of(conn, &round.id)?;
-    let reply_ids: Vec<String> = replies.standing().map(|(_, r)| r.id.clone()).collect();
-    let standing: HashSet<String> = comment::standing_among(conn, &reply_ids, comment_ids)?
+    let standing: HashSet<String> = comment::standing_among(conn, &round.id, comment_ids)?
         .into_iter()
         .collect();
     let triage: HashMap<String, TriageRow> = decision::triage_among(conn, comment_ids)?
