@@ -265,17 +265,13 @@ pub struct StandingComment {
     pub proposed_text: Option<String>,
 }
 
-/// The comments of a round's standing replies, in clause order, then comment id (sorted here:
-/// cheaper than an ordered walk of the index that fetches each row on its own).
-pub fn standing(
-    conn: &mut DbConnection,
-    round_id: &str,
-    reply_ids: &[String],
-) -> QueryResult<Vec<StandingComment>> {
+/// The standing comments of a round, in clause order, then comment id (sorted here: cheaper
+/// than an ordered walk of the index that fetches each row on its own).
+pub fn standing(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<StandingComment>> {
     use submitted_comments as s;
     let mut rows: Vec<StandingComment> = s::table
         .filter(s::round_id.eq(round_id))
-        .filter(s::reply_id.eq_any(reply_ids))
+        .filter(s::standing.eq(true))
         .select((
             s::comment_id,
             s::reply_id,

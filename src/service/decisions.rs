@@ -18,7 +18,6 @@ use crate::domain::refusal::Refusal;
 use crate::domain::text::trim_blank;
 use crate::service::commenting::MAX_TEXT;
 use crate::service::error::{FieldError, ServiceError};
-use crate::service::round_facts::RoundReplies;
 
 /// What the office has done with a round's comments so far.
 pub struct Handling {
@@ -32,15 +31,10 @@ pub struct Handling {
 }
 
 impl Handling {
-    /// Loads the handling of `round_id`, given its replies.
-    pub fn load(
-        conn: &mut DbConnection,
-        round_id: &str,
-        replies: &RoundReplies,
-    ) -> Result<Self, ServiceError> {
-        let reply_ids: Vec<String> = replies.standing().map(|(_, r)| r.id.clone()).collect();
+    /// Loads the handling of `round_id`.
+    pub fn load(conn: &mut DbConnection, round_id: &str) -> Result<Self, ServiceError> {
         Ok(Handling {
-            comments: comment::standing(conn, round_id, &reply_ids)?,
+            comments: comment::standing(conn, round_id)?,
             groups: decision::groups_of_round(conn, round_id)?,
             triage: decision::triage_of_round(conn, round_id)?
                 .into_iter()

@@ -31,7 +31,7 @@ pub struct Checked {
 /// Runs the consistency check.
 pub fn check(conn: &mut DbConnection, round: &RoundRow) -> Result<Checked, ServiceError> {
     let replies = RoundReplies::of(conn, &round.id)?;
-    let handling = Handling::load(conn, &round.id, &replies)?;
+    let handling = Handling::load(conn, &round.id)?;
     let next = next_version(conn, round)?;
     let changes = changes(conn, round, next.as_ref())?;
     let findings = crate::domain::decision::check(&handling.subjects(), changes.as_ref());

@@ -55,7 +55,7 @@ pub fn adoption_table(
     now: DateTime<Utc>,
 ) -> Result<AdoptionTable, ServiceError> {
     let replies = RoundReplies::of(conn, &round.id)?;
-    let handling = Handling::load(conn, &round.id, &replies)?;
+    let handling = Handling::load(conn, &round.id)?;
     let consulted =
         document::find_version_by_id(conn, &round.version_id)?.ok_or(ServiceError::NotFound)?;
     let document_title = document::find_document(conn, &round.document_id)?

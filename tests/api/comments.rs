@@ -940,13 +940,15 @@ async fn queue_and_replies(
             move |conn| -> Result<_, consult::service::error::ServiceError> {
                 let replies = consult::service::round_facts::RoundReplies::of(conn, &round)?;
                 let ids: Vec<String> = replies.standing().map(|(_, r)| r.id.clone()).collect();
-                Ok(consult::db::comment::standing(conn, &round, &ids)?)
+                use consult::db::schema::submitted_comments as s;
+                use diesel::prelude::*;
+                Ok(s::table
+                    .filter(s::reply_id.eq_any(&ids))
+                    .select(s::comment_id)
+                    .load::<String>(conn)?)
             },
         )
-        .expect("standing")
-        .into_iter()
-        .map(|c| c.comment_id)
-        .collect();
+        .expect("standing");
     worked_out.sort();
     (queued, worked_out)
 }

@@ -39,18 +39,7 @@ pub async fn clauses(
         .read(move |conn| queue::heat(conn, &id))
         .await
         .map_err(ApiError::from)?;
-    let heat: Vec<ClauseHeat> = heat
-        .into_iter()
-        .map(|h| ClauseHeat {
-            key: h.key,
-            number: h.number,
-            heading: h.heading,
-            comment_count: h.comments,
-            agencies: h.agencies,
-            proposals: h.proposals,
-            conflicting_proposals: h.conflicting_proposals,
-        })
-        .collect();
+    let heat: Vec<ClauseHeat> = heat.into_iter().map(ClauseHeat::from).collect();
     // Document order: a clause's place in the consulted version, which does not change.
     Ok(Json(page_of(
         heat.into_iter().enumerate().collect(),

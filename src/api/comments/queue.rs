@@ -109,7 +109,7 @@ pub async fn queue(
                 code,
                 name,
             };
-            SubmittedView::new(&row, agency, row.late)
+            SubmittedView::new(&row, agency)
         },
     )))
 }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::db::comment::{CommentRow, SubmittedRow};
 use crate::domain::comment::{CommentKind, Quote};
+use crate::service::queue::Heat;
 
 pub(crate) fn quote(
     exact: &Option<String>,
@@ -117,7 +118,7 @@ pub struct SubmittedView {
 }
 
 /// The agency behind a comment.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct AgencyBrief {
     pub id: String,
     pub code: String,
@@ -126,7 +127,7 @@ pub struct AgencyBrief {
 
 impl SubmittedView {
     /// The view of a submitted comment of `agency`.
-    pub fn new(row: &SubmittedRow, agency: AgencyBrief, late: bool) -> Self {
+    pub fn new(row: &SubmittedRow, agency: AgencyBrief) -> Self {
         SubmittedView {
             id: row.comment_id.clone(),
             reply_id: row.reply_id.clone(),
@@ -146,7 +147,7 @@ impl SubmittedView {
             rationale: row.rationale.clone(),
             entered_by: row.entered_by.clone(),
             submitted_at: row.submitted_at.and_utc(),
-            late,
+            late: row.late,
             content_revision: row.content_revision,
         }
     }
@@ -165,4 +166,18 @@ pub struct ClauseHeat {
     pub proposals: usize,
     /// Two or more agencies propose different wordings for this clause.
     pub conflicting_proposals: bool,
+}
+
+impl From<Heat> for ClauseHeat {
+    fn from(heat: Heat) -> Self {
+        ClauseHeat {
+            key: heat.key,
+            number: heat.number,
+            heading: heat.heading,
+            comment_count: heat.comments,
+            agencies: heat.agencies,
+            proposals: heat.proposals,
+            conflicting_proposals: heat.conflicting_proposals,
+        }
+    }
 }

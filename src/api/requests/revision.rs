@@ -123,17 +123,7 @@ pub async fn revision_comments(
             };
             let items = rows
                 .iter()
-                .map(|r| {
-                    SubmittedView::new(
-                        r,
-                        AgencyBrief {
-                            id: agency.id.clone(),
-                            code: agency.code.clone(),
-                            name: agency.name.clone(),
-                        },
-                        reply.late,
-                    )
-                })
+                .map(|r| SubmittedView::new(r, agency.clone()))
                 .collect();
             Ok(RevisionComments {
                 revision,
