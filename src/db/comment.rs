@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::dialect::{contains_pattern, execute_on_engine};
-use super::round::LockedRound;
-use super::schema::{comments, submitted_comments, triage};
+use super::round::{LockedRound, RequestRow};
+use super::schema::{clause_tallies, comments, submitted_comments, triage};
 use crate::domain::comment::CommentKind;
 
 /// A working comment as stored.
@@ -218,10 +218,10 @@ pub fn working(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<Com
         .load(conn)
 }
 
-/// Freezes comments into a reply revision.
+/// Freezes comments into a reply revision; those that stand are counted into their clauses' tallies.
 pub fn insert_submitted(
     conn: &mut DbConnection,
-    _held: &LockedRound,
+    held: &LockedRound,
     rows: &[SubmittedRow],
 ) -> QueryResult<()> {
     for chunk in rows.chunks(BATCH) {
@@ -229,6 +229,16 @@ pub fn insert_submitted(
             conn,
             diesel::insert_into(submitted_comments::table).values(chunk.to_vec())
         )?;
+    }
+    let mut counted: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|row| row.standing)
+        .map(|row| (row.round_id.as_str(), row.agency_id.as_str()))
+        .collect();
+    counted.sort_unstable();
+    counted.dedup();
+    for (round_id, agency_id) in counted {
+        retally(conn, held, round_id, agency_id)?;
     }
     Ok(())
 }
@@ -323,13 +333,13 @@ pub fn standing_among(
 /// held, in the transaction that changes the request's replies.
 pub fn restand(
     conn: &mut DbConnection,
-    _held: &LockedRound,
-    request_id: &str,
+    held: &LockedRound,
+    request: &RequestRow,
     standing_reply: Option<&str>,
 ) -> QueryResult<()> {
     use submitted_comments as s;
     let others = s::table
-        .filter(s::request_id.eq(request_id))
+        .filter(s::request_id.eq(&request.id))
         .filter(s::standing.eq(true));
     match standing_reply {
         Some(reply) => {
@@ -350,74 +360,134 @@ pub fn restand(
                 .execute(conn)?;
         }
     }
-    Ok(())
+    retally(conn, held, &request.round_id, &request.agency_id)
 }
 
-/// What stands on one clause of a round, counted by the database.
-#[derive(Debug, Default)]
-pub struct ClauseCounts {
+/// What stands on one clause from one agency, as counted when its standing comments last
+/// changed.
+#[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
+#[diesel(table_name = clause_tallies)]
+pub struct TallyRow {
+    pub round_id: String,
+    pub agency_id: String,
+    pub clause_key: String,
     pub comments: i64,
-    /// Comments that propose wording.
     pub proposals: i64,
-    /// Different wordings proposed.
-    pub wordings: i64,
-    /// Agencies that propose wording.
-    pub proposers: i64,
-    /// Every agency with a standing comment on it.
-    pub agency_ids: Vec<String>,
+    pub least_wording: Option<String>,
+    pub greatest_wording: Option<String>,
 }
 
-/// The standing comments of round `round_id` counted by clause: aggregate reads, so the answer
-/// is as large as the version and the agencies, not as the comments.
-pub fn counts_by_clause(
+/// One clause's count as the database aggregates it: key, comments, proposals, least and
+/// greatest wording.
+type Counted = (Option<String>, i64, i64, Option<String>, Option<String>);
+
+/// Counts again what stands from agency `agency_id` in round `round_id`, clause by clause. The
+/// count reads one agency's standing comments through its queue index; the others' tallies
+/// are untouched.
+fn retally(
     conn: &mut DbConnection,
+    _held: &LockedRound,
     round_id: &str,
-) -> QueryResult<HashMap<String, ClauseCounts>> {
-    use diesel::dsl::{count, count_star};
+    agency_id: &str,
+) -> QueryResult<()> {
+    use diesel::dsl::{count, count_star, max, min};
     use submitted_comments as s;
-    let standing = || {
-        s::table
-            .filter(s::round_id.eq(round_id.to_owned()))
-            .filter(s::standing.eq(true))
-            .filter(s::clause_key.is_not_null())
-    };
-    let mut by_clause: HashMap<String, ClauseCounts> = HashMap::new();
-    let totals: Vec<(Option<String>, i64, i64, i64)> = standing()
+    diesel::delete(
+        clause_tallies::table
+            .filter(clause_tallies::round_id.eq(round_id))
+            .filter(clause_tallies::agency_id.eq(agency_id)),
+    )
+    .execute(conn)?;
+    let counted: Vec<Counted> = s::table
+        .filter(s::round_id.eq(round_id))
+        .filter(s::agency_id.eq(agency_id))
+        .filter(s::standing.eq(true))
+        .filter(s::clause_key.is_not_null())
         .group_by(s::clause_key)
         .select((
             s::clause_key,
             count_star(),
             count(s::proposed_text),
-            count(s::proposed_text).aggregate_distinct(),
+            min(s::proposed_text),
+            max(s::proposed_text),
         ))
         .load(conn)?;
-    for (key, comments, proposals, wordings) in totals {
-        let entry = by_clause.entry(key.unwrap_or_default()).or_default();
-        entry.comments = comments;
-        entry.proposals = proposals;
-        entry.wordings = wordings;
+    let rows: Vec<TallyRow> = counted
+        .into_iter()
+        .filter_map(|(key, comments, proposals, least, greatest)| {
+            Some(TallyRow {
+                round_id: round_id.to_owned(),
+                agency_id: agency_id.to_owned(),
+                clause_key: key?,
+                comments,
+                proposals,
+                least_wording: least,
+                greatest_wording: greatest,
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(BATCH) {
+        execute_on_engine!(
+            conn,
+            diesel::insert_into(clause_tallies::table).values(chunk.to_vec())
+        )?;
     }
-    let proposers: Vec<(Option<String>, i64)> = standing()
-        .filter(s::proposed_text.is_not_null())
-        .group_by(s::clause_key)
-        .select((s::clause_key, count(s::agency_id).aggregate_distinct()))
-        .load(conn)?;
-    for (key, n) in proposers {
-        by_clause
-            .entry(key.unwrap_or_default())
-            .or_default()
-            .proposers = n;
+    Ok(())
+}
+
+/// What stands on one clause of a round, counted.
+#[derive(Debug, Default)]
+pub struct ClauseCounts {
+    pub comments: i64,
+    /// Comments that propose wording.
+    pub proposals: i64,
+    /// More than one wording is proposed.
+    pub several_wordings: bool,
+    /// Agencies that propose wording.
+    pub proposers: i64,
+    /// Every agency with a standing comment on it.
+    pub agency_ids: Vec<String>,
+    /// One wording proposed, while no other has been seen.
+    wording: Option<String>,
+}
+
+impl ClauseCounts {
+    fn add(&mut self, tally: TallyRow) {
+        self.comments += tally.comments;
+        self.proposals += tally.proposals;
+        if tally.proposals > 0 {
+            self.proposers += 1;
+        }
+        self.agency_ids.push(tally.agency_id);
+        if let (Some(least), Some(greatest)) = (tally.least_wording, tally.greatest_wording) {
+            // Two wordings differ when one agency's least and greatest differ, or when one
+            // agency's differs from another's.
+            match &self.wording {
+                _ if least != greatest => self.several_wordings = true,
+                Some(seen) if *seen != least => self.several_wordings = true,
+                Some(_) => {}
+                None => self.wording = Some(least),
+            }
+        }
     }
-    let agencies: Vec<(Option<String>, String)> = standing()
-        .group_by((s::clause_key, s::agency_id))
-        .select((s::clause_key, s::agency_id))
+}
+
+/// The standing comments of round `round_id` counted by clause, from the tallies kept with
+/// every change to them: the answer is as large as the version and the agencies, not as the
+/// comments.
+pub fn counts_by_clause(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> QueryResult<HashMap<String, ClauseCounts>> {
+    let tallies: Vec<TallyRow> = clause_tallies::table
+        .filter(clause_tallies::round_id.eq(round_id))
         .load(conn)?;
-    for (key, agency_id) in agencies {
+    let mut by_clause: HashMap<String, ClauseCounts> = HashMap::new();
+    for tally in tallies {
         by_clause
-            .entry(key.unwrap_or_default())
+            .entry(tally.clause_key.clone())
             .or_default()
-            .agency_ids
-            .push(agency_id);
+            .add(tally);
     }
     Ok(by_clause)
 }

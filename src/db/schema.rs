@@ -255,6 +255,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    clause_tallies (round_id, agency_id, clause_key) {
+        round_id -> Text,
+        agency_id -> Text,
+        clause_key -> Text,
+        comments -> BigInt,
+        proposals -> BigInt,
+        least_wording -> Nullable<Text>,
+        greatest_wording -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     comment_groups (id) {
         id -> Text,
         round_id -> Text,

@@ -158,7 +158,7 @@ pub fn heat(conn: &mut DbConnection, round_id: &str) -> Result<Vec<Heat>, Servic
                 comments: usize::try_from(counted.comments).unwrap_or(0),
                 agencies,
                 proposals: usize::try_from(counted.proposals).unwrap_or(0),
-                conflicting_proposals: counted.wordings > 1 && counted.proposers > 1,
+                conflicting_proposals: counted.several_wordings && counted.proposers > 1,
             }
         })
         .collect())

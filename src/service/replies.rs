@@ -73,7 +73,7 @@ pub fn reply(
     // The new revision supersedes the old: only its own comments stand now (a submission
     // freezes them right after, already standing).
     let standing_reply = (kind == ReplyKind::Comments).then_some(row.id.as_str());
-    comment::restand(conn, round, &request.id, standing_reply)?;
+    comment::restand(conn, round, request, standing_reply)?;
     // Answered: reminders and overdue notices still waiting have nothing left to say.
     outbox::skip_pending_notices(conn, &request.id)?;
     let attached = round::attach(conn, &details.attachments, &request.id, &row.id)?;
@@ -119,7 +119,7 @@ pub fn withdraw(
         .ok_or_else(|| ServiceError::refused(Refusal::NoReply, "there is no reply to withdraw"))?;
     let stamp = now.naive_utc();
     round::withdraw_reply(conn, round, &standing.id, stamp)?;
-    comment::restand(conn, round, &request.id, None)?;
+    comment::restand(conn, round, request, None)?;
     let mut after = standing.clone();
     after.withdrawn_at = Some(stamp);
     audit::record(

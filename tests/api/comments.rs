@@ -3,6 +3,8 @@
 use actix_web::test::TestRequest;
 use consult::domain::role::Role;
 use diesel::RunQueryDsl;
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::support::fixture::Comment;
@@ -51,6 +53,7 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
 
 engine_tests!(
     the_stored_standing_agrees_with_the_replies_after_every_change,
+    the_clause_heat_agrees_with_the_queue_after_every_change,
     the_queue_search_folds_widths_and_case_alike_on_both_engines,
     staff_read_a_submitted_comment_as_submitted_never_the_draft,
     a_patch_changes_the_fields_sent_and_keeps_the_others,
@@ -1016,4 +1019,117 @@ async fn the_stored_standing_agrees_with_the_replies_after_every_change(app: Tes
         vec![Comment::new(Amend, Some("m12"), "数字营商环境可再具体。")],
     );
     check(4).await;
+}
+
+/// Each clause's heat as the queue's standing comments give it: count, agencies, proposals and
+/// whether different agencies propose different wordings.
+fn heat_from_queue(items: &Value) -> BTreeMap<String, Value> {
+    let mut by_clause: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for item in items.as_array().expect("items") {
+        if let Some(key) = item["clause_key"].as_str() {
+            by_clause.entry(key.to_owned()).or_default().push(item);
+        }
+    }
+    by_clause
+        .into_iter()
+        .map(|(key, items)| {
+            let codes = |only_proposing: bool| {
+                let mut codes: Vec<&str> = items
+                    .iter()
+                    .filter(|c| !only_proposing || c["proposed_text"].is_string())
+                    .filter_map(|c| c["agency"]["code"].as_str())
+                    .collect();
+                codes.sort_unstable();
+                codes.dedup();
+                codes
+            };
+            let mut wordings: Vec<&str> = items
+                .iter()
+                .filter_map(|c| c["proposed_text"].as_str())
+                .collect();
+            wordings.sort_unstable();
+            wordings.dedup();
+            let heat = json!({
+                "comment_count": items.len(),
+                "agencies": codes(false),
+                "proposals": items.iter().filter(|c| c["proposed_text"].is_string()).count(),
+                "conflicting_proposals": wordings.len() > 1 && codes(true).len() > 1,
+            });
+            (key, heat)
+        })
+        .collect()
+}
+
+async fn the_clause_heat_agrees_with_the_queue_after_every_change(app: TestApp) {
+    use consult::domain::comment::CommentKind::{Amend, General};
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let fixture = app.fixture();
+    let round = fixture.demo_round();
+    let check = |expected: usize| {
+        let (app, round, drafter) = (&app, &round, &drafter);
+        async move {
+            let queued = app
+                .items(
+                    &format!("/api/v1/rounds/{round}/comments?limit=500"),
+                    Some(drafter),
+                )
+                .await;
+            let heat: BTreeMap<String, Value> = app
+                .items(&format!("/api/v1/rounds/{round}/clauses"), Some(drafter))
+                .await
+                .as_array()
+                .expect("clauses")
+                .iter()
+                .filter(|c| c["comment_count"] != 0)
+                .map(|c| {
+                    let key = c["key"].as_str().expect("key").to_owned();
+                    let counted = json!({
+                        "comment_count": c["comment_count"],
+                        "agencies": c["agencies"],
+                        "proposals": c["proposals"],
+                        "conflicting_proposals": c["conflicting_proposals"],
+                    });
+                    (key, counted)
+                })
+                .collect();
+            assert_eq!(heat, heat_from_queue(&queued));
+            assert_eq!(heat.len(), expected, "{heat:?}");
+        }
+    };
+    check(0).await;
+    fixture.submitted(
+        &round,
+        "jingxin",
+        vec![
+            Comment::new(Amend, Some("m1"), "建议补充路径。").proposing("甲"),
+            Comment::new(Amend, Some("m1"), "再补一句。").proposing("乙"),
+            Comment::new(Amend, Some("m2"), "同上。").proposing("甲"),
+            Comment::new(General, None, "建议明确责任单位。"),
+        ],
+    );
+    check(2).await;
+    // One agency's two wordings are its own business; another agency's different one conflicts.
+    fixture.submitted(
+        &round,
+        "shangwu",
+        vec![
+            Comment::new(Amend, Some("m2"), "同意。").proposing("甲"),
+            Comment::new(Amend, Some("m1"), "另拟。").proposing("丙"),
+            Comment::new(Amend, Some("m9"), "建议增加海外仓。"),
+        ],
+    );
+    check(3).await;
+    // A new revision (the working copy with one more) is counted afresh; "no comments" and a
+    // withdrawal clear an agency's counts.
+    fixture.submitted(
+        &round,
+        "jingxin",
+        vec![Comment::new(Amend, Some("m2"), "改为乙。").proposing("乙")],
+    );
+    check(3).await;
+    fixture.no_comments(&round, "shangwu");
+    check(2).await;
+    fixture.withdrawn(&round, "jingxin");
+    check(0).await;
 }

@@ -2183,6 +2183,18 @@ fn stored_flags(app: &TestApp) -> Vec<(String, String, bool, bool, bool)> {
         .expect("flags")
 }
 
+fn stored_tallies(app: &TestApp) -> Vec<consult::db::comment::TallyRow> {
+    app.db()
+        .read_now(|conn| -> Result<_, consult::service::error::ServiceError> {
+            use consult::db::schema::clause_tallies as t;
+            use diesel::prelude::*;
+            Ok(t::table
+                .order((t::round_id, t::agency_id, t::clause_key))
+                .load(conn)?)
+        })
+        .expect("tallies")
+}
+
 async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(app: TestApp) {
     let demo = commented(&app).await;
     let id = comment_ids(&app, &demo).await;
@@ -2194,6 +2206,11 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
     // A second revision: the first one's copies no longer stand; an edit makes the group stale.
     reworded_and_resubmitted(&app, &demo, &id("建议增加海外仓")).await;
     let written = stored_flags(&app);
+    let tallied = stored_tallies(&app);
+    assert!(
+        tallied.iter().any(|t| t.proposals > 0),
+        "some clauses have proposals"
+    );
     assert!(
         written.iter().any(|f| f.2) && written.iter().any(|f| !f.2),
         "some copies stand, some do not"
@@ -2210,10 +2227,12 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
     };
     let mut statements = vec![
         "UPDATE submitted_comments SET standing = FALSE, late = FALSE, decided = FALSE".to_owned(),
+        "DELETE FROM clause_tallies".to_owned(),
     ];
     for migration in [
         "2026-12-01-000010_standing_comments",
         "2026-12-01-000011_decided_comments",
+        "2026-12-01-000012_clause_tallies",
     ] {
         let path = format!(
             "{}/migrations/{engine}/{migration}/up.sql",
@@ -2228,11 +2247,11 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         statements.extend(
             code.split(';')
                 .map(str::trim)
-                .filter(|s| s.starts_with("UPDATE"))
+                .filter(|s| s.starts_with("UPDATE") || s.starts_with("INSERT"))
                 .map(str::to_owned),
         );
     }
-    assert_eq!(statements.len(), 4);
+    assert_eq!(statements.len(), 6);
     app.db()
         .write_now(
             |conn| -> Result<(), consult::service::error::ServiceError> {
@@ -2244,4 +2263,5 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         )
         .expect("backfill");
     assert_eq!(stored_flags(&app), written);
+    assert_eq!(stored_tallies(&app), tallied);
 }

@@ -106,6 +106,34 @@ impl Fixture<'_> {
     /// The agency with `code` answers "no comments" in round `round_id`.
     pub fn no_comments(&self, round_id: &str, code: &str) {
         let now = self.app.clock.now();
+        self.on_request(round_id, code, |conn, round, request| {
+            let kind = consult::domain::round::ReplyKind::NoComments;
+            let actor = Actor::command_line();
+            replies::reply(conn, &actor, round, request, kind, reply_details(), now)?;
+            Ok(())
+        })
+    }
+
+    /// The agency with `code` withdraws its standing reply in round `round_id`.
+    pub fn withdrawn(&self, round_id: &str, code: &str) {
+        let now = self.app.clock.now();
+        self.on_request(round_id, code, |conn, round, request| {
+            replies::withdraw(conn, &Actor::command_line(), round, request, now)?;
+            Ok(())
+        })
+    }
+
+    /// Runs `change` on the request of the agency with `code` in round `round_id`.
+    fn on_request(
+        &self,
+        round_id: &str,
+        code: &str,
+        change: impl FnOnce(
+            &mut DbConnection,
+            &round::RoundRow,
+            &round::RequestRow,
+        ) -> Result<(), ServiceError>,
+    ) {
         self.write(|conn| {
             let agency = consult::db::agency::find_by_id_or_code(conn, code)?
                 .ok_or(ServiceError::NotFound)?;
@@ -115,10 +143,7 @@ impl Fixture<'_> {
                 .find(|r| r.request.agency_id == agency.id)
                 .ok_or(ServiceError::NotFound)?
                 .request;
-            let kind = consult::domain::round::ReplyKind::NoComments;
-            let actor = Actor::command_line();
-            replies::reply(conn, &actor, &round, &request, kind, reply_details(), now)?;
-            Ok(())
+            change(conn, &round, &request)
         })
     }
 
