@@ -10,8 +10,9 @@
 
 mod support;
 
-use support::{execute, peak_rss_mib, postgres_admin};
+use support::{execute, peak_rss_mib, postgres_admin, reset_peak_rss, rss_mib};
 
+use std::io::Seek;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -23,11 +24,12 @@ use consult::db::{DatabaseUrl, Db, DbConnection, document};
 use consult::domain::comment::CommentKind;
 use consult::domain::decision::{Outcome, SubjectKind};
 use consult::domain::draft::Content;
+use consult::domain::report::{CsvForm, JsonForm, XlsxForm};
 use consult::domain::round::{ReplyKind, ReplySource};
 use consult::error::ApiError;
 use consult::service::error::ServiceError;
 use consult::service::queue::{self, QueueQuery};
-use consult::service::round_facts::RoundReplies;
+use consult::service::round_facts::{self, RoundReplies};
 use consult::service::{drafting, reporting};
 use uuid::Uuid;
 
@@ -93,44 +95,106 @@ fn run(engine: &str, url: &str, comments: usize, runs: usize) {
         .expect("round")
         .expect("the demo round");
 
-    let mut build = Vec::new();
-    let mut json = Vec::new();
-    let mut csv = Vec::new();
-    let mut xlsx = Vec::new();
-    let mut sizes = (0, 0, 0, 0);
-    for _ in 0..runs {
-        let start = Instant::now();
-        let table = db
-            .read_now(|conn| reporting::adoption_table(conn, &round, None, Utc::now()))
-            .expect("table");
-        build.push(start.elapsed());
-        let start = Instant::now();
-        let bytes = serde_json::to_vec(&table).expect("json");
-        json.push(start.elapsed());
-        let start = Instant::now();
-        let text = table.to_csv();
-        csv.push(start.elapsed());
-        let start = Instant::now();
-        let workbook = table.to_xlsx().expect("xlsx");
-        xlsx.push(start.elapsed());
-        sizes = (table.rows.len(), bytes.len(), text.len(), workbook.len());
+    // Each form as the service writes it for a response, into a writer that counts the bytes
+    // and notes when the first piece of a response (64 KiB) would go out.
+    let forms: [(&str, Form); 3] = [
+        ("JSON", Form::Json),
+        ("CSV", Form::Csv),
+        ("XLSX", Form::Xlsx),
+    ];
+    let mut results = Vec::new();
+    for (name, form) in forms {
+        let mut first = Vec::new();
+        let mut whole = Vec::new();
+        let mut bytes = 0;
+        let mut grown = 0;
+        for _ in 0..runs {
+            let before = rss_mib();
+            reset_peak_rss();
+            let start = Instant::now();
+            let mut out = Counted::new(start);
+            db.read_now(|conn| write(conn, &round, form, &mut out))
+                .expect("table");
+            whole.push(start.elapsed());
+            first.push(out.first.unwrap_or_else(|| start.elapsed()));
+            bytes = out.bytes;
+            grown = grown.max(peak_rss_mib().saturating_sub(before));
+        }
+        results.push((name, first, whole, bytes, grown));
     }
     queue_pages(engine, &db, &round_id, runs);
-    let (rows, json_bytes, csv_bytes, xlsx_bytes) = sizes;
-    println!("{engine}: {rows} rows in the table; median of {runs} runs (fastest, slowest)");
-    report("load and build the table", &mut build);
-    report(
-        &format!("as JSON ({} MB)", json_bytes / 1_000_000),
-        &mut json,
-    );
-    report(&format!("as CSV ({} MB)", csv_bytes / 1_000_000), &mut csv);
-    report(
-        &format!("as XLSX ({} MB)", xlsx_bytes / 1_000_000),
-        &mut xlsx,
-    );
+    println!("{engine}: the adoption table, median of {runs} runs (fastest, slowest)");
+    for (name, mut first, mut whole, bytes, grown) in results {
+        report(&format!("{name}, first 64 KiB"), &mut first);
+        report(
+            &format!("{name} whole ({} MB, peak +{grown} MiB)", bytes / 1_000_000),
+            &mut whole,
+        );
+    }
 }
 
-/// One queue page of 51 rows (a page of 50 and the look-ahead) and the clause heat, as the
+#[derive(Clone, Copy)]
+enum Form {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+fn write(
+    conn: &mut DbConnection,
+    round: &round::RoundRow,
+    form: Form,
+    out: &mut Counted,
+) -> Result<(), ServiceError> {
+    let reader = reporting::Reader::OFFICE;
+    let now = Utc::now();
+    match form {
+        Form::Json => reporting::write_table(conn, round, reader, now, &mut JsonForm::new(out)),
+        Form::Csv => reporting::write_table(conn, round, reader, now, &mut CsvForm::new(out)),
+        Form::Xlsx => {
+            let mut form = XlsxForm::new();
+            reporting::write_table(conn, round, reader, now, &mut form)?;
+            let mut file = tempfile::tempfile().expect("temporary file");
+            form.finish(&mut file).expect("workbook");
+            file.seek(std::io::SeekFrom::Start(0)).expect("seek");
+            std::io::copy(&mut file, out).expect("copy");
+            Ok(())
+        }
+    }
+}
+
+/// Counts what is written, and when the first 64 KiB were.
+struct Counted {
+    start: Instant,
+    bytes: usize,
+    first: Option<Duration>,
+}
+
+impl Counted {
+    fn new(start: Instant) -> Self {
+        Counted {
+            start,
+            bytes: 0,
+            first: None,
+        }
+    }
+}
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes += buf.len();
+        if self.first.is_none() && self.bytes >= 64 * 1024 {
+            self.first = Some(self.start.elapsed());
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One queue page of 51 rows (a page of 50 and the look-ahead), the clause heat and the ledger, as the
 /// service reads them, each timed over `runs * 20` calls.
 fn queue_pages(engine: &str, db: &Db, round_id: &str, runs: usize) {
     let calls = runs * 20;
@@ -182,8 +246,13 @@ fn queue_pages(engine: &str, db: &Db, round_id: &str, runs: usize) {
         ..QueueQuery::default()
     };
     time("undecided, first page", runs, &page(undecided, None));
-    time("clause heat", runs, &|conn| {
+    time("clause heat", calls, &|conn| {
         queue::heat(conn, round_id).map(|h| h.len())
+    });
+    // What the ledger reads: every request of the round and every reply revision.
+    time("ledger", calls, &|conn| {
+        let requests = round::requests_of_round(conn, round_id)?;
+        round_facts::replies_by_request(conn, &requests).map(|r| r.len() + requests.len())
     });
 }
 

@@ -2,11 +2,28 @@
 
 /// Peak resident memory of this process, in MiB.
 pub fn peak_rss_mib() -> u64 {
+    status_mib("VmHWM:")
+}
+
+/// Resident memory of this process now, in MiB.
+#[allow(dead_code)]
+pub fn rss_mib() -> u64 {
+    status_mib("VmRSS:")
+}
+
+/// Starts the peak over again from what is resident now (Linux's `clear_refs`), so that a
+/// step's own peak can be read after it.
+#[allow(dead_code)]
+pub fn reset_peak_rss() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak resident memory");
+}
+
+fn status_mib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kb| kb.parse::<u64>().ok())
         })

@@ -17,4 +17,5 @@ pub mod pagination;
 pub mod request_log;
 pub mod requests;
 pub mod rounds;
+pub mod streaming;
 pub mod unit;

@@ -328,6 +328,41 @@ pub fn standing_among(
         .load(conn)
 }
 
+/// The standing copies of the comments in groups `group_ids` of round `round_id`, with their
+/// group, in clause order: by key through the groups' triage.
+pub fn standing_in_groups(
+    conn: &mut DbConnection,
+    round_id: &str,
+    group_ids: &[String],
+) -> QueryResult<Vec<(String, SubmittedRow)>> {
+    let mut group_of: HashMap<String, String> = HashMap::new();
+    for chunk in group_ids.chunks(BATCH) {
+        let members: Vec<(String, Option<String>)> = triage::table
+            .filter(triage::group_id.eq_any(chunk))
+            .select((triage::comment_id, triage::group_id))
+            .load(conn)?;
+        group_of.extend(members.into_iter().filter_map(|(c, g)| Some((c, g?))));
+    }
+    let ids: Vec<String> = group_of.keys().cloned().collect();
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(BATCH) {
+        rows.extend(
+            submitted_comments::table
+                .filter(submitted_comments::comment_id.eq_any(chunk))
+                .filter(submitted_comments::round_id.eq(round_id))
+                .filter(submitted_comments::standing.eq(true))
+                .load::<SubmittedRow>(conn)?,
+        );
+    }
+    rows.sort_unstable_by(|a, b| {
+        (a.clause_ordinal, &a.comment_id).cmp(&(b.clause_ordinal, &b.comment_id))
+    });
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| Some((group_of.get(&row.comment_id)?.clone(), row)))
+        .collect())
+}
+
 /// Marks which of a request's submitted comments stand: those of `standing_reply` (its current
 /// revision, when that has comments and the request stands), no others. Runs with the round
 /// held, in the transaction that changes the request's replies.

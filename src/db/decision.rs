@@ -368,6 +368,40 @@ pub fn history(conn: &mut DbConnection, subject_id: &str) -> QueryResult<Vec<Dec
         .load(conn)
 }
 
+/// The current revision of each decision on `subject_ids` (comments or groups), by key.
+pub fn current_among(
+    conn: &mut DbConnection,
+    subject_ids: &[String],
+) -> QueryResult<Vec<DecisionRow>> {
+    let mut current: Vec<DecisionRow> = Vec::new();
+    for chunk in subject_ids.chunks(500) {
+        let all: Vec<DecisionRow> = decisions::table
+            .filter(decisions::subject_id.eq_any(chunk))
+            .order((decisions::subject_id.asc(), decisions::revision.asc()))
+            .load(conn)?;
+        for row in all {
+            match current.last_mut() {
+                Some(last) if last.subject_id == row.subject_id => *last = row,
+                _ => current.push(row),
+            }
+        }
+    }
+    Ok(current)
+}
+
+/// Groups `ids`, by key.
+pub fn groups_among(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<GroupRow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            comment_groups::table
+                .filter(comment_groups::id.eq_any(chunk))
+                .load::<GroupRow>(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
 /// The standing decision of each subject of a round (its highest revision).
 pub fn current_of_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<Vec<DecisionRow>> {
     let all: Vec<DecisionRow> = decisions::table

@@ -302,6 +302,31 @@ impl Db {
         blocking(move || db.read_now(f)).await
     }
 
+    /// Runs `f` on the blocking thread pool in a read transaction that sees one snapshot from
+    /// its first statement to its last, for a read of many statements while the round goes on
+    /// changing (on SQLite every read transaction does; PostgreSQL's default does not).
+    pub async fn read_snapshot<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<diesel::result::Error> + From<Unavailable> + Send + 'static,
+    {
+        let db = self.clone();
+        blocking(move || {
+            let mut conn = checkout(&db.readers)?;
+            let conn: &mut DbConnection = &mut conn;
+            conn.transaction(|conn| {
+                if db.engine == Engine::Postgres {
+                    conn.batch_execute(
+                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                    )?;
+                }
+                f(conn)
+            })
+        })
+        .await
+    }
+
     /// Runs `f` in one write transaction on the blocking thread pool: all of it lands or none.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where

@@ -1,5 +1,5 @@
 //! The adoption table (意见采纳情况表) the office publishes at the end of a round, and its
-//! CSV and XLSX forms.
+//! JSON, CSV and XLSX forms, each written row by row as the table is read.
 
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -145,9 +145,9 @@ pub struct Totals {
     pub by_agency: Vec<AgencyTotal>,
 }
 
-/// The adoption table of a round.
+/// What the table says before its rows: which round, which versions, whether published.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct AdoptionTable {
+pub struct TableHead {
     pub round_id: String,
     pub round_title: String,
     pub document_title: String,
@@ -158,7 +158,11 @@ pub struct AdoptionTable {
     /// Absent while the decisions are not yet published (a working copy for the office).
     pub decisions_published_at: Option<DateTime<Utc>>,
     pub check_override: Option<String>,
-    pub rows: Vec<TableRow>,
+}
+
+/// What the table says after its rows: the agencies without comments, and the totals.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TableTail {
     /// Agencies that replied they have no comments (无意见).
     pub no_comments: Vec<TableAgency>,
     /// Agencies counted as having none, silent at the deadline of a round that says so.
@@ -166,6 +170,275 @@ pub struct AdoptionTable {
     /// Agencies that did not reply.
     pub no_reply: Vec<TableAgency>,
     pub totals: Totals,
+}
+
+/// The adoption table of a round: its head, its rows in clause order, and its tail. The
+/// service writes it row by row as it reads them, so the response starts at once however
+/// large the round.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AdoptionTable {
+    #[serde(flatten)]
+    pub head: TableHead,
+    pub rows: Vec<TableRow>,
+    #[serde(flatten)]
+    pub tail: TableTail,
+}
+
+/// Takes a table in document order, head, rows, tail, so that a form is written as the rows
+/// are read instead of after the whole table is in memory.
+pub trait TableSink {
+    fn head(&mut self, head: &TableHead) -> std::io::Result<()>;
+    fn row(&mut self, row: &TableRow) -> std::io::Result<()>;
+    fn tail(&mut self, tail: &TableTail) -> std::io::Result<()>;
+}
+
+/// Keeps the whole table, for the reads that need it whole (and are as large as one agency's
+/// comments or a small round).
+#[derive(Default)]
+pub struct Collected {
+    head: Option<TableHead>,
+    rows: Vec<TableRow>,
+    tail: Option<TableTail>,
+}
+
+impl Collected {
+    /// The table, once its tail has come.
+    pub fn into_table(self) -> Option<AdoptionTable> {
+        Some(AdoptionTable {
+            head: self.head?,
+            rows: self.rows,
+            tail: self.tail?,
+        })
+    }
+}
+
+impl TableSink for Collected {
+    fn head(&mut self, head: &TableHead) -> std::io::Result<()> {
+        self.head = Some(head.clone());
+        Ok(())
+    }
+
+    fn row(&mut self, row: &TableRow) -> std::io::Result<()> {
+        self.rows.push(row.clone());
+        Ok(())
+    }
+
+    fn tail(&mut self, tail: &TableTail) -> std::io::Result<()> {
+        self.tail = Some(tail.clone());
+        Ok(())
+    }
+}
+
+/// The JSON form, written as it comes: the same document as [`AdoptionTable`] serialised.
+pub struct JsonForm<W> {
+    out: W,
+    rows: usize,
+}
+
+impl<W: std::io::Write> JsonForm<W> {
+    pub fn new(out: W) -> Self {
+        JsonForm { out, rows: 0 }
+    }
+
+    /// What it wrote to.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+/// `value` as a JSON object without its closing brace (or, with `open`, its opening one).
+fn object_part(value: &impl Serialize, open: bool) -> std::io::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec(value)?;
+    if open {
+        bytes.remove(0);
+    } else {
+        bytes.pop();
+    }
+    Ok(bytes)
+}
+
+impl<W: std::io::Write> TableSink for JsonForm<W> {
+    fn head(&mut self, head: &TableHead) -> std::io::Result<()> {
+        self.out.write_all(&object_part(head, false)?)?;
+        self.out.write_all(br#","rows":["#)
+    }
+
+    fn row(&mut self, row: &TableRow) -> std::io::Result<()> {
+        if self.rows > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.rows += 1;
+        serde_json::to_writer(&mut self.out, row)?;
+        Ok(())
+    }
+
+    fn tail(&mut self, tail: &TableTail) -> std::io::Result<()> {
+        self.out.write_all(b"],")?;
+        self.out.write_all(&object_part(tail, true)?)?;
+        self.out.flush()
+    }
+}
+
+/// The CSV form, written as it comes: UTF-8 with a byte-order mark (so that Excel reads the
+/// Chinese), CRLF lines; the rows, then the agencies without comments, then the totals.
+pub struct CsvForm<W> {
+    out: W,
+    line: String,
+}
+
+impl<W: std::io::Write> CsvForm<W> {
+    pub fn new(out: W) -> Self {
+        CsvForm {
+            out,
+            line: String::new(),
+        }
+    }
+
+    /// What it wrote to.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn line<S: AsRef<str>>(&mut self, cells: &[S]) -> std::io::Result<()> {
+        self.line.clear();
+        csv_line(&mut self.line, cells);
+        self.out.write_all(self.line.as_bytes())
+    }
+}
+
+impl<W: std::io::Write> TableSink for CsvForm<W> {
+    fn head(&mut self, _head: &TableHead) -> std::io::Result<()> {
+        self.out.write_all("\u{feff}".as_bytes())?;
+        self.line(&HEADERS)
+    }
+
+    fn row(&mut self, row: &TableRow) -> std::io::Result<()> {
+        self.line(&row.cells())
+    }
+
+    fn tail(&mut self, tail: &TableTail) -> std::io::Result<()> {
+        self.out.write_all(b"\r\n")?;
+        self.line(&["无意见单位", &names(&tail.no_comments)])?;
+        self.line(&["视为无意见单位", &names(&tail.deemed_no_comments)])?;
+        self.line(&["未反馈单位", &names(&tail.no_reply)])?;
+        self.out.write_all(b"\r\n")?;
+        self.line(&OUTCOME_HEADERS)?;
+        for total in &tail.totals.by_agency {
+            self.line(&total.cells())?;
+        }
+        self.line(&tail.totals.overall().cells())?;
+        self.out.flush()
+    }
+}
+
+/// The XLSX form: the rows, the replies without comments and the totals on three sheets. The
+/// workbook is in constant-memory mode, each row going to a temporary file as it is written;
+/// [`XlsxForm::finish`] puts the workbook together in `out`.
+pub struct XlsxForm {
+    workbook: Workbook,
+    rows: u32,
+}
+
+fn xlsx_error(e: XlsxError) -> std::io::Error {
+    std::io::Error::other(e)
+}
+
+impl XlsxForm {
+    pub fn new() -> Self {
+        XlsxForm {
+            workbook: Workbook::new(),
+            rows: 0,
+        }
+    }
+
+    /// Writes the finished workbook to `out`.
+    pub fn finish<W: std::io::Write + std::io::Seek + Send>(
+        mut self,
+        out: W,
+    ) -> std::io::Result<()> {
+        self.workbook.save_to_writer(out).map_err(xlsx_error)
+    }
+}
+
+impl Default for XlsxForm {
+    fn default() -> Self {
+        XlsxForm::new()
+    }
+}
+
+impl TableSink for XlsxForm {
+    fn head(&mut self, _head: &TableHead) -> std::io::Result<()> {
+        let bold = Format::new().set_bold();
+        let wrap = Format::new().set_text_wrap();
+        let sheet = self.workbook.add_worksheet_with_constant_memory();
+        sheet.set_name("意见采纳情况").map_err(xlsx_error)?;
+        // Wrapping is the columns' format: a format on each cell costs a lookup per cell.
+        for (col, width) in [6, 16, 14, 40, 40, 40, 30, 10, 30].into_iter().enumerate() {
+            sheet
+                .set_column_width(col as u16, width)
+                .map_err(xlsx_error)?;
+            sheet
+                .set_column_format(col as u16, &wrap)
+                .map_err(xlsx_error)?;
+        }
+        write_line(sheet, 0, &HEADERS, Some(&bold)).map_err(xlsx_error)
+    }
+
+    fn row(&mut self, row: &TableRow) -> std::io::Result<()> {
+        self.rows += 1;
+        let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+        write_line(sheet, self.rows, &row.cells(), None).map_err(xlsx_error)
+    }
+
+    fn tail(&mut self, tail: &TableTail) -> std::io::Result<()> {
+        let bold = Format::new().set_bold();
+        {
+            let sheet = self.workbook.add_worksheet_with_constant_memory();
+            sheet.set_name("反馈情况").map_err(xlsx_error)?;
+            sheet.set_column_width(0, 16).map_err(xlsx_error)?;
+            sheet.set_column_width(1, 30).map_err(xlsx_error)?;
+            write_line(sheet, 0, &["反馈情况", "单位"], Some(&bold)).map_err(xlsx_error)?;
+            let lists = [
+                ("无意见", &tail.no_comments),
+                ("视为无意见", &tail.deemed_no_comments),
+                ("未反馈", &tail.no_reply),
+            ];
+            let mut line = 1;
+            for (label, agencies) in lists {
+                for agency in agencies {
+                    write_line(sheet, line, &[label, agency.name.as_str()], None)
+                        .map_err(xlsx_error)?;
+                    line += 1;
+                }
+            }
+        }
+        let sheet = self.workbook.add_worksheet_with_constant_memory();
+        sheet.set_name("统计").map_err(xlsx_error)?;
+        sheet.set_column_width(0, 24).map_err(xlsx_error)?;
+        write_line(sheet, 0, &OUTCOME_HEADERS, Some(&bold)).map_err(xlsx_error)?;
+        let overall = tail.totals.overall();
+        for (line, total) in (1..).zip(tail.totals.by_agency.iter().chain([&overall])) {
+            let cells = total.cells();
+            sheet.write_string(line, 0, &cells[0]).map_err(xlsx_error)?;
+            for (col, cell) in cells.iter().enumerate().skip(1) {
+                sheet
+                    .write_number(line, col as u16, cell.parse::<f64>().unwrap_or(0.0))
+                    .map_err(xlsx_error)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AdoptionTable {
+    /// Gives the table to `sink` part by part, as a streamed one arrives.
+    pub fn replay(&self, sink: &mut dyn TableSink) -> std::io::Result<()> {
+        sink.head(&self.head)?;
+        for row in &self.rows {
+            sink.row(row)?;
+        }
+        sink.tail(&self.tail)
+    }
 }
 
 const HEADERS: [&str; 9] = [
@@ -299,42 +572,7 @@ fn csv_line<S: AsRef<str>>(out: &mut String, cells: &[S]) {
     out.push_str("\r\n");
 }
 
-impl AdoptionTable {
-    /// The table as CSV: UTF-8 with a byte-order mark (so that Excel reads the Chinese), CRLF
-    /// lines; the rows, then the agencies without comments, then the totals.
-    pub fn to_csv(&self) -> String {
-        let mut out = String::with_capacity(256 + self.rows.len() * 256);
-        out.push('\u{feff}');
-        csv_line(&mut out, &HEADERS);
-        for row in &self.rows {
-            csv_line(&mut out, &row.cells());
-        }
-        out.push_str("\r\n");
-        csv_line(&mut out, &["无意见单位", &names(&self.no_comments)]);
-        csv_line(
-            &mut out,
-            &["视为无意见单位", &names(&self.deemed_no_comments)],
-        );
-        csv_line(&mut out, &["未反馈单位", &names(&self.no_reply)]);
-        out.push_str("\r\n");
-        csv_line(&mut out, &OUTCOME_HEADERS);
-        for total in &self.totals.by_agency {
-            csv_line(&mut out, &total.cells());
-        }
-        let all = self.overall();
-        csv_line(&mut out, &all.cells());
-        out
-    }
-
-    /// Leaves out what is the office's own business: who decided, and why it published despite
-    /// the check's findings.
-    pub fn without_internals(&mut self) {
-        self.check_override = None;
-        for row in &mut self.rows {
-            row.decided_by = None;
-        }
-    }
-
+impl Totals {
     /// Every agency's counts added up.
     fn overall(&self) -> AgencyTotal {
         let mut all = AgencyTotal::new(TableAgency {
@@ -342,7 +580,7 @@ impl AdoptionTable {
             code: String::new(),
             name: "合计".into(),
         });
-        for t in &self.totals.by_agency {
+        for t in &self.by_agency {
             all.comments += t.comments;
             all.adopted += t.adopted;
             all.partially_adopted += t.partially_adopted;
@@ -351,61 +589,6 @@ impl AdoptionTable {
             all.undecided += t.undecided;
         }
         all
-    }
-
-    /// The table as an XLSX workbook, written row by row in constant-memory mode: the rows, the
-    /// replies without comments, and the totals on three sheets.
-    pub fn to_xlsx(&self) -> Result<Vec<u8>, XlsxError> {
-        let mut workbook = Workbook::new();
-        let bold = Format::new().set_bold();
-        let wrap = Format::new().set_text_wrap();
-        {
-            let sheet = workbook.add_worksheet_with_constant_memory();
-            sheet.set_name("意见采纳情况")?;
-            // Wrapping is the columns' format: a format on each cell costs a lookup per cell.
-            for (col, width) in [6, 16, 14, 40, 40, 40, 30, 10, 30].into_iter().enumerate() {
-                sheet.set_column_width(col as u16, width)?;
-                sheet.set_column_format(col as u16, &wrap)?;
-            }
-            write_line(sheet, 0, &HEADERS, Some(&bold))?;
-            for (i, row) in self.rows.iter().enumerate() {
-                write_line(sheet, i as u32 + 1, &row.cells(), None)?;
-            }
-        }
-        {
-            let sheet = workbook.add_worksheet_with_constant_memory();
-            sheet.set_name("反馈情况")?;
-            sheet.set_column_width(0, 16)?;
-            sheet.set_column_width(1, 30)?;
-            write_line(sheet, 0, &["反馈情况", "单位"], Some(&bold))?;
-            let lists = [
-                ("无意见", &self.no_comments),
-                ("视为无意见", &self.deemed_no_comments),
-                ("未反馈", &self.no_reply),
-            ];
-            let mut line = 1;
-            for (label, agencies) in lists {
-                for agency in agencies {
-                    write_line(sheet, line, &[label, agency.name.as_str()], None)?;
-                    line += 1;
-                }
-            }
-        }
-        {
-            let sheet = workbook.add_worksheet_with_constant_memory();
-            sheet.set_name("统计")?;
-            sheet.set_column_width(0, 24)?;
-            write_line(sheet, 0, &OUTCOME_HEADERS, Some(&bold))?;
-            let overall = self.overall();
-            for (line, total) in (1..).zip(self.totals.by_agency.iter().chain([&overall])) {
-                let cells = total.cells();
-                sheet.write_string(line, 0, &cells[0])?;
-                for (col, cell) in cells.iter().enumerate().skip(1) {
-                    sheet.write_number(line, col as u16, cell.parse::<f64>().unwrap_or(0.0))?;
-                }
-            }
-        }
-        workbook.save_to_buffer()
     }
 }
 
@@ -460,6 +643,103 @@ mod tests {
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("一行\n两行"), "\"一行\n两行\"");
         assert_eq!(csv_cell("研发投入"), "研发投入");
+    }
+
+    fn agency(code: &str) -> TableAgency {
+        TableAgency {
+            id: format!("id-{code}"),
+            code: code.into(),
+            name: format!("{code}局"),
+        }
+    }
+
+    fn table(rows: usize) -> AdoptionTable {
+        let row = |number| TableRow {
+            number,
+            group: None,
+            comments: vec![TableComment {
+                comment_id: format!("c{number}"),
+                agency: agency("jingxin"),
+                kind: CommentKind::Amend,
+                clause_key: Some("m9".into()),
+                clause_fate: None,
+                quote: None,
+                quote_carried: None,
+                body: "建议增加\"海外仓\"，布局".into(),
+                proposed_text: Some("=1+1".into()),
+                late: false,
+            }],
+            clause_key: Some("m9".into()),
+            clause_label: Some("9.".into()),
+            clause_as_commented: Some("做优做强跨境电商。".into()),
+            clause_label_next: None,
+            clause_in_next: None,
+            clause_fate: None,
+            outcome: Some(Outcome::Noted),
+            reason: Some("已知悉".into()),
+            linked_clauses: Vec::new(),
+            linked_in_next: Vec::new(),
+            decided_by: Some("drafter".into()),
+            decided_at: None,
+        };
+        let mut total = AgencyTotal::new(agency("jingxin"));
+        for _ in 0..rows {
+            total.count(Some(Outcome::Noted));
+        }
+        AdoptionTable {
+            head: TableHead {
+                round_id: "r1".into(),
+                round_title: "征求意见".into(),
+                document_title: "行动方案".into(),
+                version: 1,
+                next_version: Some(2),
+                decisions_published_at: None,
+                check_override: None,
+            },
+            rows: (1..=rows).map(row).collect(),
+            tail: TableTail {
+                no_comments: vec![agency("xihu")],
+                deemed_no_comments: Vec::new(),
+                no_reply: vec![agency("shangwu")],
+                totals: Totals {
+                    by_outcome: Vec::new(),
+                    by_agency: vec![total],
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn the_json_form_written_row_by_row_is_the_table_serialised() {
+        for rows in [0, 1, 3] {
+            let table = table(rows);
+            let mut form = JsonForm::new(Vec::new());
+            table.replay(&mut form).unwrap();
+            let written: serde_json::Value = serde_json::from_slice(&form.into_inner()).unwrap();
+            assert_eq!(
+                written,
+                serde_json::to_value(&table).unwrap(),
+                "{rows} rows"
+            );
+        }
+    }
+
+    #[test]
+    fn the_csv_form_has_the_rows_then_the_agencies_then_the_totals() {
+        let mut form = CsvForm::new(Vec::new());
+        table(2).replay(&mut form).unwrap();
+        let text = String::from_utf8(form.into_inner()).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert!(lines[0].starts_with("\u{feff}序号,提出单位,条款"));
+        assert_eq!(
+            lines[1],
+            "1,jingxin局,9.,做优做强跨境电商。,,\"建议增加\"\"海外仓\"\"，布局\",'=1+1,已知悉,已知悉"
+        );
+        assert!(lines[2].starts_with("2,"));
+        assert_eq!(lines[4], "无意见单位,xihu局");
+        assert_eq!(lines[6], "未反馈单位,shangwu局");
+        assert_eq!(lines[9], "jingxin局,2,0,0,0,2,0");
+        assert_eq!(lines[10], "合计,2,0,0,0,2,0");
     }
 
     #[test]

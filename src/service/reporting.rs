@@ -1,10 +1,13 @@
 //! Builds a round's adoption table from its replies, comments, groups, decisions and the next
-//! version.
+//! version, reading the comments a chunk at a time in clause order and handing each row to a
+//! sink as it is made: memory holds a chunk, the version and the agencies, not the round.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::db::comment::{self, QueueFilter, SubmittedRow};
+use crate::db::decision::{self, DecisionRow};
 use crate::db::round::RoundRow;
 use crate::db::{DbConnection, document};
 use crate::domain::carry::{CarriedQuote, ClauseCarry, orphaned};
@@ -12,12 +15,11 @@ use crate::domain::decision::Outcome;
 use crate::domain::draft::Clause;
 use crate::domain::draft::diff::diff;
 use crate::domain::report::{
-    AdoptionTable, AgencyTotal, ClauseFate, LinkedClause, OutcomeTotal, TableAgency, TableComment,
-    TableGroup, TableRow, Totals,
+    AdoptionTable, AgencyTotal, ClauseFate, Collected, LinkedClause, OutcomeTotal, TableAgency,
+    TableComment, TableGroup, TableHead, TableRow, TableSink, TableTail, Totals,
 };
 use crate::domain::round::RequestState;
 use crate::service::decisions;
-use crate::service::decisions::Handling;
 use crate::service::error::ServiceError;
 use crate::service::round_facts::{RoundReplies, state_of};
 
@@ -28,34 +30,180 @@ fn label(clause: &Clause) -> String {
     }
 }
 
-/// Puts a row on clause `key`: its words as commented and in the next version, and its fate.
-fn place(
-    row: &mut TableRow,
-    key: Option<&str>,
-    old_by_key: &HashMap<&str, &Clause>,
-    new_by_key: &HashMap<&str, &Clause>,
-    fates: &HashMap<String, ClauseFate>,
-) {
-    let old_clause = key.and_then(|k| old_by_key.get(k));
-    let new_clause = key.and_then(|k| new_by_key.get(k));
-    row.clause_key = key.map(str::to_owned);
-    row.clause_label = old_clause.map(|c| label(c));
-    row.clause_as_commented = old_clause.map(|c| c.text.clone());
-    row.clause_label_next = new_clause.map(|c| label(c));
-    row.clause_in_next = new_clause.map(|c| c.text.clone());
-    row.clause_fate = key.and_then(|k| fates.get(k)).copied();
+/// How many comments are read at a time.
+const CHUNK: i64 = 1000;
+
+/// Whose table it is: every row or one agency's, and whether with the office's own business
+/// (who decided, and why it published despite the check's findings).
+#[derive(Clone, Copy, Debug)]
+pub struct Reader<'a> {
+    /// Only this agency's comments, in rows numbered as in the whole table.
+    pub agency_id: Option<&'a str>,
+    pub internals: bool,
 }
 
-/// The table of `round`; with `agency_id`, only that agency's comments (in rows numbered as in
-/// the whole table) and reply.
+impl Reader<'_> {
+    /// The office: every row, with its internals.
+    pub const OFFICE: Reader<'static> = Reader {
+        agency_id: None,
+        internals: true,
+    };
+}
+
+/// The table of `round` for `reader`, whole: for the reads that need it in memory.
 pub fn adoption_table(
     conn: &mut DbConnection,
     round: &RoundRow,
-    agency_id: Option<&str>,
+    reader: Reader<'_>,
     now: DateTime<Utc>,
 ) -> Result<AdoptionTable, ServiceError> {
+    let mut collected = Collected::default();
+    write_table(conn, round, reader, now, &mut collected)?;
+    collected
+        .into_table()
+        .ok_or_else(|| ServiceError::internal("the table ended before its tail"))
+}
+
+/// The version consulted on and the next one, clause by clause, and what became of each.
+struct Versions {
+    old: HashMap<String, Clause>,
+    new: HashMap<String, Clause>,
+    fates: HashMap<String, ClauseFate>,
+    /// Whether there is a next version at all.
+    next: bool,
+}
+
+impl Versions {
+    /// Puts a row on clause `key`: its words as commented and in the next version, and its fate.
+    fn place(&self, row: &mut TableRow, key: Option<&str>) {
+        let old_clause = key.and_then(|k| self.old.get(k));
+        let new_clause = key.and_then(|k| self.new.get(k));
+        row.clause_key = key.map(str::to_owned);
+        row.clause_label = old_clause.map(label);
+        row.clause_as_commented = old_clause.map(|c| c.text.clone());
+        row.clause_label_next = new_clause.map(label);
+        row.clause_in_next = new_clause.map(|c| c.text.clone());
+        row.clause_fate = key.and_then(|k| self.fates.get(k)).copied();
+    }
+
+    /// The clauses a decision links to, as the next version has them.
+    fn linked(&self, keys: &[String]) -> Vec<LinkedClause> {
+        keys.iter()
+            .map(|k| match (self.new.get(k), self.old.get(k)) {
+                (Some(now), _) => LinkedClause {
+                    key: k.clone(),
+                    label: Some(label(now)),
+                    text: Some(now.text.clone()),
+                },
+                (None, was) => LinkedClause {
+                    key: k.clone(),
+                    label: was.map(label),
+                    text: None,
+                },
+            })
+            .collect()
+    }
+}
+
+/// Where quoted passages land in the next version: one character diff per clause, shared by
+/// every quote on it; and many comments quote the same passage, which is placed once. The
+/// passages are kept for the clause being read only, since the rows come in clause order.
+#[derive(Default)]
+struct Carrier {
+    carries: HashMap<String, ClauseCarry>,
+    placed: HashMap<(String, i32, i32), CarriedQuote>,
+    clause: Option<String>,
+}
+
+impl Carrier {
+    fn carry(&mut self, versions: &Versions, row: &SubmittedRow) -> Option<CarriedQuote> {
+        let (Some(key), Some(exact), Some(start), Some(end)) = (
+            row.clause_key.as_deref(),
+            &row.quote_exact,
+            row.quote_start,
+            row.quote_end,
+        ) else {
+            return None;
+        };
+        if !versions.next {
+            return None;
+        }
+        if self.clause.as_deref() != Some(key) {
+            self.placed.clear();
+            self.clause = Some(key.to_owned());
+        }
+        let at = (key.to_owned(), start, end);
+        if let Some(known) = self.placed.get(&at) {
+            return Some(known.clone());
+        }
+        let carried = match (versions.old.get(key), versions.new.get(key)) {
+            (Some(o), Some(n)) => self
+                .carries
+                .entry(key.to_owned())
+                .or_insert_with(|| ClauseCarry::new(&o.text, &n.text))
+                .quote(
+                    exact,
+                    usize::try_from(start).unwrap_or(0),
+                    usize::try_from(end).unwrap_or(0),
+                ),
+            _ => orphaned(),
+        };
+        self.placed.insert(at, carried.clone());
+        Some(carried)
+    }
+}
+
+/// The totals, counted as the rows go by.
+struct Counting {
+    by_outcome: Vec<OutcomeTotal>,
+    by_agency: BTreeMap<String, AgencyTotal>,
+}
+
+impl Counting {
+    fn new() -> Self {
+        Counting {
+            by_outcome: Outcome::ALL
+                .into_iter()
+                .map(Some)
+                .chain([None])
+                .map(|outcome| OutcomeTotal {
+                    outcome,
+                    comments: 0,
+                    rows: 0,
+                })
+                .collect(),
+            by_agency: BTreeMap::new(),
+        }
+    }
+
+    fn count(&mut self, row: &TableRow) {
+        if let Some(total) = self
+            .by_outcome
+            .iter_mut()
+            .find(|t| t.outcome == row.outcome)
+        {
+            total.rows += 1;
+            total.comments += row.comments.len();
+        }
+        for comment in &row.comments {
+            self.by_agency
+                .entry(comment.agency.code.clone())
+                .or_insert_with(|| AgencyTotal::new(comment.agency.clone()))
+                .count(row.outcome);
+        }
+    }
+}
+
+/// The table of `round` for `reader`, given to `sink` head, rows, tail: each comment, or group
+/// (at the place of its first member, with all its standing members), in clause order.
+pub fn write_table(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    reader: Reader<'_>,
+    now: DateTime<Utc>,
+    sink: &mut dyn TableSink,
+) -> Result<(), ServiceError> {
     let replies = RoundReplies::of(conn, &round.id)?;
-    let handling = Handling::load(conn, &round.id)?;
     let consulted =
         document::find_version_by_id(conn, &round.version_id)?.ok_or(ServiceError::NotFound)?;
     let document_title = document::find_document(conn, &round.document_id)?
@@ -83,167 +231,175 @@ pub fn adoption_table(
             .collect(),
         None => HashMap::new(),
     };
-    let old_by_key: HashMap<&str, &Clause> = old.iter().map(|c| (c.key.as_str(), c)).collect();
-    let new_by_key: HashMap<&str, &Clause> = new.iter().map(|c| (c.key.as_str(), c)).collect();
-
-    let mut agencies: HashMap<&str, TableAgency> = HashMap::new();
-    let mut late: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for entry in &replies.requests {
-        agencies.insert(
-            &entry.request.agency_id,
-            TableAgency {
-                id: entry.request.agency_id.clone(),
-                code: entry.agency_code.clone(),
-                name: entry.agency_name.clone(),
-            },
-        );
-    }
-    for (_, reply) in replies.standing() {
-        if reply.late {
-            late.insert(&reply.id);
-        }
-    }
-    let groups: HashMap<&str, TableGroup> = handling
-        .groups
+    let versions = Versions {
+        old: old.into_iter().map(|c| (c.key.clone(), c)).collect(),
+        new: new.into_iter().map(|c| (c.key.clone(), c)).collect(),
+        fates,
+        next: next.is_some(),
+    };
+    let agencies: HashMap<&str, TableAgency> = replies
+        .requests
         .iter()
-        .map(|g| {
+        .map(|entry| {
             (
-                g.id.as_str(),
-                TableGroup {
-                    id: g.id.clone(),
-                    title: g.title.clone(),
+                entry.request.agency_id.as_str(),
+                TableAgency {
+                    id: entry.request.agency_id.clone(),
+                    code: entry.agency_code.clone(),
+                    name: entry.agency_name.clone(),
                 },
             )
         })
         .collect();
+    let io = ServiceError::internal;
+    sink.head(&TableHead {
+        round_id: round.id.clone(),
+        round_title: round.title.clone(),
+        document_title,
+        version: consulted.number,
+        next_version: next.as_ref().map(|v| v.number),
+        decisions_published_at: round.decisions_published_at.map(|t| t.and_utc()),
+        check_override: round.check_override.clone().filter(|_| reader.internals),
+    })
+    .map_err(io)?;
 
-    // One character diff per clause, shared by every quote on it; and many comments quote the
-    // same passage, which is placed once.
-    let mut carries: HashMap<&str, ClauseCarry> = HashMap::new();
-    let mut placed: HashMap<(&str, i32, i32), CarriedQuote> = HashMap::new();
-    let mut rows: Vec<TableRow> = Vec::new();
-    let mut row_of_group: HashMap<&str, usize> = HashMap::new();
-    let mut by_agency: BTreeMap<String, AgencyTotal> = BTreeMap::new();
-    for row in &handling.comments {
-        let agency = agencies
+    let table_comment = |row: &SubmittedRow, carrier: &mut Carrier| TableComment {
+        comment_id: row.comment_id.clone(),
+        agency: agencies
             .get(row.agency_id.as_str())
             .cloned()
             .unwrap_or_else(|| TableAgency {
                 id: row.agency_id.clone(),
                 code: String::new(),
                 name: String::new(),
-            });
-        let decision = handling.decision_of(&row.comment_id);
-        let outcome = decision.map(|d| d.outcome);
-        by_agency
-            .entry(agency.code.clone())
-            .or_insert_with(|| AgencyTotal::new(agency.clone()))
-            .count(outcome);
-        let key = row.clause_key.as_deref();
-        let fate = key.and_then(|k| fates.get(k)).copied();
-        let quote_carried = match (key, &row.quote_exact, row.quote_start, row.quote_end) {
-            (Some(k), Some(exact), Some(start), Some(end)) if next.is_some() => {
-                let carried = match placed.get(&(k, start, end)) {
-                    Some(known) => known.clone(),
-                    None => {
-                        let carried = match (old_by_key.get(k), new_by_key.get(k)) {
-                            (Some(o), Some(n)) => carries
-                                .entry(k)
-                                .or_insert_with(|| ClauseCarry::new(&o.text, &n.text))
-                                .quote(
-                                    exact,
-                                    usize::try_from(start).unwrap_or(0),
-                                    usize::try_from(end).unwrap_or(0),
-                                ),
-                            _ => orphaned(),
-                        };
-                        placed.insert((k, start, end), carried.clone());
-                        carried
-                    }
-                };
-                Some(carried)
-            }
-            _ => None,
-        };
-        let comment = TableComment {
-            comment_id: row.comment_id.clone(),
-            agency,
-            kind: row.kind,
-            clause_key: row.clause_key.clone(),
-            clause_fate: fate,
-            quote: row.quote_exact.clone(),
-            quote_carried,
-            body: row.body.clone(),
-            proposed_text: row.proposed_text.clone(),
-            late: late.contains(row.reply_id.as_str()),
-        };
-        let group = handling.group_of(&row.comment_id);
-        if let Some(&i) = group.and_then(|g| row_of_group.get(g)) {
-            rows[i].comments.push(comment);
-            continue;
-        }
-        if let Some(g) = group {
-            row_of_group.insert(g, rows.len());
-        }
-        let mut table_row = TableRow {
-            number: rows.len() + 1,
-            group: group.and_then(|g| groups.get(g)).cloned(),
-            comments: vec![comment],
-            clause_key: None,
-            clause_label: None,
-            clause_as_commented: None,
-            clause_label_next: None,
-            clause_in_next: None,
-            clause_fate: None,
-            outcome,
-            reason: decision.and_then(|d| d.reason.clone()),
-            linked_clauses: decision.map(|d| d.keys()).unwrap_or_default(),
-            linked_in_next: Vec::new(),
-            decided_by: decision.map(|d| d.decided_by.clone()),
-            decided_at: decision.map(|d| d.decided_at.and_utc()),
-        };
-        place(&mut table_row, key, &old_by_key, &new_by_key, &fates);
-        table_row.linked_in_next = table_row
-            .linked_clauses
-            .iter()
-            .map(
-                |k| match (new_by_key.get(k.as_str()), old_by_key.get(k.as_str())) {
-                    (Some(now), _) => LinkedClause {
-                        key: k.clone(),
-                        label: Some(label(now)),
-                        text: Some(now.text.clone()),
-                    },
-                    (None, was) => LinkedClause {
-                        key: k.clone(),
-                        label: was.map(|c| label(c)),
-                        text: None,
-                    },
-                },
-            )
+            }),
+        kind: row.kind,
+        clause_key: row.clause_key.clone(),
+        clause_fate: row
+            .clause_key
+            .as_deref()
+            .and_then(|k| versions.fates.get(k))
+            .copied(),
+        quote: row.quote_exact.clone(),
+        quote_carried: carrier.carry(&versions, row),
+        body: row.body.clone(),
+        proposed_text: row.proposed_text.clone(),
+        late: row.late,
+    };
+    let filter = QueueFilter {
+        round_id: round.id.clone(),
+        ..QueueFilter::default()
+    };
+    let mut carrier = Carrier::default();
+    let mut counting = Counting::new();
+    // Groups whose row is written: their later members are in it already.
+    let mut written_groups: HashSet<String> = HashSet::new();
+    let mut number = 0;
+    let mut after = None;
+    loop {
+        let chunk = comment::queue(conn, &filter, after.take(), CHUNK)?;
+        let Some(last) = chunk.last() else { break };
+        after = Some((last.clause_ordinal, last.comment_id.clone()));
+        let ids: Vec<String> = chunk.iter().map(|r| r.comment_id.clone()).collect();
+        let group_of: HashMap<String, String> = decision::triage_among(conn, &ids)?
+            .into_iter()
+            .filter_map(|t| Some((t.comment_id, t.group_id?)))
             .collect();
-        rows.push(table_row);
-    }
-
-    // An agency's rows keep the numbers of the whole table, and only its own comments.
-    if let Some(own) = agency_id {
-        for row in &mut rows {
-            row.comments.retain(|c| c.agency.id == own);
-            // A group row is on its first member's clause: now the agency's first.
-            if let Some(key) = row.comments.first().map(|c| c.clause_key.clone()) {
-                if key != row.clause_key {
-                    place(row, key.as_deref(), &old_by_key, &new_by_key, &fates);
-                }
-            }
+        let mut new_groups: Vec<String> = group_of
+            .values()
+            .filter(|g| !written_groups.contains(*g))
+            .cloned()
+            .collect();
+        new_groups.sort_unstable();
+        new_groups.dedup();
+        let groups: HashMap<String, TableGroup> = decision::groups_among(conn, &new_groups)?
+            .into_iter()
+            .map(|g| {
+                (
+                    g.id.clone(),
+                    TableGroup {
+                        id: g.id,
+                        title: g.title,
+                    },
+                )
+            })
+            .collect();
+        let mut members: HashMap<String, Vec<SubmittedRow>> = HashMap::new();
+        for (group, row) in comment::standing_in_groups(conn, &round.id, &new_groups)? {
+            members.entry(group).or_default().push(row);
         }
-        rows.retain(|row| !row.comments.is_empty());
-        by_agency.retain(|_, total| total.agency.id == own);
+        let subjects: Vec<String> = chunk
+            .iter()
+            .filter(|r| !group_of.contains_key(&r.comment_id))
+            .map(|r| r.comment_id.clone())
+            .chain(new_groups.iter().cloned())
+            .collect();
+        // A stale decision answers what the comment said before: the row is undecided.
+        let decided: HashMap<String, DecisionRow> = decision::current_among(conn, &subjects)?
+            .into_iter()
+            .filter(|d| !d.stale)
+            .map(|d| (d.subject_id.clone(), d))
+            .collect();
+        for row in &chunk {
+            let group = group_of.get(&row.comment_id);
+            let (subject, comments) = match group {
+                Some(g) if written_groups.contains(g) => continue,
+                Some(g) => {
+                    written_groups.insert(g.clone());
+                    let members = members.remove(g).unwrap_or_default();
+                    let comments = members
+                        .iter()
+                        .map(|m| table_comment(m, &mut carrier))
+                        .collect::<Vec<_>>();
+                    (g, comments)
+                }
+                None => (&row.comment_id, vec![table_comment(row, &mut carrier)]),
+            };
+            number += 1;
+            let decision = decided.get(subject);
+            let mut table_row = TableRow {
+                number,
+                group: group.and_then(|g| groups.get(g)).cloned(),
+                comments,
+                clause_key: None,
+                clause_label: None,
+                clause_as_commented: None,
+                clause_label_next: None,
+                clause_in_next: None,
+                clause_fate: None,
+                outcome: decision.map(|d| d.outcome),
+                reason: decision.and_then(|d| d.reason.clone()),
+                linked_clauses: decision.map(|d| d.keys()).unwrap_or_default(),
+                linked_in_next: Vec::new(),
+                decided_by: decision
+                    .filter(|_| reader.internals)
+                    .map(|d| d.decided_by.clone()),
+                decided_at: decision.map(|d| d.decided_at.and_utc()),
+            };
+            // An agency's rows keep the numbers of the whole table, and only its own comments;
+            // a group row is on its first member's clause, which is now the agency's first.
+            if let Some(own) = reader.agency_id {
+                table_row.comments.retain(|c| c.agency.id == own);
+            }
+            let Some(first) = table_row.comments.first() else {
+                continue;
+            };
+            let key = first.clause_key.clone();
+            versions.place(&mut table_row, key.as_deref());
+            table_row.linked_in_next = versions.linked(&table_row.linked_clauses);
+            counting.count(&table_row);
+            sink.row(&table_row).map_err(io)?;
+        }
     }
 
     let mut no_comments = Vec::new();
     let mut deemed_no_comments = Vec::new();
     let mut no_reply = Vec::new();
     for entry in &replies.requests {
-        if agency_id.is_some_and(|a| a != entry.request.agency_id) {
+        if reader
+            .agency_id
+            .is_some_and(|a| a != entry.request.agency_id)
+        {
             continue;
         }
         let state = state_of(
@@ -262,38 +418,14 @@ pub fn adoption_table(
             list.push(agency.clone());
         }
     }
-
-    let mut by_outcome: Vec<OutcomeTotal> = Outcome::ALL
-        .into_iter()
-        .map(Some)
-        .chain([None])
-        .map(|outcome| OutcomeTotal {
-            outcome,
-            comments: 0,
-            rows: 0,
-        })
-        .collect();
-    for row in &rows {
-        if let Some(total) = by_outcome.iter_mut().find(|t| t.outcome == row.outcome) {
-            total.rows += 1;
-            total.comments += row.comments.len();
-        }
-    }
-    Ok(AdoptionTable {
-        round_id: round.id.clone(),
-        round_title: round.title.clone(),
-        document_title,
-        version: consulted.number,
-        next_version: next.as_ref().map(|v| v.number),
-        decisions_published_at: round.decisions_published_at.map(|t| t.and_utc()),
-        check_override: round.check_override.clone(),
-        rows,
+    sink.tail(&TableTail {
         no_comments,
         deemed_no_comments,
         no_reply,
         totals: Totals {
-            by_outcome,
-            by_agency: by_agency.into_values().collect(),
+            by_outcome: counting.by_outcome,
+            by_agency: counting.by_agency.into_values().collect(),
         },
     })
+    .map_err(io)
 }

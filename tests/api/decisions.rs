@@ -160,6 +160,7 @@ fn codes(check: &Value) -> Vec<String> {
 }
 
 engine_tests!(
+    a_table_larger_than_a_read_keeps_each_group_in_one_row,
     the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them,
     the_stored_decided_flag_agrees_with_the_decisions_after_every_change,
     a_late_reply_racing_the_publication_waits_for_it_and_is_refused,
@@ -2264,4 +2265,99 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         .expect("backfill");
     assert_eq!(stored_flags(&app), written);
     assert_eq!(stored_tallies(&app), tallied);
+}
+
+/// The table is read a thousand comments at a time: a group whose members are read far apart
+/// is still one row, at its first member, numbered as the rows around it.
+async fn a_table_larger_than_a_read_keeps_each_group_in_one_row(app: TestApp) {
+    use consult::domain::comment::CommentKind::Amend;
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let fixture = app.fixture();
+    let round = fixture.demo_round();
+    let comments = (0..1_100)
+        .map(|i| {
+            let clause = format!("m{}", 1 + i % 27);
+            Comment::new(Amend, Some(&clause), &format!("第{i}条意见"))
+        })
+        .collect();
+    fixture.submitted(&round, "jingxin", comments);
+    // The round's first comment and its last: more than a thousand apart in clause order.
+    let all_ids = comment_ids_in_order(&app, &round, &drafter).await;
+    assert_eq!(all_ids.len(), 1_100);
+    let (first, last) = (all_ids[0].clone(), all_ids[1_099].clone());
+    let group = fixture.grouped(&round, &[last.clone(), first.clone()]);
+    fixture.decided_group(&group, Outcome::Noted);
+
+    let table = app
+        .get(&format!("/api/v1/rounds/{round}/report"), Some(&drafter))
+        .await;
+    assert_eq!(table.status, 200);
+    let table = table.json();
+    let rows = table["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1_099);
+    let numbers: Vec<u64> = rows.iter().filter_map(|r| r["number"].as_u64()).collect();
+    assert_eq!(numbers, (1..=1_099).collect::<Vec<u64>>());
+    let members: Vec<&str> = rows[0]["comments"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|c| c["comment_id"].as_str())
+        .collect();
+    assert_eq!(members, [first.as_str(), last.as_str()]);
+    assert_eq!(rows[0]["outcome"], "noted");
+    let mentions = rows
+        .iter()
+        .flat_map(|r| r["comments"].as_array().expect("comments"))
+        .filter(|c| c["comment_id"] == last.as_str())
+        .count();
+    assert_eq!(mentions, 1, "the last comment is in its group's row only");
+    let noted = table["totals"]["by_outcome"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .find(|t| t["outcome"] == "noted")
+        .cloned();
+    assert_eq!(
+        noted,
+        Some(json!({"outcome": "noted", "comments": 2, "rows": 1}))
+    );
+
+    let csv = app
+        .get(
+            &format!("/api/v1/rounds/{round}/report?format=csv"),
+            Some(&drafter),
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    let text = String::from_utf8(csv.body.to_vec()).expect("utf-8");
+    assert!(text.starts_with('\u{feff}'));
+    assert!(text.contains("\r\n1099,"), "the last row is numbered 1099");
+    assert!(
+        text.contains("合计,1100,0,0,0,2,1098"),
+        "{}",
+        &text[text.len() - 300..]
+    );
+}
+
+/// Every standing comment's id in the queue's order, page by page.
+async fn comment_ids_in_order(app: &TestApp, round: &str, drafter: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut url = format!("/api/v1/rounds/{round}/comments?limit=500");
+    loop {
+        let page = app.get(&url, Some(drafter)).await.json();
+        ids.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|c| c["id"].as_str().map(str::to_owned)),
+        );
+        match page["next_page"].as_str() {
+            Some(cursor) => {
+                url = format!("/api/v1/rounds/{round}/comments?limit=500&cursor={cursor}")
+            }
+            None => return ids,
+        }
+    }
 }

@@ -10,7 +10,7 @@ use crate::domain::carry::CarriedQuote;
 use crate::domain::decision::Outcome;
 use crate::domain::report::{ClauseFate, TableAgency};
 use crate::error::ApiError;
-use crate::service::reporting;
+use crate::service::reporting::{self, Reader};
 use crate::state::AppState;
 
 /// A comment carried to the next version.
@@ -71,12 +71,11 @@ pub async fn carried(
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let (row, agency) = readable_table(conn, &caller, &id, true)?;
-            Ok(reporting::adoption_table(
-                conn,
-                &row,
-                agency.as_deref(),
-                now,
-            )?)
+            let reader = Reader {
+                agency_id: agency.as_deref(),
+                internals: false,
+            };
+            Ok(reporting::adoption_table(conn, &row, reader, now)?)
         })
         .await?;
     let mut comments = Vec::new();
@@ -98,9 +97,9 @@ pub async fn carried(
         }
     }
     Ok(Json(CarriedView {
-        round_id: table.round_id,
-        version: table.version,
-        next_version: table.next_version,
+        round_id: table.head.round_id,
+        version: table.head.version,
+        next_version: table.head.next_version,
         comments,
     }))
 }

@@ -4,17 +4,19 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
+use std::io::{Seek, SeekFrom, Write};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{Caller, parse_query};
 use crate::api::rounds::visible_round;
+use crate::api::streaming;
 use crate::db::DbConnection;
 use crate::db::round::{self, RoundRow};
 use crate::domain::refusal::Refusal;
-use crate::domain::report::AdoptionTable;
+use crate::domain::report::{AdoptionTable, CsvForm, JsonForm, XlsxForm};
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
-use crate::service::reporting;
+use crate::service::reporting::{self, Reader};
 use crate::state::AppState;
 
 /// The forms of the table.
@@ -98,31 +100,67 @@ pub async fn report(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let staff = caller.role.is_staff();
+    let internals = caller.role.is_staff();
     let (row, agency) = state
         .db
         .read(move |conn| readable_table(conn, &caller, &id, false))
         .await?;
-    let query: ReportQuery = parse_query(&request)?;
-    let mut table = state
-        .db
-        .read(move |conn| reporting::adoption_table(conn, &row, agency.as_deref(), now))
-        .await?;
-    if !staff {
-        table.without_internals();
-    }
-    let (body, content_type, extension) = match query.format.unwrap_or_default() {
-        ReportFormat::Json => return Ok(HttpResponse::Ok().json(table)),
-        ReportFormat::Csv => (
-            table.to_csv().into_bytes(),
-            "text/csv; charset=utf-8",
-            "csv",
-        ),
+    let format = parse_query::<ReportQuery>(&request)?
+        .format
+        .unwrap_or_default();
+    // The table goes out as it is read: the response starts with its first rows, and memory
+    // holds a few pieces of it, whatever the round's size. A failure half-way cuts the
+    // response off (its status is sent already) and is logged.
+    let (mut pieces, body) = streaming::body();
+    let db = state.db.clone();
+    let cutter = pieces.cutter();
+    actix_web::rt::spawn(async move {
+        let written = db
+            .read_snapshot(move |conn| -> Result<(), ServiceError> {
+                let reader = Reader {
+                    agency_id: agency.as_deref(),
+                    internals,
+                };
+                match format {
+                    ReportFormat::Json => {
+                        let mut form = JsonForm::new(&mut pieces);
+                        reporting::write_table(conn, &row, reader, now, &mut form)?;
+                    }
+                    ReportFormat::Csv => {
+                        let mut form = CsvForm::new(&mut pieces);
+                        reporting::write_table(conn, &row, reader, now, &mut form)?;
+                    }
+                    ReportFormat::Xlsx => {
+                        // A workbook is a zip whose directory comes last: it is put together
+                        // in a temporary file, then sent.
+                        let mut form = XlsxForm::new();
+                        reporting::write_table(conn, &row, reader, now, &mut form)?;
+                        let mut file = tempfile::tempfile().map_err(ServiceError::internal)?;
+                        form.finish(&mut file).map_err(ServiceError::internal)?;
+                        file.seek(SeekFrom::Start(0))
+                            .map_err(ServiceError::internal)?;
+                        std::io::copy(&mut file, &mut pieces).map_err(ServiceError::internal)?;
+                    }
+                }
+                pieces.flush().map_err(ServiceError::internal)
+            })
+            .await;
+        match written {
+            Ok(()) => drop(cutter),
+            Err(failed) => {
+                tracing::warn!(error = %failed.describe(), "the adoption table was cut off");
+                cutter.cut(&failed.describe()).await;
+            }
+        }
+    });
+    let (content_type, extension) = match format {
+        ReportFormat::Json => {
+            return Ok(HttpResponse::Ok()
+                .content_type("application/json")
+                .streaming(body));
+        }
+        ReportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
         ReportFormat::Xlsx => (
-            actix_web::web::block(move || table.to_xlsx())
-                .await
-                .map_err(ServiceError::internal)?
-                .map_err(ServiceError::internal)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),
@@ -140,5 +178,5 @@ pub async fn report(
                 }),
             ],
         })
-        .body(body))
+        .streaming(body))
 }

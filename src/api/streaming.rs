@@ -1,0 +1,78 @@
+//! Response bodies written on a blocking thread as they are made, so that an output as large
+//! as a round (the adoption table) goes out in pieces instead of being built whole in memory.
+
+use std::io;
+
+use actix_web::web::Bytes;
+use futures_util::Stream;
+use tokio::sync::mpsc;
+
+/// How much is sent at a time.
+const PIECE: usize = 64 * 1024;
+/// How many pieces wait for a slow reader before the writer waits too: the memory a response
+/// holds is this many pieces, whatever its size.
+const WAITING: usize = 4;
+
+/// The writing end: an [`io::Write`] for the blocking thread. Writing fails once the reader has
+/// gone away, which ends the work that writes.
+pub struct Pieces {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    piece: Vec<u8>,
+}
+
+/// A body and the writer that fills it.
+pub fn body() -> (Pieces, impl Stream<Item = io::Result<Bytes>> + 'static) {
+    let (tx, rx) = mpsc::channel(WAITING);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    });
+    let pieces = Pieces {
+        tx,
+        piece: Vec::with_capacity(PIECE),
+    };
+    (pieces, stream)
+}
+
+impl Pieces {
+    fn send(&mut self, piece: io::Result<Bytes>) -> io::Result<()> {
+        self.tx
+            .blocking_send(piece)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))
+    }
+
+    /// A handle that can cut the body off after the writer is gone: the body ends only when
+    /// both are dropped, so a failure that stops the writer before it wrote anything still
+    /// reaches the reader.
+    pub fn cutter(&self) -> Cutter {
+        Cutter(self.tx.clone())
+    }
+}
+
+/// Ends a body with an error, so that the reader sees the response cut off instead of a short
+/// file that looks whole.
+pub struct Cutter(mpsc::Sender<io::Result<Bytes>>);
+
+impl Cutter {
+    pub async fn cut(self, cause: &dyn std::fmt::Display) {
+        // The reader may be gone already; there is nobody left to tell.
+        let _ = self.0.send(Err(io::Error::other(cause.to_string()))).await;
+    }
+}
+
+impl io::Write for Pieces {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.piece.extend_from_slice(bytes);
+        if self.piece.len() >= PIECE {
+            self.flush()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.piece.is_empty() {
+            return Ok(());
+        }
+        let piece = std::mem::replace(&mut self.piece, Vec::with_capacity(PIECE));
+        self.send(Ok(Bytes::from(piece)))
+    }
+}
