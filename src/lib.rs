@@ -10,6 +10,7 @@
 //! - [`seed`]: the demo data in `seeds/`.
 //! - [`state`], [`app`], [`config`], [`clock`], [`error`]: what handlers reach, the server,
 //!   settings, time, and the one error type.
+//! - [`metrics`]: what the service counts about itself, for `/metrics`.
 
 pub mod api;
 pub mod app;
@@ -20,6 +21,7 @@ pub mod db;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod seed;
 pub mod service;

@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{
-    agencies, audit, calendar, comments, decisions, docs, documents, groups, health, outbox,
-    requests, rounds,
+    agencies, audit, calendar, comments, decisions, docs, documents, groups, health, metrics,
+    outbox, requests, rounds,
 };
 use crate::error::ApiError;
 
@@ -54,6 +54,7 @@ macro_rules! routes {
 
 routes! {
     "/healthz" => { GET => health::check },
+    "/metrics" => { GET => metrics::page },
     "/api/v1/openapi.json" => { GET => docs::openapi },
     "/api/v1/agencies" => {
         GET => agencies::list::list,

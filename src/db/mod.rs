@@ -19,12 +19,14 @@ pub mod schema;
 pub mod token;
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::metrics::metrics;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// The migration that adds the comments' folded search text.
@@ -313,7 +315,7 @@ impl Db {
     {
         let db = self.clone();
         blocking(move || {
-            let mut conn = checkout(&db.readers)?;
+            let mut conn = db.checkout(Role::Read)?;
             let conn: &mut DbConnection = &mut conn;
             conn.transaction(|conn| {
                 if db.engine == Engine::Postgres {
@@ -345,8 +347,11 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<diesel::result::Error> + From<Unavailable>,
     {
-        let mut conn = checkout(&self.writer)?;
-        write_transaction(&mut conn, f)
+        let mut conn = self.checkout(Role::Write)?;
+        let started = Instant::now();
+        let result = write_transaction(&mut conn, f);
+        metrics().write(result.is_ok(), started.elapsed());
+        result
     }
 
     /// Runs `f` in a read transaction on the calling thread.
@@ -355,9 +360,47 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<diesel::result::Error> + From<Unavailable>,
     {
-        let mut conn = checkout(&self.readers)?;
+        let mut conn = self.checkout(Role::Read)?;
         let conn: &mut DbConnection = &mut conn;
         conn.transaction(f)
+    }
+
+    /// A connection for `role`, counted while it is waited for.
+    fn checkout(&self, role: Role) -> Result<PooledConnection<Manager>, Unavailable> {
+        let (name, pool) = self.pool(role);
+        metrics().waiting(name, 1);
+        let started = Instant::now();
+        let conn = checkout(pool);
+        metrics().waiting(name, -1);
+        metrics().checkout(name, started.elapsed());
+        conn
+    }
+
+    /// The pool that serves `role`, by the name the metrics give it: on PostgreSQL readers
+    /// and writers share one.
+    fn pool(&self, role: Role) -> (&'static str, &DbPool) {
+        match (self.engine, role) {
+            (Engine::Postgres, _) => ("shared", &self.readers),
+            (Engine::Sqlite, Role::Read) => ("read", &self.readers),
+            (Engine::Sqlite, Role::Write) => ("write", &self.writer),
+        }
+    }
+
+    /// Each pool's connections in use and idle now, by name.
+    pub fn pool_states(&self) -> Vec<(&'static str, u32, u32)> {
+        let roles: &[Role] = match self.engine {
+            Engine::Postgres => &[Role::Read],
+            Engine::Sqlite => &[Role::Read, Role::Write],
+        };
+        roles
+            .iter()
+            .map(|role| {
+                let (name, pool) = self.pool(*role);
+                let state = pool.state();
+                let idle = state.idle_connections;
+                (name, state.connections.saturating_sub(idle), idle)
+            })
+            .collect()
     }
 }
 
@@ -372,6 +415,13 @@ impl Db {
         let statement = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
         Ok(conn.batch_execute(&statement)?)
     }
+}
+
+/// What a connection is taken for.
+#[derive(Clone, Copy)]
+enum Role {
+    Read,
+    Write,
 }
 
 fn checkout(pool: &DbPool) -> Result<PooledConnection<Manager>, Unavailable> {

@@ -310,3 +310,12 @@ pub fn skip_pending_reminders(
     .set(outbox_messages::state.eq(OutboxState::Skipped.as_str()))
     .execute(conn)
 }
+
+/// How many messages are in each state: one count per state, through the index that leads
+/// with it.
+pub fn depth(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox_messages::table
+        .group_by(outbox_messages::state)
+        .select((outbox_messages::state, diesel::dsl::count_star()))
+        .load(conn)
+}

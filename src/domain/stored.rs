@@ -14,6 +14,9 @@ pub struct UnknownName {
 macro_rules! stored_names {
     ($ty:ident, $what:literal { $($variant:ident => $name:literal),+ $(,)? }) => {
         impl $ty {
+            /// Every stored name, in the order the variants are declared.
+            pub const NAMES: &'static [&'static str] = &[$($name,)+];
+
             /// The stored name.
             pub fn as_str(self) -> &'static str {
                 match self {

@@ -353,6 +353,7 @@ pub fn create(
             after: audit_value(row),
         }),
     )?;
+    crate::metrics::metrics().comment_batch(rows.len());
     Ok(rows)
 }
 

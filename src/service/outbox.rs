@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::outbox::{self, OutboxRow};
+use crate::domain::outbox::OutboxState;
 use crate::domain::refusal::Refusal;
 use crate::service::error::ServiceError;
 
@@ -35,4 +36,19 @@ pub fn retry(
         },
     )?;
     outbox::find(conn, id)?.ok_or(ServiceError::NotFound)
+}
+
+/// How many messages are in each state, every state named (zero when it has none).
+pub fn depth(conn: &mut DbConnection) -> Result<Vec<(&'static str, i64)>, ServiceError> {
+    let counted = outbox::depth(conn)?;
+    Ok(OutboxState::NAMES
+        .iter()
+        .map(|name| {
+            let messages = counted
+                .iter()
+                .find(|(state, _)| state == name)
+                .map_or(0, |(_, n)| *n);
+            (*name, messages)
+        })
+        .collect())
 }

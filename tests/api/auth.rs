@@ -25,7 +25,11 @@ fn agency_routes(id: &str) -> Vec<TestRequest> {
 }
 
 /// The routes anyone may call: they say nothing about the office's work.
-const PUBLIC: &[(&str, &str)] = &[("GET", "/healthz"), ("GET", "/api/v1/openapi.json")];
+const PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/api/v1/openapi.json"),
+];
 
 /// Every served route but the public ones refuses a caller without a token, before it looks
 /// at the path's ids or the body: a new route that forgets its `Caller` fails here.

@@ -12,6 +12,7 @@ engine_tests!(
     a_time_without_its_offset_and_a_bad_query_value_say_what_is_expected,
     unknown_urls_and_methods_answer_in_problem_form,
     health_checks_the_database,
+    the_metrics_count_requests_by_route_and_read_the_outbox_at_each_scrape,
 );
 
 async fn text_with_nul_or_with_nothing_visible_is_refused_field_by_field(app: TestApp) {
@@ -179,4 +180,107 @@ async fn health_checks_the_database(app: TestApp) {
         )
         .await;
     assert_eq!(traced.header("x-request-id"), Some("client-42"));
+}
+
+/// The value of the series `name{labels}` on a metrics page, its labels in any order.
+fn series(page: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    page.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .find(|(series, _)| {
+            series.split('{').next() == Some(name) && labels.iter().all(|l| series.contains(l))
+        })
+        .and_then(|(_, value)| value.parse().ok())
+}
+
+async fn the_metrics_count_requests_by_route_and_read_the_outbox_at_each_scrape(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = app.fixture().demo_round();
+    let missing = "00000000-0000-0000-0000-00000000beef";
+    for _ in 0..3 {
+        let response = app
+            .get(&format!("/api/v1/rounds/{missing}"), Some(&drafter))
+            .await;
+        assert_eq!(response.status, 404);
+    }
+    assert_eq!(
+        app.get(&format!("/api/v1/rounds/{round}"), Some(&drafter))
+            .await
+            .status,
+        200
+    );
+    let response = app.get("/metrics", None).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let page = String::from_utf8(response.body.to_vec()).expect("utf-8");
+    // The route's pattern, never its ids; every test of this process counts into one page.
+    let requests = "consult_http_request_duration_seconds_count";
+    let not_found = series(
+        &page,
+        requests,
+        &[
+            r#"route="/api/v1/rounds/{id}""#,
+            r#"status="404""#,
+            r#"method="GET""#,
+        ],
+    );
+    assert!(not_found.is_some_and(|n| n >= 3.0), "{page}");
+    assert!(
+        series(
+            &page,
+            requests,
+            &[r#"route="/api/v1/rounds/{id}""#, r#"status="200""#]
+        )
+        .is_some()
+    );
+    assert!(!page.contains(missing), "an id made a series");
+    // What stands is this database's, read for this page.
+    let pending = app
+        .db()
+        .read_now(
+            |conn| -> Result<i64, consult::service::error::ServiceError> {
+                use consult::db::schema::outbox_messages as o;
+                use diesel::prelude::*;
+                Ok(o::table
+                    .filter(o::state.eq("pending"))
+                    .count()
+                    .get_result(conn)?)
+            },
+        )
+        .expect("pending");
+    assert!(pending > 0, "opening the round queued its letters");
+    assert_eq!(
+        series(&page, "consult_outbox_messages", &[r#"state="pending""#]),
+        Some(pending as f64)
+    );
+    assert_eq!(
+        series(&page, "consult_outbox_messages", &[r#"state="failed""#]),
+        Some(0.0)
+    );
+    let pool = match app.engine() {
+        consult::db::Engine::Sqlite => r#"pool="write""#,
+        consult::db::Engine::Postgres => r#"pool="shared""#,
+    };
+    assert!(series(&page, "consult_db_connections", &[pool, r#"state="idle""#]).is_some());
+    assert!(
+        series(
+            &page,
+            "consult_db_write_seconds_count",
+            &[r#"outcome="commit""#]
+        )
+        .is_some_and(|n| n > 0.0)
+    );
+    assert!(
+        series(
+            &page,
+            "consult_process_memory_bytes",
+            &[r#"kind="resident""#]
+        )
+        .is_some_and(|n| n > 0.0)
+    );
+    assert!(page.contains("# TYPE consult_comment_batch_size histogram"));
 }
