@@ -189,18 +189,42 @@ pub fn clauses_of(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<
         .filter(clauses::version_id.eq(version_id))
         .order(clauses::ordinal.asc())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Clause {
-            kind: row.kind,
-            key: row.key,
-            parent_key: row.parent_key,
-            number: row.number,
-            heading: row.heading,
-            text: row.text,
-            note: row.note,
-        })
-        .collect())
+    Ok(rows.into_iter().map(|row| row.into_clause().1).collect())
+}
+
+/// The clauses `keys` of a version that it has, by key, each with its place in document order
+/// (from 0).
+pub fn clauses_named(
+    conn: &mut DbConnection,
+    version_id: &str,
+    keys: &[String],
+) -> QueryResult<Vec<(i32, Clause)>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(500) {
+        let rows: Vec<ClauseRow> = clauses::table
+            .filter(clauses::version_id.eq(version_id))
+            .filter(clauses::key.eq_any(chunk))
+            .load(conn)?;
+        found.extend(rows.into_iter().map(ClauseRow::into_clause));
+    }
+    Ok(found)
+}
+
+impl ClauseRow {
+    fn into_clause(self) -> (i32, Clause) {
+        (
+            self.ordinal,
+            Clause {
+                kind: self.kind,
+                key: self.key,
+                parent_key: self.parent_key,
+                number: self.number,
+                heading: self.heading,
+                text: self.text,
+                note: self.note,
+            },
+        )
+    }
 }
 
 /// Rows per INSERT: below both engines' limits on bound parameters (9 per row).

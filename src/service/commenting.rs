@@ -52,6 +52,30 @@ impl VersionClauses {
         })
     }
 
+    /// Only the clauses `keys` of `round`'s version (those it has), and its scope: what
+    /// checking or freezing comments on those clauses needs, read by key whatever the
+    /// version's size.
+    pub fn named<'k>(
+        conn: &mut DbConnection,
+        round: &RoundRow,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<Self, ServiceError> {
+        let mut keys: Vec<String> = keys.into_iter().map(str::to_owned).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let by_key = document::clauses_named(conn, &round.version_id, &keys)?
+            .into_iter()
+            .map(|(ordinal, c)| {
+                let place = usize::try_from(ordinal).unwrap_or(usize::MAX);
+                (c.key.clone(), (place, c))
+            })
+            .collect();
+        Ok(VersionClauses {
+            by_key,
+            scope: round.scope_keys(),
+        })
+    }
+
     /// The place of a clause in document order; -1 for none (general comments).
     pub fn ordinal(&self, key: Option<&str>) -> i32 {
         key.and_then(|k| self.by_key.get(k))
@@ -322,7 +346,8 @@ pub fn create(
 ) -> Result<Vec<CommentRow>, ServiceError> {
     let request = &lock(conn, request, now)?;
     check_editable(conn, round, request, now)?;
-    let clauses = VersionClauses::of(conn, round)?;
+    let named = inputs.iter().filter_map(|i| i.clause_key.as_deref());
+    let clauses = VersionClauses::named(conn, round, named)?;
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(inputs.len());
     for (i, mut input) in inputs.into_iter().enumerate() {
@@ -372,7 +397,7 @@ pub fn change(
     let stamp = now.naive_utc();
     let mut after = match input {
         Some(mut input) => {
-            let clauses = VersionClauses::of(conn, round)?;
+            let clauses = VersionClauses::named(conn, round, input.clause_key.as_deref())?;
             let errors = check(&mut input, &clauses, "");
             if !errors.is_empty() {
                 return Err(ServiceError::Invalid(errors));
@@ -450,7 +475,8 @@ pub fn submit(
         details,
         now,
     )?;
-    let clauses = VersionClauses::of(conn, round)?;
+    let named = working.iter().filter_map(|c| c.clause_key.as_deref());
+    let clauses = VersionClauses::named(conn, round, named)?;
     let ids: Vec<String> = working.iter().map(|c| c.id.clone()).collect();
     let before: HashMap<String, SubmittedRow> = comment::latest_copies(conn, &ids)?
         .into_iter()
