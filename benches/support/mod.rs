@@ -11,13 +11,6 @@ pub fn rss_mib() -> u64 {
     status_mib("VmRSS:")
 }
 
-/// Starts the peak over again from what is resident now (Linux's `clear_refs`), so that a
-/// step's own peak can be read after it.
-#[allow(dead_code)]
-pub fn reset_peak_rss() {
-    std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak resident memory");
-}
-
 fn status_mib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
