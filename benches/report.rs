@@ -390,6 +390,7 @@ fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                 standing: true,
                 late: false,
                 decided: false,
+                assignee_token_id: None,
             });
             working.push(row);
         }

@@ -77,6 +77,9 @@ pub struct SubmittedRow {
     /// It has a decision, its own or its group's, that is not stale: kept by
     /// [`super::decision::refresh_decided`].
     pub decided: bool,
+    /// The drafter the comment is assigned to: written to every copy by
+    /// [`super::decision::set_assignee`], and taken by a new copy when it is frozen.
+    pub assignee_token_id: Option<String>,
 }
 
 /// What the queue's text search matches for a comment: its body, proposed wording and
@@ -599,13 +602,7 @@ pub fn queue(
         query = query.filter(s::decided.eq(decided));
     }
     if let Some(token) = &filter.assignee {
-        query = query.filter(
-            s::comment_id.eq_any(
-                triage::table
-                    .filter(triage::assignee_token_id.eq(token.clone()))
-                    .select(triage::comment_id),
-            ),
-        );
+        query = query.filter(s::assignee_token_id.eq(token.clone()));
     }
     if let Some((ordinal, id)) = after {
         // A row-value comparison, which both engines read as the start of an index range; the

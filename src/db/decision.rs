@@ -308,20 +308,25 @@ pub fn set_group(
     refresh_decided(conn, round, comment_ids)
 }
 
-/// Gives a comment to a drafter, or to nobody (`None`).
+/// Gives a comment to a drafter, or to nobody (`None`): in its triage and on every submitted
+/// copy of it. Runs with the round held, so that a copy frozen at the same moment is frozen
+/// after it and takes the new assignee.
 pub fn set_assignee(
     conn: &mut DbConnection,
+    round: &LockedRound,
     comment_id: &str,
-    round_id: &str,
     token_id: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    ensure_triage(conn, comment_id, round_id, now)?;
+    ensure_triage(conn, comment_id, &round.id, now)?;
     diesel::update(triage::table.find(comment_id))
         .set((
             triage::assignee_token_id.eq(token_id),
             triage::updated_at.eq(now),
         ))
+        .execute(conn)?;
+    diesel::update(submitted_comments::table.filter(submitted_comments::comment_id.eq(comment_id)))
+        .set(submitted_comments::assignee_token_id.eq(token_id))
         .execute(conn)
         .map(|_| ())
 }

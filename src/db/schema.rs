@@ -251,6 +251,7 @@ diesel::table! {
         standing -> Bool,
         late -> Bool,
         decided -> Bool,
+        assignee_token_id -> Nullable<Text>,
     }
 }
 

@@ -485,6 +485,10 @@ pub fn submit(
     let mut frozen: Vec<SubmittedRow> = working
         .into_iter()
         .map(|c| SubmittedRow {
+            // Every copy carries the comment's assignee: the last one says who it is.
+            assignee_token_id: before
+                .get(&c.id)
+                .and_then(|last| last.assignee_token_id.clone()),
             reply_id: reply.id.clone(),
             clause_ordinal: clauses.ordinal(c.clause_key.as_deref()),
             comment_id: c.id,

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::comment::SubmittedRow;
 use crate::db::decision::{self, NoteRow, TriageRow};
-use crate::db::{DbConnection, token};
+use crate::db::{DbConnection, round, token};
 use crate::service::error::ServiceError;
 
 /// Gives a comment to a drafter (a staff token that is still usable), or to nobody.
@@ -32,8 +32,9 @@ pub fn assign(
             ));
         }
     }
+    let held = round::lock_round(conn, &comment.round_id)?.ok_or(ServiceError::NotFound)?;
     let before = decision::triage_of(conn, &comment.comment_id)?;
-    decision::set_assignee(conn, &comment.comment_id, &comment.round_id, token_id, now)?;
+    decision::set_assignee(conn, &held, &comment.comment_id, token_id, now)?;
     audit::record(
         conn,
         actor,

@@ -161,6 +161,7 @@ fn codes(check: &Value) -> Vec<String> {
 
 engine_tests!(
     a_table_larger_than_a_read_keeps_each_group_in_one_row,
+    the_stored_assignee_agrees_with_the_triage_after_every_change,
     the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them,
     the_stored_decided_flag_agrees_with_the_decisions_after_every_change,
     a_late_reply_racing_the_publication_waits_for_it_and_is_refused,
@@ -2170,14 +2171,24 @@ async fn the_stored_decided_flag_agrees_with_the_decisions_after_every_change(ap
     check(3).await;
 }
 
+/// A submitted copy's key and what is stored with it: standing, late, decided, assignee.
+type StoredFlags = (String, String, bool, bool, bool, Option<String>);
+
 /// Every submitted copy's stored flags, in a stable order.
-fn stored_flags(app: &TestApp) -> Vec<(String, String, bool, bool, bool)> {
+fn stored_flags(app: &TestApp) -> Vec<StoredFlags> {
     app.db()
         .read_now(|conn| -> Result<_, consult::service::error::ServiceError> {
             use consult::db::schema::submitted_comments as s;
             use diesel::prelude::*;
             Ok(s::table
-                .select((s::reply_id, s::comment_id, s::standing, s::late, s::decided))
+                .select((
+                    s::reply_id,
+                    s::comment_id,
+                    s::standing,
+                    s::late,
+                    s::decided,
+                    s::assignee_token_id,
+                ))
                 .order((s::reply_id, s::comment_id))
                 .load(conn)?)
         })
@@ -2204,9 +2215,23 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         .fixture()
         .grouped(&demo.round, &[id("建议增加海外仓"), id("跨境电商部分")]);
     app.fixture().decided_group(&group, Outcome::Noted);
+    let assigned = app
+        .send(put(
+            &format!("/api/v1/comments/{}/assignee", id("建议增加海外仓")),
+            &demo.drafter,
+            None,
+            &json!({"assignee_token_id": app.token_id(&demo.drafter)}),
+        ))
+        .await;
+    assert_eq!(assigned.status, 200);
     // A second revision: the first one's copies no longer stand; an edit makes the group stale.
     reworded_and_resubmitted(&app, &demo, &id("建议增加海外仓")).await;
     let written = stored_flags(&app);
+    assert_eq!(
+        written.iter().filter(|f| f.5.is_some()).count(),
+        2,
+        "both copies of the assigned comment carry its assignee"
+    );
     let tallied = stored_tallies(&app);
     assert!(
         tallied.iter().any(|t| t.proposals > 0),
@@ -2227,13 +2252,16 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         consult::db::Engine::Postgres => "postgres",
     };
     let mut statements = vec![
-        "UPDATE submitted_comments SET standing = FALSE, late = FALSE, decided = FALSE".to_owned(),
+        "UPDATE submitted_comments SET standing = FALSE, late = FALSE, decided = FALSE, \
+         assignee_token_id = NULL"
+            .to_owned(),
         "DELETE FROM clause_tallies".to_owned(),
     ];
     for migration in [
         "2026-12-01-000010_standing_comments",
         "2026-12-01-000011_decided_comments",
         "2026-12-01-000012_clause_tallies",
+        "2026-12-01-000013_assigned_comments",
     ] {
         let path = format!(
             "{}/migrations/{engine}/{migration}/up.sql",
@@ -2252,7 +2280,7 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
                 .map(str::to_owned),
         );
     }
-    assert_eq!(statements.len(), 6);
+    assert_eq!(statements.len(), 7);
     app.db()
         .write_now(
             |conn| -> Result<(), consult::service::error::ServiceError> {
@@ -2360,4 +2388,87 @@ async fn comment_ids_in_order(app: &TestApp, round: &str, drafter: &str) -> Vec<
             None => return ids,
         }
     }
+}
+
+/// The queue's comments assigned to the holder of `token`, and those the triage gives them
+/// among the standing comments.
+async fn assigned_both_ways(app: &TestApp, demo: &Demo, token: &str) -> (Vec<String>, Vec<String>) {
+    let ids = |items: Value| -> Vec<String> {
+        let mut ids: Vec<String> = items
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let url = format!("/api/v1/rounds/{}/comments?limit=500", demo.round);
+    let mine = ids(app.items(&format!("{url}&assignee=me"), Some(token)).await);
+    let standing = ids(app.items(&url, Some(&demo.drafter)).await);
+    let token_id = app.token_id(token);
+    let triaged: Vec<String> = app
+        .db()
+        .read_now(|conn| -> Result<_, consult::service::error::ServiceError> {
+            use consult::db::schema::triage as t;
+            use diesel::prelude::*;
+            Ok(t::table
+                .filter(t::assignee_token_id.eq(&token_id))
+                .select(t::comment_id)
+                .load(conn)?)
+        })
+        .expect("triage");
+    let worked_out = standing
+        .into_iter()
+        .filter(|id| triaged.contains(id))
+        .collect();
+    (mine, worked_out)
+}
+
+async fn the_stored_assignee_agrees_with_the_triage_after_every_change(app: TestApp) {
+    let demo = commented(&app).await;
+    let id = comment_ids(&app, &demo).await;
+    let other = app.staff_token(Role::Drafter);
+    let assign = |comment: String, to: Option<String>| {
+        let (app, demo) = (&app, &demo);
+        async move {
+            let assigned = app
+                .send(put(
+                    &format!("/api/v1/comments/{comment}/assignee"),
+                    &demo.drafter,
+                    None,
+                    &json!({"assignee_token_id": to}),
+                ))
+                .await;
+            assert_eq!(
+                assigned.status,
+                200,
+                "{}",
+                String::from_utf8_lossy(&assigned.body)
+            );
+        }
+    };
+    let check = |token: String, expected: usize| {
+        let (app, demo) = (&app, &demo);
+        async move {
+            let (mine, worked_out) = assigned_both_ways(app, demo, &token).await;
+            assert_eq!(mine, worked_out);
+            assert_eq!(mine.len(), expected);
+        }
+    };
+    let (me, them) = (app.token_id(&demo.drafter), app.token_id(&other));
+    check(demo.drafter.clone(), 0).await;
+    assign(id("建议增加海外仓"), Some(me.clone())).await;
+    assign(id("数字营商"), Some(them.clone())).await;
+    check(demo.drafter.clone(), 1).await;
+    check(other.clone(), 1).await;
+    // A new revision's copies carry the assignees of the comments they copy.
+    reworded_and_resubmitted(&app, &demo, &id("建议增加海外仓")).await;
+    check(demo.drafter.clone(), 1).await;
+    check(other.clone(), 1).await;
+    assign(id("建议增加海外仓"), Some(them)).await;
+    check(demo.drafter.clone(), 0).await;
+    check(other.clone(), 2).await;
+    assign(id("数字营商"), None).await;
+    check(other, 1).await;
 }
