@@ -3,7 +3,7 @@
 
 use std::env;
 
-use crate::db::{DatabaseUrl, StorageError};
+use crate::db::{DatabaseUrl, Durability, StorageError};
 
 /// The service's settings. `Debug` hides the database password.
 #[derive(Clone, Debug)]
@@ -52,7 +52,7 @@ impl Config {
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         Ok(Config {
-            database_url: DatabaseUrl::parse(&database_url)?,
+            database_url: DatabaseUrl::parse(&database_url)?.with_durability(durability()?),
             bind: env::var("CONSULT_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
             max_body_bytes: number("CONSULT_MAX_BODY_BYTES", 1_048_576)?,
             max_attachment_bytes: number("CONSULT_MAX_ATTACHMENT_BYTES", 10_485_760)?,
@@ -108,6 +108,20 @@ fn smtp() -> Result<Option<SmtpSettings>, ConfigError> {
             seconds => seconds,
         },
     }))
+}
+
+/// `CONSULT_SQLITE_SYNCHRONOUS`: `full` unless set.
+fn durability() -> Result<Durability, ConfigError> {
+    match env::var("CONSULT_SQLITE_SYNCHRONOUS") {
+        Ok(value) if !value.trim().is_empty() => {
+            Durability::parse(&value).ok_or(ConfigError::Invalid {
+                name: "CONSULT_SQLITE_SYNCHRONOUS",
+                expected: "full or normal",
+                value,
+            })
+        }
+        _ => Ok(Durability::Full),
+    }
 }
 
 fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {

@@ -16,7 +16,8 @@ pub struct Metrics {
     registry: Registry,
     requests: HistogramVec,
     db_wait: HistogramVec,
-    db_write: HistogramVec,
+    db_commit: HistogramVec,
+    db_batch: Histogram,
     comment_batch: Histogram,
     db_waiting: IntGaugeVec,
 }
@@ -82,11 +83,21 @@ impl Metrics {
                 &LATENCY,
                 &["pool"],
             ),
-            db_write: histogram(
-                "consult_db_write_seconds",
+            db_commit: histogram(
+                "consult_db_commit_seconds",
                 "Write transactions from begin to commit (or rollback), by outcome.",
                 &LATENCY,
                 &["outcome"],
+            ),
+            db_batch: registered(
+                &registry,
+                Histogram::with_opts(
+                    HistogramOpts::new(
+                        "consult_db_write_batch_size",
+                        "Writes committed together in one transaction.",
+                    )
+                    .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0]),
+                ),
             ),
             comment_batch: registered(
                 &registry,
@@ -127,12 +138,13 @@ impl Metrics {
         self.db_waiting.with_label_values(&[pool]).add(by);
     }
 
-    /// A write transaction ended after `took`.
-    pub fn write(&self, committed: bool, took: Duration) {
+    /// A write transaction of `writes` writes ended after `took`.
+    pub fn commit(&self, committed: bool, writes: usize, took: Duration) {
         let outcome = if committed { "commit" } else { "rollback" };
-        self.db_write
+        self.db_commit
             .with_label_values(&[outcome])
             .observe(took.as_secs_f64());
+        self.db_batch.observe(writes as f64);
     }
 
     /// A request wrote `comments` comments.

@@ -1,14 +1,16 @@
 //! Storage: one connection type over SQLite and PostgreSQL, the pools, migrations, and one file
 //! per entity with its rows and queries.
 //!
-//! SQLite has a single writer, so on SQLite writes go through a pool of one connection and take
-//! the lock up front (`BEGIN IMMEDIATE`); reads use their own pool. On PostgreSQL both share one
-//! pool.
+//! SQLite has a single writer, so on SQLite writes go to one thread that owns the write
+//! connection and commits what waits together (`committer`), taking the lock up front
+//! (`BEGIN IMMEDIATE`); reads use their own pool. On PostgreSQL both share one pool, each write
+//! its own transaction.
 
 pub mod agency;
 pub mod audit;
 pub mod calendar;
 pub mod comment;
+mod committer;
 pub mod decision;
 pub mod dialect;
 pub mod document;
@@ -19,6 +21,7 @@ pub mod schema;
 pub mod token;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::connection::{SimpleConnection, TransactionManager};
@@ -27,6 +30,7 @@ use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::metrics::metrics;
+use committer::Committer;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// The migration that adds the comments' folded search text.
@@ -96,6 +100,37 @@ pub enum DbError {
 pub struct DatabaseUrl {
     engine: Engine,
     target: String,
+    durability: Durability,
+}
+
+/// When SQLite acknowledges a commit (PostgreSQL keeps its own `synchronous_commit`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous = FULL`: the commit is on disk first, so it survives a power cut or an
+    /// operating system crash. The shared writer pays the flush once a batch.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: it survives the process being killed, but the last commits
+    /// before a power cut or an operating system crash may be lost.
+    Normal,
+}
+
+impl Durability {
+    /// `full` or `normal`.
+    pub fn parse(value: &str) -> Option<Durability> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "full" => Some(Durability::Full),
+            "normal" => Some(Durability::Normal),
+            _ => None,
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        }
+    }
 }
 
 impl DatabaseUrl {
@@ -119,7 +154,17 @@ impl DatabaseUrl {
         if target.is_empty() {
             return Err(StorageError::UnsupportedUrl(url.to_owned()));
         }
-        Ok(DatabaseUrl { engine, target })
+        Ok(DatabaseUrl {
+            engine,
+            target,
+            durability: Durability::default(),
+        })
+    }
+
+    /// The URL with SQLite's commits acknowledged as `durability` says.
+    pub fn with_durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
     }
 
     /// The engine the URL names.
@@ -139,10 +184,11 @@ impl DatabaseUrl {
                 let mut conn = SqliteConnection::establish(&self.target)?;
                 // Foreign keys are off by default in SQLite; WAL lets readers run beside the
                 // writer; the busy timeout covers other processes (the CLI) holding the lock.
-                conn.batch_execute(
+                conn.batch_execute(&format!(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
-                )
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = {};",
+                    self.durability.pragma()
+                ))
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -233,6 +279,8 @@ pub struct Db {
     engine: Engine,
     readers: DbPool,
     writer: DbPool,
+    /// SQLite's shared writer; none on PostgreSQL.
+    committer: Option<Arc<Committer>>,
 }
 
 impl Db {
@@ -274,15 +322,21 @@ impl Db {
                 .map_err(|e| connect_error(e.to_string()))
         };
         let readers = build(pool_size.max(1))?;
-        let writer = match url.engine {
-            Engine::Postgres => readers.clone(),
-            Engine::Sqlite => build(1)?,
+        let (writer, committer) = match url.engine {
+            Engine::Postgres => (readers.clone(), None),
+            Engine::Sqlite => {
+                let writer = build(1)?;
+                let committer = Committer::start(writer.clone())
+                    .map_err(|e| connect_error(format!("the writer thread: {e}")))?;
+                (writer, Some(Arc::new(committer)))
+            }
         };
         Ok((
             Db {
                 engine: url.engine,
                 readers,
                 writer,
+                committer,
             },
             applied,
         ))
@@ -329,19 +383,25 @@ impl Db {
         .await
     }
 
-    /// Runs `f` in one write transaction on the blocking thread pool: all of it lands or none.
+    /// Runs `f` as one write: all of it lands or none, and it has landed when this returns. On
+    /// SQLite it waits for the shared writer without holding a thread; on PostgreSQL it runs in
+    /// a transaction of its own on the blocking thread pool.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<diesel::result::Error> + From<Unavailable> + Send + 'static,
     {
+        if let Some(committer) = &self.committer {
+            return committer.write(f).await;
+        }
         let db = self.clone();
         blocking(move || db.write_now(f)).await
     }
 
-    /// Runs `f` in one write transaction on the calling thread (for the command line and
-    /// workers that are already off the async executor).
+    /// Runs `f` in one write transaction of its own on the calling thread (for the command
+    /// line and workers that are already off the async executor). On SQLite it takes the write
+    /// connection between the shared writer's batches.
     pub fn write_now<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -350,7 +410,7 @@ impl Db {
         let mut conn = self.checkout(Role::Write)?;
         let started = Instant::now();
         let result = write_transaction(&mut conn, f);
-        metrics().write(result.is_ok(), started.elapsed());
+        metrics().commit(result.is_ok(), 1, started.elapsed());
         result
     }
 
@@ -448,29 +508,6 @@ where
         })
 }
 
-/// A transaction that on SQLite takes the write lock at `BEGIN`, so that it cannot fail half-way
-/// with "database is locked" when it upgrades from reading to writing.
-fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    let DbConnection::Sqlite(sqlite) = conn else {
-        return conn.transaction(f);
-    };
-    diesel::connection::AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-    match f(conn) {
-        Ok(value) => {
-            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Err(error) => {
-            <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn)?;
-            Err(error)
-        }
-    }
-}
-
 /// Applies pending migrations over one connection of its own; returns their names.
 ///
 /// It runs before any pool is built, so that a bad URL or a server that is down fails at once
@@ -500,4 +537,27 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, StorageError> {
             .map_err(|e| StorageError::Migrate(format!("folding comments for search: {e}")))?;
     }
     Ok(applied)
+}
+
+/// A transaction that on SQLite takes the write lock at `BEGIN`, so that it cannot fail half-way
+/// with "database is locked" when it upgrades from reading to writing.
+fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    diesel::connection::AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
 }

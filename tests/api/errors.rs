@@ -269,7 +269,7 @@ async fn the_metrics_count_requests_by_route_and_read_the_outbox_at_each_scrape(
     assert!(
         series(
             &page,
-            "consult_db_write_seconds_count",
+            "consult_db_commit_seconds_count",
             &[r#"outcome="commit""#]
         )
         .is_some_and(|n| n > 0.0)

@@ -3,7 +3,16 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use consult::db::{DatabaseUrl, Engine};
+use consult::db::{DatabaseUrl, Durability, Engine};
+use consult::service::error::ServiceError;
+use diesel::RunQueryDsl;
+
+use crate::support::{TestApp, engine_tests};
+
+engine_tests!(
+    writes_that_wait_together_land_together_and_one_that_fails_fails_alone,
+    sqlite_commits_are_flushed_to_disk_before_they_are_acknowledged,
+);
 
 fn migration_names(engine: &str) -> BTreeSet<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -102,4 +111,113 @@ fn landed_migrations_are_never_edited() {
             );
         }
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn probes(conn: &mut consult::db::DbConnection) -> Result<i64, ServiceError> {
+    let counted: Count =
+        diesel::sql_query("SELECT COUNT(*) AS n FROM batch_probe").get_result(conn)?;
+    Ok(counted.n)
+}
+
+/// Writes sent at once while the writer is busy: each lands or not by itself, and is answered
+/// only once it has. On SQLite they wait for the one writer and share its next transaction,
+/// which a reader sees as one commit.
+async fn writes_that_wait_together_land_together_and_one_that_fails_fails_alone(app: TestApp) {
+    let db = app.db().clone();
+    db.write_now(|conn| -> Result<(), ServiceError> {
+        diesel::sql_query("CREATE TABLE batch_probe (n BIGINT PRIMARY KEY)").execute(conn)?;
+        Ok(())
+    })
+    .expect("probe table");
+    // The first write keeps the writer busy while the others queue behind it.
+    let busy = db.write(|_conn| -> Result<(), ServiceError> {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        Ok(())
+    });
+    let writes = (1..=6).map(|n: i64| {
+        let reader = db.clone();
+        db.write(move |conn| -> Result<i64, ServiceError> {
+            diesel::sql_query(format!("INSERT INTO batch_probe (n) VALUES ({n})")).execute(conn)?;
+            if n == 4 {
+                return Err(ServiceError::internal(
+                    "the fourth write fails after writing",
+                ));
+            }
+            // What another connection sees as committed while this write runs (on SQLite: on
+            // PostgreSQL seven writes already hold the shared pool).
+            match reader.engine() {
+                Engine::Sqlite => reader.read_now(probes),
+                Engine::Postgres => Ok(0),
+            }
+        })
+    });
+    let (busy, answers) =
+        futures_util::future::join(busy, futures_util::future::join_all(writes)).await;
+    busy.expect("the busy write");
+    assert!(
+        answers[3].is_err(),
+        "the failing write is answered with its failure"
+    );
+    let seen: Vec<i64> = answers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3)
+        .map(|(_, answer)| *answer.as_ref().expect("the other writes land"))
+        .collect();
+    let landed = db.read_now(|conn| -> Result<Vec<i64>, ServiceError> {
+        #[derive(diesel::QueryableByName)]
+        struct Probe {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let rows: Vec<Probe> =
+            diesel::sql_query("SELECT n FROM batch_probe ORDER BY n").load(conn)?;
+        Ok(rows.into_iter().map(|p| p.n).collect())
+    });
+    assert_eq!(landed.expect("probes"), [1, 2, 3, 5, 6]);
+    if app.engine() == Engine::Sqlite {
+        // Had each write committed alone, the last would see the four before it.
+        assert_eq!(
+            seen,
+            [0, 0, 0, 0, 0],
+            "the five writes shared one transaction"
+        );
+    }
+}
+
+/// A commit on SQLite is flushed before it is acknowledged, on every connection (the readers'
+/// setting matters for the checkpoints they run); `normal` is there when asked for.
+async fn sqlite_commits_are_flushed_to_disk_before_they_are_acknowledged(app: TestApp) {
+    if app.engine() != Engine::Sqlite {
+        return;
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Synchronous {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        synchronous: i32,
+    }
+    let read = |conn: &mut consult::db::DbConnection| -> Result<i32, ServiceError> {
+        let row: Synchronous = diesel::sql_query("PRAGMA synchronous").get_result(conn)?;
+        Ok(row.synchronous)
+    };
+    // 2 is FULL, 1 NORMAL.
+    assert_eq!(app.db().read_now(read).expect("reader"), 2);
+    assert_eq!(app.db().write_now(read).expect("writer"), 2);
+    assert_eq!(app.db().write(read).await.expect("shared writer"), 2);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = DatabaseUrl::parse(&format!(
+        "sqlite://{}",
+        dir.path().join("normal.db").display()
+    ))
+    .expect("url")
+    .with_durability(Durability::Normal);
+    let (normal, _) = consult::db::Db::open(&url, 2).expect("open");
+    assert_eq!(normal.read_now(read).expect("reader"), 1);
+    assert_eq!(normal.write(read).await.expect("writer"), 1);
 }

@@ -1,0 +1,190 @@
+//! SQLite's one writer, shared. A thread owns the write connection; when it is free it takes
+//! every write waiting (up to [`MAX_BATCH`]), runs them in one transaction with a savepoint
+//! each, and answers each only after that transaction commits. A write that fails rolls back
+//! to its savepoint and fails alone; a commit that fails fails them all. The disk flush
+//! (`synchronous = FULL`) is the cost of a commit: shared, it is paid once a batch instead of
+//! once a write, and nobody waits for a batch to fill, since a batch is whatever queued while
+//! the one before it committed.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use diesel::Connection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::PooledConnection;
+use diesel::result::Error as DieselError;
+
+use super::{DbConnection, DbPool, Manager, Unavailable};
+use crate::metrics::metrics;
+
+/// The most writes one transaction takes: a bound on how long the last of them waits.
+const MAX_BATCH: usize = 64;
+
+/// One write waiting for the writer.
+trait Unit: Send {
+    /// Runs the change inside the batch's transaction, in a savepoint of its own.
+    fn run(&mut self, conn: &mut DbConnection);
+    /// Answers the caller once the batch's fate is known.
+    fn answer(self: Box<Self>, committed: Result<(), &DieselError>);
+}
+
+/// A change, then its outcome, and where the answer goes.
+struct Pending<T, E, F> {
+    change: Option<F>,
+    outcome: Option<Result<T, E>>,
+    reply: Box<dyn FnOnce(Result<T, E>) + Send>,
+    span: tracing::Span,
+}
+
+impl<T, E, F> Unit for Pending<T, E, F>
+where
+    T: Send,
+    E: From<DieselError> + Send,
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
+{
+    fn run(&mut self, conn: &mut DbConnection) {
+        if let Some(change) = self.change.take() {
+            let _in = self.span.enter();
+            // Inside the batch's transaction this is a savepoint, rolled back on an error.
+            self.outcome = Some(conn.transaction(change));
+        }
+    }
+
+    fn answer(self: Box<Self>, committed: Result<(), &DieselError>) {
+        let answer = match (committed, self.outcome) {
+            (Ok(()), Some(outcome)) => outcome,
+            // Its own failure is the answer, whatever became of the others.
+            (Err(_), Some(Err(error))) => Err(error),
+            (Err(cause), _) => Err(E::from(failed(&cause.to_string()))),
+            (Ok(()), None) => Err(E::from(failed("the write did not run"))),
+        };
+        (self.reply)(answer);
+    }
+}
+
+fn failed(cause: &str) -> DieselError {
+    DieselError::QueryBuilderError(format!("the batch of writes failed: {cause}").into())
+}
+
+/// The handle to the writer thread; the thread ends when the last handle is dropped.
+pub(super) struct Committer {
+    units: mpsc::Sender<Box<dyn Unit>>,
+}
+
+impl Committer {
+    /// Starts the writer over `pool` (of one connection), taken when the first write comes.
+    pub(super) fn start(pool: DbPool) -> std::io::Result<Committer> {
+        let (units, waiting) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_batches(&pool, &waiting))?;
+        Ok(Committer { units })
+    }
+
+    /// Queues `change` and waits, without holding a thread, for its answer.
+    pub(super) async fn write<T, E, F>(&self, change: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DieselError> + From<Unavailable> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.queue(change, move |answer| {
+            // A caller that went away has nobody to tell.
+            let _ = tx.send(answer);
+        })?;
+        rx.await.unwrap_or_else(|_| Err(E::from(stopped())))
+    }
+
+    fn queue<T, E, F>(
+        &self,
+        change: F,
+        reply: impl FnOnce(Result<T, E>) + Send + 'static,
+    ) -> Result<(), E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DieselError> + From<Unavailable> + Send + 'static,
+    {
+        let unit = Pending {
+            change: Some(change),
+            outcome: None,
+            reply: Box::new(reply),
+            span: tracing::Span::current(),
+        };
+        self.units
+            .send(Box::new(unit))
+            .map_err(|_| E::from(stopped()))
+    }
+}
+
+fn stopped() -> Unavailable {
+    Unavailable("the writer has stopped".into())
+}
+
+/// The writer thread: a batch at a time, until every handle is gone. The connection is taken
+/// for each batch and given back after it, so that a write of the command line or a worker
+/// (`Db::write_now`) can take it in between.
+fn write_batches(pool: &DbPool, waiting: &mpsc::Receiver<Box<dyn Unit>>) {
+    while let Ok(first) = waiting.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match waiting.try_recv() {
+                Ok(unit) => batch.push(unit),
+                Err(_) => break,
+            }
+        }
+        let mut conn: PooledConnection<Manager> = match pool.get() {
+            Ok(conn) => conn,
+            Err(e) => {
+                let cause = failed(&e.to_string());
+                batch.into_iter().for_each(|unit| unit.answer(Err(&cause)));
+                continue;
+            }
+        };
+        let started = Instant::now();
+        let units = batch.len();
+        let outcome = catch_unwind(AssertUnwindSafe(|| commit(&mut conn, &mut batch)));
+        // Back to the pool before anyone is answered, so that an answered caller's next write
+        // of its own finds it free; a connection left broken (a change panicked half-way, its
+        // transaction still open) is closed by the pool, which rolls the transaction back.
+        drop(conn);
+        match outcome {
+            Ok(committed) => {
+                metrics().commit(committed.is_ok(), units, started.elapsed());
+                let committed = committed.as_ref().map(|_| ());
+                batch.into_iter().for_each(|unit| unit.answer(committed));
+            }
+            Err(_) => {
+                metrics().commit(false, units, started.elapsed());
+                let cause = failed("a write panicked");
+                batch.into_iter().for_each(|unit| unit.answer(Err(&cause)));
+            }
+        }
+    }
+}
+
+/// Runs the batch in one transaction that takes the write lock at `BEGIN`.
+fn commit(conn: &mut DbConnection, batch: &mut [Box<dyn Unit>]) -> Result<(), DieselError> {
+    match conn {
+        // The write lock at `BEGIN`: a transaction that upgrades from reading to writing
+        // could fail half-way with "database is locked".
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+        }
+        DbConnection::Postgres(_) => {
+            <DbConnection as TransactionManager<DbConnection>>::begin_transaction(conn)?;
+        }
+    }
+    for unit in batch.iter_mut() {
+        unit.run(conn);
+    }
+    let committed = <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn);
+    if committed.is_err() {
+        // The transaction is still open after a failed commit; the rollback's own failure
+        // leaves the connection broken, and the pool replaces it.
+        let _ = <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn);
+    }
+    committed
+}
