@@ -22,13 +22,16 @@ use consult::app;
 use consult::cli::{self, TokenHolder};
 use consult::clock::Clock;
 use consult::config::Config;
-use consult::db::{DatabaseUrl, Db};
+use consult::db::{DatabaseUrl, Db, Durability};
 use consult::domain::role::Role;
 use consult::state::AppState;
 
 struct Options {
     seconds: u64,
     clients: usize,
+    /// Clients of the comment ingest and of the bare handler measured beside it.
+    writers: usize,
+    durability: Durability,
 }
 
 fn options() -> Options {
@@ -40,9 +43,18 @@ fn options() -> Options {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
+    let durability = args
+        .iter()
+        .position(|a| a == "--synchronous")
+        .and_then(|i| args.get(i + 1))
+        .map_or(Durability::Full, |v| {
+            Durability::parse(v).expect("--synchronous full or normal")
+        });
     Options {
         seconds: value("--seconds", 5),
         clients: value("--clients", 8) as usize,
+        writers: value("--writers", 64) as usize,
+        durability,
     }
 }
 
@@ -89,7 +101,9 @@ fn main() {
 }
 
 fn run_engine(engine: &str, url: &str, options: &Options) {
-    let database_url = DatabaseUrl::parse(url).expect("url");
+    let database_url = DatabaseUrl::parse(url)
+        .expect("url")
+        .with_durability(options.durability);
     let (db, _) = Db::open(&database_url, 8).expect("open database");
     consult::seed::load_demo(&db, chrono::Utc::now()).expect("seed");
     let now = chrono::Utc::now();
@@ -140,6 +154,25 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         })
     });
     let address = address_rx.recv().expect("server address");
+    // A bare actix-web handler in the same process, as the measure of what HTTP alone costs
+    // here.
+    let (bare_tx, bare_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(|| {
+                actix_web::App::new().route(
+                    "/",
+                    actix_web::web::get().to(|| async { actix_web::HttpResponse::Ok().body("ok") }),
+                )
+            })
+            .workers(2)
+            .bind("127.0.0.1:0")
+            .expect("bind");
+            bare_tx.send(server.addrs()[0]).expect("send address");
+            server.run().await
+        })
+    });
+    let bare = bare_rx.recv().expect("bare server address");
 
     let mut client = Client::connect(address);
     let listing = client.request("GET", "/api/v1/agencies?q=xihu", Some(&drafter), None, None);
@@ -164,32 +197,46 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         "scenario", "req/s", "p50 ms", "p99 ms"
     );
     let counter = Arc::new(AtomicUsize::new(0));
-    let scenarios: Vec<(&str, Scenario)> = vec![
+    let reads = options.clients;
+    let writers = options.writers;
+    let mut scenarios: Vec<(&str, SocketAddr, usize, Scenario)> = vec![
         (
             "GET /healthz",
+            address,
+            reads,
             Box::new(|c, _| {
                 c.request("GET", "/healthz", None, None, None);
             }),
         ),
-        ("GET /api/v1/agencies (30, drafter)", {
+        ("GET /api/v1/agencies (30, drafter)", address, reads, {
             let token = drafter.clone();
             Box::new(move |c, _| {
                 c.request("GET", "/api/v1/agencies", Some(&token), None, None);
             })
         }),
-        ("GET /api/v1/agencies/{id} (agency token)", {
-            let (token, path) = (agency.clone(), format!("/api/v1/agencies/{xihu}"));
-            Box::new(move |c, _| {
-                c.request("GET", &path, Some(&token), None, None);
-            })
-        }),
-        ("GET /api/v1/rounds/{id}/requests (ledger, 30)", {
-            let (token, path) = (drafter.clone(), format!("/api/v1/rounds/{round}/requests"));
-            Box::new(move |c, _| {
-                c.request("GET", &path, Some(&token), None, None);
-            })
-        }),
-        ("POST /api/v1/agencies + Idempotency-Key", {
+        (
+            "GET /api/v1/agencies/{id} (agency token)",
+            address,
+            reads,
+            {
+                let (token, path) = (agency.clone(), format!("/api/v1/agencies/{xihu}"));
+                Box::new(move |c, _| {
+                    c.request("GET", &path, Some(&token), None, None);
+                })
+            },
+        ),
+        (
+            "GET /api/v1/rounds/{id}/requests (ledger, 30)",
+            address,
+            reads,
+            {
+                let (token, path) = (drafter.clone(), format!("/api/v1/rounds/{round}/requests"));
+                Box::new(move |c, _| {
+                    c.request("GET", &path, Some(&token), None, None);
+                })
+            },
+        ),
+        ("POST /api/v1/agencies + Idempotency-Key", address, reads, {
             let (token, counter) = (drafter.clone(), counter.clone());
             Box::new(move |c, _| {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
@@ -206,10 +253,42 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
             })
         }),
     ];
-    for (name, scenario) in scenarios {
+    scenarios.push((
+        "bare actix-web handler",
+        bare,
+        writers,
+        Box::new(|c, _| {
+            c.request("GET", "/", None, None, None);
+        }),
+    ));
+    scenarios.push((
+        "POST /api/v1/rounds/{id}/comments + key",
+        address,
+        writers,
+        {
+            let (token, counter, path) = (
+                agency.clone(),
+                counter.clone(),
+                format!("/api/v1/rounds/{round}/comments"),
+            );
+            Box::new(move |c, _| {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let body =
+                    format!(r#"{{"kind":"general","body":"压测意见第{n}条：建议明确责任单位。"}}"#);
+                c.request(
+                    "POST",
+                    &path,
+                    Some(&token),
+                    Some(&body),
+                    Some(&format!("comment-{n}")),
+                );
+            })
+        },
+    ));
+    for (name, address, clients, scenario) in scenarios {
         let scenario = Arc::new(scenario);
         let deadline = Instant::now() + Duration::from_secs(options.seconds);
-        let threads: Vec<_> = (0..options.clients)
+        let threads: Vec<_> = (0..clients)
             .map(|i| {
                 let scenario = scenario.clone();
                 std::thread::spawn(move || {
@@ -234,7 +313,7 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
             |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
         println!(
             "  {:<44} {:>9.0} {:>9.2} {:>9.2}",
-            name,
+            format!("{name} ({clients})"),
             rate,
             at(0.50).as_secs_f64() * 1000.0,
             at(0.99).as_secs_f64() * 1000.0
