@@ -31,6 +31,10 @@ struct Options {
     clients: usize,
     /// Clients of the comment ingest and of the bare handler measured beside it.
     writers: usize,
+    /// Clients of the queue page and of the handler that returns its bytes from memory.
+    pagers: usize,
+    /// Comments in the round before the measures start.
+    comments: usize,
     durability: Durability,
 }
 
@@ -54,6 +58,8 @@ fn options() -> Options {
         seconds: value("--seconds", 5),
         clients: value("--clients", 8) as usize,
         writers: value("--writers", 64) as usize,
+        pagers: value("--pagers", 16) as usize,
+        comments: value("--comments", 10_000) as usize,
         durability,
     }
 }
@@ -106,6 +112,14 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         .with_durability(options.durability);
     let (db, _) = Db::open(&database_url, 8).expect("open database");
     consult::seed::load_demo(&db, chrono::Utc::now()).expect("seed");
+    let started = Instant::now();
+    db.write_now(|conn| support::fill::fill(conn, options.comments))
+        .expect("comments");
+    println!(
+        "{engine}: {} comments, groups and decisions stored in {:.1} s",
+        options.comments,
+        started.elapsed().as_secs_f64()
+    );
     let now = chrono::Utc::now();
     let drafter = cli::create_token(
         &db,
@@ -154,25 +168,6 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         })
     });
     let address = address_rx.recv().expect("server address");
-    // A bare actix-web handler in the same process, as the measure of what HTTP alone costs
-    // here.
-    let (bare_tx, bare_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = HttpServer::new(|| {
-                actix_web::App::new().route(
-                    "/",
-                    actix_web::web::get().to(|| async { actix_web::HttpResponse::Ok().body("ok") }),
-                )
-            })
-            .workers(2)
-            .bind("127.0.0.1:0")
-            .expect("bind");
-            bare_tx.send(server.addrs()[0]).expect("send address");
-            server.run().await
-        })
-    });
-    let bare = bare_rx.recv().expect("bare server address");
 
     let mut client = Client::connect(address);
     let listing = client.request("GET", "/api/v1/agencies?q=xihu", Some(&drafter), None, None);
@@ -190,6 +185,56 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         .and_then(|rest| rest.split('"').next())
         .expect("demo round id")
         .to_owned();
+
+    // A queue page deep in the round, filtered by chapter and agency: the cursor twenty pages in.
+    let filtered = format!("/api/v1/rounds/{round}/comments?chapter=ch2&agency=xihu&limit=50");
+    let mut page_path = filtered.clone();
+    for _ in 0..20 {
+        let page = client.request("GET", &page_path, Some(&drafter), None, None);
+        match page
+            .split("\"next_page\":\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        {
+            Some(cursor) => page_path = format!("{filtered}&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let page_bytes =
+        actix_web::web::Bytes::from(client.request("GET", &page_path, Some(&drafter), None, None));
+    // A bare actix-web handler in the same process, as the measure of what HTTP alone costs
+    // here, and one that answers with the queue page's bytes from memory.
+    let (bare_tx, bare_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                let page = page_bytes.clone();
+                actix_web::App::new()
+                    .route(
+                        "/",
+                        actix_web::web::get()
+                            .to(|| async { actix_web::HttpResponse::Ok().body("ok") }),
+                    )
+                    .route(
+                        "/page",
+                        actix_web::web::get().to(move || {
+                            let page = page.clone();
+                            async move {
+                                actix_web::HttpResponse::Ok()
+                                    .content_type("application/json")
+                                    .body(page)
+                            }
+                        }),
+                    )
+            })
+            .workers(2)
+            .bind("127.0.0.1:0")
+            .expect("bind");
+            bare_tx.send(server.addrs()[0]).expect("send address");
+            server.run().await
+        })
+    });
+    let bare = bare_rx.recv().expect("bare server address");
 
     println!("\n{engine}");
     println!(
@@ -253,6 +298,32 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
             })
         }),
     ];
+    let pagers = options.pagers;
+    scenarios.push((
+        "queue page: chapter, agency, deep cursor",
+        address,
+        pagers,
+        {
+            let (token, path) = (drafter.clone(), page_path.clone());
+            Box::new(move |c, _| {
+                c.request("GET", &path, Some(&token), None, None);
+            })
+        },
+    ));
+    scenarios.push((
+        "the same bytes from memory",
+        bare,
+        pagers,
+        Box::new(|c, _| {
+            c.request("GET", "/page", None, None, None);
+        }),
+    ));
+    scenarios.push(("GET /api/v1/rounds/{id}/clauses (heat)", address, reads, {
+        let (token, path) = (drafter.clone(), format!("/api/v1/rounds/{round}/clauses"));
+        Box::new(move |c, _| {
+            c.request("GET", &path, Some(&token), None, None);
+        })
+    }));
     scenarios.push((
         "bare actix-web handler",
         bare,

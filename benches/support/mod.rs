@@ -1,4 +1,7 @@
-//! What the benchmarks share: a scratch PostgreSQL database and the process's peak memory.
+//! What the benchmarks share: the round they measure, a scratch PostgreSQL database and the
+//! process's peak memory.
+
+pub mod fill;
 
 /// Peak resident memory of this process, in MiB.
 pub fn peak_rss_mib() -> u64 {
