@@ -54,6 +54,7 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
 engine_tests!(
     the_stored_standing_agrees_with_the_replies_after_every_change,
     the_clause_heat_agrees_with_the_queue_after_every_change,
+    the_search_finds_rare_and_common_terms_alike,
     the_queue_search_folds_widths_and_case_alike_on_both_engines,
     staff_read_a_submitted_comment_as_submitted_never_the_draft,
     a_patch_changes_the_fields_sent_and_keeps_the_others,
@@ -1132,4 +1133,86 @@ async fn the_clause_heat_agrees_with_the_queue_after_every_change(app: TestApp) 
     check(2).await;
     fixture.withdrawn(&round, "jingxin");
     check(0).await;
+}
+
+/// Every standing comment the queue's search for `q` finds, page by page.
+async fn searched(app: &TestApp, round: &str, drafter: &str, q: &str) -> Vec<String> {
+    let base = format!("/api/v1/rounds/{round}/comments?limit=500&q={q}");
+    let mut url = base.clone();
+    let mut ids = Vec::new();
+    loop {
+        let page = app.get(&url, Some(drafter)).await.json();
+        ids.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|c| c["id"].as_str().map(str::to_owned)),
+        );
+        match page["next_page"].as_str() {
+            Some(cursor) => url = format!("{base}&cursor={cursor}"),
+            None => break,
+        }
+    }
+    ids.sort();
+    ids
+}
+
+/// A term few comments contain is looked up in the search index, one most contain is read in
+/// clause order, one too short for the index likewise: each finds exactly the comments that
+/// contain it, folded.
+async fn the_search_finds_rare_and_common_terms_alike(app: TestApp) {
+    use consult::domain::comment::CommentKind::General;
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let fixture = app.fixture();
+    let round = fixture.demo_round();
+    let bodies: Vec<String> = (0..1_100)
+        .map(|i| {
+            let mut body = format!("第{i}条意见：建议明确责任单位。");
+            if i % 200 == 0 {
+                body.push_str("并布局海外仓。");
+            }
+            if i % 300 == 0 {
+                body.push_str("加强港口联动。");
+            }
+            if i % 50 == 0 {
+                body.push_str("ＧＤＰ核算口径“100%”一致。");
+            }
+            body
+        })
+        .collect();
+    let ids = fixture.submitted(
+        &round,
+        "jingxin",
+        bodies
+            .iter()
+            .map(|b| Comment::new(General, None, b))
+            .collect(),
+    );
+    let containing = |term: &str| {
+        let mut found: Vec<String> = bodies
+            .iter()
+            .zip(&ids)
+            .filter(|(body, _)| body.contains(term))
+            .map(|(_, id)| id.clone())
+            .collect();
+        found.sort();
+        found
+    };
+    for (q, term, expected) in [
+        // Rare, through the index.
+        ("%E6%B5%B7%E5%A4%96%E4%BB%93", "海外仓", 6),
+        // Rare and folded: half-width and lower case find the full-width capitals.
+        ("gdp", "ＧＤＰ", 22),
+        ("100%25", "100%", 22),
+        // Too short for a trigram.
+        ("%E6%B8%AF%E5%8F%A3", "港口", 4),
+        // In every comment: more than the index is asked for.
+        ("%E8%B4%A3%E4%BB%BB%E5%8D%95%E4%BD%8D", "责任单位", 1_100),
+    ] {
+        let found = searched(&app, &round, &drafter, q).await;
+        assert_eq!(found.len(), expected, "{term}");
+        assert_eq!(found, containing(term), "{term}");
+    }
 }

@@ -1,0 +1,1 @@
+DROP INDEX submitted_comments_search;
