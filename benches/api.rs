@@ -2,7 +2,9 @@
 //! set) PostgreSQL: the real server on a loopback port, driven by plain HTTP/1.1 keep-alive
 //! clients on their own threads.
 //!
-//! `cargo bench --bench api` (add `-- --seconds N --clients N` to change the load).
+//! `cargo bench --bench api` (add `-- --seconds N --clients N --writers N --pagers N --comments N`
+//! to change the load, `--synchronous normal` for SQLite's other durability, `--only NAME` for
+//! the scenarios whose name contains it).
 
 // A measurement program: a setup step that fails ends the run with its reason.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -35,6 +37,8 @@ struct Options {
     pagers: usize,
     /// Comments in the round before the measures start.
     comments: usize,
+    /// Only the scenarios whose name contains this.
+    only: Option<String>,
     durability: Durability,
 }
 
@@ -60,6 +64,11 @@ fn options() -> Options {
         writers: value("--writers", 64) as usize,
         pagers: value("--pagers", 16) as usize,
         comments: value("--comments", 10_000) as usize,
+        only: args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1))
+            .cloned(),
         durability,
     }
 }
@@ -357,6 +366,13 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         },
     ));
     for (name, address, clients, scenario) in scenarios {
+        if options
+            .only
+            .as_ref()
+            .is_some_and(|only| !name.contains(only.as_str()))
+        {
+            continue;
+        }
         let scenario = Arc::new(scenario);
         let deadline = Instant::now() + Duration::from_secs(options.seconds);
         let threads: Vec<_> = (0..clients)

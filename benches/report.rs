@@ -16,14 +16,14 @@ use std::io::Seek;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use consult::db::round::{self};
+use consult::db::round;
 use consult::db::{DatabaseUrl, Db, DbConnection};
 use consult::domain::report::{CsvForm, JsonForm, XlsxForm};
 use consult::error::ApiError;
 use consult::service::error::ServiceError;
 use consult::service::queue::{self, QueueQuery};
 use consult::service::reporting;
-use consult::service::round_facts::{self};
+use consult::service::round_facts;
 
 fn value(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
