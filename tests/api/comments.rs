@@ -1137,23 +1137,12 @@ async fn the_clause_heat_agrees_with_the_queue_after_every_change(app: TestApp) 
 
 /// Every standing comment the queue's search for `q` finds, page by page.
 async fn searched(app: &TestApp, round: &str, drafter: &str, q: &str) -> Vec<String> {
-    let base = format!("/api/v1/rounds/{round}/comments?limit=500&q={q}");
-    let mut url = base.clone();
-    let mut ids = Vec::new();
-    loop {
-        let page = app.get(&url, Some(drafter)).await.json();
-        ids.extend(
-            page["items"]
-                .as_array()
-                .expect("items")
-                .iter()
-                .filter_map(|c| c["id"].as_str().map(str::to_owned)),
-        );
-        match page["next_page"].as_str() {
-            Some(cursor) => url = format!("{base}&cursor={cursor}"),
-            None => break,
-        }
-    }
+    let mut ids = app
+        .every_id(
+            &format!("/api/v1/rounds/{round}/comments?limit=500&q={q}"),
+            Some(drafter),
+        )
+        .await;
     ids.sort();
     ids
 }

@@ -2370,24 +2370,11 @@ async fn a_table_larger_than_a_read_keeps_each_group_in_one_row(app: TestApp) {
 
 /// Every standing comment's id in the queue's order, page by page.
 async fn comment_ids_in_order(app: &TestApp, round: &str, drafter: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut url = format!("/api/v1/rounds/{round}/comments?limit=500");
-    loop {
-        let page = app.get(&url, Some(drafter)).await.json();
-        ids.extend(
-            page["items"]
-                .as_array()
-                .expect("items")
-                .iter()
-                .filter_map(|c| c["id"].as_str().map(str::to_owned)),
-        );
-        match page["next_page"].as_str() {
-            Some(cursor) => {
-                url = format!("/api/v1/rounds/{round}/comments?limit=500&cursor={cursor}")
-            }
-            None => return ids,
-        }
-    }
+    app.every_id(
+        &format!("/api/v1/rounds/{round}/comments?limit=500"),
+        Some(drafter),
+    )
+    .await
 }
 
 /// The queue's comments assigned to the holder of `token`, and those the triage gives them

@@ -188,6 +188,26 @@ impl TestApp {
     }
 
     /// The items of a listing that fits on its first page (`{items, next_page}`).
+    /// The ids of every item of the listing at `path` (with its query), page by page.
+    pub async fn every_id(&self, path: &str, token: Option<&str>) -> Vec<String> {
+        let mut url = path.to_owned();
+        let mut ids = Vec::new();
+        loop {
+            let page = self.get(&url, token).await.json();
+            ids.extend(
+                page["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .filter_map(|c| c["id"].as_str().map(str::to_owned)),
+            );
+            match page["next_page"].as_str() {
+                Some(cursor) => url = format!("{path}&cursor={cursor}"),
+                None => return ids,
+            }
+        }
+    }
+
     pub async fn items(&self, path: &str, token: Option<&str>) -> Value {
         let response = self.get(path, token).await;
         assert_eq!(response.status, 200, "GET {path}");
