@@ -252,6 +252,19 @@ fn queue_pages(engine: &str, db: &Db, round_id: &str, runs: usize) {
         ..QueueQuery::default()
     };
     time("undecided, first page", runs, &page(undecided, None));
+    // A term a dozen comments propose, one a quarter of them say, and one too short for a
+    // trigram that a quarter of them say.
+    for (what, term) in [
+        ("search, a rare term", "建议12345"),
+        ("search, a common term", "责任单位"),
+        ("search, a short common term", "考核"),
+    ] {
+        let query = QueueQuery {
+            text: Some(term.into()),
+            ..QueueQuery::default()
+        };
+        time(what, calls, &page(query, None));
+    }
     time("clause heat", calls, &|conn| {
         queue::heat(conn, round_id).map(|h| h.len())
     });
