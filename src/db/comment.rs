@@ -411,8 +411,10 @@ pub struct TallyRow {
     pub clause_key: String,
     pub comments: i64,
     pub proposals: i64,
-    pub least_wording: Option<String>,
-    pub greatest_wording: Option<String>,
+    /// The agency proposes more than one wording for the clause.
+    pub several_wordings: bool,
+    /// The digest of the one wording it proposes, when it proposes one.
+    pub wording_digest: Option<String>,
 }
 
 /// One clause's count as the database aggregates it: key, comments, proposals, least and
@@ -428,6 +430,34 @@ fn retally(
     round_id: &str,
     agency_id: &str,
 ) -> QueryResult<()> {
+    count_into_tallies(conn, round_id, agency_id)
+}
+
+/// Counts every agency's standing comments into the tallies, for a database whose comments
+/// were submitted before the tallies existed (once, after the migration that adds them).
+pub fn tally_everything(conn: &mut DbConnection) -> QueryResult<()> {
+    use submitted_comments as s;
+    let pairs: Vec<(String, String)> = s::table
+        .filter(s::standing.eq(true))
+        .select((s::round_id, s::agency_id))
+        .distinct()
+        .load(conn)?;
+    for (round_id, agency_id) in pairs {
+        count_into_tallies(conn, &round_id, &agency_id)?;
+    }
+    Ok(())
+}
+
+/// What a tally keeps of a wording: enough to tell two apart.
+fn digest(wording: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(wording.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn count_into_tallies(conn: &mut DbConnection, round_id: &str, agency_id: &str) -> QueryResult<()> {
     use diesel::dsl::{count, count_star, max, min};
     use submitted_comments as s;
     diesel::delete(
@@ -453,14 +483,16 @@ fn retally(
     let rows: Vec<TallyRow> = counted
         .into_iter()
         .filter_map(|(key, comments, proposals, least, greatest)| {
+            // The least and greatest wording differ exactly when there are two.
+            let several_wordings = least != greatest;
             Some(TallyRow {
                 round_id: round_id.to_owned(),
                 agency_id: agency_id.to_owned(),
                 clause_key: key?,
                 comments,
                 proposals,
-                least_wording: least,
-                greatest_wording: greatest,
+                several_wordings,
+                wording_digest: least.filter(|_| !several_wordings).map(|w| digest(&w)),
             })
         })
         .collect();
@@ -485,7 +517,7 @@ pub struct ClauseCounts {
     pub proposers: i64,
     /// Every agency with a standing comment on it.
     pub agency_ids: Vec<String>,
-    /// One wording proposed, while no other has been seen.
+    /// The digest of the one wording proposed, while no other has been seen.
     wording: Option<String>,
 }
 
@@ -497,14 +529,16 @@ impl ClauseCounts {
             self.proposers += 1;
         }
         self.agency_ids.push(tally.agency_id);
-        if let (Some(least), Some(greatest)) = (tally.least_wording, tally.greatest_wording) {
-            // Two wordings differ when one agency's least and greatest differ, or when one
-            // agency's differs from another's.
+        if tally.several_wordings {
+            self.several_wordings = true;
+        }
+        // Two wordings differ when one agency proposes two, or one agency's differs from
+        // another's.
+        if let Some(digest) = tally.wording_digest {
             match &self.wording {
-                _ if least != greatest => self.several_wordings = true,
-                Some(seen) if *seen != least => self.several_wordings = true,
+                Some(seen) if *seen != digest => self.several_wordings = true,
                 Some(_) => {}
-                None => self.wording = Some(least),
+                None => self.wording = Some(digest),
             }
         }
     }

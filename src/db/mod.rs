@@ -35,6 +35,8 @@ use committer::Committer;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// The migration that adds the comments' folded search text.
 const SEARCH_TEXT_MIGRATION: &str = "20261201000008";
+/// The migration that adds the clause tallies, whose counts the program makes.
+const TALLIES_MIGRATION: &str = "20261201000012";
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// A connection to whichever engine `DATABASE_URL` names.
@@ -535,6 +537,11 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, StorageError> {
     if applied.iter().any(|m| m == SEARCH_TEXT_MIGRATION) {
         comment::fold_unsearchable(&mut conn)
             .map_err(|e| StorageError::Migrate(format!("folding comments for search: {e}")))?;
+    }
+    // Comments submitted before the tallies existed are counted once, when they are added.
+    if applied.iter().any(|m| m == TALLIES_MIGRATION) {
+        comment::tally_everything(&mut conn)
+            .map_err(|e| StorageError::Migrate(format!("counting comments by clause: {e}")))?;
     }
     Ok(applied)
 }

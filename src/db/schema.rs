@@ -262,8 +262,8 @@ diesel::table! {
         clause_key -> Text,
         comments -> BigInt,
         proposals -> BigInt,
-        least_wording -> Nullable<Text>,
-        greatest_wording -> Nullable<Text>,
+        several_wordings -> Bool,
+        wording_digest -> Nullable<Text>,
     }
 }
 
