@@ -192,6 +192,58 @@ pub fn clauses_of(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<
     Ok(rows.into_iter().map(|row| row.into_clause().1).collect())
 }
 
+/// The range of document order that clause `key` and everything under it take in a version
+/// (contiguous, since a clause's descendants follow it), or `None` for a key it does not have.
+/// Read by key: the clause, its ancestors, and where the first clause after it that is not
+/// under it starts, which has one of its ancestors for parent or none (the index on version,
+/// parent and order finds it), whatever the version's size.
+pub fn span_of(
+    conn: &mut DbConnection,
+    version_id: &str,
+    key: &str,
+) -> QueryResult<Option<(i32, i32)>> {
+    use diesel::dsl::min;
+    let found: Option<(i32, Option<String>)> = clauses::table
+        .find((version_id, key))
+        .select((clauses::ordinal, clauses::parent_key))
+        .first(conn)
+        .optional()?;
+    let Some((start, mut parent)) = found else {
+        return Ok(None);
+    };
+    let mut outer = Vec::new();
+    // Bounded, so that a cycle in stored parents cannot hold the request.
+    while let Some(above) = parent.take().filter(|_| outer.len() < 16) {
+        parent = clauses::table
+            .find((version_id, above.as_str()))
+            .select(clauses::parent_key)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten();
+        outer.push(above);
+    }
+    let after = || {
+        clauses::table
+            .filter(clauses::version_id.eq(version_id))
+            .filter(clauses::ordinal.gt(start))
+    };
+    let nested: Option<i32> = after()
+        .filter(clauses::parent_key.eq_any(&outer))
+        .select(min(clauses::ordinal))
+        .first(conn)?;
+    let top: Option<i32> = after()
+        .filter(clauses::parent_key.is_null())
+        .select(min(clauses::ordinal))
+        .first(conn)?;
+    let end = match (nested, top) {
+        (Some(a), Some(b)) => a.min(b) - 1,
+        (Some(n), None) | (None, Some(n)) => n - 1,
+        // Nothing after it is outside it: it runs to the end.
+        (None, None) => i32::MAX,
+    };
+    Ok(Some((start, end)))
+}
+
 /// The clauses `keys` of a version that it has, by key, each with its place in document order
 /// (from 0).
 pub fn clauses_named(

@@ -82,36 +82,6 @@ impl VersionClauses {
             .map_or(-1, |(i, _)| i32::try_from(*i).unwrap_or(i32::MAX))
     }
 
-    /// The range of document order that `key` and everything under it take (contiguous, since
-    /// a clause's descendants follow it), or `None` for a key the version does not have.
-    pub fn span(&self, key: &str) -> Option<(i32, i32)> {
-        self.by_key.get(key)?;
-        let ordinals = self
-            .subtree(key)
-            .into_iter()
-            .map(|k| self.ordinal(Some(&k)));
-        let (first, last) =
-            ordinals.fold((i32::MAX, i32::MIN), |(lo, hi), o| (lo.min(o), hi.max(o)));
-        Some((first, last))
-    }
-
-    /// Every clause key under `key` (itself included), for filters by chapter.
-    pub fn subtree(&self, key: &str) -> Vec<String> {
-        let mut keys = vec![key.to_owned()];
-        let mut i = 0;
-        while i < keys.len() {
-            let parent = keys[i].clone();
-            keys.extend(
-                self.by_key
-                    .values()
-                    .filter(|(_, c)| c.parent_key.as_deref() == Some(parent.as_str()))
-                    .map(|(_, c)| c.key.clone()),
-            );
-            i += 1;
-        }
-        keys
-    }
-
     /// Every clause in document order.
     pub fn in_order(&self) -> Vec<&Clause> {
         let mut clauses: Vec<&(usize, Clause)> = self.by_key.values().collect();

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::db::comment::{self, QueueFilter, QueuePosition, SubmittedRow};
-use crate::db::{DbConnection, agency, round};
+use crate::db::{DbConnection, agency, document, round};
 use crate::domain::comment::CommentKind;
 use crate::domain::draft::normalize;
 use crate::service::commenting::VersionClauses;
@@ -62,12 +62,12 @@ pub fn page(
     let ordinals = match key {
         None => None,
         Some((key, whole)) => {
-            let clauses = VersionClauses::of(conn, &round_row)?;
+            let span = document::span_of(conn, &round_row.version_id, &key)?;
             // A key the version does not have matches nothing.
             let span = if whole {
-                clauses.span(&key)
+                span
             } else {
-                clauses.span(&key).map(|(first, _)| (first, first))
+                span.map(|(first, _)| (first, first))
             };
             Some(span.unwrap_or((0, -1)))
         }

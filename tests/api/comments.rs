@@ -55,6 +55,7 @@ engine_tests!(
     the_stored_standing_agrees_with_the_replies_after_every_change,
     the_clause_heat_agrees_with_the_queue_after_every_change,
     the_search_finds_rare_and_common_terms_alike,
+    a_chapter_or_a_section_spans_everything_under_it,
     the_queue_search_folds_widths_and_case_alike_on_both_engines,
     staff_read_a_submitted_comment_as_submitted_never_the_draft,
     a_patch_changes_the_fields_sent_and_keeps_the_others,
@@ -1203,5 +1204,80 @@ async fn the_search_finds_rare_and_common_terms_alike(app: TestApp) {
         let found = searched(&app, &round, &drafter, q).await;
         assert_eq!(found.len(), expected, "{term}");
         assert_eq!(found, containing(term), "{term}");
+    }
+}
+
+/// Where a clause's range of document order ends, read by key, is where everything under it
+/// ends, however deep, for each clause of a draft with chapters, sections and measures.
+async fn a_chapter_or_a_section_spans_everything_under_it(app: TestApp) {
+    use consult::db::audit::Actor;
+    use consult::domain::draft::{Clause, Content};
+    use consult::service::drafting;
+    let text = "测试举措\n\n一、第一章\n（一）第一节\n1.甲。\n2.乙。\n（二）第二节\n3.丙。\n\
+                4.丁。\n二、第二章\n5.戊。\n三、第三章\n（一）第一节\n6.己。\n";
+    let now = app.clock.now().naive_utc();
+    let (clauses, spans) = app
+        .db()
+        .write_now(|conn| -> Result<_, consult::service::error::ServiceError> {
+            let actor = Actor::command_line();
+            let document = drafting::create_document(conn, &actor, "测试", now)?;
+            let (version, _) = drafting::add_version(
+                conn,
+                &actor,
+                &document.id,
+                "征求意见稿",
+                Content::Text(text.to_owned()),
+                now,
+            )?;
+            let clauses = consult::db::document::clauses_of(conn, &version.id)?;
+            let mut spans = Vec::new();
+            for clause in &clauses {
+                spans.push(consult::db::document::span_of(
+                    conn,
+                    &version.id,
+                    &clause.key,
+                )?);
+            }
+            assert_eq!(
+                consult::db::document::span_of(conn, &version.id, "nowhere")?,
+                None
+            );
+            Ok((clauses, spans))
+        })
+        .expect("draft");
+    assert!(
+        clauses.iter().filter(|c| c.parent_key.is_some()).count() >= 8,
+        "chapters, sections and measures: {clauses:?}"
+    );
+    let under = |ancestor: &Clause, clause: &Clause| {
+        let mut parent = clause.parent_key.clone();
+        while let Some(key) = parent {
+            if key == ancestor.key {
+                return true;
+            }
+            parent = clauses
+                .iter()
+                .find(|c| c.key == key)
+                .and_then(|c| c.parent_key.clone());
+        }
+        false
+    };
+    for (at, (clause, span)) in clauses.iter().zip(&spans).enumerate() {
+        let last = clauses
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| under(clause, c))
+            .map(|(i, _)| i)
+            .max()
+            .unwrap_or(at);
+        let (first, end) = span.expect("a clause of the version");
+        assert_eq!(first as usize, at, "{}", clause.key);
+        // The last clause's range runs to the end of the version.
+        let end = if end == i32::MAX {
+            clauses.len() - 1
+        } else {
+            end as usize
+        };
+        assert_eq!(end, last, "{} ends after everything under it", clause.key);
     }
 }

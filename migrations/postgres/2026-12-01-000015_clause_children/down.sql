@@ -1,0 +1,1 @@
+DROP INDEX clauses_children;
