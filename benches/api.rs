@@ -161,6 +161,7 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
             max_attachment_bytes: 10 << 20,
             db_pool_size: 8,
             http_workers: 2,
+            stream_stall_seconds: 30,
             smtp: None,
         },
     };

@@ -20,6 +20,9 @@ pub struct Config {
     pub db_pool_size: u32,
     /// `CONSULT_WORKERS`: HTTP worker threads; 0 means one per core.
     pub http_workers: usize,
+    /// `CONSULT_STREAM_STALL_SECONDS`: how long a streamed response (the adoption table) waits
+    /// for a reader that reads nothing before it is cut off.
+    pub stream_stall_seconds: u64,
     /// `SMTP_URL` and `SMTP_FROM`: where and as whom email goes; without them messages stay in
     /// the outbox.
     pub smtp: Option<SmtpSettings>,
@@ -58,6 +61,7 @@ impl Config {
             max_attachment_bytes: number("CONSULT_MAX_ATTACHMENT_BYTES", 10_485_760)?,
             db_pool_size: number("CONSULT_DB_POOL_SIZE", 8)?,
             http_workers: number("CONSULT_WORKERS", 0)?,
+            stream_stall_seconds: number("CONSULT_STREAM_STALL_SECONDS", 30)?,
             smtp: smtp()?,
         })
     }

@@ -2,6 +2,7 @@
 //! as a round (the adoption table) goes out in pieces instead of being built whole in memory.
 
 use std::io;
+use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use futures_util::Stream;
@@ -18,10 +19,13 @@ const WAITING: usize = 4;
 pub struct Pieces {
     tx: mpsc::Sender<io::Result<Bytes>>,
     piece: Vec<u8>,
+    stall: Duration,
 }
 
-/// A body and the writer that fills it.
-pub fn body() -> (Pieces, impl Stream<Item = io::Result<Bytes>> + 'static) {
+/// A body and the writer that fills it. Writing fails once the pieces waiting have waited
+/// `stall` for a reader that reads nothing, so that such a reader does not hold what the writer
+/// holds (a database connection and its snapshot) for as long as its connection stays open.
+pub fn body(stall: Duration) -> (Pieces, impl Stream<Item = io::Result<Bytes>> + 'static) {
     let (tx, rx) = mpsc::channel(WAITING);
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|piece| (piece, rx))
@@ -29,15 +33,36 @@ pub fn body() -> (Pieces, impl Stream<Item = io::Result<Bytes>> + 'static) {
     let pieces = Pieces {
         tx,
         piece: Vec::with_capacity(PIECE),
+        stall,
     };
     (pieces, stream)
 }
 
 impl Pieces {
     fn send(&mut self, piece: io::Result<Bytes>) -> io::Result<()> {
-        self.tx
-            .blocking_send(piece)
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader went away"))
+        let started = Instant::now();
+        let mut piece = piece;
+        loop {
+            match self.tx.try_send(piece) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::BrokenPipe,
+                        "the reader went away",
+                    ));
+                }
+                Err(mpsc::error::TrySendError::Full(back)) if started.elapsed() < self.stall => {
+                    piece = back;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the reader stopped reading",
+                    ));
+                }
+            }
+        }
     }
 
     /// A handle that can cut the body off after the writer is gone: the body ends only when

@@ -448,6 +448,24 @@ pub fn tally_everything(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
+/// Whether comments stand that no tally counts: true only for a database whose comments were
+/// submitted before the tallies existed, since every later change keeps them. Two lookups.
+pub fn untallied(conn: &mut DbConnection) -> QueryResult<bool> {
+    use diesel::dsl::exists;
+    let tallied: bool = diesel::select(exists(
+        clause_tallies::table.select(clause_tallies::round_id),
+    ))
+    .get_result(conn)?;
+    let standing: bool = diesel::select(exists(
+        submitted_comments::table
+            .filter(submitted_comments::standing.eq(true))
+            .filter(submitted_comments::clause_key.is_not_null())
+            .select(submitted_comments::comment_id),
+    ))
+    .get_result(conn)?;
+    Ok(standing && !tallied)
+}
+
 /// What a tally keeps of a wording: enough to tell two apart.
 fn digest(wording: &str) -> String {
     use sha2::{Digest, Sha256};

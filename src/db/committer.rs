@@ -1,7 +1,8 @@
 //! SQLite's one writer, shared. A thread owns the write connection; when it is free it takes
 //! every write waiting (up to [`MAX_BATCH`]), runs them in one transaction with a savepoint
 //! each, and answers each only after that transaction commits. A write that fails rolls back
-//! to its savepoint and fails alone; a commit that fails fails them all. The disk flush
+//! to its savepoint and fails alone; a commit that fails fails them all, and so does a write
+//! that panics (its batch is rolled back, since nobody can say what it left half-done). The disk flush
 //! (`synchronous = FULL`) is the cost of a commit: shared, it is paid once a batch instead of
 //! once a write, and nobody waits for a batch to fill, since a batch is whatever queued while
 //! the one before it committed.
@@ -10,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use diesel::Connection;
+use diesel::connection::SimpleConnection;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::PooledConnection;
 use diesel::result::Error as DieselError;
@@ -23,8 +24,8 @@ const MAX_BATCH: usize = 64;
 
 /// One write waiting for the writer.
 trait Unit: Send {
-    /// Runs the change inside the batch's transaction, in a savepoint of its own.
-    fn run(&mut self, conn: &mut DbConnection);
+    /// Runs the change inside the batch's transaction; whether it succeeded.
+    fn run(&mut self, conn: &mut DbConnection) -> bool;
     /// Answers the caller once the batch's fate is known.
     fn answer(self: Box<Self>, committed: Result<(), &DieselError>);
 }
@@ -43,12 +44,15 @@ where
     E: From<DieselError> + Send,
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send,
 {
-    fn run(&mut self, conn: &mut DbConnection) {
-        if let Some(change) = self.change.take() {
-            let _in = self.span.enter();
-            // Inside the batch's transaction this is a savepoint, rolled back on an error.
-            self.outcome = Some(conn.transaction(change));
-        }
+    fn run(&mut self, conn: &mut DbConnection) -> bool {
+        let Some(change) = self.change.take() else {
+            return false;
+        };
+        let _in = self.span.enter();
+        let outcome = change(conn);
+        let succeeded = outcome.is_ok();
+        self.outcome = Some(outcome);
+        succeeded
     }
 
     fn answer(self: Box<Self>, committed: Result<(), &DieselError>) {
@@ -165,7 +169,11 @@ fn write_batches(pool: &DbPool, waiting: &mpsc::Receiver<Box<dyn Unit>>) {
     }
 }
 
-/// Runs the batch in one transaction that takes the write lock at `BEGIN`.
+/// Runs the batch in one transaction that takes the write lock at `BEGIN`, each write in a
+/// savepoint of its own that is released when it succeeds and rolled back when it fails. The
+/// savepoints are the committer's own statements, so that it knows each one's fate; a
+/// savepoint that cannot be rolled back, or a transaction SQLite ended by itself, fails the
+/// batch before anything is committed.
 fn commit(conn: &mut DbConnection, batch: &mut [Box<dyn Unit>]) -> Result<(), DieselError> {
     match conn {
         // The write lock at `BEGIN`: a transaction that upgrades from reading to writing
@@ -177,14 +185,45 @@ fn commit(conn: &mut DbConnection, batch: &mut [Box<dyn Unit>]) -> Result<(), Di
             <DbConnection as TransactionManager<DbConnection>>::begin_transaction(conn)?;
         }
     }
-    for unit in batch.iter_mut() {
-        unit.run(conn);
-    }
-    let committed = <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn);
+    let ran = run_each(conn, batch);
+    let committed = ran.and_then(|()| {
+        <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)
+    });
     if committed.is_err() {
-        // The transaction is still open after a failed commit; the rollback's own failure
-        // leaves the connection broken, and the pool replaces it.
+        // Whatever ran is undone; a rollback that fails too leaves the connection broken,
+        // and the pool replaces it.
         let _ = <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn);
     }
     committed
+}
+
+fn run_each(conn: &mut DbConnection, batch: &mut [Box<dyn Unit>]) -> Result<(), DieselError> {
+    for unit in batch.iter_mut() {
+        conn.batch_execute("SAVEPOINT consult_write")?;
+        if unit.run(conn) {
+            conn.batch_execute("RELEASE consult_write")?;
+        } else {
+            conn.batch_execute("ROLLBACK TO consult_write; RELEASE consult_write")?;
+        }
+        if !still_open(conn) {
+            return Err(failed(
+                "the database ended the transaction (a full disk or an I/O error)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the batch's transaction is still open. SQLite rolls a transaction back whole on some
+/// errors (a full disk, an I/O error, no memory), after which every statement would commit on
+/// its own: `BEGIN` fails inside a transaction and succeeds outside one.
+fn still_open(conn: &mut DbConnection) -> bool {
+    match conn.batch_execute("BEGIN") {
+        Err(DieselError::DatabaseError(_, info)) => info.message().contains("within a transaction"),
+        Err(_) => false,
+        Ok(()) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            false
+        }
+    }
 }

@@ -35,8 +35,6 @@ use committer::Committer;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// The migration that adds the comments' folded search text.
 const SEARCH_TEXT_MIGRATION: &str = "20261201000008";
-/// The migration that adds the clause tallies, whose counts the program makes.
-const TALLIES_MIGRATION: &str = "20261201000012";
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// A connection to whichever engine `DATABASE_URL` names.
@@ -538,9 +536,12 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, StorageError> {
         comment::fold_unsearchable(&mut conn)
             .map_err(|e| StorageError::Migrate(format!("folding comments for search: {e}")))?;
     }
-    // Comments submitted before the tallies existed are counted once, when they are added.
-    if applied.iter().any(|m| m == TALLIES_MIGRATION) {
-        comment::tally_everything(&mut conn)
+    // Comments submitted before the tallies existed are counted once, all in one transaction:
+    // a start that stopped before it finished counts them on the next.
+    if comment::untallied(&mut conn)
+        .map_err(|e| StorageError::Migrate(format!("reading the clause tallies: {e}")))?
+    {
+        conn.transaction(comment::tally_everything)
             .map_err(|e| StorageError::Migrate(format!("counting comments by clause: {e}")))?;
     }
     Ok(applied)

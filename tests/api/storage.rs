@@ -11,6 +11,7 @@ use crate::support::{TestApp, engine_tests};
 
 engine_tests!(
     writes_that_wait_together_land_together_and_one_that_fails_fails_alone,
+    a_batch_whose_transaction_ended_underneath_it_runs_no_further_write,
     sqlite_commits_are_flushed_to_disk_before_they_are_acknowledged,
 );
 
@@ -119,6 +120,21 @@ struct Count {
     n: i64,
 }
 
+/// The probes on disk, in order.
+fn landed(db: &consult::db::Db) -> Vec<i64> {
+    #[derive(diesel::QueryableByName)]
+    struct Probe {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    db.read_now(|conn| -> Result<Vec<i64>, ServiceError> {
+        let rows: Vec<Probe> =
+            diesel::sql_query("SELECT n FROM batch_probe ORDER BY n").load(conn)?;
+        Ok(rows.into_iter().map(|p| p.n).collect())
+    })
+    .expect("probes")
+}
+
 fn probes(conn: &mut consult::db::DbConnection) -> Result<i64, ServiceError> {
     let counted: Count =
         diesel::sql_query("SELECT COUNT(*) AS n FROM batch_probe").get_result(conn)?;
@@ -170,17 +186,7 @@ async fn writes_that_wait_together_land_together_and_one_that_fails_fails_alone(
         .filter(|(i, _)| *i != 3)
         .map(|(_, answer)| *answer.as_ref().expect("the other writes land"))
         .collect();
-    let landed = db.read_now(|conn| -> Result<Vec<i64>, ServiceError> {
-        #[derive(diesel::QueryableByName)]
-        struct Probe {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let rows: Vec<Probe> =
-            diesel::sql_query("SELECT n FROM batch_probe ORDER BY n").load(conn)?;
-        Ok(rows.into_iter().map(|p| p.n).collect())
-    });
-    assert_eq!(landed.expect("probes"), [1, 2, 3, 5, 6]);
+    assert_eq!(landed(&db), [1, 2, 3, 5, 6]);
     if app.engine() == Engine::Sqlite {
         // Had each write committed alone, the last would see the four before it.
         assert_eq!(
@@ -220,4 +226,51 @@ async fn sqlite_commits_are_flushed_to_disk_before_they_are_acknowledged(app: Te
     let (normal, _) = consult::db::Db::open(&url, 2).expect("open");
     assert_eq!(normal.read_now(read).expect("reader"), 1);
     assert_eq!(normal.write(read).await.expect("writer"), 1);
+}
+
+/// SQLite ends a transaction by itself on a full disk or an I/O error, after which each
+/// statement would commit on its own. Here a write ends it on purpose (and writes after that,
+/// as a statement that does not know would): the writes queued behind it in the same batch
+/// must not run, and every one is answered with a failure.
+async fn a_batch_whose_transaction_ended_underneath_it_runs_no_further_write(app: TestApp) {
+    if app.engine() != Engine::Sqlite {
+        return;
+    }
+    let db = app.db().clone();
+    db.write_now(|conn| -> Result<(), ServiceError> {
+        diesel::sql_query("CREATE TABLE batch_probe (n BIGINT PRIMARY KEY)").execute(conn)?;
+        Ok(())
+    })
+    .expect("probe table");
+    let insert = |n: i64| {
+        move |conn: &mut consult::db::DbConnection| -> Result<(), ServiceError> {
+            diesel::sql_query(format!("INSERT INTO batch_probe (n) VALUES ({n})")).execute(conn)?;
+            Ok(())
+        }
+    };
+    let busy = db.write(|_conn| -> Result<(), ServiceError> {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        Ok(())
+    });
+    let first = db.write(insert(1));
+    let ending = db.write(|conn| -> Result<(), ServiceError> {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(
+            "ROLLBACK; INSERT INTO batch_probe (n) VALUES (2); SAVEPOINT consult_write",
+        )?;
+        Ok(())
+    });
+    let after = db.write(insert(3));
+    let (busy, first, ending, after) =
+        futures_util::future::join4(busy, first, ending, after).await;
+    busy.expect("the busy write");
+    assert!(first.is_err(), "rolled back with its batch");
+    assert!(ending.is_err());
+    assert!(after.is_err(), "never run");
+    let landed = landed(&db);
+    // The statement that ran outside any transaction is on disk; the write after it is not.
+    assert!(!landed.contains(&3), "{landed:?}");
+    assert!(!landed.contains(&1), "{landed:?}");
+    // The writer goes on with the next batch.
+    db.write(insert(4)).await.expect("a later write");
 }

@@ -67,9 +67,10 @@ pub async fn carried(
 ) -> Result<Json<CarriedView>, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
+    // Read in chunks: one snapshot, so that a resubmission meanwhile is seen whole or not at all.
     let table = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
+        .read_snapshot(move |conn| -> Result<_, ApiError> {
             let (row, agency) = readable_table(conn, &caller, &id, true)?;
             let reader = Reader {
                 agency_id: agency.as_deref(),

@@ -5,6 +5,7 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::io::{Seek, SeekFrom, Write};
+use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extract::{Caller, parse_query};
@@ -111,7 +112,8 @@ pub async fn report(
     // The table goes out as it is read: the response starts with its first rows, and memory
     // holds a few pieces of it, whatever the round's size. A failure half-way cuts the
     // response off (its status is sent already) and is logged.
-    let (mut pieces, body) = streaming::body();
+    let stall = Duration::from_secs(state.config.stream_stall_seconds);
+    let (mut pieces, body) = streaming::body(stall);
     let db = state.db.clone();
     let cutter = pieces.cutter();
     actix_web::rt::spawn(async move {

@@ -99,6 +99,7 @@ impl TestApp {
             max_attachment_bytes: ATTACHMENT_LIMIT,
             db_pool_size: 4,
             http_workers: 1,
+            stream_stall_seconds: 30,
             smtp: None,
         };
         TestApp {
