@@ -60,14 +60,20 @@ where
             (Ok(()), Some(outcome)) => outcome,
             // Its own failure is the answer, whatever became of the others.
             (Err(_), Some(Err(error))) => Err(error),
-            (Err(cause), _) => Err(E::from(failed(&cause.to_string()))),
-            (Ok(()), None) => Err(E::from(failed("the write did not run"))),
+            (Err(why), _) => Err(E::from(failed(why))),
+            (Ok(()), None) => Err(E::from(failed(&cause("the write did not run")))),
         };
         (self.reply)(answer);
     }
 }
 
-fn failed(cause: &str) -> DieselError {
+/// Why a batch failed, as the batch says it.
+fn cause(why: &str) -> DieselError {
+    DieselError::QueryBuilderError(why.into())
+}
+
+/// The answer to a write whose batch failed for `cause`.
+fn failed(cause: &DieselError) -> DieselError {
     DieselError::QueryBuilderError(format!("the batch of writes failed: {cause}").into())
 }
 
@@ -142,8 +148,8 @@ fn write_batches(pool: &DbPool, waiting: &mpsc::Receiver<Box<dyn Unit>>) {
         let mut conn: PooledConnection<Manager> = match pool.get() {
             Ok(conn) => conn,
             Err(e) => {
-                let cause = failed(&e.to_string());
-                batch.into_iter().for_each(|unit| unit.answer(Err(&cause)));
+                let why = cause(&e.to_string());
+                batch.into_iter().for_each(|unit| unit.answer(Err(&why)));
                 continue;
             }
         };
@@ -162,8 +168,8 @@ fn write_batches(pool: &DbPool, waiting: &mpsc::Receiver<Box<dyn Unit>>) {
             }
             Err(_) => {
                 metrics().commit(false, units, started.elapsed());
-                let cause = failed("a write panicked");
-                batch.into_iter().for_each(|unit| unit.answer(Err(&cause)));
+                let why = cause("a write panicked");
+                batch.into_iter().for_each(|unit| unit.answer(Err(&why)));
             }
         }
     }
@@ -206,7 +212,7 @@ fn run_each(conn: &mut DbConnection, batch: &mut [Box<dyn Unit>]) -> Result<(), 
             conn.batch_execute("ROLLBACK TO consult_write; RELEASE consult_write")?;
         }
         if !still_open(conn) {
-            return Err(failed(
+            return Err(cause(
                 "the database ended the transaction (a full disk or an I/O error)",
             ));
         }

@@ -23,6 +23,49 @@ pub struct IdempotencyRow {
     pub response_status: Option<i32>,
     pub response_headers: Option<String>,
     pub response_body: Option<Vec<u8>>,
+    /// `deflate` when the body is kept compressed; absent when it is kept as sent.
+    pub response_encoding: Option<String>,
+}
+
+/// Bodies larger than this are kept compressed: a single comment's answer is not worth the
+/// time, a batch's is.
+const COMPRESS_FROM: usize = 4096;
+const DEFLATE: &str = "deflate";
+
+/// The body as kept, and how.
+fn pack(body: &[u8]) -> (Vec<u8>, Option<&'static str>) {
+    use std::io::Write;
+    if body.len() < COMPRESS_FROM {
+        return (body.to_vec(), None);
+    }
+    // The fastest level: this runs in the write's transaction, and most of the gain is in it.
+    let mut packed = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    match packed.write_all(body).and_then(|()| packed.finish()) {
+        Ok(packed) => (packed, Some(DEFLATE)),
+        Err(_) => (body.to_vec(), None),
+    }
+}
+
+/// The body as it was sent.
+fn unpack(kept: Vec<u8>, encoding: Option<&str>) -> QueryResult<Vec<u8>> {
+    use std::io::Read;
+    match encoding {
+        None => Ok(kept),
+        Some(DEFLATE) => {
+            let mut body = Vec::new();
+            flate2::read::DeflateDecoder::new(kept.as_slice())
+                .read_to_end(&mut body)
+                .map_err(|e| {
+                    diesel::result::Error::DeserializationError(
+                        format!("a stored response that does not inflate: {e}").into(),
+                    )
+                })?;
+            Ok(body)
+        }
+        Some(other) => Err(diesel::result::Error::DeserializationError(
+            format!("a stored response in an unknown encoding {other:?}").into(),
+        )),
+    }
 }
 
 /// A first response kept for replay.
@@ -81,6 +124,7 @@ pub fn claim(
         response_status: None,
         response_headers: None,
         response_body: None,
+        response_encoding: None,
     };
     if insert_or_ignore!(conn, idempotency_keys::table, &fresh)? == 1 {
         return Ok(Claim::Run { claimed_at: now });
@@ -111,6 +155,7 @@ pub fn claim(
                 idempotency_keys::response_status.eq(None::<i32>),
                 idempotency_keys::response_headers.eq(None::<String>),
                 idempotency_keys::response_body.eq(None::<Vec<u8>>),
+                idempotency_keys::response_encoding.eq(None::<String>),
             )
         };
         let taken = match existing.locked_at {
@@ -138,7 +183,7 @@ pub fn claim(
         (Some(status), Some(headers), Some(body)) => Ok(Claim::Replay(StoredResponse {
             status: u16::try_from(status).unwrap_or(500),
             headers,
-            body,
+            body: unpack(body, existing.response_encoding.as_deref())?,
         })),
         _ => Ok(Claim::InProgress),
     }
@@ -152,6 +197,7 @@ pub fn complete(
     claimed_at: NaiveDateTime,
     response: &StoredResponse,
 ) -> QueryResult<bool> {
+    let (body, encoding) = pack(&response.body);
     diesel::update(
         idempotency_keys::table
             .find((key.token_id, key.key))
@@ -161,7 +207,8 @@ pub fn complete(
         idempotency_keys::locked_at.eq(None::<NaiveDateTime>),
         idempotency_keys::response_status.eq(Some(i32::from(response.status))),
         idempotency_keys::response_headers.eq(Some(&response.headers)),
-        idempotency_keys::response_body.eq(Some(&response.body)),
+        idempotency_keys::response_body.eq(Some(body)),
+        idempotency_keys::response_encoding.eq(encoding),
     ))
     .execute(conn)
     .map(|n| n == 1)

@@ -78,6 +78,7 @@ diesel::table! {
         response_status -> Nullable<Integer>,
         response_headers -> Nullable<Text>,
         response_body -> Nullable<Binary>,
+        response_encoding -> Nullable<Text>,
     }
 }
 

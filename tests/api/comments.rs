@@ -56,6 +56,7 @@ engine_tests!(
     the_clause_heat_agrees_with_the_queue_after_every_change,
     the_search_finds_rare_and_common_terms_alike,
     a_chapter_or_a_section_spans_everything_under_it,
+    a_large_batchs_answer_is_kept_compressed_and_replayed_byte_for_byte,
     the_queue_search_folds_widths_and_case_alike_on_both_engines,
     staff_read_a_submitted_comment_as_submitted_never_the_draft,
     a_patch_changes_the_fields_sent_and_keeps_the_others,
@@ -1280,4 +1281,58 @@ async fn a_chapter_or_a_section_spans_everything_under_it(app: TestApp) {
         };
         assert_eq!(end, last, "{} ends after everything under it", clause.key);
     }
+}
+
+/// A batch's answer is kept compressed for replay, and a retry gets it back as it was sent.
+async fn a_large_batchs_answer_is_kept_compressed_and_replayed_byte_for_byte(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let agency = app.agency_token("jingxin");
+    let url = format!("/api/v1/rounds/{round}/comments");
+    let items: Vec<Value> = (0..100)
+        .map(|i| json!({"kind": "amend", "clause_key": "m9", "body": format!("第{i}条：跨境电商部分建议增加海外仓。"), "proposed_text": "做优做强跨境电商，布局建设海外仓。"}))
+        .collect();
+    let batch = json!({ "items": items });
+    let first = app
+        .send(keyed_post(&url, &agency, "big-batch", &batch))
+        .await;
+    assert_eq!(first.status, 201);
+    let (kept, encoding): (Vec<u8>, Option<String>) = app
+        .db()
+        .read_now(|conn| -> Result<_, consult::service::error::ServiceError> {
+            use consult::db::schema::idempotency_keys as k;
+            use diesel::prelude::*;
+            let row: (Option<Vec<u8>>, Option<String>) = k::table
+                .filter(k::idempotency_key.eq("big-batch"))
+                .select((k::response_body, k::response_encoding))
+                .first(conn)?;
+            Ok((row.0.unwrap_or_default(), row.1))
+        })
+        .expect("stored response");
+    assert_eq!(encoding.as_deref(), Some("deflate"));
+    assert!(
+        kept.len() * 4 < first.body.len(),
+        "{} bytes kept for {} sent",
+        kept.len(),
+        first.body.len()
+    );
+    let retried = app
+        .send(keyed_post(&url, &agency, "big-batch", &batch))
+        .await;
+    assert_eq!(retried.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retried.status, first.status);
+    assert_eq!(retried.body, first.body, "the same bytes");
+    assert_eq!(retried.header("content-type"), first.header("content-type"));
+    let request = request_id(&app, &agency).await;
+    assert_eq!(
+        app.items(
+            &format!("/api/v1/requests/{request}/comments?limit=500"),
+            Some(&agency)
+        )
+        .await
+        .as_array()
+        .map(Vec::len),
+        Some(100)
+    );
 }

@@ -120,6 +120,28 @@ struct Count {
     n: i64,
 }
 
+/// A write that keeps the writer busy for a moment, running by the time this returns: the
+/// writes sent next queue behind it and share the batch after it.
+async fn hold_the_writer(
+    db: &consult::db::Db,
+) -> actix_web::rt::task::JoinHandle<Result<(), ServiceError>> {
+    let (running, started) = std::sync::mpsc::channel();
+    let writer = db.clone();
+    let busy = actix_web::rt::spawn(async move {
+        writer
+            .write(move |_conn| -> Result<(), ServiceError> {
+                let _ = running.send(());
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                Ok(())
+            })
+            .await
+    });
+    while started.try_recv().is_err() {
+        actix_web::rt::task::yield_now().await;
+    }
+    busy
+}
+
 /// The probes on disk, in order.
 fn landed(db: &consult::db::Db) -> Vec<i64> {
     #[derive(diesel::QueryableByName)]
@@ -152,10 +174,7 @@ async fn writes_that_wait_together_land_together_and_one_that_fails_fails_alone(
     })
     .expect("probe table");
     // The first write keeps the writer busy while the others queue behind it.
-    let busy = db.write(|_conn| -> Result<(), ServiceError> {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        Ok(())
-    });
+    let busy = hold_the_writer(&db).await;
     let writes = (1..=6).map(|n: i64| {
         let reader = db.clone();
         db.write(move |conn| -> Result<i64, ServiceError> {
@@ -173,9 +192,10 @@ async fn writes_that_wait_together_land_together_and_one_that_fails_fails_alone(
             }
         })
     });
-    let (busy, answers) =
-        futures_util::future::join(busy, futures_util::future::join_all(writes)).await;
-    busy.expect("the busy write");
+    let answers = futures_util::future::join_all(writes).await;
+    busy.await
+        .expect("the busy write's task")
+        .expect("the busy write");
     assert!(
         answers[3].is_err(),
         "the failing write is answered with its failure"
@@ -248,10 +268,7 @@ async fn a_batch_whose_transaction_ended_underneath_it_runs_no_further_write(app
             Ok(())
         }
     };
-    let busy = db.write(|_conn| -> Result<(), ServiceError> {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        Ok(())
-    });
+    let busy = hold_the_writer(&db).await;
     let first = db.write(insert(1));
     let ending = db.write(|conn| -> Result<(), ServiceError> {
         use diesel::connection::SimpleConnection;
@@ -261,9 +278,10 @@ async fn a_batch_whose_transaction_ended_underneath_it_runs_no_further_write(app
         Ok(())
     });
     let after = db.write(insert(3));
-    let (busy, first, ending, after) =
-        futures_util::future::join4(busy, first, ending, after).await;
-    busy.expect("the busy write");
+    let (first, ending, after) = futures_util::future::join3(first, ending, after).await;
+    busy.await
+        .expect("the busy write's task")
+        .expect("the busy write");
     assert!(first.is_err(), "rolled back with its batch");
     assert!(ending.is_err());
     assert!(after.is_err(), "never run");
