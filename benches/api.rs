@@ -3,8 +3,8 @@
 //! clients on their own threads.
 //!
 //! `cargo bench --bench api` (add `-- --seconds N --clients N --writers N --pagers N --comments N`
-//! to change the load, `--synchronous normal` for SQLite's other durability, `--only NAME` for
-//! the scenarios whose name contains it).
+//! to change the load, `--synchronous normal` for SQLite's other durability, `--only A,B` for
+//! the scenarios whose name contains one of them).
 
 // A measurement program: a setup step that fails ends the run with its reason.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -370,7 +370,7 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         if options
             .only
             .as_ref()
-            .is_some_and(|only| !name.contains(only.as_str()))
+            .is_some_and(|only| !only.split(',').any(|part| name.contains(part)))
         {
             continue;
         }

@@ -206,30 +206,15 @@ fn commit(conn: &mut DbConnection, batch: &mut [Box<dyn Unit>]) -> Result<(), Di
 fn run_each(conn: &mut DbConnection, batch: &mut [Box<dyn Unit>]) -> Result<(), DieselError> {
     for unit in batch.iter_mut() {
         conn.batch_execute("SAVEPOINT consult_write")?;
+        // SQLite rolls a transaction back whole on some errors (a full disk, an I/O error, no
+        // memory), after which every statement would commit on its own; the savepoint goes
+        // with it, so releasing or rolling back to it fails, and so does the batch, before
+        // another write runs.
         if unit.run(conn) {
             conn.batch_execute("RELEASE consult_write")?;
         } else {
             conn.batch_execute("ROLLBACK TO consult_write; RELEASE consult_write")?;
         }
-        if !still_open(conn) {
-            return Err(cause(
-                "the database ended the transaction (a full disk or an I/O error)",
-            ));
-        }
     }
     Ok(())
-}
-
-/// Whether the batch's transaction is still open. SQLite rolls a transaction back whole on some
-/// errors (a full disk, an I/O error, no memory), after which every statement would commit on
-/// its own: `BEGIN` fails inside a transaction and succeeds outside one.
-fn still_open(conn: &mut DbConnection) -> bool {
-    match conn.batch_execute("BEGIN") {
-        Err(DieselError::DatabaseError(_, info)) => info.message().contains("within a transaction"),
-        Err(_) => false,
-        Ok(()) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            false
-        }
-    }
 }
