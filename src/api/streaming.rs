@@ -8,6 +8,9 @@ use actix_web::web::Bytes;
 use futures_util::Stream;
 use tokio::sync::mpsc;
 
+use crate::db::{Db, DbConnection};
+use crate::service::error::ServiceError;
+
 /// How much is sent at a time.
 const PIECE: usize = 64 * 1024;
 /// How many pieces wait for a slow reader before the writer waits too: the memory a response
@@ -22,10 +25,45 @@ pub struct Pieces {
     stall: Duration,
 }
 
+/// A body that `write` fills on the blocking thread pool, in one snapshot read, as the reader
+/// takes it: the response starts with the first pieces, and memory holds a few of them whatever
+/// the output's size. A failure half-way cuts the body off (its status is sent already) and is
+/// logged as `what` cut off.
+pub fn written<F>(
+    db: &Db,
+    stall: Duration,
+    what: &'static str,
+    write: F,
+) -> impl Stream<Item = io::Result<Bytes>> + 'static
+where
+    F: FnOnce(&mut DbConnection, &mut Pieces) -> Result<(), ServiceError> + Send + 'static,
+{
+    use std::io::Write;
+    let (mut pieces, body) = body(stall);
+    let cutter = pieces.cutter();
+    let db = db.clone();
+    actix_web::rt::spawn(async move {
+        let done = db
+            .read_snapshot(move |conn| -> Result<(), ServiceError> {
+                write(conn, &mut pieces)?;
+                pieces.flush().map_err(ServiceError::internal)
+            })
+            .await;
+        match done {
+            Ok(()) => drop(cutter),
+            Err(failed) => {
+                tracing::warn!(error = %failed.describe(), "{what} was cut off");
+                cutter.cut(&failed.describe()).await;
+            }
+        }
+    });
+    body
+}
+
 /// A body and the writer that fills it. Writing fails once the pieces waiting have waited
 /// `stall` for a reader that reads nothing, so that such a reader does not hold what the writer
 /// holds (a database connection and its snapshot) for as long as its connection stays open.
-pub fn body(stall: Duration) -> (Pieces, impl Stream<Item = io::Result<Bytes>> + 'static) {
+fn body(stall: Duration) -> (Pieces, impl Stream<Item = io::Result<Bytes>> + 'static) {
     let (tx, rx) = mpsc::channel(WAITING);
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|piece| (piece, rx))
@@ -68,17 +106,17 @@ impl Pieces {
     /// A handle that can cut the body off after the writer is gone: the body ends only when
     /// both are dropped, so a failure that stops the writer before it wrote anything still
     /// reaches the reader.
-    pub fn cutter(&self) -> Cutter {
+    fn cutter(&self) -> Cutter {
         Cutter(self.tx.clone())
     }
 }
 
 /// Ends a body with an error, so that the reader sees the response cut off instead of a short
 /// file that looks whole.
-pub struct Cutter(mpsc::Sender<io::Result<Bytes>>);
+struct Cutter(mpsc::Sender<io::Result<Bytes>>);
 
 impl Cutter {
-    pub async fn cut(self, cause: &dyn std::fmt::Display) {
+    async fn cut(self, cause: &dyn std::fmt::Display) {
         // The reader may be gone already; there is nobody left to tell.
         let _ = self.0.send(Err(io::Error::other(cause.to_string()))).await;
     }

@@ -2352,6 +2352,25 @@ async fn a_table_larger_than_a_read_keeps_each_group_in_one_row(app: TestApp) {
         Some(json!({"outcome": "noted", "comments": 2, "rows": 1}))
     );
 
+    // The carried comments come from the same rows: every comment once, the group's with its
+    // decision.
+    let carried = app
+        .get(&format!("/api/v1/rounds/{round}/carried"), Some(&drafter))
+        .await;
+    assert_eq!(carried.status, 200);
+    let carried = carried.json();
+    let mut ids: Vec<&str> = carried["comments"]
+        .as_array()
+        .expect("comments")
+        .iter()
+        .filter_map(|c| c["comment_id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 1_100);
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 1_100, "each comment once");
+    assert_eq!(carried["comments"][1]["comment_id"], last.as_str());
+    assert_eq!(carried["comments"][1]["outcome"], "noted");
     let csv = app
         .get(
             &format!("/api/v1/rounds/{round}/report?format=csv"),

@@ -1,14 +1,18 @@
 //! `GET /api/v1/rounds/{id}/carried`
 
-use actix_web::web::{Data, Json, Path};
+use std::time::Duration;
+
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::report::readable_table;
 use crate::api::extract::Caller;
+use crate::api::streaming;
 use crate::domain::carry::CarriedQuote;
 use crate::domain::decision::Outcome;
-use crate::domain::report::{ClauseFate, TableAgency};
+use crate::domain::report::{ClauseFate, TableAgency, TableHead, TableRow, TableSink, TableTail};
 use crate::error::ApiError;
 use crate::service::reporting::{self, Reader};
 use crate::state::AppState;
@@ -46,7 +50,7 @@ pub struct CarriedView {
 /// Each comment of the round with the state of its clause in the diff to the next version, and
 /// its quote mapped through the character diff (fuzzy matching inside the clause only when the
 /// passage itself was edited). Drafters and admins see every comment; an agency, once the
-/// decisions are published, its own.
+/// decisions are published, its own. Sent as it is read, in clause order, in one snapshot.
 #[utoipa::path(
     get,
     operation_id = "decisions_carried",
@@ -64,43 +68,90 @@ pub async fn carried(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<CarriedView>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    // Read in chunks: one snapshot, so that a resubmission meanwhile is seen whole or not at all.
-    let table = state
+    let (row, agency) = state
         .db
-        .read_snapshot(move |conn| -> Result<_, ApiError> {
-            let (row, agency) = readable_table(conn, &caller, &id, true)?;
+        .read(move |conn| readable_table(conn, &caller, &id, true))
+        .await?;
+    let stall = Duration::from_secs(state.config.stream_stall_seconds);
+    let body = streaming::written(
+        &state.db,
+        stall,
+        "the carried comments",
+        move |conn, pieces| {
             let reader = Reader {
                 agency_id: agency.as_deref(),
                 internals: false,
             };
-            Ok(reporting::adoption_table(conn, &row, reader, now)?)
-        })
-        .await?;
-    let mut comments = Vec::new();
-    for row in table.rows {
-        for comment in row.comments {
+            reporting::write_table(conn, &row, reader, now, &mut CarriedForm::new(pieces))
+        },
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(body))
+}
+
+/// The comments of the table as [`CarriedView`], written as its rows come.
+struct CarriedForm<W> {
+    out: W,
+    written: usize,
+}
+
+impl<W: std::io::Write> CarriedForm<W> {
+    fn new(out: W) -> Self {
+        CarriedForm { out, written: 0 }
+    }
+}
+
+/// The view's fields before its comments.
+#[derive(Serialize)]
+struct CarriedHead<'a> {
+    round_id: &'a str,
+    version: i32,
+    next_version: Option<i32>,
+}
+
+impl<W: std::io::Write> TableSink for CarriedForm<W> {
+    fn head(&mut self, head: &TableHead) -> std::io::Result<()> {
+        let mut opening = serde_json::to_vec(&CarriedHead {
+            round_id: &head.round_id,
+            version: head.version,
+            next_version: head.next_version,
+        })?;
+        // The object stays open for its comments.
+        opening.pop();
+        self.out.write_all(&opening)?;
+        self.out.write_all(br#","comments":["#)
+    }
+
+    fn row(&mut self, row: &TableRow) -> std::io::Result<()> {
+        for comment in &row.comments {
             // A group's members may be on other clauses than its first.
             let same_clause = comment.clause_key == row.clause_key;
-            comments.push(CarriedComment {
-                comment_id: comment.comment_id,
-                agency: comment.agency,
+            let carried = CarriedComment {
+                comment_id: comment.comment_id.clone(),
+                agency: comment.agency.clone(),
                 clause_label: row.clause_label.clone().filter(|_| same_clause),
                 clause_label_next: row.clause_label_next.clone().filter(|_| same_clause),
                 clause_fate: comment.clause_fate,
-                clause_key: comment.clause_key,
-                quote: comment.quote,
-                quote_carried: comment.quote_carried,
+                clause_key: comment.clause_key.clone(),
+                quote: comment.quote.clone(),
+                quote_carried: comment.quote_carried.clone(),
                 outcome: row.outcome,
-            });
+            };
+            if self.written > 0 {
+                self.out.write_all(b",")?;
+            }
+            self.written += 1;
+            serde_json::to_writer(&mut self.out, &carried)?;
         }
+        Ok(())
     }
-    Ok(Json(CarriedView {
-        round_id: table.head.round_id,
-        version: table.head.version,
-        next_version: table.head.next_version,
-        comments,
-    }))
+
+    fn tail(&mut self, _tail: &TableTail) -> std::io::Result<()> {
+        self.out.write_all(b"]}")?;
+        self.out.flush()
+    }
 }

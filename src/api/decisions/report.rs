@@ -4,7 +4,7 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 
@@ -109,52 +109,38 @@ pub async fn report(
     let format = parse_query::<ReportQuery>(&request)?
         .format
         .unwrap_or_default();
-    // The table goes out as it is read: the response starts with its first rows, and memory
-    // holds a few pieces of it, whatever the round's size. A failure half-way cuts the
-    // response off (its status is sent already) and is logged.
     let stall = Duration::from_secs(state.config.stream_stall_seconds);
-    let (mut pieces, body) = streaming::body(stall);
-    let db = state.db.clone();
-    let cutter = pieces.cutter();
-    actix_web::rt::spawn(async move {
-        let written = db
-            .read_snapshot(move |conn| -> Result<(), ServiceError> {
-                let reader = Reader {
-                    agency_id: agency.as_deref(),
-                    internals,
-                };
-                match format {
-                    ReportFormat::Json => {
-                        let mut form = JsonForm::new(&mut pieces);
-                        reporting::write_table(conn, &row, reader, now, &mut form)?;
-                    }
-                    ReportFormat::Csv => {
-                        let mut form = CsvForm::new(&mut pieces);
-                        reporting::write_table(conn, &row, reader, now, &mut form)?;
-                    }
-                    ReportFormat::Xlsx => {
-                        // A workbook is a zip whose directory comes last: it is put together
-                        // in a temporary file, then sent.
-                        let mut form = XlsxForm::new();
-                        reporting::write_table(conn, &row, reader, now, &mut form)?;
-                        let mut file = tempfile::tempfile().map_err(ServiceError::internal)?;
-                        form.finish(&mut file).map_err(ServiceError::internal)?;
-                        file.seek(SeekFrom::Start(0))
-                            .map_err(ServiceError::internal)?;
-                        std::io::copy(&mut file, &mut pieces).map_err(ServiceError::internal)?;
-                    }
+    let body = streaming::written(
+        &state.db,
+        stall,
+        "the adoption table",
+        move |conn, pieces| {
+            let reader = Reader {
+                agency_id: agency.as_deref(),
+                internals,
+            };
+            match format {
+                ReportFormat::Json => {
+                    reporting::write_table(conn, &row, reader, now, &mut JsonForm::new(pieces))
                 }
-                pieces.flush().map_err(ServiceError::internal)
-            })
-            .await;
-        match written {
-            Ok(()) => drop(cutter),
-            Err(failed) => {
-                tracing::warn!(error = %failed.describe(), "the adoption table was cut off");
-                cutter.cut(&failed.describe()).await;
+                ReportFormat::Csv => {
+                    reporting::write_table(conn, &row, reader, now, &mut CsvForm::new(pieces))
+                }
+                ReportFormat::Xlsx => {
+                    // A workbook is a zip whose directory comes last: it is put together in a
+                    // temporary file, then sent.
+                    let mut form = XlsxForm::new();
+                    reporting::write_table(conn, &row, reader, now, &mut form)?;
+                    let mut file = tempfile::tempfile().map_err(ServiceError::internal)?;
+                    form.finish(&mut file).map_err(ServiceError::internal)?;
+                    file.seek(SeekFrom::Start(0))
+                        .map_err(ServiceError::internal)?;
+                    std::io::copy(&mut file, pieces).map_err(ServiceError::internal)?;
+                    Ok(())
+                }
             }
-        }
-    });
+        },
+    );
     let (content_type, extension) = match format {
         ReportFormat::Json => {
             return Ok(HttpResponse::Ok()
