@@ -20,6 +20,7 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use super::extract::{Credentials, read_body};
+use super::requests::upload;
 use super::unit::{ClaimedKey, KeyCompleted, kept_headers};
 use crate::db::idempotency::{self as keys, Claim, KeyPolicy, KeyRef, StoredResponse};
 use crate::domain::refusal::Refusal;
@@ -75,11 +76,13 @@ pub async fn idempotent_post(
             ApiError::from(ServiceError::internal("application state missing")),
         ));
     };
-    // The larger of the two limits: each route checks its own when it reads the body.
-    let limit = state
-        .config
-        .max_body_bytes
-        .max(state.config.max_attachment_bytes);
+    // The route's own limit, before any of the body is kept: an attachment's on the upload
+    // route, JSON's on every other.
+    let limit = if http.match_pattern().as_deref() == Some(upload::ROUTE) {
+        state.config.max_attachment_bytes
+    } else {
+        state.config.max_body_bytes
+    };
     let body = match read_body(&http, &mut payload, limit).await {
         Ok(body) => body,
         Err(error) => return Ok(problem(http, error)),

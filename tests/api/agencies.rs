@@ -4,7 +4,7 @@ use actix_web::test::TestRequest;
 use consult::domain::role::Role;
 use serde_json::{Value, json};
 
-use crate::support::{BODY_LIMIT, TestApp, engine_tests, with_token};
+use crate::support::{ATTACHMENT_LIMIT, BODY_LIMIT, TestApp, engine_tests, with_token};
 
 fn new_agency() -> Value {
     json!({
@@ -247,6 +247,24 @@ async fn bodies_over_the_limit_are_413_on_post_and_patch(app: TestApp) {
     app.send(with_token(keyed, Some(&token)))
         .await
         .problem(413, "payload_too_large");
+    // And it is the route's own limit, checked before the body is kept: a JSON route keyed for
+    // retries does not read up to an attachment's size first.
+    let mut bigger = new_agency();
+    bigger["name"] = json!("长".repeat(ATTACHMENT_LIMIT));
+    let keyed = TestRequest::post()
+        .uri("/api/v1/agencies")
+        .insert_header(("Idempotency-Key", "big-2"))
+        .set_json(&bigger);
+    let problem = app
+        .send(with_token(keyed, Some(&token)))
+        .await
+        .problem(413, "payload_too_large");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&BODY_LIMIT.to_string())),
+        "{problem}"
+    );
 }
 
 async fn patch_changes_fields_and_bumps_the_revision(app: TestApp) {

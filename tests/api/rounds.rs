@@ -808,6 +808,18 @@ async fn replies_carry_uploaded_files(app: TestApp) {
     app.send(upload("application/pdf", big, &agency))
         .await
         .problem(413, "payload_too_large");
+    // A file larger than a JSON body, sent with an Idempotency-Key: the upload's own limit holds.
+    let mut larger = b"%PDF-1.7\n".to_vec();
+    larger.resize(crate::support::BODY_LIMIT * 2, b'x');
+    let keyed =
+        upload("application/pdf", larger, &agency).insert_header(("Idempotency-Key", "letter-1"));
+    let keyed = app.send(keyed).await;
+    assert_eq!(
+        keyed.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&keyed.body)
+    );
     let stranger = app.agency_token("haiguan");
     app.send(upload("application/pdf", letter.clone(), &stranger))
         .await

@@ -15,6 +15,9 @@ use crate::service::attachments;
 use crate::service::error::ServiceError;
 use crate::state::AppState;
 
+/// The route, the one that takes a body larger than JSON's limit.
+pub const ROUTE: &str = "/api/v1/requests/{id}/attachments";
+
 /// The file's name.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
