@@ -159,6 +159,8 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
             bind: "127.0.0.1:0".into(),
             max_body_bytes: 1 << 20,
             max_attachment_bytes: 10 << 20,
+            max_files_per_request: 20,
+            max_file_bytes_per_request: 50 << 20,
             db_pool_size: 8,
             http_workers: 2,
             stream_stall_seconds: 30,

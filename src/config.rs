@@ -16,6 +16,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `CONSULT_MAX_ATTACHMENT_BYTES`: largest file attached to a reply.
     pub max_attachment_bytes: usize,
+    /// `CONSULT_MAX_FILES_PER_REQUEST`: most files a request holds, all its replies together.
+    pub max_files_per_request: u32,
+    /// `CONSULT_MAX_FILE_BYTES_PER_REQUEST`: most bytes of files a request holds.
+    pub max_file_bytes_per_request: u64,
     /// `CONSULT_DB_POOL_SIZE`: connections for readers (SQLite) or for everything (PostgreSQL).
     pub db_pool_size: u32,
     /// `CONSULT_WORKERS`: HTTP worker threads; 0 means one per core.
@@ -59,6 +63,8 @@ impl Config {
             bind: env::var("CONSULT_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
             max_body_bytes: number("CONSULT_MAX_BODY_BYTES", 1_048_576)?,
             max_attachment_bytes: number("CONSULT_MAX_ATTACHMENT_BYTES", 10_485_760)?,
+            max_files_per_request: number("CONSULT_MAX_FILES_PER_REQUEST", 20)?,
+            max_file_bytes_per_request: number("CONSULT_MAX_FILE_BYTES_PER_REQUEST", 52_428_800)?,
             db_pool_size: number("CONSULT_DB_POOL_SIZE", 8)?,
             http_workers: number("CONSULT_WORKERS", 0)?,
             stream_stall_seconds: number("CONSULT_STREAM_STALL_SECONDS", 30)?,

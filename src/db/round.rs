@@ -530,6 +530,16 @@ pub fn insert_attachment(conn: &mut DbConnection, row: &NewAttachment) -> QueryR
         .map(drop)
 }
 
+/// How many files a request holds, and how many bytes they take.
+pub fn attachment_totals(conn: &mut DbConnection, request_id: &str) -> QueryResult<(i64, i64)> {
+    use diesel::dsl::{count_star, sum};
+    let (files, bytes): (i64, Option<i64>) = attachments::table
+        .filter(attachments::request_id.eq(request_id))
+        .select((count_star(), sum(attachments::size_bytes)))
+        .first(conn)?;
+    Ok((files, bytes.unwrap_or(0)))
+}
+
 /// The descriptions of a request's attachments, oldest first.
 pub fn attachments_of(
     conn: &mut DbConnection,

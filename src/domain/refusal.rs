@@ -52,6 +52,7 @@ refusals! {
     AgencyDrafts => "agency_drafts", Conflict, "The agency has comments of its own not yet submitted: it submits them itself.";
     AlreadyInvited => "already_invited", Conflict, "The agency has a request in the round already.";
     AlreadyReplied => "already_replied", Conflict, "The agency has replied, so its request stays in the round.";
+    AttachmentsFull => "attachments_full", Conflict, "The request holds as many files, or as many bytes of them, as it may.";
     CheckFailed => "check_failed", Conflict, "The consistency check finds problems; publish with an override reason, or fix them.";
     CommentDecided => "comment_decided", Conflict, "The comment has a decision of its own, so it cannot join a group.";
     CommentGrouped => "comment_grouped", Conflict, "The comment is in a group: it is decided through the group, or taken out first.";

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::replies::{check_open_for_replies, locked};
 use crate::db::DbConnection;
 use crate::db::round::{self, RequestRow, RoundRow};
+use crate::domain::refusal::Refusal;
 use crate::service::error::ServiceError;
 
 /// File types a reply may carry, by what their first bytes show: a stamped letter scanned to PDF,
@@ -21,7 +22,15 @@ const ATTACHMENT_TYPES: [(&str, &[u8]); 4] = [
     ("image/png", b"\x89PNG\r\n\x1a\n"),
 ];
 
-/// Stores a file uploaded for a reply to `request`, once its type is checked against its bytes.
+/// How much a request may hold in files, all its reply revisions together.
+#[derive(Clone, Copy, Debug)]
+pub struct Holding {
+    pub files: i64,
+    pub bytes: i64,
+}
+
+/// Stores a file uploaded for a reply to `request`, once its type is checked against its bytes
+/// and the request has room for it.
 #[allow(clippy::too_many_arguments)]
 pub fn upload(
     conn: &mut DbConnection,
@@ -31,11 +40,25 @@ pub fn upload(
     filename: &str,
     content_type: &str,
     data: Vec<u8>,
+    holding: Holding,
     now: DateTime<Utc>,
 ) -> Result<round::AttachmentMeta, ServiceError> {
     let request = &locked(conn, &request.id, now)?;
     let round = &round::find_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     check_open_for_replies(round, request, now)?;
+    // Counted under the request's lock, so that uploads at the same moment cannot pass the
+    // bound together.
+    let (files, bytes) = round::attachment_totals(conn, &request.id)?;
+    let size = i64::try_from(data.len()).unwrap_or(i64::MAX);
+    if files >= holding.files || bytes.saturating_add(size) > holding.bytes {
+        return Err(ServiceError::refused(
+            Refusal::AttachmentsFull,
+            format!(
+                "a request holds at most {} files and {} bytes of them; it holds {files} files, {bytes} bytes",
+                holding.files, holding.bytes
+            ),
+        ));
+    }
     let Some((_, magic)) = ATTACHMENT_TYPES.iter().find(|(t, _)| *t == content_type) else {
         return Err(ServiceError::UnsupportedMediaType);
     };

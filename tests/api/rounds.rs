@@ -54,6 +54,7 @@ fn no_comments() -> Value {
 }
 
 engine_tests!(
+    a_request_holds_a_bounded_number_and_size_of_files,
     an_agency_reads_its_cancelled_request_and_its_round_and_changes_nothing,
     an_agency_sees_the_round_as_it_applies_to_its_own_request,
     the_demo_round_opens_at_seed_time_with_thirty_requests,
@@ -1232,4 +1233,59 @@ async fn listings_page_with_limit_and_cursor(app: TestApp) {
         .await
         .problem(422, "validation_failed");
     assert_eq!(bad["errors"][0]["field"], "query.sort");
+}
+
+/// A request holds at most so many files, and so many bytes of them, all its replies together:
+/// an upload past either bound is refused before it is stored.
+async fn a_request_holds_a_bounded_number_and_size_of_files(app: TestApp) {
+    use crate::support::{ATTACHMENT_LIMIT, MAX_FILE_BYTES_PER_REQUEST, MAX_FILES_PER_REQUEST};
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let ledger = ledger(&app, &drafter, &round).await;
+    let upload = |code: &'static str, size: usize| {
+        let (app, ledger) = (&app, &ledger);
+        async move {
+            let id = id_of(ledger, code);
+            let mut file = b"%PDF-1.7\n".to_vec();
+            file.resize(size, b'x');
+            let request = TestRequest::post()
+                .uri(&format!("/api/v1/requests/{id}/attachments?filename=a.pdf"))
+                .insert_header(("content-type", "application/pdf"))
+                .set_payload(file);
+            app.send(with_token(request, Some(&app.agency_token(code))))
+                .await
+        }
+    };
+    // By bytes: full files up to the total, then not one byte more.
+    let full = MAX_FILE_BYTES_PER_REQUEST as usize / ATTACHMENT_LIMIT;
+    for _ in 0..full {
+        assert_eq!(upload("caizheng", ATTACHMENT_LIMIT).await.status, 201);
+    }
+    upload("caizheng", 100)
+        .await
+        .problem(409, "attachments_full");
+    // By count.
+    for _ in 0..MAX_FILES_PER_REQUEST {
+        assert_eq!(upload("jingxin", 100).await.status, 201);
+    }
+    let refused = upload("jingxin", 100)
+        .await
+        .problem(409, "attachments_full");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&format!("at most {MAX_FILES_PER_REQUEST} files"))),
+        "{refused}"
+    );
+    let files = app
+        .items(
+            &format!("/api/v1/requests/{}/attachments", id_of(&ledger, "jingxin")),
+            Some(&drafter),
+        )
+        .await;
+    assert_eq!(
+        files.as_array().map(Vec::len),
+        Some(MAX_FILES_PER_REQUEST as usize)
+    );
 }

@@ -48,7 +48,7 @@ pub struct Upload {
     responses(
         (status = 201, description = "The stored file", body = AttachmentView),
         (status = 404, description = "No such request, or another agency's"),
-        (status = 409, description = "The request takes no reply now"),
+        (status = 409, description = "The request takes no reply now, or holds as many files (CONSULT_MAX_FILES_PER_REQUEST) or bytes of them (CONSULT_MAX_FILE_BYTES_PER_REQUEST) as it may (`attachments_full`)"),
         (status = 413, description = "Over CONSULT_MAX_ATTACHMENT_BYTES"),
         (status = 415, description = "Not a PDF, DOCX, JPEG or PNG"),
         (status = 422, description = "No file name, or bytes that are not the declared type"),
@@ -86,6 +86,10 @@ pub async fn upload(
         .await?
         .to_vec();
     let now = state.clock.now();
+    let holding = attachments::Holding {
+        files: i64::from(state.config.max_files_per_request),
+        bytes: i64::try_from(state.config.max_file_bytes_per_request).unwrap_or(i64::MAX),
+    };
     work.commit(
         move |conn| {
             Ok(attachments::upload(
@@ -96,6 +100,7 @@ pub async fn upload(
                 &filename,
                 &content_type,
                 data,
+                holding,
                 now,
             )?)
         },

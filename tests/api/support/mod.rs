@@ -57,6 +57,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The largest attachment the test app accepts.
 pub const ATTACHMENT_LIMIT: usize = 256 * 1024;
+/// Files a request may hold in tests, and their bytes: room for a few largest files.
+pub const MAX_FILES_PER_REQUEST: u32 = 4;
+pub const MAX_FILE_BYTES_PER_REQUEST: u64 = 3 * ATTACHMENT_LIMIT as u64;
 
 /// A running application over its own database.
 pub struct TestApp {
@@ -97,6 +100,8 @@ impl TestApp {
             bind: "127.0.0.1:0".to_owned(),
             max_body_bytes: BODY_LIMIT,
             max_attachment_bytes: ATTACHMENT_LIMIT,
+            max_files_per_request: MAX_FILES_PER_REQUEST,
+            max_file_bytes_per_request: MAX_FILE_BYTES_PER_REQUEST,
             db_pool_size: 4,
             http_workers: 1,
             stream_stall_seconds: 30,
