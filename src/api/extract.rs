@@ -188,7 +188,17 @@ impl JsonBody {
 
     /// Parses with unknown fields refused, then validates; a bad field is named by its path.
     pub fn parse<T: DeserializeOwned + Validate>(self) -> Result<T, ApiError> {
-        let value = parse_json::<T>(&self.0?)?;
+        let body = self.0?;
+        // Every body is an object: serde reads an array into a struct field by field, so a
+        // PATCH of `["新名"]` would change whatever field comes first.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::from(ServiceError::field(
+                "body",
+                "not_an_object",
+                "the body must be a JSON object, not an array",
+            )));
+        }
+        let value = parse_json::<T>(&body)?;
         value.validate()?;
         Ok(value)
     }
@@ -202,10 +212,12 @@ impl FromRequest for JsonBody {
         let request = request.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            let is_json =
-                request.mime_type().ok().flatten().is_some_and(|m| {
-                    m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json")
-                });
+            // JSON, in UTF-8: a body declared in another charset would be read as what it is not.
+            let is_json = request.mime_type().ok().flatten().is_some_and(|m| {
+                (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+                    && m.get_param("charset")
+                        .is_none_or(|c| c.as_str().eq_ignore_ascii_case("utf-8"))
+            });
             if !is_json {
                 return Ok(JsonBody(Err(ApiError::UnsupportedMediaType)));
             }

@@ -26,6 +26,7 @@ fn codes(page: &Value) -> Vec<String> {
 }
 
 engine_tests!(
+    an_array_or_another_charset_is_not_taken_for_a_json_object,
     staff_list_the_thirty_demo_agencies,
     pages_follow_the_cursor_to_the_end,
     an_agency_token_lists_only_itself,
@@ -391,4 +392,37 @@ async fn if_match_guards_against_lost_updates(app: TestApp) {
         app.get(&url, Some(&token)).await.json()["name"],
         "西湖区人民政府"
     );
+}
+
+/// A body is a JSON object in UTF-8. An array would be read field by field into the change (a
+/// PATCH of `["改名"]` renaming the agency), and a body declared in another charset would be
+/// read as what it is not: both are refused and change nothing.
+async fn an_array_or_another_charset_is_not_taken_for_a_json_object(app: TestApp) {
+    app.seed();
+    let token = app.staff_token(Role::Drafter);
+    let id = app.agency_id("jingxin").await;
+    let url = format!("/api/v1/agencies/{id}");
+    let before = app.get(&url, Some(&token)).await.json();
+    for array in [json!([]), json!(["改名"])] {
+        let problem = app
+            .patch(&url, Some(&token), &array)
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "body", "{problem}");
+        assert_eq!(problem["errors"][0]["code"], "not_an_object");
+    }
+    let latin = TestRequest::patch()
+        .uri(&url)
+        .insert_header(("content-type", "application/json; charset=iso-8859-1"))
+        .set_payload(r#"{"name": "abc"}"#);
+    app.send(with_token(latin, Some(&token)))
+        .await
+        .problem(415, "unsupported_media_type");
+    let utf8 = TestRequest::patch()
+        .uri(&url)
+        .insert_header(("content-type", "application/json; charset=UTF-8"))
+        .set_payload(r#"{"locale": "en"}"#);
+    assert_eq!(app.send(with_token(utf8, Some(&token))).await.status, 200);
+    let after = app.get(&url, Some(&token)).await.json();
+    assert_eq!(after["name"], before["name"], "nothing was renamed");
 }
