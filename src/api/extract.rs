@@ -382,6 +382,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         if inner.is_data() {
             let (field, code, message) = describe(&path, &inner);
             ApiError::from(ServiceError::field(field, code, message))
+        } else if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+            // Valid JSON that serde reads as broken: a null where one of a list of names goes.
+            ApiError::from(ServiceError::field(
+                path,
+                "invalid_value",
+                "not a value this field takes (null is not one: leave the field out to keep it)",
+            ))
         } else {
             ApiError::MalformedJson(format!("the body is not valid JSON: {inner}"))
         }

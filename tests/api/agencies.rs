@@ -352,6 +352,16 @@ async fn null_is_not_a_patch_value(app: TestApp) {
         .await
         .problem(422, "validation_failed");
     assert_eq!(problem["errors"][0]["field"], "name");
+    // The same for a field whose value is one of a list.
+    let problem = app
+        .patch(
+            &format!("/api/v1/agencies/{id}"),
+            Some(&token),
+            &json!({"locale": null}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "locale");
 }
 
 async fn if_match_guards_against_lost_updates(app: TestApp) {
