@@ -449,13 +449,18 @@ pub fn tally_everything(conn: &mut DbConnection) -> QueryResult<()> {
 }
 
 /// Whether comments stand that no tally counts: true only for a database whose comments were
-/// submitted before the tallies existed, since every later change keeps them. Two lookups.
+/// submitted before the tallies existed, since every later change keeps them. One row read
+/// once they exist.
 pub fn untallied(conn: &mut DbConnection) -> QueryResult<bool> {
     use diesel::dsl::exists;
     let tallied: bool = diesel::select(exists(
         clause_tallies::table.select(clause_tallies::round_id),
     ))
     .get_result(conn)?;
+    // Counted once, counted for good: the usual start reads one row and stops here.
+    if tallied {
+        return Ok(false);
+    }
     let standing: bool = diesel::select(exists(
         submitted_comments::table
             .filter(submitted_comments::standing.eq(true))
@@ -463,16 +468,13 @@ pub fn untallied(conn: &mut DbConnection) -> QueryResult<bool> {
             .select(submitted_comments::comment_id),
     ))
     .get_result(conn)?;
-    Ok(standing && !tallied)
+    Ok(standing)
 }
 
 /// What a tally keeps of a wording: enough to tell two apart.
 fn digest(wording: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(wording.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::token::hex(&Sha256::digest(wording.as_bytes())[..16])
 }
 
 fn count_into_tallies(conn: &mut DbConnection, round_id: &str, agency_id: &str) -> QueryResult<()> {

@@ -12,11 +12,11 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::connection::TransactionManager;
 use diesel::r2d2::PooledConnection;
 use diesel::result::Error as DieselError;
 
-use super::{DbConnection, DbPool, Manager, Unavailable};
+use super::{DbConnection, DbPool, Manager, Unavailable, begin_write};
 use crate::metrics::metrics;
 
 /// The most writes one transaction takes: a bound on how long the last of them waits.
@@ -181,16 +181,7 @@ fn write_batches(pool: &DbPool, waiting: &mpsc::Receiver<Box<dyn Unit>>) {
 /// savepoint that cannot be rolled back, or a transaction SQLite ended by itself, fails the
 /// batch before anything is committed.
 fn commit(conn: &mut DbConnection, batch: &mut [Box<dyn Unit>]) -> Result<(), DieselError> {
-    match conn {
-        // The write lock at `BEGIN`: a transaction that upgrades from reading to writing
-        // could fail half-way with "database is locked".
-        DbConnection::Sqlite(sqlite) => {
-            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
-        }
-        DbConnection::Postgres(_) => {
-            <DbConnection as TransactionManager<DbConnection>>::begin_transaction(conn)?;
-        }
-    }
+    begin_write(conn)?;
     let ran = run_each(conn, batch);
     let committed = ran.and_then(|()| {
         <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)

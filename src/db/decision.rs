@@ -384,14 +384,20 @@ pub fn current_among(
             .filter(decisions::subject_id.eq_any(chunk))
             .order((decisions::subject_id.asc(), decisions::revision.asc()))
             .load(conn)?;
-        for row in all {
-            match current.last_mut() {
-                Some(last) if last.subject_id == row.subject_id => *last = row,
-                _ => current.push(row),
-            }
-        }
+        keep_last_revisions(&mut current, all);
     }
     Ok(current)
+}
+
+/// Adds the last of each subject's revisions in `rows` (ordered by subject, then revision)
+/// to `current`.
+fn keep_last_revisions(current: &mut Vec<DecisionRow>, rows: Vec<DecisionRow>) {
+    for row in rows {
+        match current.last_mut() {
+            Some(last) if last.subject_id == row.subject_id => *last = row,
+            _ => current.push(row),
+        }
+    }
 }
 
 /// Groups `ids`, by key.
@@ -417,12 +423,7 @@ pub fn current_of_round(conn: &mut DbConnection, round_id: &str) -> QueryResult<
             decisions::revision.asc(),
         ))
         .load(conn)?;
-    let mut current: Vec<DecisionRow> = Vec::new();
-    for row in all {
-        match current.last_mut() {
-            Some(last) if last.subject_id == row.subject_id => *last = row,
-            _ => current.push(row),
-        }
-    }
+    let mut current = Vec::new();
+    keep_last_revisions(&mut current, all);
     Ok(current)
 }

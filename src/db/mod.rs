@@ -368,11 +368,10 @@ impl Db {
         E: From<diesel::result::Error> + From<Unavailable> + Send + 'static,
     {
         let db = self.clone();
+        let engine = self.engine;
         blocking(move || {
-            let mut conn = db.checkout(Role::Read)?;
-            let conn: &mut DbConnection = &mut conn;
-            conn.transaction(|conn| {
-                if db.engine == Engine::Postgres {
+            db.read_now(|conn| {
+                if engine == Engine::Postgres {
                     conn.batch_execute(
                         "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
                     )?;
@@ -547,17 +546,29 @@ pub fn migrate(url: &DatabaseUrl) -> Result<Vec<String>, StorageError> {
     Ok(applied)
 }
 
-/// A transaction that on SQLite takes the write lock at `BEGIN`, so that it cannot fail half-way
-/// with "database is locked" when it upgrades from reading to writing.
+/// Begins a write transaction: on SQLite one that takes the write lock at `BEGIN`, so that it
+/// cannot fail half-way with "database is locked" when it upgrades from reading to writing.
+fn begin_write(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                sqlite,
+                "BEGIN IMMEDIATE",
+            )
+        }
+        DbConnection::Postgres(_) => {
+            <DbConnection as TransactionManager<DbConnection>>::begin_transaction(conn)
+        }
+    }
+}
+
+/// One write transaction of its own (see [`begin_write`]).
 fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let DbConnection::Sqlite(sqlite) = conn else {
-        return conn.transaction(f);
-    };
-    diesel::connection::AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    begin_write(conn)?;
     match f(conn) {
         Ok(value) => {
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;

@@ -172,9 +172,9 @@ pub struct TableTail {
     pub totals: Totals,
 }
 
-/// The adoption table of a round: its head, its rows in clause order, and its tail. The
-/// service writes it row by row as it reads them, so the response starts at once however
-/// large the round.
+/// The adoption table of a round: its head, its rows in clause order, and its tail: the JSON
+/// form's schema. The service writes it row by row as it reads them, so the response starts at
+/// once however large the round.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct AdoptionTable {
     #[serde(flatten)]
@@ -190,43 +190,6 @@ pub trait TableSink {
     fn head(&mut self, head: &TableHead) -> std::io::Result<()>;
     fn row(&mut self, row: &TableRow) -> std::io::Result<()>;
     fn tail(&mut self, tail: &TableTail) -> std::io::Result<()>;
-}
-
-/// Keeps the whole table, for the reads that need it whole (and are as large as one agency's
-/// comments or a small round).
-#[derive(Default)]
-pub struct Collected {
-    head: Option<TableHead>,
-    rows: Vec<TableRow>,
-    tail: Option<TableTail>,
-}
-
-impl Collected {
-    /// The table, once its tail has come.
-    pub fn into_table(self) -> Option<AdoptionTable> {
-        Some(AdoptionTable {
-            head: self.head?,
-            rows: self.rows,
-            tail: self.tail?,
-        })
-    }
-}
-
-impl TableSink for Collected {
-    fn head(&mut self, head: &TableHead) -> std::io::Result<()> {
-        self.head = Some(head.clone());
-        Ok(())
-    }
-
-    fn row(&mut self, row: &TableRow) -> std::io::Result<()> {
-        self.rows.push(row.clone());
-        Ok(())
-    }
-
-    fn tail(&mut self, tail: &TableTail) -> std::io::Result<()> {
-        self.tail = Some(tail.clone());
-        Ok(())
-    }
 }
 
 /// The JSON form, written as it comes: the same document as [`AdoptionTable`] serialised.
@@ -430,17 +393,6 @@ impl TableSink for XlsxForm {
     }
 }
 
-impl AdoptionTable {
-    /// Gives the table to `sink` part by part, as a streamed one arrives.
-    pub fn replay(&self, sink: &mut dyn TableSink) -> std::io::Result<()> {
-        sink.head(&self.head)?;
-        for row in &self.rows {
-            sink.row(row)?;
-        }
-        sink.tail(&self.tail)
-    }
-}
-
 const HEADERS: [&str; 9] = [
     "序号",
     "提出单位",
@@ -629,6 +581,17 @@ fn write_line<S: AsRef<str>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl AdoptionTable {
+        /// Gives the table to `sink` part by part, as a streamed one arrives.
+        fn replay(&self, sink: &mut dyn TableSink) -> std::io::Result<()> {
+            sink.head(&self.head)?;
+            for row in &self.rows {
+                sink.row(row)?;
+            }
+            sink.tail(&self.tail)
+        }
+    }
 
     #[test]
     fn csv_cells_that_look_like_formulas_stay_text() {

@@ -15,8 +15,8 @@ use crate::domain::decision::Outcome;
 use crate::domain::draft::Clause;
 use crate::domain::draft::diff::diff;
 use crate::domain::report::{
-    AdoptionTable, AgencyTotal, ClauseFate, Collected, LinkedClause, OutcomeTotal, TableAgency,
-    TableComment, TableGroup, TableHead, TableRow, TableSink, TableTail, Totals,
+    AgencyTotal, ClauseFate, LinkedClause, OutcomeTotal, TableAgency, TableComment, TableGroup,
+    TableHead, TableRow, TableSink, TableTail, Totals,
 };
 use crate::domain::round::RequestState;
 use crate::service::decisions;
@@ -48,20 +48,6 @@ impl Reader<'_> {
         agency_id: None,
         internals: true,
     };
-}
-
-/// The table of `round` for `reader`, whole: for the reads that need it in memory.
-pub fn adoption_table(
-    conn: &mut DbConnection,
-    round: &RoundRow,
-    reader: Reader<'_>,
-    now: DateTime<Utc>,
-) -> Result<AdoptionTable, ServiceError> {
-    let mut collected = Collected::default();
-    write_table(conn, round, reader, now, &mut collected)?;
-    collected
-        .into_table()
-        .ok_or_else(|| ServiceError::internal("the table ended before its tail"))
 }
 
 /// The version consulted on and the next one, clause by clause, and what became of each.
