@@ -156,15 +156,12 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         clock: Clock::System,
         config: Config {
             database_url,
-            bind: "127.0.0.1:0".into(),
-            max_body_bytes: 1 << 20,
-            max_attachment_bytes: 10 << 20,
-            max_files_per_request: 20,
-            max_file_bytes_per_request: 50 << 20,
-            db_pool_size: 8,
-            http_workers: 2,
-            stream_stall_seconds: 30,
-            smtp: None,
+            ..Config::from_vars(|name| match name {
+                "CONSULT_BIND" => Some("127.0.0.1:0".to_owned()),
+                "CONSULT_WORKERS" => Some("2".to_owned()),
+                _ => None,
+            })
+            .expect("settings")
         },
     };
     let (address_tx, address_rx) = std::sync::mpsc::channel();

@@ -113,7 +113,7 @@ async fn housekeeping(state: AppState) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        let cutoff = (state.clock.now() - idempotency::POLICY.retention).naive_utc();
+        let cutoff = (state.clock.now() - idempotency::RETENTION).naive_utc();
         let purged = state
             .db
             .write(move |conn| {

@@ -27,6 +27,9 @@ pub struct Config {
     /// `CONSULT_STREAM_STALL_SECONDS`: how long a streamed response (the adoption table) waits
     /// for a reader that reads nothing before it is cut off.
     pub stream_stall_seconds: u64,
+    /// `CONSULT_IDEMPOTENCY_CLAIM_SECONDS`: how long a keyed request may stay unfinished before
+    /// a retry with its key takes it to have died with its server and runs it again.
+    pub idempotency_claim_seconds: u64,
     /// `SMTP_URL` and `SMTP_FROM`: where and as whom email goes; without them messages stay in
     /// the outbox.
     pub smtp: Option<SmtpSettings>,
@@ -54,21 +57,31 @@ impl Config {
         // A missing .env file is the normal case; a broken one is reported by the settings it
         // fails to provide.
         let _ = dotenvy::dotenv();
-        let database_url = env::var("DATABASE_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
+        Config::from_vars(|name| env::var(name).ok())
+    }
+
+    /// Reads the settings from `vars` (a variable's value by name), defaults for the rest: the
+    /// environment for the program, a list of a few for a test.
+    pub fn from_vars(vars: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let vars = Vars(&vars);
+        let database_url = vars
+            .get("DATABASE_URL")
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         Ok(Config {
-            database_url: DatabaseUrl::parse(&database_url)?.with_durability(durability()?),
-            bind: env::var("CONSULT_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
-            max_body_bytes: number("CONSULT_MAX_BODY_BYTES", 1_048_576)?,
-            max_attachment_bytes: number("CONSULT_MAX_ATTACHMENT_BYTES", 10_485_760)?,
-            max_files_per_request: number("CONSULT_MAX_FILES_PER_REQUEST", 20)?,
-            max_file_bytes_per_request: number("CONSULT_MAX_FILE_BYTES_PER_REQUEST", 52_428_800)?,
-            db_pool_size: number("CONSULT_DB_POOL_SIZE", 8)?,
-            http_workers: number("CONSULT_WORKERS", 0)?,
-            stream_stall_seconds: number("CONSULT_STREAM_STALL_SECONDS", 30)?,
-            smtp: smtp()?,
+            database_url: DatabaseUrl::parse(&database_url)?.with_durability(vars.durability()?),
+            bind: vars
+                .get("CONSULT_BIND")
+                .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            max_body_bytes: vars.number("CONSULT_MAX_BODY_BYTES", 1_048_576)?,
+            max_attachment_bytes: vars.number("CONSULT_MAX_ATTACHMENT_BYTES", 10_485_760)?,
+            max_files_per_request: vars.number("CONSULT_MAX_FILES_PER_REQUEST", 20)?,
+            max_file_bytes_per_request: vars
+                .number("CONSULT_MAX_FILE_BYTES_PER_REQUEST", 52_428_800)?,
+            db_pool_size: vars.number("CONSULT_DB_POOL_SIZE", 8)?,
+            http_workers: vars.number("CONSULT_WORKERS", 0)?,
+            stream_stall_seconds: vars.number("CONSULT_STREAM_STALL_SECONDS", 30)?,
+            idempotency_claim_seconds: vars.positive("CONSULT_IDEMPOTENCY_CLAIM_SECONDS", 120)?,
+            smtp: vars.smtp()?,
         })
     }
 }
@@ -91,58 +104,66 @@ impl std::fmt::Debug for SmtpSettings {
     }
 }
 
-fn smtp() -> Result<Option<SmtpSettings>, ConfigError> {
-    let url = env::var("SMTP_URL").ok().filter(|v| !v.trim().is_empty());
-    let Some(url) = url else {
-        return Ok(None);
-    };
-    let from = env::var("SMTP_FROM")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(ConfigError::Invalid {
+/// The variables settings are read from; blank counts as unset.
+struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Vars<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|value| !value.trim().is_empty())
+    }
+
+    fn smtp(&self) -> Result<Option<SmtpSettings>, ConfigError> {
+        let Some(url) = self.get("SMTP_URL") else {
+            return Ok(None);
+        };
+        let from = self.get("SMTP_FROM").ok_or(ConfigError::Invalid {
             name: "SMTP_FROM",
             expected: "set when SMTP_URL is (the sender, such as 发改委 <consult@fgw.example>)",
             value: String::new(),
         })?;
-    Ok(Some(SmtpSettings {
-        url,
-        from,
-        timeout_seconds: match number("SMTP_TIMEOUT_SECONDS", 30)? {
-            0 => {
-                return Err(ConfigError::Invalid {
-                    name: "SMTP_TIMEOUT_SECONDS",
-                    expected: "a whole number of seconds above 0",
-                    value: "0".to_owned(),
-                });
-            }
-            seconds => seconds,
-        },
-    }))
-}
+        Ok(Some(SmtpSettings {
+            url,
+            from,
+            timeout_seconds: self.positive("SMTP_TIMEOUT_SECONDS", 30)?,
+        }))
+    }
 
-/// `CONSULT_SQLITE_SYNCHRONOUS`: `full` unless set.
-fn durability() -> Result<Durability, ConfigError> {
-    match env::var("CONSULT_SQLITE_SYNCHRONOUS") {
-        Ok(value) if !value.trim().is_empty() => {
-            Durability::parse(&value).ok_or(ConfigError::Invalid {
+    /// `CONSULT_SQLITE_SYNCHRONOUS`: `full` unless set.
+    fn durability(&self) -> Result<Durability, ConfigError> {
+        match self.get("CONSULT_SQLITE_SYNCHRONOUS") {
+            Some(value) => Durability::parse(&value).ok_or(ConfigError::Invalid {
                 name: "CONSULT_SQLITE_SYNCHRONOUS",
                 expected: "full or normal",
                 value,
-            })
+            }),
+            None => Ok(Durability::Full),
         }
-        _ => Ok(Durability::Full),
     }
-}
 
-fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError> {
-    match env::var(name) {
-        Ok(value) if !value.trim().is_empty() => {
-            value.trim().parse().map_err(|_| ConfigError::Invalid {
+    fn number<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            Some(value) => value.trim().parse().map_err(|_| ConfigError::Invalid {
                 name,
                 expected: "a whole number",
                 value,
-            })
+            }),
+            None => Ok(default),
         }
-        _ => Ok(default),
+    }
+
+    /// A whole number of seconds above 0: a timeout of none would refuse everything.
+    fn positive(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match self.number(name, default)? {
+            0 => Err(ConfigError::Invalid {
+                name,
+                expected: "a whole number of seconds above 0",
+                value: "0".to_owned(),
+            }),
+            seconds => Ok(seconds),
+        }
     }
 }

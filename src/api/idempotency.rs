@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use super::extract::{Credentials, read_body};
 use super::requests::upload;
 use super::unit::{ClaimedKey, KeyCompleted, kept_headers};
+use crate::config::Config;
 use crate::db::idempotency::{self as keys, Claim, KeyPolicy, KeyRef, StoredResponse};
 use crate::domain::refusal::Refusal;
 use crate::domain::token::hex;
@@ -32,11 +33,19 @@ use crate::state::AppState;
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
+/// How long keys are kept.
+pub const RETENTION: chrono::Duration = chrono::Duration::hours(24);
+
 /// How long keys are kept, and when an unfinished first request counts as dead.
-pub const POLICY: KeyPolicy = KeyPolicy {
-    retention: chrono::Duration::hours(24),
-    abandoned_after: chrono::Duration::minutes(2),
-};
+pub fn policy(config: &Config) -> KeyPolicy {
+    KeyPolicy {
+        retention: RETENTION,
+        abandoned_after: i64::try_from(config.idempotency_claim_seconds)
+            .ok()
+            .and_then(chrono::Duration::try_seconds)
+            .unwrap_or(chrono::Duration::MAX),
+    }
+}
 
 /// The middleware.
 pub async fn idempotent_post(
@@ -90,6 +99,7 @@ pub async fn idempotent_post(
     let request_hash = fingerprint(http.method().as_str(), &http.uri().to_string(), &body);
 
     let now = state.clock.now().naive_utc();
+    let policy = policy(&state.config);
     let claimed = {
         let (token_id, key) = (caller.token_id.clone(), key.clone());
         state
@@ -99,7 +109,7 @@ pub async fn idempotent_post(
                     token_id: &token_id,
                     key: &key,
                 };
-                keys::claim(conn, key, &request_hash, now, POLICY).map_err(ApiError::from)
+                keys::claim(conn, key, &request_hash, now, policy).map_err(ApiError::from)
             })
             .await
     };

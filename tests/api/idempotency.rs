@@ -2,7 +2,7 @@
 
 use actix_web::test::TestRequest;
 use chrono::Duration;
-use consult::api::idempotency::{POLICY, fingerprint};
+use consult::api::idempotency::{fingerprint, policy};
 use consult::cli;
 use consult::db::Engine;
 use consult::db::idempotency::{self, Claim, KeyRef};
@@ -142,6 +142,7 @@ async fn a_retry_while_the_first_runs_is_409(app: TestApp) {
     // The first request has claimed the key and not finished.
     let request_hash = fingerprint("POST", "/api/v1/agencies", &body);
     let (token_id, now) = (app.token_id(&token), app.clock.now().naive_utc());
+    let keys = policy(&app.state.config);
     let claim = app
         .db()
         .write_now(|conn| {
@@ -149,7 +150,7 @@ async fn a_retry_while_the_first_runs_is_409(app: TestApp) {
                 token_id: &token_id,
                 key: "k-1",
             };
-            idempotency::claim(conn, key, &request_hash, now, POLICY)
+            idempotency::claim(conn, key, &request_hash, now, keys)
                 .map_err(consult::error::ApiError::from)
         })
         .expect("claim");
@@ -161,7 +162,7 @@ async fn a_retry_while_the_first_runs_is_409(app: TestApp) {
 
     // A first request that never finished (its server died) is taken over after a while.
     app.clock
-        .advance(POLICY.abandoned_after + Duration::seconds(1));
+        .advance(policy(&app.state.config).abandoned_after + Duration::seconds(1));
     assert_eq!(
         app.send(keyed_post("k-1", &token, &agency("slow")))
             .await
@@ -187,7 +188,8 @@ async fn keys_belong_to_their_token_and_expire(app: TestApp) {
         201
     );
 
-    app.clock.advance(POLICY.retention + Duration::minutes(1));
+    app.clock
+        .advance(policy(&app.state.config).retention + Duration::minutes(1));
     // After retention the key is free again: this runs, and meets the code it created.
     app.send(keyed_post("shared", &alice, &agency("alice")))
         .await

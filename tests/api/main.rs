@@ -11,6 +11,7 @@ mod auth;
 mod calendar;
 mod cli;
 mod comments;
+mod crash;
 mod decisions;
 mod documents;
 mod email;

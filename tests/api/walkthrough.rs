@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::served::start_timeout;
+
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);
 
@@ -36,15 +38,6 @@ fn sh_blocks(markdown: &str) -> Vec<String> {
         }
     }
     blocks
-}
-
-/// How long the server may take to answer its health check (seconds).
-fn start_timeout() -> Duration {
-    let seconds = std::env::var("CONSULT_TEST_START_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
-    Duration::from_secs(seconds)
 }
 
 /// Every curl in the walk-through goes through this: a connection that fails, a 5xx, or an

@@ -4,6 +4,7 @@
 
 pub mod fixture;
 pub mod postgres;
+pub mod served;
 pub mod smtp;
 
 use actix_web::http::StatusCode;
@@ -15,7 +16,7 @@ use consult::app;
 use consult::cli::{self, TokenHolder};
 use consult::clock::{Clock, ManualClock};
 use consult::config::Config;
-use consult::db::{DatabaseUrl, Db, Engine};
+use consult::db::{Db, Engine};
 use consult::domain::role::Role;
 use consult::state::AppState;
 use serde_json::Value;
@@ -92,21 +93,32 @@ impl TestApp {
     }
 
     fn open(url: &str, store: Store) -> TestApp {
-        let database_url = DatabaseUrl::parse(url).expect("test database URL");
-        let (db, _) = Db::open(&database_url, 4).expect("open test database");
+        let settings = [
+            ("DATABASE_URL", url.to_owned()),
+            ("CONSULT_BIND", "127.0.0.1:0".to_owned()),
+            ("CONSULT_MAX_BODY_BYTES", BODY_LIMIT.to_string()),
+            ("CONSULT_MAX_ATTACHMENT_BYTES", ATTACHMENT_LIMIT.to_string()),
+            (
+                "CONSULT_MAX_FILES_PER_REQUEST",
+                MAX_FILES_PER_REQUEST.to_string(),
+            ),
+            (
+                "CONSULT_MAX_FILE_BYTES_PER_REQUEST",
+                MAX_FILE_BYTES_PER_REQUEST.to_string(),
+            ),
+            ("CONSULT_DB_POOL_SIZE", "4".to_owned()),
+            ("CONSULT_WORKERS", "1".to_owned()),
+        ];
+        let config = Config::from_vars(|name| {
+            settings
+                .iter()
+                .find(|(setting, _)| *setting == name)
+                .map(|(_, value)| value.clone())
+        })
+        .expect("test settings");
+        let (db, _) =
+            Db::open(&config.database_url, config.db_pool_size).expect("open test database");
         let clock = ManualClock::new(start_time());
-        let config = Config {
-            database_url,
-            bind: "127.0.0.1:0".to_owned(),
-            max_body_bytes: BODY_LIMIT,
-            max_attachment_bytes: ATTACHMENT_LIMIT,
-            max_files_per_request: MAX_FILES_PER_REQUEST,
-            max_file_bytes_per_request: MAX_FILE_BYTES_PER_REQUEST,
-            db_pool_size: 4,
-            http_workers: 1,
-            stream_stall_seconds: 30,
-            smtp: None,
-        };
         TestApp {
             state: AppState {
                 db,
