@@ -1,16 +1,18 @@
 //! The application: the actix `App` built from the state, and the running server.
 
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
+use actix_web::rt::signal::unix::{Signal, SignalKind, signal};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 
 use crate::api::{extract, idempotency, request_log};
-use crate::db::DbError;
-use crate::email::delivery::{self, DeliveryPolicy, Mailer, StepReport};
+use crate::db::{Db, DbError};
+use crate::email::delivery::{self, DeliveryPolicy, Mailer, Shift, StepReport};
 use crate::routes;
 use crate::service::reminding;
 use crate::state::AppState;
@@ -37,54 +39,121 @@ pub fn build(
 }
 
 /// Runs the HTTP server, the background housekeeping and, with a mailer, the delivery of the
-/// outbox, until the process is told to stop.
+/// outbox, until the process is told to stop (SIGTERM or SIGINT). A stop takes at most
+/// `CONSULT_SHUTDOWN_SECONDS`: requests in flight and the email being sent get that long to
+/// finish; an email still unsent then is given back to be sent at the next start.
 pub async fn serve(state: AppState, mailer: Option<Mailer>) -> std::io::Result<()> {
     let bind = state.config.bind.clone();
     let workers = state.config.http_workers;
+    let grace = Duration::from_secs(state.config.shutdown_seconds);
+    // Listened for before anything starts, so that an early stop is not the default handler's.
+    let signals = StopSignals::listen()?;
+    let shift = Shift::default();
+    let courier = mailer
+        .map(|mailer| Courier::start(state.clone(), mailer, shift.clone()))
+        .transpose()?;
     let housekeeping = actix_web::rt::spawn(housekeeping(state.clone()));
     let reminders = actix_web::rt::spawn(schedule_messages(state.clone()));
-    let delivery = mailer.map(|mailer| actix_web::rt::spawn(deliver(state.clone(), mailer)));
-    let mut server = HttpServer::new(move || build(state.clone())).bind(&bind)?;
+    let server_state = state.clone();
+    let mut server = HttpServer::new(move || build(server_state.clone()))
+        .bind(&bind)?
+        .disable_signals()
+        .shutdown_timeout(state.config.shutdown_seconds);
     if workers > 0 {
         server = server.workers(workers);
     }
-    let result = server.run().await;
+    let server = server.run();
+    let stopper = actix_web::rt::spawn(signals.stop(server.handle(), shift.clone()));
+    let result = server.await;
+    shift.stop();
+    stopper.abort();
     housekeeping.abort();
     reminders.abort();
-    if let Some(delivery) = delivery {
-        delivery.abort();
+    if let Some(courier) = courier {
+        courier.finish(&state.db, shift.deadline(grace));
     }
     result
 }
 
-/// Sends due outbox messages every few seconds. A step runs on the blocking pool; a stop in the
-/// middle of one leaves its claimed messages to be sent again once their lease lapses.
-async fn deliver(state: AppState, mailer: Mailer) {
-    let mut tick = actix_web::rt::time::interval(Duration::from_secs(5));
+/// SIGTERM (a service manager's stop) and SIGINT.
+struct StopSignals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl StopSignals {
+    fn listen() -> std::io::Result<StopSignals> {
+        Ok(StopSignals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for either, then stops taking work: no new email is claimed, and the server stops
+    /// accepting and lets requests in flight finish.
+    async fn stop(mut self, server: ServerHandle, shift: Shift) {
+        futures_util::future::select(
+            Box::pin(self.terminate.recv()),
+            Box::pin(self.interrupt.recv()),
+        )
+        .await;
+        tracing::info!("stopping");
+        shift.stop();
+        server.stop(true).await;
+    }
+}
+
+/// The thread that sends the outbox, every few seconds. It is a thread of its own, not a task,
+/// so that a stop need not wait for an SMTP conversation that hangs.
+struct Courier {
+    finished: mpsc::Receiver<()>,
+    shift: Shift,
+}
+
+impl Courier {
+    fn start(state: AppState, mailer: Mailer, shift: Shift) -> std::io::Result<Courier> {
+        let (done, finished) = mpsc::channel();
+        let worker = shift.clone();
+        std::thread::Builder::new()
+            .name("outbox".to_owned())
+            .spawn(move || {
+                deliver(&state, &mailer, &worker);
+                drop(done);
+            })?;
+        Ok(Courier { finished, shift })
+    }
+
+    /// Waits until `deadline` for the message being sent; past it, gives that message back.
+    fn finish(self, db: &Db, deadline: Instant) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if let Err(mpsc::RecvTimeoutError::Timeout) = self.finished.recv_timeout(left) {
+            match self.shift.release(db) {
+                Ok(true) => tracing::warn!(
+                    "an email still being sent at the stop is sent again at the next start"
+                ),
+                Ok(false) => {}
+                Err(error) => tracing::error!(%error, "giving back the email being sent failed"),
+            }
+        }
+    }
+}
+
+/// Sends due outbox messages every five seconds until the shift stops.
+fn deliver(state: &AppState, mailer: &Mailer, shift: &Shift) {
     let timeout = state.config.smtp.as_ref().map_or(30, |s| s.timeout_seconds);
     let policy = DeliveryPolicy::for_timeout(Duration::from_secs(timeout));
-    loop {
-        tick.tick().await;
-        let (db, mailer, now, policy) = (
-            state.db.clone(),
-            mailer.clone(),
-            state.clock.now(),
-            policy.clone(),
-        );
-        let stepped =
-            actix_web::rt::task::spawn_blocking(move || delivery::step(&db, &mailer, now, &policy))
-                .await;
-        match stepped {
-            Ok(Ok(report)) if report == StepReport::default() => {}
-            Ok(Ok(report)) => tracing::info!(
+    while !shift.stopping() {
+        match delivery::step(&state.db, mailer, state.clock.now(), &policy, shift) {
+            Ok(report) if report == StepReport::default() => {}
+            Ok(report) => tracing::info!(
                 sent = report.sent,
                 retrying = report.retrying,
                 given_up = report.given_up,
                 "outbox delivery"
             ),
-            Ok(Err(error)) => tracing::warn!(%error, "outbox delivery failed"),
-            Err(error) => tracing::warn!(%error, "outbox delivery stopped"),
+            Err(error) => tracing::warn!(%error, "outbox delivery failed"),
         }
+        shift.rest(Duration::from_secs(5));
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Config {
     /// `CONSULT_IDEMPOTENCY_CLAIM_SECONDS`: how long a keyed request may stay unfinished before
     /// a retry with its key takes it to have died with its server and runs it again.
     pub idempotency_claim_seconds: u64,
+    /// `CONSULT_SHUTDOWN_SECONDS`: how long a stop waits for requests and an email in flight.
+    pub shutdown_seconds: u64,
     /// `SMTP_URL` and `SMTP_FROM`: where and as whom email goes; without them messages stay in
     /// the outbox.
     pub smtp: Option<SmtpSettings>,
@@ -81,6 +83,7 @@ impl Config {
             http_workers: vars.number("CONSULT_WORKERS", 0)?,
             stream_stall_seconds: vars.number("CONSULT_STREAM_STALL_SECONDS", 30)?,
             idempotency_claim_seconds: vars.positive("CONSULT_IDEMPOTENCY_CLAIM_SECONDS", 120)?,
+            shutdown_seconds: vars.number("CONSULT_SHUTDOWN_SECONDS", 10)?,
             smtp: vars.smtp()?,
         })
     }

@@ -183,6 +183,19 @@ pub fn finish(
     Ok(changed == 1)
 }
 
+/// Gives back the hold until `until` on a message whose sending was abandoned, so that it is due
+/// at once. Returns false when the hold had lapsed already.
+pub fn release(conn: &mut DbConnection, id: &str, until: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        outbox_messages::table
+            .find(id)
+            .filter(outbox_messages::locked_until.eq(Some(until))),
+    )
+    .set(outbox_messages::locked_until.eq(None::<NaiveDateTime>))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
 /// Which messages a listing returns.
 #[derive(Debug, Default)]
 pub struct OutboxFilter {

@@ -5,9 +5,10 @@
 //! crash between the receiver's acceptance and that mark sends it again once the lease lapses,
 //! with the same Message-ID for the receiver to recognise.
 
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
@@ -110,6 +111,66 @@ pub fn build(row: &OutboxRow, from: &Mailbox) -> Result<Message, String> {
     .map_err(|e| e.to_string())
 }
 
+/// A worker's shift: whether it has been told to stop, and the message it is sending, whose
+/// claim is released if the stop cannot wait for it.
+#[derive(Clone, Default)]
+pub struct Shift {
+    inner: Arc<(Mutex<ShiftState>, Condvar)>,
+}
+
+#[derive(Default)]
+struct ShiftState {
+    stopped_at: Option<Instant>,
+    /// The id of the message being sent and the end of its claim.
+    sending: Option<(String, NaiveDateTime)>,
+}
+
+impl Shift {
+    fn state(&self) -> std::sync::MutexGuard<'_, ShiftState> {
+        self.inner.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Tells the worker to claim nothing more; the first call's instant is when the stop began.
+    pub fn stop(&self) {
+        let mut state = self.state();
+        state.stopped_at.get_or_insert_with(Instant::now);
+        self.inner.1.notify_all();
+    }
+
+    /// Whether the worker has been told to stop.
+    pub fn stopping(&self) -> bool {
+        self.state().stopped_at.is_some()
+    }
+
+    /// When a stop that began `grace` ago must end; now if none began.
+    pub fn deadline(&self, grace: Duration) -> Instant {
+        self.state().stopped_at.unwrap_or_else(Instant::now) + grace
+    }
+
+    /// Waits `pause`, or less if told to stop meanwhile.
+    pub fn rest(&self, pause: Duration) {
+        let state = self.state();
+        let _ = self
+            .inner
+            .1
+            .wait_timeout_while(state, pause, |state| state.stopped_at.is_none());
+    }
+
+    fn sending(&self, message: Option<(String, NaiveDateTime)>) {
+        self.state().sending = message;
+    }
+
+    /// Gives back the claim of the message still being sent, so that the next start sends it
+    /// at once instead of after its lease. Returns whether there was one.
+    pub fn release(&self, db: &Db) -> Result<bool, DbError> {
+        let Some((id, until)) = self.state().sending.take() else {
+            return Ok(false);
+        };
+        db.write_now(|conn| outbox::release(conn, &id, until).map_err(DbError::from))?;
+        Ok(true)
+    }
+}
+
 /// What one step did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct StepReport {
@@ -120,18 +181,22 @@ pub struct StepReport {
 
 /// Claims the messages due at `now`, sends them, and records each outcome. Failed sends are
 /// tried again after 1, 2, 4 … minutes (at most an hour), and given up after
-/// `policy.max_attempts`.
+/// `policy.max_attempts`. Once `shift` is told to stop, no further message is claimed.
 pub fn step(
     db: &Db,
     mailer: &Mailer,
     now: DateTime<Utc>,
     policy: &DeliveryPolicy,
+    shift: &Shift,
 ) -> Result<StepReport, DbError> {
     let started = std::time::Instant::now();
     let due = db
         .read_now(|conn| outbox::due(conn, now.naive_utc(), policy.batch).map_err(DbError::from))?;
     let mut report = StepReport::default();
     for id in due {
+        if shift.stopping() {
+            break;
+        }
         // Each claim's lease runs from when it is taken: earlier sends in this step take time.
         let now = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
         let (stamp, until) = (now.naive_utc(), (now + policy.lease).naive_utc());
@@ -140,7 +205,10 @@ pub fn step(
         let Some(row) = claimed else {
             continue;
         };
-        let outcome = match mailer.send(&row) {
+        shift.sending(Some((id.clone(), until)));
+        let sent = mailer.send(&row);
+        shift.sending(None);
+        let outcome = match sent {
             Ok(()) => {
                 report.sent += 1;
                 Ok(())

@@ -60,7 +60,7 @@ fn request_id(ledger: &Value, code: &str) -> String {
 
 /// Sends what the outbox holds (the request letters) to a real SMTP receiver.
 fn deliver(app: &TestApp) -> usize {
-    use consult::email::delivery::{self, DeliveryPolicy, Mailer};
+    use consult::email::delivery::{self, DeliveryPolicy, Mailer, Shift};
     let receiver = crate::support::smtp::Receiver::start();
     let mailer = Mailer::from_url(
         &receiver.url(),
@@ -72,9 +72,15 @@ fn deliver(app: &TestApp) -> usize {
         batch: 100,
         ..DeliveryPolicy::default()
     };
-    delivery::step(app.db(), &mailer, app.clock.now(), &policy)
-        .expect("step")
-        .sent
+    delivery::step(
+        app.db(),
+        &mailer,
+        app.clock.now(),
+        &policy,
+        &Shift::default(),
+    )
+    .expect("step")
+    .sent
 }
 
 fn body_of(app: &TestApp, key: &str) -> String {

@@ -269,6 +269,91 @@ fn a_fresh_server_sends_the_thirty_request_letters_and_a_restart_sends_none_agai
     );
 }
 
+/// A stop does not wait for a mail server that hangs: the email being sent is given back and
+/// goes out, once, at the next start.
+fn a_stop_does_not_wait_for_a_hung_mail_server(url: &str) {
+    use crate::support::served::{Served, start_timeout};
+    use crate::support::smtp::{Receiver, Stalled};
+    use std::time::{Duration, Instant};
+
+    let smtp_timeout = Duration::from_secs(60);
+    let hung = Stalled::start();
+    let mail = |smtp: String| {
+        vec![
+            ("SMTP_URL", smtp),
+            ("SMTP_FROM", "consult@fgw.hangzhou.example".to_owned()),
+            ("SMTP_TIMEOUT_SECONDS", smtp_timeout.as_secs().to_string()),
+            ("CONSULT_SHUTDOWN_SECONDS", "1".to_owned()),
+        ]
+    };
+    let server = Served::start(url, &mail(hung.url()));
+    let started = Instant::now();
+    while hung.connections() == 0 {
+        assert!(started.elapsed() < start_timeout(), "no letter was sent");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, took) = server.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        took < smtp_timeout / 3,
+        "the stop took {took:?}, waiting for the mail server"
+    );
+
+    let (db, _) = consult::db::Db::open(&consult::db::DatabaseUrl::parse(url).expect("url"), 1)
+        .expect("open");
+    let (held, sent) = db
+        .read_now(|conn| {
+            use consult::db::schema::outbox_messages::dsl as o;
+            use diesel::prelude::*;
+            let held = o::outbox_messages
+                .filter(o::locked_until.is_not_null())
+                .count()
+                .get_result::<i64>(conn)?;
+            let sent = o::outbox_messages
+                .filter(o::state.eq("sent"))
+                .count()
+                .get_result::<i64>(conn)?;
+            Ok::<_, consult::db::DbError>((held, sent))
+        })
+        .expect("outbox");
+    assert_eq!((held, sent), (0, 0), "the letter in flight was given back");
+    drop(db);
+
+    let receiver = Receiver::start();
+    let server = Served::start(url, &mail(receiver.url()));
+    let started = Instant::now();
+    while receiver.messages().len() < 30 && started.elapsed() < start_timeout() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, _) = server.terminate();
+    assert!(status.success(), "{status:?}");
+    let mut ids: Vec<_> = receiver
+        .messages()
+        .iter()
+        .filter_map(|m| m.header("message-id"))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 30, "every letter once, the one given back too");
+    assert_eq!(receiver.messages().len(), 30);
+}
+
+#[test]
+fn a_stop_does_not_wait_for_a_hung_mail_server_on_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    a_stop_does_not_wait_for_a_hung_mail_server(&format!(
+        "sqlite://{}",
+        dir.path().join("stop.db").display()
+    ));
+}
+
+#[test]
+fn a_stop_does_not_wait_for_a_hung_mail_server_on_postgresql() {
+    if let Some(database) = crate::support::postgres::TestDatabase::create() {
+        a_stop_does_not_wait_for_a_hung_mail_server(&database.url);
+    }
+}
+
 #[test]
 fn a_years_notice_is_loaded_and_shown_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -1765,8 +1765,14 @@ async fn each_agency_that_commented_is_mailed_its_decisions_over_smtp(app: TestA
     )
     .expect("mailer");
     let policy = consult::email::delivery::DeliveryPolicy::default();
-    let letters =
-        consult::email::delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step");
+    let letters = consult::email::delivery::step(
+        app.db(),
+        &mailer,
+        app.clock.now(),
+        &policy,
+        &consult::email::delivery::Shift::default(),
+    )
+    .expect("step");
     assert_eq!(letters.sent, 30, "the comment requests");
     let published = app
         .post(
@@ -1781,8 +1787,14 @@ async fn each_agency_that_commented_is_mailed_its_decisions_over_smtp(app: TestA
         "{}",
         String::from_utf8_lossy(&published.body)
     );
-    let sent =
-        consult::email::delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step");
+    let sent = consult::email::delivery::step(
+        app.db(),
+        &mailer,
+        app.clock.now(),
+        &policy,
+        &consult::email::delivery::Shift::default(),
+    )
+    .expect("step");
     assert_eq!(sent.sent, 2, "one to each agency that commented");
     let messages = receiver.messages();
     let decisions: Vec<_> = messages[30..].iter().collect();
@@ -1825,6 +1837,7 @@ async fn each_agency_that_commented_is_mailed_its_decisions_over_smtp(app: TestA
         &mailer,
         app.clock.now() + chrono::Duration::minutes(5),
         &policy,
+        &consult::email::delivery::Shift::default(),
     )
     .expect("step");
     assert_eq!(again.sent, 0, "nothing goes twice");

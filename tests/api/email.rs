@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use consult::db::outbox;
-use consult::email::delivery::{self, DeliveryPolicy, Mailer};
+use consult::email::delivery::{self, DeliveryPolicy, Mailer, Shift};
 use consult::error::ApiError;
 use consult::service::reminding;
 
@@ -135,9 +135,15 @@ async fn a_changed_deadline_drops_what_was_queued_for_the_old_one_and_tells_the_
         ..DeliveryPolicy::default()
     };
     assert_eq!(
-        delivery::step(app.db(), &mailer, app.clock.now(), &policy)
-            .expect("step")
-            .sent,
+        delivery::step(
+            app.db(),
+            &mailer,
+            app.clock.now(),
+            &policy,
+            &Shift::default()
+        )
+        .expect("step")
+        .sent,
         29
     );
     let deadline = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 10, 10, 0, 0)
@@ -230,7 +236,14 @@ async fn the_demo_round_delivers_thirty_request_emails_once(app: TestApp) {
     let receiver = Receiver::start();
     let mailer = mailer(&receiver.url());
     let policy = DeliveryPolicy::default();
-    let report = delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step");
+    let report = delivery::step(
+        app.db(),
+        &mailer,
+        app.clock.now(),
+        &policy,
+        &Shift::default(),
+    )
+    .expect("step");
     assert_eq!(report.sent, 30);
     let messages = receiver.messages();
     assert_eq!(messages.len(), 30);
@@ -253,6 +266,7 @@ async fn the_demo_round_delivers_thirty_request_emails_once(app: TestApp) {
         &mailer,
         app.clock.now() + Span::minutes(5),
         &policy,
+        &Shift::default(),
     )
     .expect("step");
     assert_eq!(again.sent, 0);
@@ -269,7 +283,14 @@ async fn a_receiver_that_is_down_loses_nothing(app: TestApp) {
         .port();
     let mailer = mailer(&format!("smtp://127.0.0.1:{port}"));
     let policy = DeliveryPolicy::default();
-    let report = delivery::step(app.db(), &mailer, app.clock.now(), &policy).expect("step");
+    let report = delivery::step(
+        app.db(),
+        &mailer,
+        app.clock.now(),
+        &policy,
+        &Shift::default(),
+    )
+    .expect("step");
     assert_eq!((report.sent, report.retrying), (0, 30));
     let pending = app
         .db()
@@ -286,6 +307,7 @@ async fn a_receiver_that_is_down_loses_nothing(app: TestApp) {
         &mailer,
         app.clock.now() + Span::seconds(30),
         &policy,
+        &Shift::default(),
     )
     .expect("step");
     assert_eq!(early.sent, 0);
@@ -294,6 +316,7 @@ async fn a_receiver_that_is_down_loses_nothing(app: TestApp) {
         &mailer,
         app.clock.now() + Span::minutes(3),
         &policy,
+        &Shift::default(),
     )
     .expect("step");
     assert_eq!(later.sent, 30);
@@ -309,9 +332,15 @@ async fn two_workers_racing_send_each_message_once(app: TestApp) {
         .map(|_| {
             let (db, mailer) = (app.db().clone(), mailer(&url));
             std::thread::spawn(move || {
-                delivery::step(&db, &mailer, now, &DeliveryPolicy::default())
-                    .expect("step")
-                    .sent
+                delivery::step(
+                    &db,
+                    &mailer,
+                    now,
+                    &DeliveryPolicy::default(),
+                    &Shift::default(),
+                )
+                .expect("step")
+                .sent
             })
         })
         .collect();
@@ -340,13 +369,15 @@ async fn a_worker_stopped_mid_batch_is_taken_over_after_its_lease(app: TestApp) 
         })
         .expect("claim");
     assert_eq!(held, 5);
-    let restarted = delivery::step(app.db(), &mailer, now, &policy).expect("step");
+    let restarted =
+        delivery::step(app.db(), &mailer, now, &policy, &Shift::default()).expect("step");
     assert_eq!(restarted.sent, 25, "held messages wait for their lease");
     let after_lease = delivery::step(
         app.db(),
         &mailer,
         now + policy.lease + Span::seconds(1),
         &policy,
+        &Shift::default(),
     )
     .expect("step");
     assert_eq!(after_lease.sent, 5);
@@ -383,6 +414,7 @@ async fn drafters_see_the_outbox_and_retry_what_was_given_up(app: TestApp) {
         &mailer(&format!("smtp://127.0.0.1:{port}")),
         app.clock.now(),
         &once,
+        &Shift::default(),
     )
     .expect("step");
     assert_eq!(report.given_up, 30);
@@ -428,6 +460,7 @@ async fn drafters_see_the_outbox_and_retry_what_was_given_up(app: TestApp) {
         &mailer(&receiver.url()),
         app.clock.now(),
         &DeliveryPolicy::default(),
+        &Shift::default(),
     )
     .expect("step");
     assert_eq!(sent.sent, 1, "only the retried one");
@@ -453,9 +486,15 @@ async fn reminders_overdue_notices_and_the_digest_go_once(app: TestApp) {
     )
     .expect("token");
     assert_eq!(
-        delivery::step(app.db(), &mailer, app.clock.now(), &policy)
-            .expect("step")
-            .sent,
+        delivery::step(
+            app.db(),
+            &mailer,
+            app.clock.now(),
+            &policy,
+            &Shift::default()
+        )
+        .expect("step")
+        .sent,
         30
     );
     // One agency answers.
@@ -501,6 +540,7 @@ async fn reminders_overdue_notices_and_the_digest_go_once(app: TestApp) {
             batch: 100,
             ..policy.clone()
         },
+        &Shift::default(),
     )
     .expect("step");
     assert_eq!(sent.sent, 29);
@@ -526,6 +566,7 @@ async fn reminders_overdue_notices_and_the_digest_go_once(app: TestApp) {
             batch: 100,
             ..policy.clone()
         },
+        &Shift::default(),
     )
     .expect("step");
     assert_eq!(sent.sent, 30);

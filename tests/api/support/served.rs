@@ -4,7 +4,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a test waits for a server to listen or a command to finish
@@ -92,6 +92,19 @@ impl Served {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// SIGTERM, as a service manager stops a service, and the wait for it to exit.
+    pub fn terminate(mut self) -> (ExitStatus, Duration) {
+        let mut child = self.child.take().expect("a running server");
+        let asked = Instant::now();
+        let signalled = Command::new("kill")
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(signalled.success());
+        let status = child.wait().expect("wait for the server");
+        (status, asked.elapsed())
     }
 
     /// One request on a connection of its own.
