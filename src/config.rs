@@ -20,6 +20,8 @@ pub struct Config {
     pub max_files_per_request: u32,
     /// `CONSULT_MAX_FILE_BYTES_PER_REQUEST`: most bytes of files a request holds.
     pub max_file_bytes_per_request: u64,
+    /// `CONSULT_BODY_TIMEOUT_SECONDS`: how long a request body may take to arrive.
+    pub body_timeout_seconds: u64,
     /// `CONSULT_DB_POOL_SIZE`: connections for readers (SQLite) or for everything (PostgreSQL).
     pub db_pool_size: u32,
     /// `CONSULT_WORKERS`: HTTP worker threads; 0 means one per core.
@@ -50,6 +52,9 @@ pub enum ConfigError {
     Database(#[from] StorageError),
 }
 
+/// Seconds a request body may take to arrive unless configured.
+pub const DEFAULT_BODY_SECONDS: u64 = 60;
+
 /// The default `DATABASE_URL`: a file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://consult.db";
 
@@ -79,6 +84,8 @@ impl Config {
             max_files_per_request: vars.number("CONSULT_MAX_FILES_PER_REQUEST", 20)?,
             max_file_bytes_per_request: vars
                 .number("CONSULT_MAX_FILE_BYTES_PER_REQUEST", 52_428_800)?,
+            body_timeout_seconds: vars
+                .positive("CONSULT_BODY_TIMEOUT_SECONDS", DEFAULT_BODY_SECONDS)?,
             db_pool_size: vars.number("CONSULT_DB_POOL_SIZE", 8)?,
             http_workers: vars.number("CONSULT_WORKERS", 0)?,
             stream_stall_seconds: vars.number("CONSULT_STREAM_STALL_SECONDS", 30)?,

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -158,16 +159,28 @@ where
     if declared.is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
     }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::MalformedJson(format!("reading the body failed: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
+    // A sender that stalls would hold a connection and a worker's attention for as long as it
+    // likes; the whole body must arrive in time.
+    let seconds = request
+        .app_data::<Data<AppState>>()
+        .map_or(crate::config::DEFAULT_BODY_SECONDS, |s| {
+            s.config.body_timeout_seconds
+        });
+    let read = async {
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk
+                .map_err(|e| ApiError::MalformedJson(format!("reading the body failed: {e}")))?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+        Ok(body.freeze())
+    };
+    actix_web::rt::time::timeout(Duration::from_secs(seconds), read)
+        .await
+        .unwrap_or(Err(ApiError::BodyTimeout { seconds }))
 }
 
 /// The JSON body, read up to the size limit when the request arrives but parsed and validated

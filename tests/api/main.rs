@@ -20,6 +20,7 @@ mod idempotency;
 mod layers;
 mod openapi;
 mod outbox;
+mod resources;
 mod rounds;
 mod storage;
 mod walkthrough;
