@@ -2,6 +2,7 @@
 //! Every setting has a default; `.env.example` and docs/configuration.md list them.
 
 use std::env;
+use std::time::Duration;
 
 use crate::db::{DatabaseUrl, Durability, StorageError};
 
@@ -75,7 +76,12 @@ impl Config {
             .get("DATABASE_URL")
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         Ok(Config {
-            database_url: DatabaseUrl::parse(&database_url)?.with_durability(vars.durability()?),
+            database_url: DatabaseUrl::parse(&database_url)?
+                .with_durability(vars.durability()?)
+                .with_connect_timeout(Duration::from_secs(vars.positive(
+                    "CONSULT_DB_CONNECT_TIMEOUT_SECONDS",
+                    crate::db::DEFAULT_CONNECT_TIMEOUT.as_secs(),
+                )?)),
             bind: vars
                 .get("CONSULT_BIND")
                 .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),

@@ -54,6 +54,7 @@ macro_rules! routes {
 
 routes! {
     "/healthz" => { GET => health::check },
+    "/readyz" => { GET => health::ready },
     "/metrics" => { GET => metrics::page },
     "/api/v1/openapi.json" => { GET => docs::openapi },
     "/api/v1/agencies" => {

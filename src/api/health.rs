@@ -1,4 +1,4 @@
-//! `GET /healthz`
+//! `GET /healthz` (the process answers) and `GET /readyz` (and so does its database).
 
 use actix_web::web::{Data, Json};
 use diesel::RunQueryDsl;
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The service is up and its database answers.
+/// The process is up.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     /// Always `ok` in a 200.
@@ -17,18 +17,35 @@ pub struct Health {
     pub database: &'static str,
 }
 
-/// Checks that the database answers a query. No token needed.
+/// Liveness: the process answers HTTP. It does not touch the database, so that a database
+/// outage does not get the process restarted. No token needed.
 #[utoipa::path(
     get,
     operation_id = "health_check",
     path = "/healthz",
     tag = "service",
+    responses((status = 200, description = "Up", body = Health))
+)]
+pub async fn check(state: Data<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        database: state.db.engine().as_str(),
+    })
+}
+
+/// Readiness: the database answers a query, within the connection timeout when it cannot be
+/// reached. A load balancer sends requests only to an instance that is ready. No token needed.
+#[utoipa::path(
+    get,
+    operation_id = "health_ready",
+    path = "/readyz",
+    tag = "service",
     responses(
-        (status = 200, description = "Up", body = Health),
+        (status = 200, description = "Ready: the database answers", body = Health),
         (status = 503, description = "The database does not answer"),
     )
 )]
-pub async fn check(state: Data<AppState>) -> Result<Json<Health>, ApiError> {
+pub async fn ready(state: Data<AppState>) -> Result<Json<Health>, ApiError> {
     state
         .db
         .read(|conn| {

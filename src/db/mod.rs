@@ -101,7 +101,16 @@ pub struct DatabaseUrl {
     engine: Engine,
     target: String,
     durability: Durability,
+    connect_timeout: Duration,
 }
+
+/// How long a connection attempt may take unless configured: a database that cannot be
+/// reached is reported within it.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a caller waits in line for a connection of a full pool, all in use: the database
+/// is busy, not down.
+const QUEUE_WAIT: Duration = Duration::from_secs(10);
 
 /// When SQLite acknowledges a commit (PostgreSQL keeps its own `synchronous_commit`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -158,7 +167,15 @@ impl DatabaseUrl {
             engine,
             target,
             durability: Durability::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         })
+    }
+
+    /// The URL with connection attempts bounded to `timeout` (on PostgreSQL also libpq's
+    /// `connect_timeout`, unless the URL sets its own; libpq counts at least two seconds).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
     }
 
     /// The URL with SQLite's commits acknowledged as `durability` says.
@@ -179,7 +196,19 @@ impl DatabaseUrl {
 
     fn establish(&self) -> ConnectionResult<DbConnection> {
         match self.engine {
-            Engine::Postgres => PgConnection::establish(&self.target).map(DbConnection::Postgres),
+            Engine::Postgres => {
+                let target = if self.target.contains("connect_timeout=") {
+                    self.target.clone()
+                } else {
+                    let separator = if self.target.contains('?') { '&' } else { '?' };
+                    format!(
+                        "{}{separator}connect_timeout={}",
+                        self.target,
+                        self.connect_timeout.as_secs().max(1)
+                    )
+                };
+                PgConnection::establish(&target).map(DbConnection::Postgres)
+            }
             Engine::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.target)?;
                 // Foreign keys are off by default in SQLite; WAL lets readers run beside the
@@ -277,6 +306,7 @@ type DbPool = Pool<Manager>;
 #[derive(Clone)]
 pub struct Db {
     engine: Engine,
+    connect_timeout: Duration,
     readers: DbPool,
     writer: DbPool,
     /// SQLite's shared writer; none on PostgreSQL.
@@ -314,7 +344,7 @@ impl Db {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(min_idle))
-                .connection_timeout(Duration::from_secs(10))
+                .connection_timeout(QUEUE_WAIT)
                 // A test query on every checkout costs a round trip per request; broken
                 // connections are caught by `has_broken` instead.
                 .test_on_check_out(false)
@@ -334,6 +364,7 @@ impl Db {
         Ok((
             Db {
                 engine: url.engine,
+                connect_timeout: url.connect_timeout,
                 readers,
                 writer,
                 committer,
@@ -429,7 +460,7 @@ impl Db {
         let (name, pool) = self.pool(role);
         metrics().waiting(name, 1);
         let started = Instant::now();
-        let conn = checkout(pool);
+        let conn = checkout(pool, self.connect_timeout);
         metrics().waiting(name, -1);
         metrics().checkout(name, started.elapsed());
         conn
@@ -470,7 +501,7 @@ impl Db {
     where
         E: From<diesel::result::Error> + From<Unavailable>,
     {
-        let mut conn = checkout(&self.readers)?;
+        let mut conn = checkout(&self.readers, self.connect_timeout)?;
         let statement = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
         Ok(conn.batch_execute(&statement)?)
     }
@@ -483,8 +514,31 @@ enum Role {
     Write,
 }
 
-fn checkout(pool: &DbPool) -> Result<PooledConnection<Manager>, Unavailable> {
-    pool.get().map_err(|e| Unavailable(e.to_string()))
+fn checkout(
+    pool: &DbPool,
+    connect_timeout: Duration,
+) -> Result<PooledConnection<Manager>, Unavailable> {
+    let state = pool.state();
+    let wait = wait_for_connection(
+        state.connections,
+        state.idle_connections,
+        pool.max_size(),
+        connect_timeout,
+    );
+    pool.get_timeout(wait)
+        .map_err(|e| Unavailable(e.to_string()))
+}
+
+/// How long to wait for a connection. A pool short of connections with none idle must make
+/// one, so the wait is the connection attempt's: when the database cannot be reached (every
+/// connection it had broke, and none can be made) the caller hears so at once, not after the
+/// queue's wait. A full pool with every connection in use is busy, and the caller waits in line.
+fn wait_for_connection(connections: u32, idle: u32, max: u32, connect: Duration) -> Duration {
+    if idle == 0 && connections < max {
+        connect
+    } else {
+        QUEUE_WAIT
+    }
 }
 
 /// Runs `f` off the async executor, inside the caller's tracing span (so that what the query
@@ -578,5 +632,22 @@ where
             <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn)?;
             Err(error)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_pool_queues_and_a_pool_that_must_connect_does_not_wait_long() {
+        let connect = Duration::from_secs(1);
+        // All eight in use: busy, wait in line.
+        assert_eq!(wait_for_connection(8, 0, 8, connect), QUEUE_WAIT);
+        // One idle: it is taken at once, whatever the wait.
+        assert_eq!(wait_for_connection(3, 1, 8, connect), QUEUE_WAIT);
+        // None idle and room for more: the wait is for a new connection.
+        assert_eq!(wait_for_connection(0, 0, 8, connect), connect);
+        assert_eq!(wait_for_connection(5, 0, 8, connect), connect);
     }
 }

@@ -122,7 +122,9 @@ impl From<diesel::result::Error> for ServiceError {
             // Worth a retry: the connection dropped, a serializable transaction lost a race, or
             // SQLite's lock stayed taken past the busy timeout.
             Error::DatabaseError(
-                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+                DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand
+                | DatabaseErrorKind::SerializationFailure,
                 info,
             ) => ServiceError::Unavailable(info.message().to_owned()),
             Error::DatabaseError(DatabaseErrorKind::Unknown, info)

@@ -27,6 +27,7 @@ fn agency_routes(id: &str) -> Vec<TestRequest> {
 /// The routes anyone may call: they say nothing about the office's work.
 const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/healthz"),
+    ("GET", "/readyz"),
     ("GET", "/metrics"),
     ("GET", "/api/v1/openapi.json"),
 ];

@@ -67,3 +67,80 @@ fn a_body_that_never_arrives_is_408() {
     .header("Idempotency-Key", "slow-1");
     assert_eq!(server.send(&whole).expect("answer").status, 201);
 }
+
+/// The host and port of a PostgreSQL URL, and the URL through a relay on `port` instead.
+fn relayed(url: &str, port: u16) -> (String, String) {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    let host_start = url[start..end].rfind('@').map_or(start, |i| start + i + 1);
+    let authority = &url[host_start..end];
+    let target = if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:5432")
+    };
+    let through = format!("{}127.0.0.1:{port}{}", &url[..host_start], &url[end..]);
+    (target, through)
+}
+
+/// With its database out of reach the service says so at once: liveness still answers,
+/// readiness and every request are 503 within the connection timeout, not after the queue's
+/// wait; and it recovers by itself once the database is back.
+#[test]
+fn a_database_outage_is_503_at_once_and_readiness_says_so() {
+    use crate::support::postgres::TestDatabase;
+    use crate::support::proxy::Proxy;
+    use std::time::{Duration, Instant};
+
+    let Some(database) = TestDatabase::create() else {
+        return;
+    };
+    let (target, _) = relayed(&database.url, 0);
+    let proxy = Proxy::start(&target);
+    let (_, through) = relayed(&database.url, proxy.port);
+    assert!(consult(&database.url, &["seed"]).status.success());
+    let agency = token(&database.url, &["--agency", "xihu"]);
+    let server = Served::start(
+        &through,
+        &[
+            ("CONSULT_DB_POOL_SIZE", "2".to_owned()),
+            ("CONSULT_DB_CONNECT_TIMEOUT_SECONDS", "1".to_owned()),
+        ],
+    );
+    let ready = Request::get("/readyz", None);
+    let requests = Request::get("/api/v1/requests", Some(&agency));
+    assert_eq!(server.send(&ready).expect("ready").status, 200);
+    assert_eq!(server.send(&requests).expect("requests").status, 200);
+
+    proxy.cut();
+    assert_eq!(
+        server
+            .send(&Request::get("/healthz", None))
+            .expect("alive")
+            .status,
+        200
+    );
+    // More than the pool holds, so that every connection it had is found broken.
+    for _ in 0..2 {
+        for request in [&ready, &requests] {
+            let asked = Instant::now();
+            let answer = server.send(request).expect("an answer");
+            assert_eq!(answer.status, 503, "{} {answer:?}", request.path);
+            assert_eq!(answer.json()["code"], "service_unavailable");
+            assert!(
+                asked.elapsed() < Duration::from_secs(5),
+                "{} took {:?}: the queue's wait, not the connection's",
+                request.path,
+                asked.elapsed()
+            );
+        }
+    }
+
+    proxy.restore();
+    let started = Instant::now();
+    while server.send(&ready).expect("ready").status != 200 {
+        assert!(started.elapsed() < start_timeout(), "never ready again");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(server.send(&requests).expect("requests").status, 200);
+}

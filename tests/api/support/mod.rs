@@ -4,6 +4,7 @@
 
 pub mod fixture;
 pub mod postgres;
+pub mod proxy;
 pub mod served;
 pub mod smtp;
 
