@@ -10,7 +10,7 @@ use actix_web::rt::signal::unix::{Signal, SignalKind, signal};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 
-use crate::api::{extract, idempotency, request_log};
+use crate::api::{extract, idempotency, limits, request_log};
 use crate::db::{Db, DbError};
 use crate::email::delivery::{self, DeliveryPolicy, Mailer, Shift, StepReport};
 use crate::routes;
@@ -35,6 +35,7 @@ pub fn build(
         .default_service(web::to(routes::no_such_route))
         .wrap(from_fn(idempotency::idempotent_post))
         .wrap(from_fn(extract::refuse_nul_in_path))
+        .wrap(from_fn(limits::limit_rate))
         .wrap(from_fn(request_log::log_request))
 }
 
@@ -177,11 +178,13 @@ async fn schedule_messages(state: AppState) {
     }
 }
 
-/// Forgets idempotency keys past their retention, hourly.
+/// Forgets idempotency keys past their retention and rate-limit buckets that are full again,
+/// hourly.
 async fn housekeeping(state: AppState) {
     let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        state.limits.forget_idle();
         let cutoff = (state.clock.now() - idempotency::RETENTION).naive_utc();
         let purged = state
             .db

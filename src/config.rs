@@ -2,9 +2,12 @@
 //! Every setting has a default; `.env.example` and docs/configuration.md list them.
 
 use std::env;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use crate::db::{DatabaseUrl, Durability, StorageError};
+use crate::limits::RatePolicy;
 
 /// The service's settings. `Debug` hides the database password.
 #[derive(Clone, Debug)]
@@ -35,6 +38,12 @@ pub struct Config {
     pub idempotency_claim_seconds: u64,
     /// `CONSULT_SHUTDOWN_SECONDS`: how long a stop waits for requests and an email in flight.
     pub shutdown_seconds: u64,
+    /// `CONSULT_RATE_LIMIT_ADDRESS_PER_MINUTE`, `CONSULT_RATE_LIMIT_TOKEN_PER_MINUTE` and
+    /// `CONSULT_RATE_LIMIT_FAILED_AUTH_PER_MINUTE`: requests per client address, per token, and
+    /// failed authentications per client address; 0 turns one off.
+    pub rate_limits: RatePolicy,
+    /// `CONSULT_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
     /// `SMTP_URL` and `SMTP_FROM`: where and as whom email goes; without them messages stay in
     /// the outbox.
     pub smtp: Option<SmtpSettings>,
@@ -97,6 +106,18 @@ impl Config {
             stream_stall_seconds: vars.number("CONSULT_STREAM_STALL_SECONDS", 30)?,
             idempotency_claim_seconds: vars.positive("CONSULT_IDEMPOTENCY_CLAIM_SECONDS", 120)?,
             shutdown_seconds: vars.number("CONSULT_SHUTDOWN_SECONDS", 10)?,
+            rate_limits: RatePolicy {
+                per_address: NonZeroU32::new(
+                    vars.number("CONSULT_RATE_LIMIT_ADDRESS_PER_MINUTE", 6000)?,
+                ),
+                per_token: NonZeroU32::new(
+                    vars.number("CONSULT_RATE_LIMIT_TOKEN_PER_MINUTE", 1200)?,
+                ),
+                failed_authentication: NonZeroU32::new(
+                    vars.number("CONSULT_RATE_LIMIT_FAILED_AUTH_PER_MINUTE", 30)?,
+                ),
+            },
+            trusted_proxies: vars.addresses("CONSULT_TRUSTED_PROXIES")?,
             smtp: vars.smtp()?,
         })
     }
@@ -169,6 +190,22 @@ impl Vars<'_> {
             }),
             None => Ok(default),
         }
+    }
+
+    /// A comma-separated list of IP addresses.
+    fn addresses(&self, name: &'static str) -> Result<Vec<IpAddr>, ConfigError> {
+        let Some(value) = self.get(name) else {
+            return Ok(Vec::new());
+        };
+        value
+            .split(',')
+            .map(|address| address.trim().parse())
+            .collect::<Result<_, _>>()
+            .map_err(|_| ConfigError::Invalid {
+                name,
+                expected: "IP addresses separated by commas",
+                value,
+            })
     }
 
     /// A whole number of seconds above 0: a timeout of none would refuse everything.

@@ -11,6 +11,7 @@
 //! - [`state`], [`app`], [`config`], [`clock`], [`error`]: what handlers reach, the server,
 //!   settings, time, and the one error type.
 //! - [`metrics`]: what the service counts about itself, for `/metrics`.
+//! - [`limits`]: the rate limits per client address and per token.
 
 pub mod api;
 pub mod app;
@@ -21,6 +22,7 @@ pub mod db;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod limits;
 pub mod metrics;
 pub mod routes;
 pub mod seed;

@@ -281,7 +281,7 @@ fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), Stri
     );
     println!("  a token:  consult token create --role drafter --name NAME");
     println!("            (cargo run --release -- token create ... from a checkout)");
-    let state = AppState { db, clock, config };
+    let state = AppState::new(db, clock, config);
     actix_web::rt::System::new()
         .block_on(app::serve(state, mailer))
         .map_err(|e| format!("cannot serve: {e}"))

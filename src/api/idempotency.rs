@@ -19,7 +19,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
-use super::extract::{Credentials, read_body};
+use super::extract::{Caller, Credentials, read_body};
 use super::requests::upload;
 use super::unit::{ClaimedKey, KeyCompleted, kept_headers};
 use crate::config::Config;
@@ -55,12 +55,19 @@ pub async fn idempotent_post(
     if request.method() != Method::POST || !request.headers().contains_key(&IDEMPOTENCY_KEY) {
         return pass(request, next).await;
     }
-    let caller = match Credentials::of(request.request()).authenticate().await {
-        Ok(caller) => caller,
-        Err(ApiError::Unauthenticated) => return pass(request, next).await,
-        Err(error) => return Ok(request.error_response(error)),
+    // The rate limit at the door has authenticated the request when it could.
+    let known = request.extensions().get::<Caller>().cloned();
+    let caller = match known {
+        Some(caller) => caller,
+        None => match Credentials::of(request.request()).authenticate().await {
+            Ok(caller) => {
+                request.extensions_mut().insert(caller.clone());
+                caller
+            }
+            Err(ApiError::Unauthenticated) => return pass(request, next).await,
+            Err(error) => return Ok(request.error_response(error)),
+        },
     };
-    request.extensions_mut().insert(caller.clone());
 
     // The request is never cloned: actix needs it unshared to route it.
     let (http, mut payload) = request.into_parts();

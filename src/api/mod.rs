@@ -12,6 +12,7 @@ pub mod extract;
 pub mod groups;
 pub mod health;
 pub mod idempotency;
+pub mod limits;
 pub mod metrics;
 pub mod outbox;
 pub mod pagination;

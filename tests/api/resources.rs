@@ -144,3 +144,86 @@ fn a_database_outage_is_503_at_once_and_readiness_says_so() {
     }
     assert_eq!(server.send(&requests).expect("requests").status, 200);
 }
+
+crate::support::engine_tests!(rate_limits_answer_429_with_retry_after);
+
+/// Each limit refuses with 429 and `Retry-After` once its minute's worth is spent, and only for
+/// what it counts: a token, an address's failed authentications, an address.
+async fn rate_limits_answer_429_with_retry_after(mut app: crate::support::TestApp) {
+    use actix_web::test::TestRequest;
+    use consult::domain::role::Role;
+    use consult::limits::{RateLimits, RatePolicy};
+    use std::net::SocketAddr;
+    use std::num::NonZeroU32;
+
+    app.seed();
+    app.state.limits = std::sync::Arc::new(RateLimits::new(RatePolicy {
+        per_address: NonZeroU32::new(10),
+        per_token: NonZeroU32::new(5),
+        failed_authentication: NonZeroU32::new(3),
+    }));
+    let proxy: SocketAddr = "10.0.0.9:443".parse().expect("address");
+    app.state.config.trusted_proxies = vec![proxy.ip()];
+    let (drafter, other) = (
+        app.staff_token(Role::Drafter),
+        app.staff_token(Role::Drafter),
+    );
+    let from = |address: &str, token: Option<&str>| {
+        crate::support::with_token(
+            TestRequest::get()
+                .uri("/api/v1/agencies")
+                .peer_addr(address.parse().expect("address")),
+            token,
+        )
+    };
+    let limited = |response: &crate::support::Response| {
+        response.problem(429, "too_many_requests");
+        let seconds: u64 = response
+            .header("retry-after")
+            .expect("Retry-After")
+            .parse()
+            .expect("whole seconds");
+        assert!((1..=60).contains(&seconds), "{seconds}");
+    };
+
+    // A token: five a minute here; a sixth waits; another token does not.
+    for _ in 0..5 {
+        assert_eq!(
+            app.send(from("10.0.0.1:1", Some(&drafter))).await.status,
+            200
+        );
+    }
+    limited(&app.send(from("10.0.0.1:1", Some(&drafter))).await);
+    assert_eq!(app.send(from("10.0.0.1:1", Some(&other))).await.status, 200);
+
+    // Wrong tokens from one address: three are told 401, then the address waits; a good
+    // token from it still gets through.
+    for _ in 0..3 {
+        app.send(from("10.0.0.2:1", Some("cst_wrong")))
+            .await
+            .problem(401, "unauthenticated");
+    }
+    limited(&app.send(from("10.0.0.2:1", Some("cst_wrong"))).await);
+    assert_eq!(app.send(from("10.0.0.2:1", Some(&other))).await.status, 200);
+
+    // An address: ten requests a minute, with a token or without.
+    for _ in 0..10 {
+        app.send(from("10.0.0.3:1", None))
+            .await
+            .problem(401, "unauthenticated");
+    }
+    limited(&app.send(from("10.0.0.3:1", None)).await);
+
+    // Behind a trusted proxy the client is the address the proxy saw; a client's own
+    // X-Forwarded-For does not move it to another bucket.
+    let forwarded = |peer: SocketAddr, chain: &str| {
+        TestRequest::get()
+            .uri("/healthz")
+            .peer_addr(peer)
+            .insert_header(("X-Forwarded-For", chain))
+    };
+    limited(&app.send(forwarded(proxy, "192.0.2.1, 10.0.0.3")).await);
+    assert_eq!(app.send(forwarded(proxy, "10.0.0.4")).await.status, 200);
+    let spoofing: SocketAddr = "10.0.0.3:2".parse().expect("address");
+    limited(&app.send(forwarded(spoofing, "10.0.0.5")).await);
+}

@@ -109,6 +109,10 @@ impl TestApp {
             ),
             ("CONSULT_DB_POOL_SIZE", "4".to_owned()),
             ("CONSULT_WORKERS", "1".to_owned()),
+            // Limits are tested where they are the subject; elsewhere a test sends what it needs.
+            ("CONSULT_RATE_LIMIT_ADDRESS_PER_MINUTE", "0".to_owned()),
+            ("CONSULT_RATE_LIMIT_TOKEN_PER_MINUTE", "0".to_owned()),
+            ("CONSULT_RATE_LIMIT_FAILED_AUTH_PER_MINUTE", "0".to_owned()),
         ];
         let config = Config::from_vars(|name| {
             settings
@@ -121,11 +125,7 @@ impl TestApp {
             Db::open(&config.database_url, config.db_pool_size).expect("open test database");
         let clock = ManualClock::new(start_time());
         TestApp {
-            state: AppState {
-                db,
-                clock: Clock::Manual(clock.clone()),
-                config,
-            },
+            state: AppState::new(db, Clock::Manual(clock.clone()), config),
             clock,
             _store: store,
         }
