@@ -10,7 +10,7 @@ use actix_web::rt::signal::unix::{Signal, SignalKind, signal};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpServer};
 
-use crate::api::{extract, idempotency, limits, request_log};
+use crate::api::{extract, headers, idempotency, limits, request_log};
 use crate::db::{Db, DbError};
 use crate::email::delivery::{self, DeliveryPolicy, Mailer, Shift, StepReport};
 use crate::routes;
@@ -37,6 +37,7 @@ pub fn build(
         .wrap(from_fn(extract::refuse_nul_in_path))
         .wrap(from_fn(limits::limit_rate))
         .wrap(from_fn(request_log::log_request))
+        .wrap(from_fn(headers::secure))
 }
 
 /// Runs the HTTP server, the background housekeeping and, with a mailer, the delivery of the

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod documents;
 pub mod extract;
 pub mod groups;
+pub mod headers;
 pub mod health;
 pub mod idempotency;
 pub mod limits;

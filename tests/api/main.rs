@@ -22,5 +22,6 @@ mod openapi;
 mod outbox;
 mod resources;
 mod rounds;
+mod security;
 mod storage;
 mod walkthrough;

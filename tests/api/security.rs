@@ -1,0 +1,72 @@
+//! Security headers on every response, whatever answered it.
+
+use actix_web::test::TestRequest;
+use consult::domain::role::Role;
+use consult::routes::{DOCS_PATH, SERVED};
+
+use crate::support::{Response, TestApp, engine_tests, with_token};
+
+engine_tests!(every_response_carries_the_security_headers);
+
+fn assert_secured(response: &Response, what: &str) {
+    assert_eq!(
+        response.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(response.header("x-frame-options"), Some("DENY"), "{what}");
+    assert_eq!(
+        response.header("referrer-policy"),
+        Some("no-referrer"),
+        "{what}"
+    );
+    let policy = response
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("{what}: no Content-Security-Policy"));
+    assert!(
+        policy.contains("frame-ancestors 'none'"),
+        "{what}: {policy}"
+    );
+}
+
+async fn every_response_carries_the_security_headers(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    for (method, path) in SERVED {
+        let uri = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{n}", "1")
+            .replace("{year}", "2026")
+            .replace("{revision}", "1");
+        for token in [None, Some(drafter.as_str())] {
+            let request = TestRequest::default()
+                .method(method.parse().expect("method"))
+                .uri(&uri)
+                .set_json(serde_json::json!({}));
+            let response = app.send(with_token(request, token)).await;
+            let what = format!("{method} {path} ({}) {}", token.is_some(), response.status);
+            assert_secured(&response, &what);
+            // Whatever a token is answered stays out of caches.
+            if token.is_some() {
+                assert_eq!(response.header("cache-control"), Some("no-store"), "{what}");
+            }
+        }
+    }
+    // A URL nothing serves, and a method a URL does not take.
+    assert_secured(&app.get("/nowhere", None).await, "no route");
+    let refused = app
+        .send(TestRequest::delete().uri("/api/v1/agencies"))
+        .await;
+    assert_eq!(refused.status, 405);
+    assert_secured(&refused, "405");
+
+    // The docs page may run its own scripts and nothing else's.
+    let page = app
+        .send(TestRequest::get().uri(&format!("{DOCS_PATH}index.html")))
+        .await;
+    assert_eq!(page.status, 200);
+    assert_secured(&page, "docs page");
+    let policy = page.header("content-security-policy").unwrap_or_default();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(!policy.contains("unsafe-eval"), "{policy}");
+}
