@@ -7,6 +7,11 @@ use crate::domain::token::hex;
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
 
+/// A listing, by the name its cursors carry: a cursor is refused by any listing but the one
+/// that returned it.
+#[derive(Clone, Copy, Debug)]
+pub struct Listing(pub &'static str);
+
 /// One page of a listing.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
@@ -31,6 +36,7 @@ pub fn page_size(limit: Option<u32>, default: u32, max: u32) -> Result<usize, Ap
 /// Builds a page from up to `size + 1` rows fetched in order: the extra row, if there, only
 /// shows that another page exists.
 pub fn paginate<R, T>(
+    listing: Listing,
     mut rows: Vec<R>,
     size: usize,
     position: impl Fn(&R) -> String,
@@ -38,7 +44,7 @@ pub fn paginate<R, T>(
 ) -> Page<T> {
     let next_page = if rows.len() > size {
         rows.truncate(size);
-        rows.last().map(|last| encode(&position(last)))
+        rows.last().map(|last| encode(listing, &position(last)))
     } else {
         None
     };
@@ -70,6 +76,7 @@ pub enum Order {
 /// `order`): the items after the cursor's position, so that an item added or removed between
 /// two pages neither repeats nor hides another.
 pub fn page_of<T, V>(
+    listing: Listing,
     items: Vec<T>,
     query: &PageQuery,
     order: Order,
@@ -77,7 +84,11 @@ pub fn page_of<T, V>(
     view: impl Fn(T) -> V,
 ) -> Result<Page<V>, ApiError> {
     let size = page_size(query.limit, 100, 500)?;
-    let after = query.cursor.as_deref().map(decode).transpose()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|cursor| decode(listing, cursor))
+        .transpose()?;
     let rows: Vec<T> = items
         .into_iter()
         .filter(|item| {
@@ -88,7 +99,7 @@ pub fn page_of<T, V>(
         })
         .take(size + 1)
         .collect();
-    Ok(paginate(rows, size, position, view))
+    Ok(paginate(listing, rows, size, position, view))
 }
 
 /// The position of the `n`th item of a listing in a fixed order (document order, revisions),
@@ -97,8 +108,8 @@ pub fn ordinal_position(n: i64) -> String {
     format!("{n:020}")
 }
 
-/// The position a `cursor` query parameter names.
-pub fn decode(cursor: &str) -> Result<String, ApiError> {
+/// The position a `cursor` query parameter names, if `listing` returned it.
+pub fn decode(listing: Listing, cursor: &str) -> Result<String, ApiError> {
     let bad = || {
         ApiError::from(ServiceError::field(
             "query.cursor",
@@ -114,11 +125,16 @@ pub fn decode(cursor: &str) -> Result<String, ApiError> {
         .map(|i| u8::from_str_radix(cursor.get(i..i + 2).unwrap_or("zz"), 16))
         .collect::<Result<Vec<u8>, _>>()
         .map_err(|_| bad())?;
-    String::from_utf8(bytes).map_err(|_| bad())
+    let named = String::from_utf8(bytes).map_err(|_| bad())?;
+    named
+        .strip_prefix(listing.0)
+        .and_then(|rest| rest.strip_prefix('\n'))
+        .map(str::to_owned)
+        .ok_or_else(bad)
 }
 
-fn encode(position: &str) -> String {
-    hex(position.as_bytes())
+fn encode(listing: Listing, position: &str) -> String {
+    hex(format!("{}\n{position}", listing.0).as_bytes())
 }
 
 /// Positions in listings ordered by time and id: `2026-05-30T01:00:00.000000|<id>`.
@@ -159,7 +175,9 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
+        const HERE: Listing = Listing("here");
         let page = paginate(
+            HERE,
             vec!["a", "b", "c"],
             2,
             |s| format!("pos-{s}"),
@@ -167,10 +185,14 @@ mod tests {
         );
         assert_eq!(page.items, ["a", "b"]);
         let cursor = page.next_page.expect("a next page");
-        assert_eq!(decode(&cursor).expect("decodes"), "pos-b");
-        assert!(decode("zz").is_err());
-        assert!(decode("abc").is_err());
-        let last = paginate(vec!["a"], 2, |s| s.to_string(), str::to_owned);
+        assert_eq!(decode(HERE, &cursor).expect("decodes"), "pos-b");
+        assert!(
+            decode(Listing("elsewhere"), &cursor).is_err(),
+            "another listing's cursor"
+        );
+        assert!(decode(HERE, "zz").is_err());
+        assert!(decode(HERE, "abc").is_err());
+        let last = paginate(HERE, vec!["a"], 2, |s| s.to_string(), str::to_owned);
         assert!(last.next_page.is_none());
     }
 }

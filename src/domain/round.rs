@@ -67,6 +67,20 @@ impl Due {
     pub fn is_past(self, now: DateTime<Utc>) -> bool {
         matches!(self, Due::At(at) if at <= now)
     }
+
+    /// A fixed instant further ahead than any round runs.
+    pub fn is_too_far(self, now: DateTime<Utc>) -> bool {
+        matches!(self, Due::At(at) if too_far(at, now))
+    }
+}
+
+/// How far ahead a deadline may lie: a consultation runs weeks, a long one months; a year
+/// leaves room for any and refuses a typo such as year 9999.
+pub const FURTHEST_DEADLINE: chrono::Duration = chrono::Duration::days(366);
+
+/// Whether `at` lies further ahead of `now` than a deadline may.
+pub fn too_far(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    at > now + FURTHEST_DEADLINE
 }
 
 /// A round's deadline as it stands.

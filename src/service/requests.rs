@@ -14,7 +14,7 @@ use crate::domain::refusal::Refusal;
 use crate::domain::round::{Due, RoundState};
 use crate::email::templates::Notice;
 use crate::service::error::ServiceError;
-use crate::service::round_facts::{round_state_of, zone};
+use crate::service::round_facts::{round_state_of, too_far, zone};
 
 pub(super) fn new_request(round_id: &str, agency_id: &str, now: NaiveDateTime) -> RequestRow {
     RequestRow {
@@ -188,6 +188,9 @@ pub fn extend(
             "in_the_past",
             "the new deadline must be in the future",
         ));
+    }
+    if crate::domain::round::too_far(deadline, now) {
+        return Err(too_far());
     }
     if round.deadline.is_some_and(|d| deadline <= d.and_utc()) {
         return Err(ServiceError::field(

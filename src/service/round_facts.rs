@@ -159,3 +159,12 @@ pub fn count_working_days(
     working_day_deadline(&calendar, from, zone, days)
         .ok_or_else(|| ServiceError::internal("no working day found for the deadline"))
 }
+
+/// A deadline further ahead than [`crate::domain::round::FURTHEST_DEADLINE`].
+pub fn too_far() -> ServiceError {
+    ServiceError::field(
+        "deadline",
+        "too_far",
+        "the deadline must be within a year from now",
+    )
+}

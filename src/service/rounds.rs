@@ -21,7 +21,9 @@ use crate::service::agencies;
 use crate::service::decisions::changes;
 use crate::service::decisions::next_version;
 use crate::service::error::ServiceError;
-use crate::service::round_facts::{RoundReplies, count_working_days, round_state_of, zone};
+use crate::service::round_facts::{
+    RoundReplies, count_working_days, round_state_of, too_far, zone,
+};
 
 /// Reminders before a deadline unless a round says otherwise: three days and one day ahead.
 pub const DEFAULT_REMINDER_HOURS: [u32; 2] = [72, 24];
@@ -70,6 +72,9 @@ pub fn create_round(
     }
     if input.due.is_past(now) {
         return Err(in_the_past());
+    }
+    if input.due.is_too_far(now) {
+        return Err(too_far());
     }
     let stamp = now.naive_utc();
     let mut row = RoundRow {
@@ -306,6 +311,9 @@ pub fn update_round(
     if changes.due.is_some_and(|due| due.is_past(now)) {
         return Err(in_the_past());
     }
+    if changes.due.is_some_and(|due| due.is_too_far(now)) {
+        return Err(too_far());
+    }
     let mut after = before.clone();
     if let Some(title) = changes.title {
         after.title = title.trim().to_owned();
@@ -400,6 +408,9 @@ pub fn set_closed(
                 "reopening needs a deadline in the future",
             )
         })?;
+        if crate::domain::round::too_far(deadline, now) {
+            return Err(too_far());
+        }
         after.closed_at = None;
         after.set_due(Due::At(deadline));
         round::drop_extensions_before(conn, &before.id, deadline.naive_utc())?;

@@ -107,6 +107,16 @@ async fn pages_follow_the_cursor_to_the_end(app: TestApp) {
         .await
         .problem(422, "validation_failed");
     assert_eq!(bad["errors"][0]["field"], "query.cursor");
+    // A cursor another listing returned names a position of that listing, not of this one.
+    let audit = app.get("/api/v1/audit?limit=1", Some(&token)).await.json();
+    let foreign = audit["next_page"]
+        .as_str()
+        .expect("a second page of the audit log");
+    let bad = app
+        .get(&format!("/api/v1/agencies?cursor={foreign}"), Some(&token))
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(bad["errors"][0]["code"], "invalid_cursor");
     app.get("/api/v1/agencies?kind=ministry", Some(&token))
         .await
         .problem(422, "validation_failed");

@@ -70,7 +70,68 @@ engine_tests!(
     states_hold_through_drafts_early_closes_reopening_and_reinvitation,
     closing_a_round_past_its_deadline_stops_late_replies,
     simultaneous_replies_to_one_request_become_two_revisions,
+    a_deadline_more_than_a_year_ahead_is_refused,
 );
+
+/// A deadline in year 9999 is a typo, not a consultation: every way of setting one refuses a
+/// deadline more than a year ahead, and changes nothing.
+async fn a_deadline_more_than_a_year_ahead_is_refused(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let round = demo_round(&app, &drafter).await;
+    let document = app.get("/api/v1/documents", Some(&drafter)).await.json()["items"][0]["id"]
+        .as_str()
+        .expect("doc")
+        .to_owned();
+    let far = "9999-12-31T18:00:00+08:00";
+    let too_far = |response: crate::support::Response| {
+        let body = response.problem(422, "validation_failed");
+        assert_eq!(body["errors"][0]["field"], "deadline", "{body}");
+        assert_eq!(body["errors"][0]["code"], "too_far", "{body}");
+    };
+    too_far(
+        app.post(
+            "/api/v1/rounds",
+            Some(&drafter),
+            &json!({"document_id": document, "version": 1, "title": "远期", "deadline": far, "agencies": ["xihu"]}),
+        )
+        .await,
+    );
+    // A year and a day past the start is refused; within the year is taken.
+    too_far(
+        app.patch(
+            &format!("/api/v1/rounds/{round}"),
+            Some(&drafter),
+            &json!({"deadline": "2027-06-01T18:00:00+08:00"}),
+        )
+        .await,
+    );
+    let before = ledger(&app, &drafter, &round).await;
+    let xihu = id_of(&before, "xihu");
+    too_far(
+        app.post(
+            &format!("/api/v1/requests/{xihu}/extension"),
+            Some(&drafter),
+            &json!({"deadline": far, "reason": "x"}),
+        )
+        .await,
+    );
+    assert_eq!(
+        ledger(&app, &drafter, &round).await,
+        before,
+        "nothing changed"
+    );
+    assert_eq!(
+        app.patch(
+            &format!("/api/v1/rounds/{round}"),
+            Some(&drafter),
+            &json!({"deadline": "2027-05-29T18:00:00+08:00"}),
+        )
+        .await
+        .status,
+        200
+    );
+}
 
 async fn an_agency_reads_its_cancelled_request_and_its_round_and_changes_nothing(app: TestApp) {
     app.seed();

@@ -7,11 +7,14 @@ use utoipa::IntoParams;
 
 use super::views::AgencyView;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Page, decode, page_size, paginate};
+use crate::api::pagination::{Listing, Page, decode, page_size, paginate};
 use crate::db::agency::{self, AgencyFilter};
 use crate::domain::agency::AgencyKind;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("agencies");
 
 /// Filters and paging for the agency list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -48,7 +51,11 @@ pub async fn list(
 ) -> Result<Json<Page<AgencyView>>, ApiError> {
     let query: ListAgencies = parse_query(&request)?;
     let size = page_size(query.limit, 100, 500)?;
-    let after = query.cursor.as_deref().map(decode).transpose()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|cursor| decode(LISTING, cursor))
+        .transpose()?;
     let filter = AgencyFilter {
         // An agency must not learn which other agencies are consulted: it sees itself alone.
         id: if caller.role.is_staff() {
@@ -67,6 +74,7 @@ pub async fn list(
         })
         .await?;
     Ok(Json(paginate(
+        LISTING,
         rows,
         size,
         |row| row.code.clone(),

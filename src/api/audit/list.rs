@@ -7,10 +7,13 @@ use utoipa::IntoParams;
 
 use super::views::AuditEventView;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
+use crate::api::pagination::{Listing, Page, decode, page_size, paginate, time_position};
 use crate::db::audit::{self, AuditFilter};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("audit");
 
 /// Filters and paging for the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,7 +57,7 @@ pub async fn list(
     let before = query
         .cursor
         .as_deref()
-        .map(|cursor| time_position::parse(&decode(cursor)?))
+        .map(|cursor| time_position::parse(&decode(LISTING, cursor)?))
         .transpose()?;
     let filter = AuditFilter {
         entity_type: query.entity_type,
@@ -69,6 +72,7 @@ pub async fn list(
         })
         .await?;
     Ok(Json(paginate(
+        LISTING,
         rows,
         size,
         |row| time_position::format(row.occurred_at, &row.id),

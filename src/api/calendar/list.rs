@@ -4,10 +4,13 @@ use actix_web::HttpRequest;
 use actix_web::web::{Data, Json};
 
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, ordinal_position, page_of};
 use crate::error::ApiError;
 use crate::service::calendaring::{self, CalendarYear};
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("calendar");
 
 /// The years whose holiday notices are loaded, each as in force. A year not listed is
 /// provisional: `GET /api/v1/calendar/{year}` shows the statutory holidays it counts. Any token.
@@ -30,6 +33,7 @@ pub async fn list(
     let page: PageQuery = parse_query(&request)?;
     let years = state.db.read(calendaring::loaded_years).await?;
     Ok(Json(page_of(
+        LISTING,
         years,
         &page,
         Order::Ascending,

@@ -5,10 +5,13 @@ use actix_web::web::{Data, Json, Path};
 
 use super::views::ClauseHeat;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, ordinal_position, page_of};
 use crate::error::ApiError;
 use crate::service::queue;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("clauses");
 
 /// Every clause of the round's version with the comments on it: how many, from which agencies,
 /// and whether agencies propose different wordings for it. Drafters and admins only.
@@ -42,6 +45,7 @@ pub async fn clauses(
     let heat: Vec<ClauseHeat> = heat.into_iter().map(ClauseHeat::from).collect();
     // Document order: a clause's place in the consulted version, which does not change.
     Ok(Json(page_of(
+        LISTING,
         heat.into_iter().enumerate().collect(),
         &page,
         Order::Ascending,

@@ -7,12 +7,15 @@ use utoipa::IntoParams;
 
 use super::views::{AgencyBrief, SubmittedView};
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Page, decode, page_size, paginate};
+use crate::api::pagination::{Listing, Page, decode, page_size, paginate};
 use crate::domain::comment::CommentKind;
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
 use crate::service::queue;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("queue");
 
 /// Filters and paging for the queue.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -72,7 +75,7 @@ pub async fn queue(
     let after = query
         .cursor
         .as_deref()
-        .map(|c| position(&decode(c)?))
+        .map(|c| position(&decode(LISTING, c)?))
         .transpose()?;
     let id = id.into_inner();
     let asked = queue::QueueQuery {
@@ -99,6 +102,7 @@ pub async fn queue(
         .map_err(ApiError::from)?;
     let agencies = page.agencies;
     Ok(Json(paginate(
+        LISTING,
         page.rows,
         size,
         |row| format!("{}|{}", row.clause_ordinal, row.comment_id),

@@ -9,13 +9,16 @@ use validator::Validate;
 
 use super::views::NoteView;
 use crate::api::extract::{Caller, JsonBody, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, page_of};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, page_of};
 use crate::api::unit::{Reply, Work};
 use crate::db::decision;
 use crate::error::ApiError;
 use crate::service::decisions;
 use crate::service::triage;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("notes");
 
 /// An internal note.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -60,6 +63,7 @@ pub async fn notes(
         })
         .await?;
     Ok(Json(page_of(
+        LISTING,
         rows,
         &page,
         Order::Ascending,

@@ -7,10 +7,13 @@ use utoipa::IntoParams;
 
 use super::views::DocumentView;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
+use crate::api::pagination::{Listing, Page, decode, page_size, paginate, time_position};
 use crate::db::{document, round};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("documents");
 
 /// Paging for the document list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -46,7 +49,7 @@ pub async fn list(
     let before = query
         .cursor
         .as_deref()
-        .map(|cursor| time_position::parse(&decode(cursor)?))
+        .map(|cursor| time_position::parse(&decode(LISTING, cursor)?))
         .transpose()?;
     let rows = state
         .db
@@ -66,6 +69,7 @@ pub async fn list(
         })
         .await?;
     Ok(Json(paginate(
+        LISTING,
         rows,
         size,
         |row| time_position::format(row.created_at, &row.id),

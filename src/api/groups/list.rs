@@ -5,10 +5,13 @@ use actix_web::web::{Data, Json, Path};
 
 use super::GroupView;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, page_of};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, page_of};
 use crate::db::{decision, round};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("groups");
 
 /// A round's groups, oldest first. Drafters and admins only.
 #[utoipa::path(
@@ -38,6 +41,7 @@ pub async fn list(
         .read(move |conn| -> Result<_, ApiError> {
             let round = round::find_round(conn, &id)?.ok_or(ApiError::NotFound)?;
             let groups = page_of(
+                LISTING,
                 decision::groups_of_round(conn, &round.id)?,
                 &page,
                 Order::Ascending,

@@ -7,10 +7,13 @@ use utoipa::IntoParams;
 
 use super::views::{OutboxState, OutboxView};
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Page, decode, page_size, paginate, time_position};
+use crate::api::pagination::{Listing, Page, decode, page_size, paginate, time_position};
 use crate::db::outbox::{self, OutboxFilter};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("outbox");
 
 /// Filters and paging for the outbox.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -53,7 +56,7 @@ pub async fn list(
     let before = query
         .cursor
         .as_deref()
-        .map(|cursor| time_position::parse(&decode(cursor)?))
+        .map(|cursor| time_position::parse(&decode(LISTING, cursor)?))
         .transpose()?;
     let filter = OutboxFilter {
         state: query.state,
@@ -68,6 +71,7 @@ pub async fn list(
         })
         .await?;
     Ok(Json(paginate(
+        LISTING,
         rows,
         size,
         |row| time_position::format(row.created_at, &row.id),

@@ -6,10 +6,13 @@ use actix_web::web::{Data, Json, Path};
 use super::views::AttachmentView;
 use super::visible_request;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, page_of, time_position};
 use crate::db::round;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("attachments");
 
 /// The files uploaded to a request, oldest first, with the reply revision each went with.
 #[utoipa::path(
@@ -43,6 +46,7 @@ pub async fn attachments(
         })
         .await?;
     Ok(Json(page_of(
+        LISTING,
         files,
         &page,
         Order::Ascending,

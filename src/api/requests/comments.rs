@@ -6,10 +6,13 @@ use actix_web::web::{Data, Json, Path};
 use super::visible_request;
 use crate::api::comments::views::CommentView;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, page_of, time_position};
 use crate::db::comment;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("working comments");
 
 /// The comments of the reply being drafted, as they stand now (for a drafter, those it entered
 /// for the agency).
@@ -46,6 +49,7 @@ pub async fn comments(
         })
         .await?;
     Ok(Json(page_of(
+        LISTING,
         rows,
         &page,
         Order::Ascending,

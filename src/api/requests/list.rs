@@ -6,13 +6,16 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, page_of, time_position};
 use crate::api::rounds::views::RequestView;
 use crate::db::round;
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
 use crate::service::round_facts::replies_by_request;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("requests");
 
 /// Which requests to list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,6 +81,7 @@ pub async fn list(
                 Order::Descending
             };
             let entries = page_of(
+                LISTING,
                 entries,
                 &page,
                 order,

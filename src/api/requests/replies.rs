@@ -5,10 +5,13 @@ use actix_web::web::{Data, Json, Path};
 
 use super::visible_request;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, ordinal_position, page_of};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, ordinal_position, page_of};
 use crate::api::rounds::views::ReplyView;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("replies");
 
 /// Every revision of the reply to a request, oldest first, withdrawn ones included.
 #[utoipa::path(
@@ -39,6 +42,7 @@ pub async fn replies(
         })
         .await?;
     Ok(Json(page_of(
+        LISTING,
         revisions,
         &page,
         Order::Ascending,

@@ -7,10 +7,13 @@ use actix_web::web::{Data, Json};
 
 use super::views::RoundView;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::pagination::{Order, Page, PageQuery, page_of, time_position};
+use crate::api::pagination::{Listing, Order, Page, PageQuery, page_of, time_position};
 use crate::db::{document, round};
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// What this listing's cursors say they belong to.
+const LISTING: Listing = Listing("rounds");
 
 /// Rounds, newest first. An agency sees the rounds that sent it a request.
 #[utoipa::path(
@@ -38,6 +41,7 @@ pub async fn list(
             // Three queries whatever the number of rounds: the rounds, their requests, their
             // versions.
             let rows = page_of(
+                LISTING,
                 round::list_rounds(conn, agency.as_deref())?,
                 &page,
                 Order::Descending,
