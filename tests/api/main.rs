@@ -18,6 +18,7 @@ mod email;
 mod errors;
 mod idempotency;
 mod layers;
+mod matrix;
 mod openapi;
 mod outbox;
 mod resources;
