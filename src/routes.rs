@@ -24,9 +24,12 @@ macro_rules! routes {
         #[openapi(paths($($($handler),+),+))]
         struct Operations;
 
-        /// The OpenAPI document of every route.
+        /// The OpenAPI document of every route, made once: every worker (and every test's
+        /// app) serves the same bytes.
         pub fn document() -> docs::Document {
-            docs::Document::new(<Operations as utoipa::OpenApi>::openapi())
+            static MADE: std::sync::OnceLock<docs::Document> = std::sync::OnceLock::new();
+            MADE.get_or_init(|| docs::Document::new(<Operations as utoipa::OpenApi>::openapi()))
+                .clone()
         }
 
         /// Registers every route, and the document that describes them.

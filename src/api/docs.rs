@@ -95,6 +95,7 @@ impl Modify for RefusalCodes {
 }
 
 /// The document served, as JSON, made once when the routes are configured.
+#[derive(Clone)]
 pub struct Document(Bytes);
 
 impl Document {

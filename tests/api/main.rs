@@ -8,6 +8,7 @@ mod support;
 mod agencies;
 mod audit;
 mod auth;
+mod bad_input;
 mod calendar;
 mod cli;
 mod comments;
