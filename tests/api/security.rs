@@ -3,6 +3,7 @@
 use actix_web::test::TestRequest;
 use consult::domain::role::Role;
 use consult::routes::{DOCS_PATH, SERVED};
+use serde_json::json;
 
 use crate::support::{Response, TestApp, engine_tests, with_token};
 
@@ -69,4 +70,63 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
     let policy = page.header("content-security-policy").unwrap_or_default();
     assert!(policy.contains("script-src 'self'"), "{policy}");
     assert!(!policy.contains("unsafe-eval"), "{policy}");
+}
+
+/// The server's log, at its most talkative, holds no token, no database password and no
+/// comment text, whatever the requests were.
+#[test]
+fn nothing_secret_reaches_the_logs() {
+    use crate::support::served::{Request, Served, consult, token};
+
+    let Some(database) = crate::support::postgres::TestDatabase::create() else {
+        return;
+    };
+    // Trust authentication ignores the password, so it can be any secret word.
+    let password = "hunter2-secret-word";
+    let url = database
+        .url
+        .replacen("://postgres@", &format!("://postgres:{password}@"), 1);
+    assert_ne!(url, database.url, "a URL with a password: {}", database.url);
+    assert!(consult(&url, &["seed"]).status.success());
+    let agency = token(&url, &["--agency", "xihu"]);
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("serve.log");
+    let server = Served::logging_to(&url, &[("RUST_LOG", "debug".to_owned())], &log);
+    let requests = server
+        .send(&Request::get("/api/v1/requests", Some(&agency)))
+        .expect("requests")
+        .json();
+    let round = requests["items"][0]["round_id"]
+        .as_str()
+        .expect("round")
+        .to_owned();
+    let text = "这是一条不应出现在日志里的意见";
+    let posted = server
+        .send(
+            &Request::post(
+                &format!("/api/v1/rounds/{round}/comments"),
+                Some(&agency),
+                &json!({"kind": "general", "body": text}),
+            )
+            .header("Idempotency-Key", "log-1"),
+        )
+        .expect("post");
+    assert_eq!(posted.status, 201);
+    let wrong = "cst_not_a_real_token_at_all";
+    assert_eq!(
+        server
+            .send(&Request::get("/api/v1/requests", Some(wrong)))
+            .expect("refused")
+            .status,
+        401
+    );
+    drop(server);
+    let written = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        written.contains("/api/v1/requests"),
+        "requests are logged: {written}"
+    );
+    for secret in [agency.as_str(), wrong, password, text] {
+        assert!(!written.contains(secret), "{secret:?} is in the log");
+    }
 }

@@ -50,6 +50,20 @@ impl Served {
     /// Starts the server over `database_url` with the settings `vars`, on a free port, and
     /// waits until it accepts connections.
     pub fn start(database_url: &str, vars: &[(&str, String)]) -> Served {
+        Served::spawn(database_url, vars, Stdio::null())
+    }
+
+    /// Starts the server as [`Served::start`] does, its log going to `log`.
+    pub fn logging_to(
+        database_url: &str,
+        vars: &[(&str, String)],
+        log: &std::path::Path,
+    ) -> Served {
+        let file = std::fs::File::create(log).expect("the log file");
+        Served::spawn(database_url, vars, Stdio::from(file))
+    }
+
+    fn spawn(database_url: &str, vars: &[(&str, String)], log: Stdio) -> Served {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -62,7 +76,7 @@ impl Served {
             .env("RUST_LOG", "warn")
             .env_remove("SMTP_URL")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(log);
         for (name, value) in vars {
             command.env(name, value);
         }
