@@ -119,21 +119,67 @@ impl Document {
 
 /// The error responses are declared by status and meaning in each handler's annotation; their
 /// body is the same everywhere, so it is written here once: `application/problem+json` with the
-/// `Problem` schema. Every operation that needs a token answers 401 the same way.
+/// `Problem` schema. What every operation of a kind can answer whatever its handler does (401
+/// with a token, 429 and 503 anywhere, 400, 408, 413, 415 and 422 with a body, 422 with a
+/// query, 404 with an id in the path, 409 for a keyed POST) is added here, as shared responses,
+/// where the handler does not say it itself.
 struct ProblemResponses;
+
+/// Shared responses: (name, status, meaning).
+const SHARED: &[(&str, &str, &str)] = &[
+    ("Unauthenticated", "401", "No usable token"),
+    (
+        "TooManyRequests",
+        "429",
+        "A rate limit is spent; `Retry-After` gives the seconds to wait",
+    ),
+    ("Unavailable", "503", "The database cannot be reached now"),
+    ("MalformedBody", "400", "The body is not JSON, or not UTF-8"),
+    ("BodyTimeout", "408", "The body did not arrive in time"),
+    ("TooLarge", "413", "The body is over the size limit"),
+    (
+        "UnsupportedMediaType",
+        "415",
+        "The body is not of a type the operation takes",
+    ),
+    (
+        "Invalid",
+        "422",
+        "Invalid input, named field by field (or an Idempotency-Key reused for another request)",
+    ),
+    (
+        "NotFound",
+        "404",
+        "No such object, or not one the caller may see",
+    ),
+    (
+        "InProgress",
+        "409",
+        "Refused as things stand, or the first request with this Idempotency-Key still runs",
+    ),
+];
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::Header;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
         let problem = Content::new(Some(Ref::from_schema_name("Problem")));
-        let mut unauthenticated = Response::new("No usable token");
-        unauthenticated
-            .content
-            .insert(PROBLEM_JSON.to_owned(), problem.clone());
-        openapi
-            .components
-            .get_or_insert_with(Default::default)
-            .responses
-            .insert("Unauthenticated".to_owned(), unauthenticated.into());
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, status, meaning) in SHARED {
+            let mut response = Response::new(*meaning);
+            response
+                .content
+                .insert(PROBLEM_JSON.to_owned(), problem.clone());
+            if *status == "429" {
+                let seconds = ObjectBuilder::new().schema_type(Type::Integer).build();
+                response
+                    .headers
+                    .insert("Retry-After".to_owned(), Header::new(seconds));
+            }
+            components
+                .responses
+                .insert((*name).to_owned(), response.into());
+        }
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
@@ -142,8 +188,13 @@ impl Modify for ProblemResponses {
                 &mut item.delete,
                 &mut item.patch,
             ];
-            for operation in operations.into_iter().flatten() {
-                complete(operation, &problem);
+            for (method, operation) in ["get", "put", "post", "delete", "patch"]
+                .into_iter()
+                .zip(operations)
+            {
+                if let Some(operation) = operation {
+                    complete(method, operation, &problem);
+                }
             }
         }
     }
@@ -151,7 +202,8 @@ impl Modify for ProblemResponses {
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
-fn complete(operation: &mut Operation, problem: &Content) {
+fn complete(method: &str, operation: &mut Operation, problem: &Content) {
+    use utoipa::openapi::path::ParameterIn;
     let responses = &mut operation.responses.responses;
     for (status, response) in responses.iter_mut() {
         if let RefOr::T(response) = response
@@ -163,11 +215,49 @@ fn complete(operation: &mut Operation, problem: &Content) {
                 .insert(PROBLEM_JSON.to_owned(), problem.clone());
         }
     }
-    if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
-        responses.insert(
-            "401".to_owned(),
-            RefOr::Ref(Ref::new("#/components/responses/Unauthenticated")),
-        );
+    let authenticated = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let parameters = operation.parameters.as_deref().unwrap_or_default();
+    let in_path = parameters
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+    let in_query = parameters
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+    let body = operation.request_body.is_some();
+    let mut shared: Vec<&str> = vec!["TooManyRequests"];
+    if authenticated {
+        shared.extend(["Unauthenticated", "Unavailable"]);
+    }
+    if body {
+        shared.extend([
+            "MalformedBody",
+            "BodyTimeout",
+            "TooLarge",
+            "UnsupportedMediaType",
+            "Invalid",
+        ]);
+    }
+    if in_query {
+        shared.push("Invalid");
+    }
+    if in_path {
+        shared.push("NotFound");
+    }
+    if method == "post" && authenticated {
+        shared.extend(["InProgress", "Invalid"]);
+    }
+    for name in shared {
+        let Some((_, status, _)) = SHARED.iter().find(|(n, _, _)| *n == name) else {
+            continue;
+        };
+        // The 401 is always the shared one; any other status the handler names keeps its own
+        // meaning.
+        if name == "Unauthenticated" || !responses.contains_key(*status) {
+            responses.insert(
+                (*status).to_owned(),
+                RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))),
+            );
+        }
     }
 }
 

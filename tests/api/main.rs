@@ -12,6 +12,7 @@ mod bad_input;
 mod calendar;
 mod cli;
 mod comments;
+mod contract;
 mod crash;
 mod decisions;
 mod documents;

@@ -471,3 +471,19 @@ fn the_documented_matrix_is_the_tested_one() {
         "docs/authorization.md differs from the matrix: run the test with CONSULT_WRITE_DOCS=1"
     );
 }
+
+/// The OpenAPI document lists, for each operation, the 403 and 404 the matrix says it answers.
+#[test]
+fn the_openapi_document_lists_what_the_matrix_answers() {
+    let openapi = consult::routes::document().json().expect("document");
+    let mut missing = Vec::new();
+    for (method, path, cells) in MATRIX {
+        let responses = &openapi["paths"][path][method.to_ascii_lowercase()]["responses"];
+        for (cell, status) in [(Cell::Forbidden, "403"), (Cell::Hidden, "404")] {
+            if cells.contains(&cell) && responses[status].is_null() {
+                missing.push(format!("{method} {path}: {status}"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented:\n{}", missing.join("\n"));
+}

@@ -28,6 +28,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "The new draft version", body = VersionView,
             headers(("Location" = String), ("ETag" = String))),
+        (status = 403, description = "Agencies do not write drafts"),
         (status = 404, description = "No such document"),
         (status = 409, description = "A draft version exists already (`draft_exists`)"),
         (status = 415, description = "Body is not JSON"),

@@ -37,6 +37,7 @@ pub struct Preview {
     params(("id" = String, Path, description = "Document id")),
     responses(
         (status = 200, description = "The parsed version", body = Preview),
+        (status = 403, description = "Agencies do not write drafts"),
         (status = 404, description = "No such document"),
         (status = 422, description = "Invalid content; unclear plain-text structure is listed line by line"),
     ),

@@ -43,6 +43,7 @@ pub struct Publish {
     ),
     responses(
         (status = 200, description = "The published version", body = VersionView, headers(("ETag" = String))),
+        (status = 403, description = "Agencies do not write drafts"),
         (status = 404, description = "No such document or version"),
         (status = 409, description = "Already published (`version_published`), or unfilled figures remain (`placeholders_remain`)"),
         (status = 412, description = "Changed since the If-Match revision"),

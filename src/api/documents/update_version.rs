@@ -27,6 +27,7 @@ use crate::state::AppState;
     ),
     responses(
         (status = 200, description = "The changed version", body = VersionView, headers(("ETag" = String))),
+        (status = 403, description = "Agencies do not write drafts"),
         (status = 404, description = "No such document or version"),
         (status = 409, description = "The version is published (`version_published`)"),
         (status = 412, description = "Changed since the If-Match revision"),
