@@ -20,6 +20,7 @@ use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use super::extract::{Caller, Credentials, read_body};
+use super::pass;
 use super::requests::upload;
 use super::unit::{ClaimedKey, KeyCompleted, kept_headers};
 use crate::config::Config;
@@ -193,15 +194,6 @@ pub async fn idempotent_post(
         http,
         head.set_body(bytes).map_into_boxed_body(),
     ))
-}
-
-async fn pass(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    next.call(request)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
 }
 
 fn problem(http: HttpRequest, error: ApiError) -> ServiceResponse<BoxBody> {

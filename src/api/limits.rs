@@ -11,6 +11,7 @@ use actix_web::web::Data;
 use actix_web::{Error, HttpMessage, HttpRequest, ResponseError};
 
 use super::extract::{Credentials, bearer_token};
+use super::pass;
 use crate::error::ApiError;
 use crate::limits::Wait;
 use crate::state::AppState;
@@ -50,15 +51,6 @@ pub async fn limit_rate(
         }
     }
     pass(request, next).await
-}
-
-async fn pass(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    next.call(request)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
 }
 
 fn refuse(request: ServiceRequest, wait: Wait) -> ServiceResponse<BoxBody> {

@@ -22,3 +22,13 @@ pub mod requests;
 pub mod rounds;
 pub mod streaming;
 pub mod unit;
+
+/// Hands a request on to the rest of the chain, for a middleware that lets it through.
+async fn pass(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    next.call(request)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_boxed_body)
+}

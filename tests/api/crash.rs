@@ -54,18 +54,7 @@ fn kills_and_retries(url: &str) {
     assert!(seeded.status.success(), "{seeded:?}");
     let agency = token(url, &["--agency", "xihu"]);
     let mut server = Served::start(url, &settings());
-    let requests = server
-        .send(&Request::get("/api/v1/requests", Some(&agency)))
-        .expect("requests")
-        .json();
-    let round = requests["items"][0]["round_id"]
-        .as_str()
-        .expect("round")
-        .to_owned();
-    let request = requests["items"][0]["id"]
-        .as_str()
-        .expect("request")
-        .to_owned();
+    let (round, request) = server.first_request(&agency);
     let path = format!("/api/v1/rounds/{round}/comments");
 
     let mut expected = BTreeSet::new();

@@ -15,13 +15,7 @@ fn a_body_that_never_arrives_is_408() {
     let admin = token(&url, &["--role", "admin"]);
     let agency = token(&url, &["--agency", "xihu"]);
     let server = Served::start(&url, &[("CONSULT_BODY_TIMEOUT_SECONDS", "1".to_owned())]);
-    let request = server
-        .send(&Request::get("/api/v1/requests", Some(&agency)))
-        .expect("requests")
-        .json()["items"][0]["id"]
-        .as_str()
-        .expect("request")
-        .to_owned();
+    let (_, request) = server.first_request(&agency);
     let upload = format!("/api/v1/requests/{request}/attachments?filename=letter.pdf");
     let cases = [
         ("/api/v1/agencies", admin.as_str(), "application/json", None),

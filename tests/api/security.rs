@@ -34,11 +34,7 @@ async fn every_response_carries_the_security_headers(app: TestApp) {
     app.seed();
     let drafter = app.staff_token(Role::Drafter);
     for (method, path) in SERVED {
-        let uri = path
-            .replace("{id}", "00000000-0000-0000-0000-000000000000")
-            .replace("{n}", "1")
-            .replace("{year}", "2026")
-            .replace("{revision}", "1");
+        let uri = crate::support::nowhere(path);
         for token in [None, Some(drafter.as_str())] {
             let request = TestRequest::default()
                 .method(method.parse().expect("method"))
@@ -92,14 +88,7 @@ fn nothing_secret_reaches_the_logs() {
     let dir = tempfile::tempdir().expect("dir");
     let log = dir.path().join("serve.log");
     let server = Served::logging_to(&url, &[("RUST_LOG", "debug".to_owned())], &log);
-    let requests = server
-        .send(&Request::get("/api/v1/requests", Some(&agency)))
-        .expect("requests")
-        .json();
-    let round = requests["items"][0]["round_id"]
-        .as_str()
-        .expect("round")
-        .to_owned();
+    let (round, _) = server.first_request(&agency);
     let text = "这是一条不应出现在日志里的意见";
     let posted = server
         .send(

@@ -47,6 +47,14 @@ macro_rules! engine_tests {
 }
 pub(crate) use engine_tests;
 
+/// A served route's path with ids that name nothing (the nil UUID, version 1, 2026).
+pub fn nowhere(path: &str) -> String {
+    path.replace("{id}", "00000000-0000-0000-0000-000000000000")
+        .replace("{n}", "1")
+        .replace("{year}", "2026")
+        .replace("{revision}", "1")
+}
+
 /// Where the test clock starts: 9:00 in Shanghai on the day the demo round opened.
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 30, 1, 0, 0)

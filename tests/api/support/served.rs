@@ -121,6 +121,21 @@ impl Served {
         (status, asked.elapsed())
     }
 
+    /// The round and id of the first request the agency with `token` was sent.
+    pub fn first_request(&self, token: &str) -> (String, String) {
+        let requests = self
+            .send(&Request::get("/api/v1/requests", Some(token)))
+            .expect("requests")
+            .json();
+        let field = |name: &str| {
+            requests["items"][0][name]
+                .as_str()
+                .unwrap_or_else(|| panic!("a request: {requests}"))
+                .to_owned()
+        };
+        (field("round_id"), field("id"))
+    }
+
     /// One request on a connection of its own.
     pub fn send(&self, request: &Request<'_>) -> io::Result<Answer> {
         send_to(self.port, request)
