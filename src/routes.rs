@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{
-    agencies, audit, calendar, comments, decisions, docs, documents, groups, health, metrics,
+    agencies, audit, calendar, comments, decisions, docs, documents, groups, health, me, metrics,
     outbox, requests, rounds,
 };
 use crate::error::ApiError;
@@ -60,6 +60,7 @@ routes! {
     "/readyz" => { GET => health::ready },
     "/metrics" => { GET => metrics::page },
     "/api/v1/openapi.json" => { GET => docs::openapi },
+    "/api/v1/me" => { GET => me::show },
     "/api/v1/agencies" => {
         GET => agencies::list::list,
         POST => agencies::create::create,

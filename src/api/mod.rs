@@ -14,6 +14,7 @@ pub mod headers;
 pub mod health;
 pub mod idempotency;
 pub mod limits;
+pub mod me;
 pub mod metrics;
 pub mod outbox;
 pub mod pagination;

@@ -39,11 +39,7 @@ async fn every_route_but_the_public_ones_needs_a_token() {
     let app = TestApp::sqlite().await;
     app.seed();
     for (method, path) in SERVED {
-        let uri = path
-            .replace("{id}", "00000000-0000-0000-0000-000000000000")
-            .replace("{n}", "1")
-            .replace("{year}", "2026")
-            .replace("{revision}", "1");
+        let uri = crate::support::nowhere(path);
         let request = TestRequest::default()
             .method(method.parse().expect("method"))
             .uri(&uri)
@@ -67,7 +63,30 @@ engine_tests!(
     agency_tokens_cannot_write_agencies_or_read_the_audit_log,
     drafters_cannot_read_the_audit_log,
     another_agencys_object_is_404_not_403,
+    a_token_says_who_it_is,
 );
+
+/// `GET /api/v1/me` tells each token its name, role, agency and expiry, and never its secret.
+async fn a_token_says_who_it_is(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let agency = app.agency_token("xihu");
+    let me = app.get("/api/v1/me", Some(&drafter)).await.json();
+    assert_eq!(me["role"], "drafter");
+    assert_eq!(me["token_id"], app.token_id(&drafter));
+    assert!(me["agency"].is_null());
+    let clerk = app.get("/api/v1/me", Some(&agency)).await.json();
+    assert_eq!(clerk["role"], "agency");
+    assert_eq!(clerk["agency"]["code"], "xihu");
+    assert_eq!(clerk["agency"]["name"], "西湖区");
+    assert!(
+        !clerk.to_string().contains(&agency),
+        "the secret is never sent back"
+    );
+    app.get("/api/v1/me", None)
+        .await
+        .problem(401, "unauthenticated");
+}
 
 async fn no_token_is_401_everywhere(app: TestApp) {
     app.seed();

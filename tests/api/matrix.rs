@@ -57,6 +57,7 @@ const MATRIX: &[(&str, &str, [Cell; 4])] = &[
     ("GET", "/readyz", [O, O, O, O]),
     ("GET", "/metrics", [O, O, O, O]),
     ("GET", "/api/v1/openapi.json", [O, O, O, O]),
+    ("GET", "/api/v1/me", [Y, Y, Y, Y]),
     ("GET", "/api/v1/agencies", [Y, Y, Y, Y]),
     ("POST", "/api/v1/agencies", [Y, Y, F, F]),
     ("GET", "/api/v1/agencies/{id}", [Y, Y, Y, H]),
