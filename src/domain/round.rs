@@ -74,6 +74,12 @@ impl Due {
     }
 }
 
+/// `at` as a clock in `zone` shows it, with the zone's offset then: what a reader in the
+/// round's time zone reads beside the UTC instant.
+pub fn local(at: DateTime<Utc>, zone: &chrono_tz::Tz) -> DateTime<chrono::FixedOffset> {
+    at.with_timezone(zone).fixed_offset()
+}
+
 /// How far ahead a deadline may lie: a consultation runs weeks, a long one months; a year
 /// leaves room for any and refuses a typo such as year 9999.
 pub const FURTHEST_DEADLINE: chrono::Duration = chrono::Duration::days(366);

@@ -71,7 +71,91 @@ engine_tests!(
     closing_a_round_past_its_deadline_stops_late_replies,
     simultaneous_replies_to_one_request_become_two_revisions,
     a_deadline_more_than_a_year_ahead_is_refused,
+    a_request_says_what_it_asks_and_when_in_local_time,
 );
+
+/// A clerk's first call shows what is asked: the round, the draft and its version, the
+/// instructions, the deadline in Beijing time beside UTC, and the clauses a scoped round opens.
+async fn a_request_says_what_it_asks_and_when_in_local_time(app: TestApp) {
+    app.seed();
+    let agency = app.agency_token("xihu");
+    let drafter = app.staff_token(Role::Drafter);
+    let listed = app.get("/api/v1/requests", Some(&agency)).await.json();
+    let first = &listed["items"][0];
+    assert!(
+        first["asked"]["round_title"]
+            .as_str()
+            .is_some_and(|t| t.contains("征求意见")),
+        "{first}"
+    );
+    assert_eq!(first["asked"]["version"]["number"], 1);
+    assert_eq!(first["asked"]["version"]["label"], "征求意见稿");
+    assert!(
+        first["asked"]["document"]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("生产性服务业")),
+        "{first}"
+    );
+    assert_eq!(first["asked"]["time_zone"], "Asia/Shanghai");
+    assert_eq!(first["effective_deadline"], json!(demo_deadline()));
+    assert_eq!(
+        first["effective_deadline_local"],
+        "2026-06-05T18:00:00+08:00"
+    );
+    assert!(first.get("scope").is_none(), "the whole version is open");
+    let round = demo_round(&app, &drafter).await;
+    let shown = app
+        .get(&format!("/api/v1/rounds/{round}"), Some(&drafter))
+        .await
+        .json();
+    assert_eq!(shown["deadline_local"], "2026-06-05T18:00:00+08:00");
+
+    // A round on two clauses lists them as printed.
+    let document = app.get("/api/v1/documents", Some(&drafter)).await.json()["items"][0]["id"]
+        .as_str()
+        .expect("doc")
+        .to_owned();
+    let made = app
+        .post(
+            "/api/v1/rounds",
+            Some(&drafter),
+            &json!({"document_id": document, "version": 1, "title": "专项征求", "working_days": 3, "agencies": ["xihu"], "scope": ["m9", "ch1"]}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let scoped = made.json()["id"].as_str().expect("id").to_owned();
+    let opened = app
+        .post(
+            &format!("/api/v1/rounds/{scoped}/open"),
+            Some(&drafter),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(opened.status, 200, "{:?}", opened.body);
+    let request = app
+        .get(
+            &format!("/api/v1/requests?round_id={scoped}"),
+            Some(&agency),
+        )
+        .await
+        .json()["items"][0]["id"]
+        .as_str()
+        .expect("request")
+        .to_owned();
+    let letter = app
+        .get(&format!("/api/v1/requests/{request}"), Some(&agency))
+        .await
+        .json();
+    assert_eq!(letter["asked"]["round_title"], "专项征求");
+    let scope = letter["scope"].as_array().expect("the scope");
+    let keys: Vec<_> = scope.iter().map(|c| c["key"].as_str()).collect();
+    assert_eq!(
+        keys,
+        [Some("ch1"), Some("m9")],
+        "in document order: {letter}"
+    );
+    assert_eq!(scope[1]["number"], "9.");
+}
 
 /// A deadline in year 9999 is a typo, not a consultation: every way of setting one refuses a
 /// deadline more than a year ahead, and changes nothing.

@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Listing, Order, Page, PageQuery, page_of, time_position};
+use crate::api::requests::views::{Asked, LetterView};
 use crate::api::rounds::views::RequestView;
 use crate::db::round;
 use crate::error::ApiError;
@@ -30,7 +31,8 @@ pub struct ListRequests {
     pub cursor: Option<String>,
 }
 
-/// An agency's own comment requests, newest first; for staff, a round's.
+/// An agency's own comment requests, newest first, each with what it asks (round, draft,
+/// version, instructions, the deadline in the round's time zone); for staff, a round's.
 #[utoipa::path(
     get,
     operation_id = "requests_list",
@@ -38,7 +40,7 @@ pub struct ListRequests {
     tag = "requests",
     params(ListRequests),
     responses(
-        (status = 200, description = "The requests", body = Page<RequestView>),
+        (status = 200, description = "The requests, each with what it asks", body = Page<LetterView>),
         (status = 403, description = "An agency token not bound to an agency"),
         (status = 422, description = "A staff token without round_id"),
     ),
@@ -48,7 +50,7 @@ pub async fn list(
     state: Data<AppState>,
     caller: Caller,
     request: HttpRequest,
-) -> Result<Json<Page<RequestView>>, ApiError> {
+) -> Result<Json<Page<LetterView>>, ApiError> {
     let query: ListRequests = parse_query(&request)?;
     let page = PageQuery {
         limit: query.limit,
@@ -95,6 +97,7 @@ pub async fn list(
             )?;
             let replies = replies_by_request(conn, &entries.items)?;
             let mut items = Vec::with_capacity(entries.items.len());
+            // One read of each round on the page, with what it asks.
             let mut rounds = std::collections::HashMap::new();
             for entry in &entries.items {
                 let round_id = &entry.request.round_id;
@@ -102,13 +105,18 @@ pub async fn list(
                     let found = round::find_round(conn, round_id)?.ok_or_else(|| {
                         ApiError::from(ServiceError::internal("request of a missing round"))
                     })?;
-                    rounds.insert(round_id.clone(), found);
+                    let asked = Asked::of(conn, &found)?;
+                    rounds.insert(round_id.clone(), (found, asked));
                 }
-                let round = &rounds[round_id];
+                let (round, asked) = &rounds[round_id];
                 let revisions = replies
                     .get(&entry.request.id)
                     .map_or(&[][..], Vec::as_slice);
-                items.push(RequestView::new(round, entry, revisions, now));
+                items.push(LetterView {
+                    request: RequestView::new(round, entry, revisions, now),
+                    asked: asked.clone(),
+                    scope: None,
+                });
             }
             Ok(Page {
                 items,

@@ -2,6 +2,7 @@
 
 use actix_web::web::{Data, Json, Path};
 
+use super::views::{Asked, LetterView, scope_of};
 use super::visible_request;
 use crate::api::extract::Caller;
 use crate::api::rounds::views::RequestView;
@@ -9,7 +10,9 @@ use crate::error::ApiError;
 use crate::service::requests;
 use crate::state::AppState;
 
-/// One comment request. The agency's first reading of it marks it viewed.
+/// One comment request, with what it asks: the round, the draft and version, the instructions,
+/// the clauses open for comment and the deadline in the round's time zone. The agency's first
+/// reading of it marks it viewed.
 #[utoipa::path(
     get,
     operation_id = "requests_show",
@@ -17,7 +20,7 @@ use crate::state::AppState;
     tag = "requests",
     params(("id" = String, Path, description = "Request id")),
     responses(
-        (status = 200, description = "The request", body = RequestView),
+        (status = 200, description = "The request and what it asks", body = LetterView),
         (status = 404, description = "No such request, or another agency's"),
     ),
     security(("bearer" = []))
@@ -26,13 +29,18 @@ pub async fn show(
     state: Data<AppState>,
     caller: Caller,
     id: Path<String>,
-) -> Result<Json<RequestView>, ApiError> {
+) -> Result<Json<LetterView>, ApiError> {
     let id = id.into_inner();
     let now = state.clock.now();
     let agency_reads = !caller.role.is_staff();
-    let (round, mut entry, replies) = state
+    let (round, mut entry, replies, asked, scope) = state
         .db
-        .read(move |conn| visible_request(conn, &caller, &id))
+        .read(move |conn| -> Result<_, ApiError> {
+            let (round, entry, replies) = visible_request(conn, &caller, &id)?;
+            let asked = Asked::of(conn, &round)?;
+            let scope = scope_of(conn, &round)?;
+            Ok((round, entry, replies, asked, scope))
+        })
         .await?;
     // Only the first reading writes, so that reads do not queue for SQLite's one writer.
     if agency_reads && entry.request.viewed_at.is_none() {
@@ -43,5 +51,9 @@ pub async fn show(
             .await?;
         entry.request.viewed_at = Some(now.naive_utc());
     }
-    Ok(Json(RequestView::new(&round, &entry, &replies, now)))
+    Ok(Json(LetterView {
+        request: RequestView::new(&round, &entry, &replies, now),
+        asked,
+        scope,
+    }))
 }

@@ -2,15 +2,15 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::round::{ReplyRow, RequestWithAgency, RoundRow};
 use crate::domain::calendar::Basis;
-use crate::domain::round::{ReplyKind, ReplySource, RequestState, RoundState};
+use crate::domain::round::{ReplyKind, ReplySource, RequestState, RoundState, local};
 use crate::service::round_facts::{
-    current_reply, effective_calendar, effective_deadline, round_state_of, state_of,
+    current_reply, effective_calendar, effective_deadline, round_state_of, state_of, zone,
 };
 
 /// A consultation round.
@@ -26,6 +26,9 @@ pub struct RoundView {
     pub time_zone: String,
     /// The round's deadline; before opening, absent when it is given in working days.
     pub deadline: Option<DateTime<Utc>>,
+    /// The same instant in `time_zone`, with its offset (`2026-06-05T18:00:00+08:00`).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub deadline_local: Option<DateTime<FixedOffset>>,
     /// The deadline as working days from opening, when it was given so.
     pub working_days: Option<i32>,
     /// Once a deadline in working days is counted: `official` when every day counted lies in a
@@ -73,6 +76,7 @@ impl RoundView {
             instructions: row.instructions.clone(),
             time_zone: row.time_zone.clone(),
             deadline: row.deadline.map(|t| t.and_utc()),
+            deadline_local: row.deadline.map(|t| local(t.and_utc(), &zone(row))),
             working_days: row.working_days,
             calendar: row.deadline_calendar.as_deref().and_then(Basis::parse),
             scope: row.scope_keys(),
@@ -184,6 +188,9 @@ pub struct RequestView {
     pub state: RequestState,
     /// The extension's deadline if one was granted, else the round's.
     pub effective_deadline: Option<DateTime<Utc>>,
+    /// The same instant in the round's time zone, with its offset.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub effective_deadline_local: Option<DateTime<FixedOffset>>,
     /// What the effective deadline was counted on when it was counted in working days
     /// (`official` or `provisional`, as on the round); `null` for a date given as such.
     pub calendar: Option<Basis>,
@@ -218,6 +225,8 @@ impl RequestView {
             },
             state: state_of(round, request, revisions, now),
             effective_deadline: effective_deadline(round, request),
+            effective_deadline_local: effective_deadline(round, request)
+                .map(|at| local(at, &zone(round))),
             calendar: effective_calendar(round, request),
             extension_reason: request.extension_reason.clone(),
             issued_at: request.issued_at.map(|t| t.and_utc()),
