@@ -2,13 +2,10 @@
 //! working-day calendar and backups.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use serde_json::json;
-use uuid::Uuid;
-use validator::ValidateEmail;
 
-use crate::db::audit::{self, Actor, Change};
-use crate::db::token::{self, TokenRow};
-use crate::db::{Db, Unavailable, agency, document};
+use crate::db::audit::Actor;
+use crate::db::token;
+use crate::db::{Db, Unavailable, document};
 use crate::domain::calendar::{Basis, CalendarFile};
 use crate::domain::draft::{self, ClauseInput, ClauseKind, Content, diff, parse};
 use crate::domain::role::Role;
@@ -16,6 +13,7 @@ use crate::domain::token::generate;
 use crate::service::calendaring;
 use crate::service::drafting;
 use crate::service::error::ServiceError;
+use crate::service::tokens;
 
 /// A command that could not be carried out, in words for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -45,68 +43,39 @@ pub fn create_token(
     expires: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String, CommandError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(CommandError::Usage(
-            "--name must be 1 to 100 characters".into(),
-        ));
-    }
     let expires_at = expires.map(parse_expiry).transpose()?;
-    if expires_at.is_some_and(|at| at <= now) {
-        return Err(CommandError::Usage(
-            "--expires must be in the future".into(),
-        ));
-    }
-    if let TokenHolder::Staff {
-        email: Some(email), ..
-    } = &holder
-    {
-        if !email.validate_email() {
-            return Err(CommandError::Usage(format!(
-                "--email {email:?} is not a valid address"
-            )));
-        }
-    }
     let secret = generate().map_err(|e| CommandError::Usage(format!("no randomness: {e}")))?;
-    let now = now.naive_utc();
-    let name = name.to_owned();
-    db.write_now(|conn| -> Result<(), CommandError> {
-        let (role, agency_id, email) = match holder {
-            TokenHolder::Staff { role, email } => (role, None, email),
-            TokenHolder::Agency { code } => {
-                let found = agency::find_by_code(conn, &code)?.ok_or_else(|| {
-                    CommandError::Usage(format!("no agency has the code {code:?}"))
-                })?;
-                (Role::Agency, Some(found.id), None)
-            }
-        };
-        let row = TokenRow {
-            id: Uuid::now_v7().to_string(),
-            name,
-            role,
-            agency_id,
-            email,
-            token_hash: secret.hash.clone(),
-            created_at: now,
-            expires_at: expires_at.map(|at| at.naive_utc()),
-            revoked_at: None,
-        };
-        token::insert(conn, &row)?;
-        audit::record(
-            conn,
-            &Actor::command_line(),
-            now,
-            Change {
-                action: "token.create",
-                entity_type: "token",
-                entity_id: &row.id,
-                before: None,
-                after: Some(token_audit_value(&row)),
-            },
-        )?;
-        Ok(())
+    let holder = match holder {
+        TokenHolder::Staff { role, email } => tokens::Holder::Staff { role, email },
+        TokenHolder::Agency { code } => tokens::Holder::Agency { agency: code },
+    };
+    let new = tokens::NewToken {
+        holder,
+        name: name.to_owned(),
+        expires_at,
+    };
+    db.write_now(|conn| {
+        tokens::create(conn, &Actor::command_line(), new, &secret.hash, now).map_err(as_usage)
     })?;
     Ok(secret.secret)
+}
+
+/// A refusal of the workflow in the words of the command's flags.
+fn as_usage(error: ServiceError) -> CommandError {
+    match error {
+        ServiceError::Invalid(errors) => CommandError::Usage(
+            errors
+                .into_iter()
+                .map(|e| match e.field.as_str() {
+                    "agency" => e.message,
+                    "expires_at" => format!("--expires {}", e.message),
+                    field => format!("--{field} {}", e.message),
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => CommandError::Usage(other.to_string()),
+    }
 }
 
 /// A table of every token, without secrets.
@@ -146,30 +115,18 @@ pub fn list_tokens(db: &Db, now: DateTime<Utc>) -> Result<String, CommandError> 
 
 /// Revokes the token with this id.
 pub fn revoke_token(db: &Db, id: &str, now: DateTime<Utc>) -> Result<(), CommandError> {
-    let now = now.naive_utc();
     db.write_now(|conn| {
-        let before = token::find(conn, id)?
-            .ok_or_else(|| CommandError::Usage(format!("no token has the id {id:?}")))?;
-        if !token::revoke(conn, id, now)? {
-            return Err(CommandError::Usage(format!(
-                "token {id} is already revoked"
-            )));
-        }
-        let mut after = before.clone();
-        after.revoked_at = Some(now);
-        audit::record(
-            conn,
-            &Actor::command_line(),
-            now,
-            Change {
-                action: "token.revoke",
-                entity_type: "token",
-                entity_id: id,
-                before: Some(token_audit_value(&before)),
-                after: Some(token_audit_value(&after)),
-            },
-        )?;
-        Ok(())
+        tokens::revoke(conn, &Actor::command_line(), id, now)
+            .map(drop)
+            .map_err(|error| match error {
+                ServiceError::NotFound => {
+                    CommandError::Usage(format!("no token has the id {id:?}"))
+                }
+                ServiceError::Refused { .. } => {
+                    CommandError::Usage(format!("token {id} is already revoked"))
+                }
+                other => as_usage(other),
+            })
     })
 }
 
@@ -209,19 +166,6 @@ fn parse_expiry(value: &str) -> Result<DateTime<Utc>, CommandError> {
         .single()
         .map(|at| at.with_timezone(&Utc))
         .ok_or_else(|| CommandError::Usage(format!("--expires {value:?} is out of range")))
-}
-
-fn token_audit_value(row: &TokenRow) -> serde_json::Value {
-    json!({
-        "id": row.id,
-        "name": row.name,
-        "role": row.role,
-        "agency_id": row.agency_id,
-        "email": row.email,
-        "created_at": row.created_at.and_utc(),
-        "expires_at": row.expires_at.map(|t| t.and_utc()),
-        "revoked_at": row.revoked_at.map(|t| t.and_utc()),
-    })
 }
 
 /// What `consult draft import` was asked to do.

@@ -82,6 +82,22 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The problem body this error is answered with.
+    pub fn problem(&self) -> Problem {
+        let code = self.code();
+        Problem {
+            problem_type: format!("urn:consult:problem:{code}"),
+            title: self.title().to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.to_string(),
+            code: code.to_owned(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
     /// The stable machine code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -175,18 +191,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let status = self.status_code();
-        let code = self.code();
-        let problem = Problem {
-            problem_type: format!("urn:consult:problem:{code}"),
-            title: self.title().to_owned(),
-            status: status.as_u16(),
-            detail: self.to_string(),
-            code: code.to_owned(),
-            errors: match self {
-                ApiError::Validation(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
-        };
+        let problem = self.problem();
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {

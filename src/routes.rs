@@ -8,7 +8,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{
     agencies, audit, calendar, comments, decisions, docs, documents, groups, health, me, metrics,
-    outbox, requests, rounds,
+    outbox, requests, rounds, tokens,
 };
 use crate::error::ApiError;
 
@@ -61,6 +61,11 @@ routes! {
     "/metrics" => { GET => metrics::page },
     "/api/v1/openapi.json" => { GET => docs::openapi },
     "/api/v1/me" => { GET => me::show },
+    "/api/v1/tokens" => {
+        GET => tokens::list::list,
+        POST => tokens::create::create,
+    },
+    "/api/v1/tokens/{id}/revoke" => { POST => tokens::revoke::revoke },
     "/api/v1/agencies" => {
         GET => agencies::list::list,
         POST => agencies::create::create,

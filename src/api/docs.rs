@@ -33,7 +33,7 @@ use super::{decisions, documents, outbox};
     modifiers(&BearerAuth, &RefusalCodes),
     tags(
         (name = "service", description = "Health and the API description"),
-        (name = "tokens", description = "Who a token is"),
+        (name = "tokens", description = "Who a token is; making, listing and revoking tokens"),
         (name = "agencies", description = "The agencies a drafting office consults"),
         (name = "audit", description = "Who changed what, for administrators"),
         (name = "calendar", description = "Working days: the yearly holiday notices in force, and provisional years"),

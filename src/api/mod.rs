@@ -22,6 +22,7 @@ pub mod request_log;
 pub mod requests;
 pub mod rounds;
 pub mod streaming;
+pub mod tokens;
 pub mod unit;
 
 /// Hands a request on to the rest of the chain, for a middleware that lets it through.

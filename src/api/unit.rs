@@ -12,7 +12,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::web::Data;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -54,6 +54,8 @@ pub struct Reply {
     status: StatusCode,
     headers: Vec<(HeaderName, String)>,
     body: Vec<u8>,
+    /// The body holds a secret: a retry is refused instead of sent it again.
+    secret: bool,
 }
 
 impl Reply {
@@ -64,6 +66,7 @@ impl Reply {
             status,
             headers: vec![(header::CONTENT_TYPE, "application/json".to_owned())],
             body,
+            secret: false,
         })
     }
 
@@ -83,7 +86,26 @@ impl Reply {
         self
     }
 
+    /// The reply, whose body holds a secret (a new token): it is sent this once and kept
+    /// nowhere, so a retry with the request's key gets `secret_issued_once` instead.
+    pub fn carrying_secret(mut self) -> Reply {
+        self.secret = true;
+        self
+    }
+
     fn stored(&self) -> StoredResponse {
+        if self.secret {
+            let refusal = ApiError::from(ServiceError::refused(
+                Refusal::SecretIssuedOnce,
+                "the request with this Idempotency-Key made a secret, which is sent only once; \
+                 if its answer was lost, revoke what it made and make another",
+            ));
+            return StoredResponse {
+                status: refusal.status_code().as_u16(),
+                headers: kept_headers([(&header::CONTENT_TYPE, "application/problem+json")]),
+                body: serde_json::to_vec(&refusal.problem()).unwrap_or_default(),
+            };
+        }
         StoredResponse {
             status: self.status.as_u16(),
             headers: kept_headers(

@@ -76,6 +76,8 @@ refusals! {
     RoundNotOpen => "round_not_open", Conflict, "The round has not opened yet.";
     RoundOpen => "round_open", Conflict, "The round is open.";
     RoundOpened => "round_opened", Conflict, "The round is open already.";
+    SecretIssuedOnce => "secret_issued_once", Conflict, "The request with this Idempotency-Key made a secret, which is sent only once: revoke what it made and make another if the answer was lost.";
+    TokenRevoked => "token_revoked", Conflict, "The token is revoked already.";
     VersionNotPublished => "version_not_published", Conflict, "The version is not published.";
     VersionPublished => "version_published", Conflict, "A published version cannot change.";
 }

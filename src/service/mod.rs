@@ -20,6 +20,7 @@
 //! - [`outbox`]: sending again an email that was given up.
 //! - [`reminding`]: reminders, overdue notices and digests over time.
 //! - [`calendaring`]: the working-day calendar, and deadlines counted again.
+//! - [`tokens`]: API tokens, made and revoked.
 
 pub mod agencies;
 pub mod attachments;
@@ -39,4 +40,5 @@ pub mod reporting;
 pub mod requests;
 pub mod round_facts;
 pub mod rounds;
+pub mod tokens;
 pub mod triage;

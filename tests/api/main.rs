@@ -27,4 +27,5 @@ mod resources;
 mod rounds;
 mod security;
 mod storage;
+mod tokens;
 mod walkthrough;
