@@ -316,8 +316,12 @@ pub struct Db {
 impl Db {
     /// Opens the database, runs pending migrations, and builds the pools. Returns the names of
     /// the migrations it applied.
+    ///
+    /// The pools are kept full (every connection made at the start, none closed for being idle
+    /// or old): a pool short of connections is then one whose connections broke, which is what
+    /// lets a request that finds no connection fail fast (see `wait_for_connection`).
     pub fn open(url: &DatabaseUrl, pool_size: u32) -> Result<(Db, Vec<String>), StorageError> {
-        Db::open_pools(url, pool_size, 1)
+        Db::open_pools(url, pool_size, true)
     }
 
     /// Opens the database for one command of the command line: one connection, made when it
@@ -325,13 +329,13 @@ impl Db {
     /// replaces the one taken on a thread of its own, and a PostgreSQL connection still being
     /// made on that thread when the command exits crashes the process in libpq's exit handlers.
     pub fn open_for_command(url: &DatabaseUrl) -> Result<(Db, Vec<String>), StorageError> {
-        Db::open_pools(url, 1, 0)
+        Db::open_pools(url, 1, false)
     }
 
     fn open_pools(
         url: &DatabaseUrl,
         pool_size: u32,
-        min_idle: u32,
+        keep_full: bool,
     ) -> Result<(Db, Vec<String>), StorageError> {
         let connect_error = |reason: String| StorageError::Connect {
             engine: url.engine.as_str(),
@@ -341,9 +345,16 @@ impl Db {
         let applied = migrate(url)?;
 
         let build = |size: u32| {
-            Pool::builder()
+            let builder = if keep_full {
+                Pool::builder()
+                    .min_idle(Some(size))
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+            } else {
+                Pool::builder().min_idle(Some(0))
+            };
+            builder
                 .max_size(size)
-                .min_idle(Some(min_idle))
                 .connection_timeout(QUEUE_WAIT)
                 // A test query on every checkout costs a round trip per request; broken
                 // connections are caught by `has_broken` instead.

@@ -221,3 +221,30 @@ async fn rate_limits_answer_429_with_retry_after(mut app: crate::support::TestAp
     let spoofing: SocketAddr = "10.0.0.3:2".parse().expect("address");
     limited(&app.send(forwarded(spoofing, "10.0.0.5")).await);
 }
+
+/// A healthy database whose pool is all in use makes a request wait in line, past the
+/// connection timeout, rather than answer 503: only a pool whose connections broke is short.
+#[actix_web::test]
+async fn a_busy_pool_queues_past_the_connect_timeout() {
+    use diesel::RunQueryDsl;
+    let Some(app) = crate::support::TestApp::postgres().await else {
+        return;
+    };
+    let sleepers: Vec<_> = (0..8)
+        .map(|_| {
+            let db = app.db().clone();
+            actix_web::rt::spawn(async move {
+                db.read(|conn| {
+                    diesel::sql_query("SELECT pg_sleep(1.5)")
+                        .execute(conn)
+                        .map_err(consult::error::ApiError::from)
+                })
+                .await
+            })
+        })
+        .collect();
+    for sleeper in sleepers {
+        let slept = sleeper.await.expect("the task");
+        assert!(slept.is_ok(), "{slept:?}: a busy pool is not an outage");
+    }
+}
