@@ -145,15 +145,26 @@ fn deliver(state: &AppState, mailer: &Mailer, shift: &Shift) {
     let timeout = state.config.smtp.as_ref().map_or(30, |s| s.timeout_seconds);
     let policy = DeliveryPolicy::for_timeout(Duration::from_secs(timeout));
     while !shift.stopping() {
-        match delivery::step(&state.db, mailer, state.clock.now(), &policy, shift) {
-            Ok(report) if report == StepReport::default() => {}
-            Ok(report) => tracing::info!(
+        // A step that panics is logged and the next tick goes on: delivery must not end
+        // silently while the server keeps taking work.
+        let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            delivery::step(&state.db, mailer, state.clock.now(), &policy, shift)
+        }));
+        match stepped {
+            Ok(Ok(report)) if report == StepReport::default() => {}
+            Ok(Ok(report)) => tracing::info!(
                 sent = report.sent,
                 retrying = report.retrying,
                 given_up = report.given_up,
                 "outbox delivery"
             ),
-            Err(error) => tracing::warn!(%error, "outbox delivery failed"),
+            Ok(Err(error)) => tracing::warn!(%error, "outbox delivery failed"),
+            Err(_) => {
+                shift.forget_sending();
+                tracing::error!(
+                    "an outbox delivery step panicked; its message is sent again once its lease lapses"
+                );
+            }
         }
         shift.rest(Duration::from_secs(5));
     }

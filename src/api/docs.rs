@@ -181,7 +181,9 @@ impl Modify for ProblemResponses {
                 .responses
                 .insert((*name).to_owned(), response.into());
         }
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // Only these two answer without the database.
+            let needs_database = !matches!(path.as_str(), "/healthz" | "/api/v1/openapi.json");
             let operations = [
                 &mut item.get,
                 &mut item.put,
@@ -194,7 +196,7 @@ impl Modify for ProblemResponses {
                 .zip(operations)
             {
                 if let Some(operation) = operation {
-                    complete(method, operation, &problem);
+                    complete(method, operation, &problem, needs_database);
                 }
             }
         }
@@ -203,7 +205,7 @@ impl Modify for ProblemResponses {
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
-fn complete(method: &str, operation: &mut Operation, problem: &Content) {
+fn complete(method: &str, operation: &mut Operation, problem: &Content, needs_database: bool) {
     use utoipa::openapi::path::ParameterIn;
     let responses = &mut operation.responses.responses;
     for (status, response) in responses.iter_mut() {
@@ -227,7 +229,10 @@ fn complete(method: &str, operation: &mut Operation, problem: &Content) {
     let body = operation.request_body.is_some();
     let mut shared: Vec<&str> = vec!["TooManyRequests"];
     if authenticated {
-        shared.extend(["Unauthenticated", "Unavailable"]);
+        shared.push("Unauthenticated");
+    }
+    if needs_database {
+        shared.push("Unavailable");
     }
     if body {
         shared.extend([

@@ -144,7 +144,8 @@ impl Shift {
 
     /// When a stop that began `grace` ago must end; now if none began.
     pub fn deadline(&self, grace: Duration) -> Instant {
-        self.state().stopped_at.unwrap_or_else(Instant::now) + grace
+        let began = self.state().stopped_at.unwrap_or_else(Instant::now);
+        began.checked_add(grace).unwrap_or(began)
     }
 
     /// Waits `pause`, or less if told to stop meanwhile.
@@ -154,6 +155,12 @@ impl Shift {
             .inner
             .1
             .wait_timeout_while(state, pause, |state| state.stopped_at.is_none());
+    }
+
+    /// Forgets the message being sent, as after a step that stopped half-way (its claim
+    /// lapses with its lease).
+    pub fn forget_sending(&self) {
+        self.sending(None);
     }
 
     fn sending(&self, message: Option<(String, NaiveDateTime)>) {
