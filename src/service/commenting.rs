@@ -11,6 +11,7 @@ use crate::db::comment::{self, CommentRow, SubmittedRow};
 use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::comment::{CommentKind, Quote, QuoteProblem, locate};
+use crate::domain::draft::reference::{OutlineEntry, Resolved, printed_path, resolve};
 use crate::domain::draft::{Clause, normalize};
 use crate::domain::refusal::Refusal;
 use crate::domain::round::ReplyKind;
@@ -301,6 +302,82 @@ pub fn create_in_round(
     )
 }
 
+/// Clause keys given as the draft prints the clause (`9.`, `第九条`, `二（三）`) turned into the
+/// clauses' keys. A reference that several clauses print is an error naming them (by item,
+/// when `batch`); one that names none is left for the check to call unknown.
+fn resolve_printed(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    inputs: &mut [CommentInput],
+    batch: bool,
+) -> Result<std::collections::BTreeMap<usize, FieldError>, ServiceError> {
+    let mut unclear = std::collections::BTreeMap::new();
+    let given: Vec<String> = inputs.iter().filter_map(|i| i.clause_key.clone()).collect();
+    if given.is_empty() {
+        return Ok(unclear);
+    }
+    let known: std::collections::HashSet<String> =
+        document::clauses_named(conn, &round.version_id, &given)?
+            .into_iter()
+            .map(|(_, clause)| clause.key)
+            .collect();
+    if given.iter().all(|key| known.contains(key)) {
+        return Ok(unclear);
+    }
+    let outline: Vec<OutlineEntry> = document::clauses_of(conn, &round.version_id)?
+        .into_iter()
+        .map(|clause| OutlineEntry {
+            key: clause.key,
+            parent_key: clause.parent_key,
+            number: clause.number,
+            heading: clause.heading,
+        })
+        .collect();
+    for (i, input) in inputs.iter_mut().enumerate() {
+        let Some(reference) = input.clause_key.clone() else {
+            continue;
+        };
+        if known.contains(&reference) {
+            continue;
+        }
+        match resolve(&reference, &outline) {
+            Resolved::Nothing => {}
+            Resolved::One(entry) => input.clause_key = Some(entry.key.clone()),
+            Resolved::Several(found) => {
+                let candidates: Vec<String> = found
+                    .iter()
+                    .map(|entry| {
+                        let heading = entry.heading.as_deref().unwrap_or_default();
+                        format!(
+                            "{} {heading} ({})",
+                            printed_path(entry, &outline),
+                            entry.key
+                        )
+                    })
+                    .collect();
+                let field = if batch {
+                    format!("items[{i}].clause_key")
+                } else {
+                    "clause_key".to_owned()
+                };
+                unclear.insert(
+                    i,
+                    FieldError::new(
+                        field,
+                        "ambiguous_clause",
+                        format!(
+                            "{reference} is printed by several clauses: {}; name one by its path, such as {}, or by its key",
+                            candidates.join("; "),
+                            printed_path(found[0], &outline)
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+    Ok(unclear)
+}
+
 /// Adds comments to an agency's working copy: all of them, or none when any is invalid (the
 /// errors name each bad item by its index when `batch`).
 #[allow(clippy::too_many_arguments)]
@@ -316,6 +393,8 @@ pub fn create(
 ) -> Result<Vec<CommentRow>, ServiceError> {
     let request = &lock(conn, request, now)?;
     check_editable(conn, round, request, now)?;
+    let mut inputs = inputs;
+    let mut unclear = resolve_printed(conn, round, &mut inputs, batch)?;
     let named = inputs.iter().filter_map(|i| i.clause_key.as_deref());
     let clauses = VersionClauses::named(conn, round, named)?;
     let mut errors = Vec::new();
@@ -326,6 +405,10 @@ pub fn create(
         } else {
             String::new()
         };
+        if let Some(error) = unclear.remove(&i) {
+            errors.push(error);
+            continue;
+        }
         let found = check(&mut input, &clauses, &at);
         if found.is_empty() {
             rows.push(row_from(input, request, entered_by.clone(), now));
@@ -366,7 +449,14 @@ pub fn change(
     check_editable(conn, round, request, now)?;
     let stamp = now.naive_utc();
     let mut after = match input {
-        Some(mut input) => {
+        Some(input) => {
+            let mut inputs = vec![input];
+            if let Some(error) = resolve_printed(conn, round, &mut inputs, false)?.remove(&0) {
+                return Err(ServiceError::Invalid(vec![error]));
+            }
+            let Some(mut input) = inputs.pop() else {
+                return Err(ServiceError::internal("a change lost its comment"));
+            };
             let clauses = VersionClauses::named(conn, round, input.clause_key.as_deref())?;
             let errors = check(&mut input, &clauses, "");
             if !errors.is_empty() {

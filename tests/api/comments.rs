@@ -52,6 +52,7 @@ fn keyed_post(path: &str, token: &str, key: &str, body: &Value) -> TestRequest {
 }
 
 engine_tests!(
+    a_clerk_names_clauses_as_the_draft_prints_them,
     the_stored_standing_agrees_with_the_replies_after_every_change,
     the_clause_heat_agrees_with_the_queue_after_every_change,
     the_search_finds_rare_and_common_terms_alike,
@@ -1335,4 +1336,148 @@ async fn a_large_batchs_answer_is_kept_compressed_and_replayed_byte_for_byte(app
         .map(Vec::len),
         Some(100)
     );
+}
+
+/// A clerk types the number printed on the draft (`9.`, `第九条`, full width, `二、`) and the
+/// comment lands on that clause; a number several clauses print is refused, naming them.
+async fn a_clerk_names_clauses_as_the_draft_prints_them(app: TestApp) {
+    app.seed();
+    let agency = app.agency_token("xihu");
+    let round = app.fixture().demo_round();
+    let url = format!("/api/v1/rounds/{round}/comments");
+    for (reference, key) in [
+        ("9.", "m9"),
+        ("第九条", "m9"),
+        ("９．", "m9"),
+        ("9", "m9"),
+        ("二、", "ch2"),
+        ("第二章", "ch2"),
+    ] {
+        let made = app
+            .post(
+                &url,
+                Some(&agency),
+                &json!({"kind": "amend", "clause_key": reference, "body": format!("关于{reference}的意见")}),
+            )
+            .await;
+        assert_eq!(
+            made.status,
+            201,
+            "{reference}: {:?}",
+            String::from_utf8_lossy(&made.body)
+        );
+        assert_eq!(made.json()["items"][0]["clause_key"], key, "{reference}");
+    }
+    // In a batch, each item is resolved or named in the refusal by its index.
+    let refused = app
+        .post(
+            &url,
+            Some(&agency),
+            &json!({"items": [
+                {"kind": "amend", "clause_key": "10.", "body": "一"},
+                {"kind": "amend", "clause_key": "九十九、", "body": "二"}
+            ]}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(
+        refused["errors"][0]["field"], "items[1].clause_key",
+        "{refused}"
+    );
+    assert_eq!(refused["errors"][0]["code"], "unknown_clause", "{refused}");
+
+    // A draft whose sections are numbered afresh under each chapter.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("sections.txt");
+    std::fs::write(
+        &file,
+        "分节文件\n一、总体要求\n（一）基本原则\n坚持稳中求进。\n二、主要任务\n（一）重点工作\n加快项目建设。\n",
+    )
+    .expect("draft");
+    let now = app.clock.now();
+    consult::cli::import_draft(
+        app.db(),
+        &file.display().to_string(),
+        consult::cli::ImportOptions {
+            publish: true,
+            ..Default::default()
+        },
+        now,
+    )
+    .expect("import");
+    let drafter = app.staff_token(consult::domain::role::Role::Drafter);
+    let documents = app.get("/api/v1/documents", Some(&drafter)).await.json();
+    let document = documents["items"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["title"] == "分节文件"))
+        .and_then(|d| d["id"].as_str())
+        .expect("the new document")
+        .to_owned();
+    let made = app
+        .post(
+            "/api/v1/rounds",
+            Some(&drafter),
+            &json!({"document_id": document, "version": 1, "title": "分节", "working_days": 3, "agencies": ["xihu"]}),
+        )
+        .await
+        .json();
+    let sections = made["id"].as_str().expect("round").to_owned();
+    let opened = app
+        .post(
+            &format!("/api/v1/rounds/{sections}/open"),
+            Some(&drafter),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(opened.status, 200);
+    let url = format!("/api/v1/rounds/{sections}/comments");
+    let unclear = app
+        .post(
+            &url,
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "（一）", "body": "意见"}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(
+        unclear["errors"][0]["code"], "ambiguous_clause",
+        "{unclear}"
+    );
+    let message = unclear["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("一、（一） 基本原则") && message.contains("二、（一） 重点工作"),
+        "{message}"
+    );
+    let picked = app
+        .post(
+            &url,
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "二（一）", "body": "意见"}),
+        )
+        .await;
+    assert_eq!(
+        picked.status,
+        201,
+        "{:?}",
+        String::from_utf8_lossy(&picked.body)
+    );
+    let key = picked.json()["items"][0]["clause_key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let first = app
+        .post(
+            &url,
+            Some(&agency),
+            &json!({"kind": "amend", "clause_key": "一、（一）", "body": "意见"}),
+        )
+        .await
+        .json();
+    let first = first["items"][0]["clause_key"].as_str().unwrap_or_default();
+    assert!(
+        !first.is_empty() && first != key,
+        "two sections: {first} and {key}"
+    );
+    // Sections are keyed in document order: the first chapter's is s1, the second's s2.
+    assert_eq!((first, key.as_str()), ("s1", "s2"));
 }

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod matching;
 pub mod parse;
 pub mod placeholder;
+pub mod reference;
 pub mod render;
 
 use crate::domain::text::trim_blank;
