@@ -131,14 +131,37 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        // The idempotency middleware may have authenticated the request already.
-        if let Some(caller) = request.extensions().get::<Caller>() {
-            let caller = caller.clone();
-            return Box::pin(async move { Ok(caller) });
-        }
-        let credentials = Credentials::of(request);
-        Box::pin(credentials.authenticate())
+        let request = request.clone();
+        Box::pin(async move { caller_of(&request).await })
     }
+}
+
+/// What authenticating a request found: the caller, or none for a token that is missing or
+/// unusable.
+#[derive(Clone)]
+struct Authenticated(Option<Caller>);
+
+/// The caller of `request`, its token looked up once per request: the first to ask (the rate
+/// limit at the door) looks, and the middleware and handler after it reuse the answer, a
+/// refusal included. A database that could not be reached is not remembered.
+pub async fn caller_of(request: &HttpRequest) -> Result<Caller, ApiError> {
+    let known = request.extensions().get::<Authenticated>().cloned();
+    if let Some(Authenticated(found)) = known {
+        return found.ok_or(ApiError::Unauthenticated);
+    }
+    let found = Credentials::of(request).authenticate().await;
+    match &found {
+        Ok(caller) => {
+            request
+                .extensions_mut()
+                .insert(Authenticated(Some(caller.clone())));
+        }
+        Err(ApiError::Unauthenticated) => {
+            request.extensions_mut().insert(Authenticated(None));
+        }
+        Err(_) => {}
+    }
+    found
 }
 
 /// Reads the whole body, refusing it as soon as it passes `limit` bytes.

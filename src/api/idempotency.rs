@@ -19,7 +19,7 @@ use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
-use super::extract::{Caller, Credentials, read_body};
+use super::extract::{caller_of, read_body};
 use super::pass;
 use super::requests::upload;
 use super::unit::{ClaimedKey, KeyCompleted, kept_headers};
@@ -56,18 +56,10 @@ pub async fn idempotent_post(
     if request.method() != Method::POST || !request.headers().contains_key(&IDEMPOTENCY_KEY) {
         return pass(request, next).await;
     }
-    // The rate limit at the door has authenticated the request when it could.
-    let known = request.extensions().get::<Caller>().cloned();
-    let caller = match known {
-        Some(caller) => caller,
-        None => match Credentials::of(request.request()).authenticate().await {
-            Ok(caller) => {
-                request.extensions_mut().insert(caller.clone());
-                caller
-            }
-            Err(ApiError::Unauthenticated) => return pass(request, next).await,
-            Err(error) => return Ok(request.error_response(error)),
-        },
+    let caller = match caller_of(request.request()).await {
+        Ok(caller) => caller,
+        Err(ApiError::Unauthenticated) => return pass(request, next).await,
+        Err(error) => return Ok(request.error_response(error)),
     };
 
     // The request is never cloned: actix needs it unshared to route it.

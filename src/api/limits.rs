@@ -1,6 +1,6 @@
 //! Rate limits at the door: per client address, per token, and failed authentications per
-//! address, before anything else runs. The token is authenticated here once; the handler's
-//! `Caller` is the one found here.
+//! address, before anything else runs. The token is looked up here, once for the request
+//! (`extract::caller_of`).
 
 use std::net::IpAddr;
 
@@ -8,9 +8,9 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web::Data;
-use actix_web::{Error, HttpMessage, HttpRequest, ResponseError};
+use actix_web::{Error, HttpRequest, ResponseError};
 
-use super::extract::{Credentials, bearer_token};
+use super::extract::{bearer_token, caller_of};
 use super::pass;
 use crate::error::ApiError;
 use crate::limits::Wait;
@@ -31,12 +31,11 @@ pub async fn limit_rate(
         return Ok(refuse(request, wait));
     }
     if bearer_token(request.request()).is_some() {
-        match Credentials::of(request.request()).authenticate().await {
+        match caller_of(request.request()).await {
             Ok(caller) => {
                 if let Err(wait) = state.limits.token(&caller.token_id) {
                     return Ok(refuse(request, wait));
                 }
-                request.extensions_mut().insert(caller);
             }
             // Guessing tokens is slowed down per address; the handler answers 401.
             Err(ApiError::Unauthenticated) => {

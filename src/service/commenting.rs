@@ -302,27 +302,31 @@ pub fn create_in_round(
     )
 }
 
-/// Clause keys given as the draft prints the clause (`9.`, `第九条`, `二（三）`) turned into the
-/// clauses' keys. A reference that several clauses print is an error naming them (by item,
-/// when `batch`); one that names none is left for the check to call unknown.
-fn resolve_printed(
+/// The clauses `inputs` name, read by key, with keys given as the draft prints the clause
+/// (`9.`, `第九条`, `二（三）`) turned into the clauses' keys first. A reference that several
+/// clauses print is an error naming them (by item, when `batch`); one that names none is left
+/// for the check to call unknown. The version's outline is read only when some key is not a
+/// key of it.
+fn clauses_for(
     conn: &mut DbConnection,
     round: &RoundRow,
     inputs: &mut [CommentInput],
     batch: bool,
-) -> Result<std::collections::BTreeMap<usize, FieldError>, ServiceError> {
+) -> Result<
+    (
+        VersionClauses,
+        std::collections::BTreeMap<usize, FieldError>,
+    ),
+    ServiceError,
+> {
+    let named = |inputs: &[CommentInput]| -> Vec<String> {
+        inputs.iter().filter_map(|i| i.clause_key.clone()).collect()
+    };
     let mut unclear = std::collections::BTreeMap::new();
-    let given: Vec<String> = inputs.iter().filter_map(|i| i.clause_key.clone()).collect();
-    if given.is_empty() {
-        return Ok(unclear);
-    }
-    let known: std::collections::HashSet<String> =
-        document::clauses_named(conn, &round.version_id, &given)?
-            .into_iter()
-            .map(|(_, clause)| clause.key)
-            .collect();
-    if given.iter().all(|key| known.contains(key)) {
-        return Ok(unclear);
+    let given = named(inputs);
+    let clauses = VersionClauses::named(conn, round, given.iter().map(String::as_str))?;
+    if given.iter().all(|key| clauses.by_key.contains_key(key)) {
+        return Ok((clauses, unclear));
     }
     let outline: Vec<OutlineEntry> = document::clauses_of(conn, &round.version_id)?
         .into_iter()
@@ -337,7 +341,7 @@ fn resolve_printed(
         let Some(reference) = input.clause_key.clone() else {
             continue;
         };
-        if known.contains(&reference) {
+        if clauses.by_key.contains_key(&reference) {
             continue;
         }
         match resolve(&reference, &outline) {
@@ -375,7 +379,10 @@ fn resolve_printed(
             }
         }
     }
-    Ok(unclear)
+    // The clauses the references turned out to name are read too.
+    let resolved = named(inputs);
+    let clauses = VersionClauses::named(conn, round, resolved.iter().map(String::as_str))?;
+    Ok((clauses, unclear))
 }
 
 /// Adds comments to an agency's working copy: all of them, or none when any is invalid (the
@@ -394,9 +401,7 @@ pub fn create(
     let request = &lock(conn, request, now)?;
     check_editable(conn, round, request, now)?;
     let mut inputs = inputs;
-    let mut unclear = resolve_printed(conn, round, &mut inputs, batch)?;
-    let named = inputs.iter().filter_map(|i| i.clause_key.as_deref());
-    let clauses = VersionClauses::named(conn, round, named)?;
+    let (clauses, mut unclear) = clauses_for(conn, round, &mut inputs, batch)?;
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(inputs.len());
     for (i, mut input) in inputs.into_iter().enumerate() {
@@ -450,14 +455,12 @@ pub fn change(
     let stamp = now.naive_utc();
     let mut after = match input {
         Some(input) => {
-            let mut inputs = vec![input];
-            if let Some(error) = resolve_printed(conn, round, &mut inputs, false)?.remove(&0) {
+            let mut inputs = [input];
+            let (clauses, mut unclear) = clauses_for(conn, round, &mut inputs, false)?;
+            if let Some(error) = unclear.remove(&0) {
                 return Err(ServiceError::Invalid(vec![error]));
             }
-            let Some(mut input) = inputs.pop() else {
-                return Err(ServiceError::internal("a change lost its comment"));
-            };
-            let clauses = VersionClauses::named(conn, round, input.clause_key.as_deref())?;
+            let [mut input] = inputs;
             let errors = check(&mut input, &clauses, "");
             if !errors.is_empty() {
                 return Err(ServiceError::Invalid(errors));

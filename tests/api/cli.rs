@@ -1,6 +1,6 @@
 //! The `consult` command as an operator runs it.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::support::served::consult;
 
@@ -207,21 +207,15 @@ fn draft_import_reads_text_and_json_and_says_what_it_found() {
 fn a_fresh_server_sends_the_thirty_request_letters_and_a_restart_sends_none_again() {
     let dir = tempfile::tempdir().expect("temp dir");
     let receiver = crate::support::smtp::Receiver::start();
+    let url = format!("sqlite://{}", dir.path().join("serve.db").display());
     let start = || {
-        Command::new(env!("CARGO_BIN_EXE_consult"))
-            .arg("serve")
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}", dir.path().join("serve.db").display()),
-            )
-            .env("CONSULT_BIND", "127.0.0.1:0")
-            .env("SMTP_URL", receiver.url())
-            .env("SMTP_FROM", "consult@fgw.hangzhou.example")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start consult serve")
+        crate::support::served::Served::start(
+            &url,
+            &[
+                ("SMTP_URL", receiver.url()),
+                ("SMTP_FROM", "consult@fgw.hangzhou.example".to_owned()),
+            ],
+        )
     };
     let wait_for = |count: usize| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -230,21 +224,13 @@ fn a_fresh_server_sends_the_thirty_request_letters_and_a_restart_sends_none_agai
         }
         receiver.messages().len()
     };
-    let stop = |mut child: std::process::Child| {
-        // SIGTERM: a graceful stop, as a service manager would.
-        let _ = Command::new("kill").arg(child.id().to_string()).status();
-        let _ = child.wait();
-    };
     let first = start();
     assert_eq!(wait_for(30), 30, "one letter per demo agency");
-    stop(first);
+    // SIGTERM: a graceful stop, as a service manager would.
+    first.terminate();
     // Each was recorded as sent before the stop, so nothing waits for a lease to lapse.
-    let url = consult::db::DatabaseUrl::parse(&format!(
-        "sqlite://{}",
-        dir.path().join("serve.db").display()
-    ))
-    .expect("url");
-    let (db, _) = consult::db::Db::open(&url, 1).expect("open");
+    let (db, _) = consult::db::Db::open(&consult::db::DatabaseUrl::parse(&url).expect("url"), 1)
+        .expect("open");
     let unsent = db
         .read_now(|conn| {
             use consult::db::schema::outbox_messages::dsl as o;
@@ -261,7 +247,7 @@ fn a_fresh_server_sends_the_thirty_request_letters_and_a_restart_sends_none_agai
     let second = start();
     // Two delivery ticks of the restarted server.
     std::thread::sleep(std::time::Duration::from_secs(6));
-    stop(second);
+    second.terminate();
     assert_eq!(
         receiver.messages().len(),
         30,

@@ -48,19 +48,12 @@ impl Receiver {
         let port = listener.local_addr().expect("address").port();
         let messages = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (kept, stopping) = (messages.clone(), stop.clone());
-        thread::spawn(move || {
-            while !stopping.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let kept = kept.clone();
-                        thread::spawn(move || {
-                            let _ = serve(stream, &kept);
-                        });
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let kept = messages.clone();
+        accept(listener, stop.clone(), move |stream| {
+            let kept = kept.clone();
+            thread::spawn(move || {
+                let _ = serve(stream, &kept);
+            });
         });
         Receiver {
             port,
@@ -87,6 +80,23 @@ impl Drop for Receiver {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// Hands each connection `listener` takes to `on_connection`, on a thread of its own, until
+/// `stop` is set.
+fn accept(
+    listener: TcpListener,
+    stop: Arc<AtomicBool>,
+    mut on_connection: impl FnMut(TcpStream) + Send + 'static,
+) {
+    thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match listener.accept() {
+                Ok((stream, _)) => on_connection(stream),
+                Err(_) => thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    });
 }
 
 fn serve(stream: TcpStream, kept: &Mutex<Vec<Received>>) -> std::io::Result<()> {
@@ -164,18 +174,11 @@ impl Stalled {
         let port = listener.local_addr().expect("address").port();
         let connections = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (counted, stopping) = (connections.clone(), stop.clone());
-        thread::spawn(move || {
-            let mut held = Vec::new();
-            while !stopping.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        held.push(stream);
-                        counted.fetch_add(1, Ordering::SeqCst);
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let counted = connections.clone();
+        let mut held = Vec::new();
+        accept(listener, stop.clone(), move |stream| {
+            held.push(stream);
+            counted.fetch_add(1, Ordering::SeqCst);
         });
         Stalled {
             port,
