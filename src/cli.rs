@@ -11,6 +11,7 @@ use crate::domain::draft::{self, ClauseInput, ClauseKind, Content, diff, parse};
 use crate::domain::role::Role;
 use crate::domain::token::generate;
 use crate::service::calendaring;
+use crate::service::claims;
 use crate::service::drafting;
 use crate::service::error::ServiceError;
 use crate::service::tokens;
@@ -58,6 +59,19 @@ pub fn create_token(
         tokens::create(conn, &Actor::command_line(), new, &secret.hash, now).map_err(as_usage)
     })?;
     Ok(secret.secret)
+}
+
+/// Issues a new claim code for the request and returns it, for the office to hand over itself.
+pub fn hand_out_claim(
+    db: &Db,
+    request: &str,
+    expires: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, CommandError> {
+    let expires_at = expires.map(parse_expiry).transpose()?;
+    db.write_now(|conn| {
+        claims::hand_out(conn, &Actor::command_line(), request, expires_at, now).map_err(as_usage)
+    })
 }
 
 /// A refusal of the workflow in the words of the command's flags.

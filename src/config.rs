@@ -44,6 +44,12 @@ pub struct Config {
     pub rate_limits: RatePolicy,
     /// `CONSULT_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// `CONSULT_PUBLIC_URL`: the address agencies reach the service at, which the letters give;
+    /// `http://` and `CONSULT_BIND` unless set.
+    pub public_url: String,
+    /// `CONSULT_CLAIM_GRACE_DAYS`: how long after a request's deadline its claim code still
+    /// works.
+    pub claim_grace: chrono::Duration,
     /// `SMTP_URL` and `SMTP_FROM`: where and as whom email goes; without them messages stay in
     /// the outbox.
     pub smtp: Option<SmtpSettings>,
@@ -84,16 +90,19 @@ impl Config {
         let database_url = vars
             .get("DATABASE_URL")
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let bind = vars
+            .get("CONSULT_BIND")
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         Ok(Config {
+            public_url: vars.public_url(&bind)?,
+            claim_grace: chrono::Duration::days(vars.number("CONSULT_CLAIM_GRACE_DAYS", 7)?),
             database_url: DatabaseUrl::parse(&database_url)?
                 .with_durability(vars.durability()?)
                 .with_connect_timeout(Duration::from_secs(vars.positive(
                     "CONSULT_DB_CONNECT_TIMEOUT_SECONDS",
                     crate::db::DEFAULT_CONNECT_TIMEOUT.as_secs(),
                 )?)),
-            bind: vars
-                .get("CONSULT_BIND")
-                .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            bind,
             max_body_bytes: vars.number("CONSULT_MAX_BODY_BYTES", 1_048_576)?,
             max_attachment_bytes: vars.number("CONSULT_MAX_ATTACHMENT_BYTES", 10_485_760)?,
             max_files_per_request: vars.number("CONSULT_MAX_FILES_PER_REQUEST", 20)?,
@@ -163,6 +172,27 @@ impl Vars<'_> {
             from,
             timeout_seconds: self.positive("SMTP_TIMEOUT_SECONDS", 30)?,
         }))
+    }
+
+    /// `CONSULT_PUBLIC_URL`, an `http` or `https` URL without a trailing slash.
+    fn public_url(&self, bind: &str) -> Result<String, ConfigError> {
+        let Some(value) = self.get("CONSULT_PUBLIC_URL") else {
+            return Ok(format!("http://{bind}"));
+        };
+        let url = value.trim().trim_end_matches('/');
+        let host = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        match host {
+            Some(rest) if !rest.is_empty() && !rest.contains(char::is_whitespace) => {
+                Ok(url.to_owned())
+            }
+            _ => Err(ConfigError::Invalid {
+                name: "CONSULT_PUBLIC_URL",
+                expected: "an http:// or https:// address (https://consult.fgw.example)",
+                value,
+            }),
+        }
     }
 
     /// `CONSULT_SQLITE_SYNCHRONOUS`: `full` unless set.

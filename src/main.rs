@@ -42,6 +42,17 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Issue a new claim code for a request whose letter went out and print it, alone, on stdout,
+    /// for handing over by phone or in person (nothing is emailed); the earlier code stops
+    /// working.
+    Claim {
+        /// The request's id.
+        request: String,
+        /// When the code stops working (YYYY-MM-DD, Asia/Shanghai, or RFC 3339); the request's
+        /// deadline plus the configured grace unless given.
+        #[arg(long)]
+        expires: Option<String>,
+    },
     /// Work with drafts.
     Draft {
         #[command(subcommand)]
@@ -168,6 +179,12 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Token { command } => token(command, &db, &clock),
+        Command::Claim { request, expires } => {
+            let code = cli::hand_out_claim(&db, &request, expires.as_deref(), clock.now())
+                .map_err(|e| e.to_string())?;
+            println!("{code}");
+            Ok(())
+        }
         Command::Calendar {
             command: CalendarCommand::Import { file },
         } => {
@@ -244,11 +261,14 @@ fn token(command: TokenCommand, db: &Db, clock: &Clock) -> Result<(), String> {
 
 fn serve(config: Config, db: Db, clock: Clock, no_demo: bool) -> Result<(), String> {
     let mailer = match &config.smtp {
-        Some(smtp) => Some(Mailer::from_url(
-            &smtp.url,
-            &smtp.from,
-            std::time::Duration::from_secs(smtp.timeout_seconds),
-        )?),
+        Some(smtp) => Some(
+            Mailer::from_url(
+                &smtp.url,
+                &smtp.from,
+                std::time::Duration::from_secs(smtp.timeout_seconds),
+            )?
+            .serving(&config.public_url),
+        ),
         None => None,
     };
     let empty = db

@@ -7,8 +7,8 @@ use actix_web::{HttpResponse, ResponseError};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{
-    agencies, audit, calendar, comments, decisions, docs, documents, groups, health, me, metrics,
-    outbox, requests, rounds, tokens,
+    agencies, audit, calendar, claims, comments, decisions, docs, documents, groups, health, me,
+    metrics, outbox, requests, rounds, tokens,
 };
 use crate::error::ApiError;
 
@@ -66,6 +66,7 @@ routes! {
         POST => tokens::create::create,
     },
     "/api/v1/tokens/{id}/revoke" => { POST => tokens::revoke::revoke },
+    "/api/v1/claims" => { POST => claims::exchange::exchange },
     "/api/v1/agencies" => {
         GET => agencies::list::list,
         POST => agencies::create::create,
@@ -123,6 +124,7 @@ routes! {
     "/api/v1/requests/{id}/withdraw" => { POST => requests::withdraw::withdraw },
     "/api/v1/requests/{id}/extension" => { POST => requests::extend::extend },
     "/api/v1/requests/{id}/cancel" => { POST => requests::cancel::cancel },
+    "/api/v1/requests/{id}/claim-code" => { POST => claims::reissue::reissue },
     "/api/v1/requests/{id}/attachments" => {
         GET => requests::attachments::attachments,
         POST => requests::upload::upload,

@@ -164,6 +164,9 @@ fn load_draft(
             share_report: false,
             follows_round_id: None,
             agencies,
+            // Illustrative, like the demo's agencies: the source document gives no number.
+            letter_reference: Some("杭发改函〔2026〕88号".to_owned()),
+            number_letters: true,
         },
         now,
     )?;

@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod audit;
 pub mod calendar;
+pub mod claims;
 pub mod comments;
 pub mod decisions;
 pub mod docs;

@@ -9,6 +9,7 @@
 pub mod agency;
 pub mod audit;
 pub mod calendar;
+pub mod claim;
 pub mod comment;
 mod committer;
 pub mod decision;

@@ -32,6 +32,8 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The claim code the message carries until it is delivered; the bodies hold a marker.
+    pub secret: Option<String>,
 }
 
 /// An email to queue.
@@ -49,6 +51,8 @@ pub struct NewMessage {
     pub body_html: Option<String>,
     /// When to send it first.
     pub send_at: NaiveDateTime,
+    /// A claim code to put where the bodies mark it, kept only until delivery.
+    pub secret: Option<String>,
 }
 
 /// Queues `message` in the caller's transaction. Returns `false`, changing nothing, when a
@@ -77,6 +81,7 @@ pub fn enqueue(
         last_error: None,
         created_at: now,
         sent_at: None,
+        secret: message.secret,
     };
     insert_or_ignore!(conn, outbox_messages::table, row).map(|inserted| inserted == 1)
 }
@@ -161,6 +166,8 @@ pub fn finish(
                 outbox_messages::sent_at.eq(Some(now)),
                 outbox_messages::locked_until.eq(None::<NaiveDateTime>),
                 outbox_messages::last_error.eq(None::<String>),
+                // Delivered: the code is the recipient's now, and kept nowhere here.
+                outbox_messages::secret.eq(None::<String>),
             ))
             .execute(conn)?,
         Err((error, Some(retry_at))) => diesel::update(target)
@@ -289,6 +296,22 @@ pub fn rewrite_pending_letters(
         outbox_messages::body_text.eq(body_text),
         outbox_messages::body_html.eq(Some(body_html)),
     ))
+    .execute(conn)
+}
+
+/// Drops the claim codes that the request's messages carry (the code was used or replaced):
+/// a message still waiting goes out saying that its code no longer works.
+pub fn forget_secrets(conn: &mut DbConnection, request_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        outbox_messages::table
+            .filter(
+                outbox_messages::dedupe_key
+                    .like(format!("comment_request:{request_id}:%"))
+                    .or(outbox_messages::dedupe_key.like(format!("claim_code:{request_id}:%"))),
+            )
+            .filter(outbox_messages::secret.is_not_null()),
+    )
+    .set(outbox_messages::secret.eq(None::<String>))
     .execute(conn)
 }
 

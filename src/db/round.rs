@@ -38,6 +38,10 @@ pub struct RoundRow {
     pub deadline_calendar: Option<String>,
     /// The version the published decisions were checked against.
     pub decisions_version_id: Option<String>,
+    /// The office's reference for the round's letters (文号).
+    pub letter_reference: Option<String>,
+    /// Each letter is numbered under the reference (…88-3号).
+    pub number_letters: bool,
 }
 
 impl RoundRow {
@@ -107,6 +111,8 @@ pub struct RequestRow {
     pub extension_working_days: Option<i32>,
     /// When the extension was granted: where a count in working days starts.
     pub extended_at: Option<NaiveDateTime>,
+    /// The request's number under the round's letter reference, given when it first went out.
+    pub letter_number: Option<i32>,
 }
 
 /// A reply revision as stored.
@@ -209,6 +215,15 @@ pub fn insert_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<
         .values(row.clone())
         .execute(conn)
         .map(drop)
+}
+
+/// The number the round's next numbered letter takes: one above the highest given.
+pub fn next_letter_number(conn: &mut DbConnection, round_id: &str) -> QueryResult<i32> {
+    let highest: Option<i32> = requests::table
+        .filter(requests::round_id.eq(round_id))
+        .select(diesel::dsl::max(requests::letter_number))
+        .first(conn)?;
+    Ok(highest.unwrap_or(0) + 1)
 }
 
 /// Writes `row` over the stored request.

@@ -65,6 +65,21 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        secret -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    claim_codes (id) {
+        id -> Text,
+        request_id -> Text,
+        agency_id -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+        token_id -> Nullable<Text>,
+        replaced_at -> Nullable<Timestamp>,
     }
 }
 
@@ -148,6 +163,8 @@ diesel::table! {
         follows_round_id -> Nullable<Text>,
         deadline_calendar -> Nullable<Text>,
         decisions_version_id -> Nullable<Text>,
+        letter_reference -> Nullable<Text>,
+        number_letters -> Bool,
     }
 }
 
@@ -167,6 +184,7 @@ diesel::table! {
         extension_calendar -> Nullable<Text>,
         extension_working_days -> Nullable<Integer>,
         extended_at -> Nullable<Timestamp>,
+        letter_number -> Nullable<Integer>,
     }
 }
 
@@ -330,6 +348,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::joinable!(claim_codes -> requests (request_id));
 diesel::joinable!(submitted_comments -> agencies (agency_id));
 diesel::joinable!(attachments -> requests (request_id));
 diesel::joinable!(rounds -> versions (version_id));
@@ -362,4 +381,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_notes,
     decisions,
     calendar_years,
+    claim_codes,
 );

@@ -49,6 +49,25 @@ pub fn find_usable(
         .optional()
 }
 
+/// Whether the agency holds a token that works at `now`.
+pub fn agency_has_usable(
+    conn: &mut DbConnection,
+    agency_id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        api_tokens::table
+            .filter(api_tokens::agency_id.eq(agency_id))
+            .filter(api_tokens::revoked_at.is_null())
+            .filter(
+                api_tokens::expires_at
+                    .is_null()
+                    .or(api_tokens::expires_at.gt(now)),
+            ),
+    ))
+    .get_result(conn)
+}
+
 /// The token with this id.
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TokenRow>> {
     api_tokens::table.find(id).first(conn).optional()

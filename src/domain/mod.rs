@@ -7,6 +7,7 @@ pub mod stored;
 pub mod agency;
 pub mod calendar;
 pub mod carry;
+pub mod claim;
 pub mod comment;
 pub mod decision;
 pub mod draft;

@@ -54,6 +54,9 @@ refusals! {
     AlreadyReplied => "already_replied", Conflict, "The agency has replied, so its request stays in the round.";
     AttachmentsFull => "attachments_full", Conflict, "The request holds as many files, or as many bytes of them, as it may.";
     CheckFailed => "check_failed", Conflict, "The consistency check finds problems; publish with an override reason, or fix them.";
+    ClaimExpired => "claim_expired", Conflict, "The claim code has expired: the office issues a new one.";
+    ClaimReplaced => "claim_replaced", Conflict, "A newer claim code was issued for the request: use that one.";
+    ClaimUsed => "claim_used", Conflict, "The claim code was exchanged already: it works once.";
     CommentDecided => "comment_decided", Conflict, "The comment has a decision of its own, so it cannot join a group.";
     CommentGrouped => "comment_grouped", Conflict, "The comment is in a group: it is decided through the group, or taken out first.";
     DeadlinePassed => "deadline_passed", Conflict, "The deadline has passed.";

@@ -80,6 +80,19 @@ pub fn local(at: DateTime<Utc>, zone: &chrono_tz::Tz) -> DateTime<chrono::FixedO
     at.with_timezone(zone).fixed_offset()
 }
 
+/// The reference one letter of a round goes out under: the round's reference, or, when the
+/// round numbers its letters, the reference with the letter's number before its closing 号
+/// (杭发改函〔2026〕88号, letter 3: 杭发改函〔2026〕88-3号), or after it when there is none.
+pub fn letter_reference(reference: &str, number: Option<i32>) -> String {
+    match number {
+        None => reference.to_owned(),
+        Some(n) => match reference.strip_suffix('号') {
+            Some(stem) => format!("{stem}-{n}号"),
+            None => format!("{reference}-{n}"),
+        },
+    }
+}
+
 /// How far ahead a deadline may lie: a consultation runs weeks, a long one months; a year
 /// leaves room for any and refuses a typo such as year 9999.
 pub const FURTHEST_DEADLINE: chrono::Duration = chrono::Duration::days(366);
@@ -210,6 +223,19 @@ pub fn on_time(at: DateTime<Utc>, effective_deadline: DateTime<Utc>) -> bool {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_numbered_letter_takes_its_number_before_the_closing_hao() {
+        assert_eq!(
+            letter_reference("杭发改函〔2026〕88号", None),
+            "杭发改函〔2026〕88号"
+        );
+        assert_eq!(
+            letter_reference("杭发改函〔2026〕88号", Some(3)),
+            "杭发改函〔2026〕88-3号"
+        );
+        assert_eq!(letter_reference("FGW-2026-88", Some(12)), "FGW-2026-88-12");
+    }
 
     #[test]
     fn states_follow_from_the_facts_and_the_clock() {

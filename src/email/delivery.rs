@@ -15,6 +15,7 @@ use lettre::{Message, SmtpTransport, Transport};
 
 use crate::db::outbox::{self, OutboxRow};
 use crate::db::{Db, DbError};
+use crate::domain::claim;
 
 /// How a worker sends.
 #[derive(Clone, Debug)]
@@ -57,7 +58,15 @@ impl Default for DeliveryPolicy {
 pub struct Mailer {
     transport: SmtpTransport,
     from: Mailbox,
+    /// The service's public address, which letters give where their text marks it.
+    address: String,
 }
+
+/// What a message says where its claim code was, once the code is used or replaced.
+const CODE_GONE: &str = "（此领取码已不再有效，请联系我委重新发放 / this code no longer works: ask the office for a new one）";
+
+/// The address letters give unless told the service's public one.
+pub const DEFAULT_ADDRESS: &str = "http://127.0.0.1:8080";
 
 impl Mailer {
     /// A mailer for `SMTP_URL` (`smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
@@ -70,12 +79,22 @@ impl Mailer {
         let from = from
             .parse()
             .map_err(|e| format!("SMTP_FROM {from:?}: {e}"))?;
-        Ok(Mailer { transport, from })
+        Ok(Mailer {
+            transport,
+            from,
+            address: DEFAULT_ADDRESS.to_owned(),
+        })
+    }
+
+    /// The mailer, giving `address` as the service's address in the letters it sends.
+    pub fn serving(mut self, address: &str) -> Mailer {
+        address.trim_end_matches('/').clone_into(&mut self.address);
+        self
     }
 
     /// Sends one message; an error says whether trying again could help.
     fn send(&self, row: &OutboxRow) -> Result<(), (String, bool)> {
-        let message = build(row, &self.from).map_err(|e| (e, false))?;
+        let message = build(row, &self.from, &self.address).map_err(|e| (e, false))?;
         self.transport
             .send(&message)
             .map(drop)
@@ -83,13 +102,15 @@ impl Mailer {
     }
 }
 
-/// The email for a queued message, with its stable Message-ID.
-pub fn build(row: &OutboxRow, from: &Mailbox) -> Result<Message, String> {
+/// The email for a queued message, with its stable Message-ID: the service's `address` and the
+/// claim code the row carries (or word that it is gone) where its text marks them.
+pub fn build(row: &OutboxRow, from: &Mailbox, address: &str) -> Result<Message, String> {
+    let fill = |text: &str| claim::fill(text, address, row.secret.as_deref(), CODE_GONE);
     let recipients: Vec<String> =
         serde_json::from_str(&row.recipients).map_err(|e| e.to_string())?;
     let mut builder = Message::builder()
         .from(from.clone())
-        .subject(row.subject.clone())
+        .subject(fill(&row.subject))
         .message_id(Some(row.message_id.clone()))
         .date(row.created_at.and_utc().into());
     for recipient in &recipients {
@@ -97,13 +118,13 @@ pub fn build(row: &OutboxRow, from: &Mailbox) -> Result<Message, String> {
     }
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
-        .body(row.body_text.clone());
+        .body(fill(&row.body_text));
     match &row.body_html {
         Some(html) => builder.multipart(
             MultiPart::alternative().singlepart(text).singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
-                    .body(html.clone()),
+                    .body(fill(html)),
             ),
         ),
         None => builder.singlepart(text),

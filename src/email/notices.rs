@@ -27,6 +27,7 @@ pub fn request_message(
         subject: rendered.subject,
         body_text: rendered.body_text,
         send_at: now.naive_utc(),
+        secret: None,
     }
 }
 

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 
 use crate::domain::agency::Locale;
 use crate::domain::calendar::Basis;
+use crate::domain::claim::{ADDRESS_MARKER, CODE_MARKER};
 use crate::domain::decision::Outcome;
 
 /// A rendered message.
@@ -53,6 +54,16 @@ pub struct CommentRequest<'a> {
     /// What a deadline counted in working days was counted on.
     pub calendar: Option<Basis>,
     pub request_id: &'a str,
+    /// The letter's reference (文号), when the office gave the round one.
+    pub reference: Option<&'a str>,
+    pub access: Access,
+}
+
+/// How the agency gets in: with the token it holds, or with the claim code the letter carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Token,
+    ClaimCode,
 }
 
 /// The sentence that says a deadline may move, for a deadline counted on a provisional calendar.
@@ -68,39 +79,136 @@ fn provisional_note(locale: Locale, calendar: Option<Basis>) -> &'static str {
     }
 }
 
+/// The lines that say where the letter is answered and how the agency gets in: the service's
+/// address and either the claim code with the call that exchanges it, or the agency's own token.
+fn way_in(locale: Locale, request_id: &str, access: Access) -> String {
+    let address = ADDRESS_MARKER;
+    let code = CODE_MARKER;
+    match (locale, access) {
+        (Locale::ZhCn, Access::ClaimCode) => format!(
+            "意见征集系统地址：{address}\n\n\
+             你单位尚无系统接口令牌。请联络人用下列一次性领取码换取你单位的令牌（仅可使用一次，\
+             截止时间过后不久失效；如已失效，请联系我委重新发放）：\n\
+             领取码：{code}\n\
+             curl -X POST {address}/api/v1/claims -H 'Content-Type: application/json' -d '{{\"code\": \"{code}\"}}'\n\
+             换得令牌后，GET {address}/api/v1/requests/{request_id} 即可查看本函，并提交意见或\u{201c}无意见\u{201d}答复。"
+        ),
+        (Locale::ZhCn, Access::Token) => format!(
+            "意见征集系统地址：{address}\n\n\
+             请使用你单位已有的接口令牌，GET {address}/api/v1/requests/{request_id} 查看本函，\
+             并提交意见或\u{201c}无意见\u{201d}答复。"
+        ),
+        (Locale::En, Access::ClaimCode) => format!(
+            "The consultation service: {address}\n\n\
+             Your agency has no token for the service yet. Your liaison exchanges this one-time \
+             claim code for it (it works once, and stops working soon after the deadline; ask us \
+             for a new one if it has):\n\
+             Claim code: {code}\n\
+             curl -X POST {address}/api/v1/claims -H 'Content-Type: application/json' -d '{{\"code\": \"{code}\"}}'\n\
+             With the token, GET {address}/api/v1/requests/{request_id} shows this request; answer \
+             there with comments or \"no comments\"."
+        ),
+        (Locale::En, Access::Token) => format!(
+            "The consultation service: {address}\n\n\
+             With your agency's token, GET {address}/api/v1/requests/{request_id} shows this \
+             request; answer there with comments or \"no comments\"."
+        ),
+    }
+}
+
+/// `text` as a paragraph of its own, or nothing when it is empty.
+fn paragraph(text: &str) -> String {
+    if text.trim().is_empty() {
+        String::new()
+    } else {
+        format!("{text}\n\n")
+    }
+}
+
 /// The comment request (征求意见函) sent when a round opens or an agency is added.
 pub fn comment_request(locale: Locale, message: &CommentRequest<'_>) -> Rendered {
     let deadline = message.deadline.with_timezone(&message.time_zone);
+    let way_in = way_in(locale, message.request_id, message.access);
     match locale {
         Locale::ZhCn => Rendered {
-            subject: format!("【征求意见】{}", message.round_title),
+            subject: match message.reference {
+                Some(reference) => format!("【征求意见】{}（{reference}）", message.round_title),
+                None => format!("【征求意见】{}", message.round_title),
+            },
             body_text: format!(
-                "{agency}：\n\n现将《{document}》（{label}）送你单位征求意见，请于{deadline}前反馈。\n\n{instructions}\n\n\
-                 请通过意见征集系统接口提交意见或\u{201c}无意见\u{201d}答复，征求意见函编号：{id}。\n\
+                "{agency}：\n\n{reference}现将《{document}》（{label}）送你单位征求意见，请于{deadline}前反馈。\n\n{instructions}\
+                 征求意见函编号：{id}\n{way_in}\n\n\
                  逾期未反馈的，请及时说明情况。\n{note}",
+                reference = message
+                    .reference
+                    .map(|r| format!("文号：{r}\n\n"))
+                    .unwrap_or_default(),
                 note = provisional_note(locale, message.calendar),
                 agency = message.agency_name,
                 document = message.document_title,
                 label = message.version_label,
                 deadline = deadline.format("%Y年%m月%d日%H:%M"),
-                instructions = message.instructions,
+                instructions = paragraph(message.instructions),
                 id = message.request_id,
             ),
         },
         Locale::En => Rendered {
-            subject: format!("Request for comments: {}", message.round_title),
+            subject: match message.reference {
+                Some(reference) => {
+                    format!(
+                        "Request for comments: {} ({reference})",
+                        message.round_title
+                    )
+                }
+                None => format!("Request for comments: {}", message.round_title),
+            },
             body_text: format!(
-                "To {agency}:\n\nPlease comment on \u{201c}{document}\u{201d} ({label}) by {deadline} ({zone}).\n\n\
-                 {instructions}\n\nAnswer through the consultation API, with comments or \"no comments\". \
-                 Request id: {id}.\n{note}",
+                "To {agency}:\n\n{reference}Please comment on \u{201c}{document}\u{201d} ({label}) by {deadline} ({zone}).\n\n\
+                 {instructions}Request id: {id}\n{way_in}\n{note}",
+                reference = message
+                    .reference
+                    .map(|r| format!("Reference: {r}\n\n"))
+                    .unwrap_or_default(),
                 note = provisional_note(locale, message.calendar),
                 agency = message.agency_name,
                 document = message.document_title,
                 label = message.version_label,
                 deadline = deadline.format("%Y-%m-%d %H:%M"),
                 zone = message.time_zone,
-                instructions = message.instructions,
+                instructions = paragraph(message.instructions),
                 id = message.request_id,
+            ),
+        },
+    }
+}
+
+/// What a claim code sent again says.
+pub struct ClaimNotice<'a> {
+    pub agency_name: &'a str,
+    pub round_title: &'a str,
+    pub request_id: &'a str,
+    pub reference: Option<&'a str>,
+}
+
+/// A new claim code for a request, issued by the office; any earlier one no longer works.
+pub fn claim_code(locale: Locale, message: &ClaimNotice<'_>) -> Rendered {
+    let way_in = way_in(locale, message.request_id, Access::ClaimCode);
+    let reference = message.reference.unwrap_or(message.request_id);
+    match locale {
+        Locale::ZhCn => Rendered {
+            subject: format!("【领取码】{}", message.round_title),
+            body_text: format!(
+                "{agency}：\n\n现重新发放{title}（{reference}）的系统领取码，此前发放的领取码不再有效。\n\n{way_in}\n",
+                agency = message.agency_name,
+                title = in_title_marks(message.round_title),
+            ),
+        },
+        Locale::En => Rendered {
+            subject: format!("Claim code: {}", message.round_title),
+            body_text: format!(
+                "To {agency}:\n\nHere is a new claim code for {title} ({reference}); any code sent before no longer works.\n\n{way_in}\n",
+                agency = message.agency_name,
+                title = message.round_title,
             ),
         },
     }
@@ -178,6 +286,8 @@ mod tests {
             time_zone: chrono_tz::Asia::Shanghai,
             calendar: Some(Basis::Official),
             request_id: "r1",
+            reference: None,
+            access: Access::Token,
         };
         let zh = comment_request(Locale::ZhCn, &message);
         assert!(
@@ -237,6 +347,12 @@ mod tests {
                         time_zone: zone,
                         calendar,
                         request_id: "r1",
+                        reference: Some("杭发改函〔2027〕3-12号"),
+                        access: if calendar == Some(Basis::Official) {
+                            Access::ClaimCode
+                        } else {
+                            Access::Token
+                        },
                     },
                 )));
             }
@@ -262,6 +378,15 @@ mod tests {
                     },
                 )));
             }
+            all.push(whole(claim_code(
+                locale,
+                &ClaimNotice {
+                    agency_name: "西湖区",
+                    round_title: ROUND,
+                    request_id: "r1",
+                    reference: Some("杭发改函〔2027〕3-12号"),
+                },
+            )));
             all.push(whole(version_published(
                 locale,
                 "西湖区",
@@ -294,7 +419,12 @@ mod tests {
                 calendar,
             )));
         }
-        let text = all.join("\n----------\n");
+        let text = crate::domain::claim::fill(
+            &all.join("\n----------\n"),
+            "https://consult.fgw.example",
+            Some("ABCD-EFGH-JKMN-PQRS-TVWX"),
+            "（已失效）",
+        );
         assert!(!text.contains("《《"), "doubled book-title marks:\n{text}");
         insta::assert_snapshot!(text);
     }

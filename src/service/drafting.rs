@@ -361,6 +361,7 @@ fn announce(
                 subject: rendered.subject,
                 body_text: rendered.body_text,
                 send_at: now,
+                secret: None,
             },
             now,
         )?;

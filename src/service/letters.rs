@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 
 use crate::db::outbox::{self, NewMessage};
 use crate::db::round::{self, RequestRow, RoundRow};
-use crate::db::{DbConnection, agency, document};
-use crate::email::templates::{self, CommentRequest, Notice};
+use crate::db::{DbConnection, agency, claim, document};
+use crate::email::templates::{self, Access, CommentRequest, Notice};
+use crate::service::claims;
 use crate::service::error::ServiceError;
-use crate::service::round_facts::{effective_calendar, effective_deadline, zone};
+use crate::service::round_facts::{effective_calendar, effective_deadline, letter_reference, zone};
 
 /// What every letter of a round names: the document and the version consulted on, read once
 /// for all the round's letters.
@@ -40,8 +41,10 @@ fn letter(
     head: &Letterhead,
     request: &RequestRow,
     agency: &crate::db::agency::AgencyRow,
+    access: Access,
     now: DateTime<Utc>,
 ) -> templates::Rendered {
+    let reference = letter_reference(round, request);
     templates::comment_request(
         agency.locale,
         &CommentRequest {
@@ -54,6 +57,8 @@ fn letter(
             time_zone: zone(round),
             calendar: effective_calendar(round, request),
             request_id: &request.id,
+            reference: reference.as_deref(),
+            access,
         },
     )
 }
@@ -70,7 +75,12 @@ pub(super) fn rewrite_letter(
     let Some(agency) = agency::find(conn, &request.agency_id)? else {
         return Ok(false);
     };
-    let rendered = letter(round, head, request, &agency, now);
+    // The code a waiting letter carries stays in its row; only the words around it change.
+    let access = match claim::outstanding(conn, &request.id)? {
+        Some(_) => Access::ClaimCode,
+        None => Access::Token,
+    };
+    let rendered = letter(round, head, request, &agency, access, now);
     let html = rendered.body_html();
     let texts = (
         rendered.subject.as_str(),
@@ -124,7 +134,9 @@ pub fn tell_new_deadlines(
     Ok(())
 }
 
-/// Sends a request: marks it issued and queues its email to the agency's contacts.
+/// Sends a request: marks it issued (numbering it under the round's reference when the round
+/// numbers its letters) and queues its email to the agency's contacts, with a claim code when
+/// the agency has no token.
 pub(super) fn issue(
     conn: &mut DbConnection,
     round: &RoundRow,
@@ -135,10 +147,18 @@ pub(super) fn issue(
     let stamp = now.naive_utc();
     request.issued_at = Some(stamp);
     request.last_activity_at = stamp;
+    if round.number_letters && request.letter_number.is_none() {
+        request.letter_number = Some(round::next_letter_number(conn, &round.id)?);
+    }
     round::update_request(conn, &request)?;
     let agency = agency::find(conn, &request.agency_id)?
         .ok_or_else(|| ServiceError::internal("request for a missing agency"))?;
-    let rendered = letter(round, head, &request, &agency, now);
+    let code = claims::for_letter(conn, &request, &agency, now)?;
+    let access = match code {
+        Some(_) => Access::ClaimCode,
+        None => Access::Token,
+    };
+    let rendered = letter(round, head, &request, &agency, access, now);
     outbox::enqueue(
         conn,
         NewMessage {
@@ -156,6 +176,7 @@ pub(super) fn issue(
             subject: rendered.subject,
             body_text: rendered.body_text,
             send_at: stamp,
+            secret: code,
         },
         stamp,
     )?;

@@ -25,6 +25,7 @@
 pub mod agencies;
 pub mod attachments;
 pub mod calendaring;
+pub mod claims;
 pub mod commenting;
 pub mod decisions;
 pub mod drafting;

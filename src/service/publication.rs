@@ -181,6 +181,7 @@ fn announce(
                 subject: rendered.subject,
                 body_text: rendered.body_text,
                 send_at: now.naive_utc(),
+                secret: None,
             },
             now.naive_utc(),
         )?;

@@ -191,6 +191,7 @@ fn digest(
             subject: rendered.subject,
             body_text: rendered.body_text,
             send_at: now.naive_utc(),
+            secret: None,
         },
         now.naive_utc(),
     )?)

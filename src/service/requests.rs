@@ -32,6 +32,7 @@ pub(super) fn new_request(round_id: &str, agency_id: &str, now: NaiveDateTime) -
         extension_calendar: None,
         extension_working_days: None,
         extended_at: None,
+        letter_number: None,
     }
 }
 

@@ -30,6 +30,17 @@ pub fn effective_deadline(round: &RoundRow, request: &RequestRow) -> Option<Date
         .map(|t| t.and_utc())
 }
 
+/// The reference a request's letter went out under: the round's 文号, numbered for the request
+/// when the round numbers its letters; `None` when the round has no reference.
+pub fn letter_reference(round: &RoundRow, request: &RequestRow) -> Option<String> {
+    let reference = round.letter_reference.as_deref()?;
+    let number = round
+        .number_letters
+        .then_some(request.letter_number)
+        .flatten();
+    Some(crate::domain::round::letter_reference(reference, number))
+}
+
 /// What a request's effective deadline was counted on, when it was counted in working days.
 pub fn effective_calendar(round: &RoundRow, request: &RequestRow) -> Option<Basis> {
     if request.extended_deadline.is_some() {

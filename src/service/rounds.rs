@@ -48,6 +48,10 @@ pub struct NewRound {
     pub follows_round_id: Option<String>,
     /// Agency ids to invite.
     pub agencies: Vec<String>,
+    /// The office's reference for the letters (文号).
+    pub letter_reference: Option<String>,
+    /// Number each letter under the reference.
+    pub number_letters: bool,
 }
 
 /// Prepares a round (a draft: nothing is sent until it opens) with a request per agency.
@@ -70,6 +74,10 @@ pub fn create_round(
     if let Some(keys) = &input.scope {
         check_scope(conn, &version.id, keys)?;
     }
+    let letter_reference = input
+        .letter_reference
+        .map(|reference| checked_reference(&reference))
+        .transpose()?;
     if input.due.is_past(now) {
         return Err(in_the_past());
     }
@@ -105,6 +113,8 @@ pub fn create_round(
         follows_round_id: input.follows_round_id,
         deadline_calendar: None,
         decisions_version_id: None,
+        letter_reference,
+        number_letters: input.number_letters,
     };
     row.set_due(input.due);
     round::insert_round(conn, &row)?;
@@ -246,6 +256,22 @@ pub struct RoundChanges {
     pub reminder_hours: Option<Vec<u32>>,
     pub silence_is_no_comments: Option<bool>,
     pub share_report: Option<bool>,
+    /// The letters' reference; `Some(None)` removes it.
+    pub letter_reference: Option<Option<String>>,
+    pub number_letters: Option<bool>,
+}
+
+/// A letter reference as kept: trimmed, 1 to 100 characters.
+fn checked_reference(reference: &str) -> Result<String, ServiceError> {
+    let reference = reference.trim();
+    if reference.is_empty() || reference.chars().count() > 100 {
+        return Err(ServiceError::field(
+            "letter_reference",
+            "invalid_reference",
+            "must be 1 to 100 characters and not blank",
+        ));
+    }
+    Ok(reference.to_owned())
 }
 
 fn in_the_past() -> ServiceError {
@@ -308,6 +334,13 @@ pub fn update_round(
             "scope and working days are fixed once the round opens",
         ));
     }
+    let lettered = changes.letter_reference.is_some() || changes.number_letters.is_some();
+    if before.opened_at.is_some() && lettered {
+        return Err(ServiceError::refused(
+            Refusal::RoundOpened,
+            "the letters went out under their reference: it is fixed once the round opens",
+        ));
+    }
     if changes.due.is_some_and(|due| due.is_past(now)) {
         return Err(in_the_past());
     }
@@ -339,6 +372,10 @@ pub fn update_round(
         .silence_is_no_comments
         .unwrap_or(after.silence_is_no_comments);
     after.share_report = changes.share_report.unwrap_or(after.share_report);
+    if let Some(reference) = changes.letter_reference {
+        after.letter_reference = reference.map(|r| checked_reference(&r)).transpose()?;
+    }
+    after.number_letters = changes.number_letters.unwrap_or(after.number_letters);
     if after == *before {
         return Ok(before.into_row());
     }
@@ -555,6 +592,9 @@ pub fn follow_up(
             share_report: followed.share_report,
             follows_round_id: Some(followed.id.clone()),
             agencies,
+            // A new round is a new letter: the office gives it its own reference.
+            letter_reference: None,
+            number_letters: followed.number_letters,
         },
         now,
     )?;

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod calendar;
+mod claims;
 mod cli;
 mod comments;
 mod contract;

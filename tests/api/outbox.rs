@@ -19,6 +19,7 @@ fn message(key: &str, now: NaiveDateTime) -> NewMessage {
         body_text: "请于6月5日前反馈意见。".to_owned(),
         body_html: None,
         send_at: now,
+        secret: None,
     }
 }
 

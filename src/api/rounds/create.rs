@@ -60,6 +60,12 @@ pub struct CreateRound {
         custom(function = "crate::api::rounds::validate_reminders")
     )]
     pub reminder_hours: Option<Vec<u32>>,
+    /// The reference the letters go out under (文号).
+    #[schema(example = "杭发改函〔2026〕88号")]
+    pub letter_reference: Option<String>,
+    /// Number each letter under the reference, in the order they go out (…88-3号).
+    #[serde(default)]
+    pub number_letters: bool,
     /// The agencies to consult, by id or code; every active agency unless given.
     #[validate(length(min = 1, max = 1000))]
     pub agencies: Option<Vec<String>>,
@@ -129,6 +135,8 @@ pub async fn create(
                     share_report: input.share_report,
                     follows_round_id: None,
                     agencies,
+                    letter_reference: input.letter_reference,
+                    number_letters: input.number_letters,
                 },
                 now,
             )?;

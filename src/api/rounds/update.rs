@@ -51,6 +51,13 @@ pub struct UpdateRound {
         custom(function = "crate::api::rounds::validate_reminders")
     )]
     pub reminder_hours: Option<Vec<u32>>,
+    /// Before opening only: the reference the letters go out under (文号); `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, example = "杭发改函〔2026〕88号")]
+    pub letter_reference: Option<Option<String>>,
+    /// Before opening only: number each letter under the reference (…88-3号).
+    #[serde(default, deserialize_with = "present")]
+    pub number_letters: Option<bool>,
 }
 
 /// Changes a round: anything while it is a draft; its words, deadline and reply rules while
@@ -96,6 +103,8 @@ pub async fn update(
         reminder_hours: input.reminder_hours,
         silence_is_no_comments: input.silence_is_no_comments,
         share_report: input.share_report,
+        letter_reference: input.letter_reference,
+        number_letters: input.number_letters,
     };
     let (row, version, requests) = state
         .db

@@ -10,7 +10,8 @@ use crate::db::round::{ReplyRow, RequestWithAgency, RoundRow};
 use crate::domain::calendar::Basis;
 use crate::domain::round::{ReplyKind, ReplySource, RequestState, RoundState, local};
 use crate::service::round_facts::{
-    current_reply, effective_calendar, effective_deadline, round_state_of, state_of, zone,
+    current_reply, effective_calendar, effective_deadline, letter_reference, round_state_of,
+    state_of, zone,
 };
 
 /// A consultation round.
@@ -48,6 +49,10 @@ pub struct RoundView {
     pub decisions_published_at: Option<DateTime<Utc>>,
     /// The round whose changes this one consults on again.
     pub follows_round_id: Option<String>,
+    /// The reference the letters go out under (文号).
+    pub letter_reference: Option<String>,
+    /// Each letter is numbered under the reference (…88-3号).
+    pub number_letters: bool,
     pub state: RoundState,
     pub opened_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -86,6 +91,8 @@ impl RoundView {
             share_report: row.share_report,
             decisions_published_at: row.decisions_published_at.map(|t| t.and_utc()),
             follows_round_id: row.follows_round_id.clone(),
+            letter_reference: row.letter_reference.clone(),
+            number_letters: row.number_letters,
             state: round_state_of(row, &rows, now),
             opened_at: row.opened_at.map(|t| t.and_utc()),
             closed_at: row.closed_at.map(|t| t.and_utc()),
@@ -185,6 +192,8 @@ pub struct RequestView {
     pub id: String,
     pub round_id: String,
     pub agency: AgencyRef,
+    /// The reference its letter went out under (杭发改函〔2026〕88-3号), when the round has one.
+    pub letter_reference: Option<String>,
     pub state: RequestState,
     /// The extension's deadline if one was granted, else the round's.
     pub effective_deadline: Option<DateTime<Utc>>,
@@ -223,6 +232,7 @@ impl RequestView {
                 code: entry.agency_code.clone(),
                 name: entry.agency_name.clone(),
             },
+            letter_reference: letter_reference(round, request),
             state: state_of(round, request, revisions, now),
             effective_deadline: effective_deadline(round, request),
             effective_deadline_local: effective_deadline(round, request)

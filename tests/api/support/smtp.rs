@@ -24,6 +24,58 @@ impl Received {
             .find(|line| line.to_ascii_lowercase().starts_with(&prefix))
             .map(|line| line[prefix.len()..].trim().to_owned())
     }
+
+    /// The plain-text part, decoded from its transfer encoding.
+    pub fn text(&self) -> String {
+        let data = self.data.replace("\r\n", "\n");
+        let start = data
+            .find("Content-Type: text/plain")
+            .expect("a text/plain part");
+        let part = &data[start..];
+        let (headers, rest) = part.split_once("\n\n").expect("the part's body");
+        let body = rest.split("\n--").next().unwrap_or(rest);
+        let encoding = headers
+            .lines()
+            .find_map(|line| line.strip_prefix("Content-Transfer-Encoding: "))
+            .unwrap_or("7bit")
+            .trim()
+            .to_ascii_lowercase();
+        match encoding.as_str() {
+            "base64" => {
+                use base64::Engine;
+                let joined: String = body.split_whitespace().collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(joined)
+                    .expect("base64 body");
+                String::from_utf8(bytes)
+                    .expect("UTF-8 body")
+                    .replace("\r\n", "\n")
+            }
+            "quoted-printable" => quoted_printable(body),
+            _ => body.to_owned(),
+        }
+    }
+}
+
+/// Decodes quoted-printable text (RFC 2045): `=XX` bytes and `=` soft line breaks.
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() + 1 {
+            let hex = std::str::from_utf8(&bytes[i + 1..(i + 3).min(bytes.len())]).unwrap_or("");
+            if let Ok(byte) = u8::from_str_radix(hex, 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).expect("UTF-8 body")
 }
 
 /// A running receiver; it stops when dropped.
