@@ -8,7 +8,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{
     agencies, audit, calendar, claims, comments, decisions, docs, documents, groups, health, me,
-    metrics, outbox, requests, rounds, tokens,
+    metrics, outbox, receipts, requests, rounds, tokens,
 };
 use crate::error::ApiError;
 
@@ -67,6 +67,7 @@ routes! {
     },
     "/api/v1/tokens/{id}/revoke" => { POST => tokens::revoke::revoke },
     "/api/v1/claims" => { POST => claims::exchange::exchange },
+    "/api/v1/staff" => { GET => tokens::staff::staff },
     "/api/v1/agencies" => {
         GET => agencies::list::list,
         POST => agencies::create::create,
@@ -130,6 +131,7 @@ routes! {
         POST => requests::upload::upload,
     },
     "/api/v1/attachments/{id}" => { GET => requests::download::download },
+    "/api/v1/receipts/{number}" => { GET => receipts::show::show },
     "/api/v1/requests/{id}/submit" => { POST => requests::submit::submit },
     "/api/v1/requests/{id}/comments" => { GET => requests::comments::comments },
     "/api/v1/requests/{id}/replies/{revision}/comments" => {

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::domain::refusal::{Answer, Refusal};
 
-use super::{decisions, documents, outbox};
+use super::{documents, outbox, streaming};
 
 /// What every operation shares; the operations themselves come from the route table.
 #[derive(OpenApi)]
@@ -28,7 +28,7 @@ use super::{decisions, documents, outbox};
         crate::error::FieldError,
         documents::diff::DiffFormat,
         outbox::views::OutboxState,
-        decisions::report::ReportFormat
+        streaming::ExportFormat
     )),
     modifiers(&BearerAuth, &RefusalCodes),
     tags(

@@ -11,6 +11,18 @@ use tokio::sync::mpsc;
 use crate::db::{Db, DbConnection};
 use crate::service::error::ServiceError;
 
+/// The forms a table is downloaded in: the adoption table, the ledger.
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = ReportFormat)]
+pub enum ExportFormat {
+    #[default]
+    Json,
+    /// UTF-8 with a byte-order mark, for spreadsheets.
+    Csv,
+    Xlsx,
+}
+
 /// How much is sent at a time.
 const PIECE: usize = 64 * 1024;
 /// How many pieces wait for a slow reader before the writer waits too: the memory a response

@@ -347,6 +347,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    receipts (number) {
+        number -> Text,
+        request_id -> Text,
+        round_id -> Text,
+        agency_id -> Text,
+        reply_id -> Text,
+        reply_revision -> Integer,
+        kind -> Text,
+        issued_at -> Timestamp,
+        comment_count -> Integer,
+        file_count -> Integer,
+    }
+}
+
 diesel::joinable!(api_tokens -> agencies (agency_id));
 diesel::joinable!(claim_codes -> requests (request_id));
 diesel::joinable!(submitted_comments -> agencies (agency_id));
@@ -382,4 +397,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     decisions,
     calendar_years,
     claim_codes,
+    receipts,
 );

@@ -114,3 +114,17 @@ pub fn staff_addresses(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResu
     addresses.dedup();
     Ok(addresses)
 }
+
+/// The drafters' and admins' tokens that work at `now`, by name: who a comment can be given to.
+pub fn usable_staff(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<TokenRow>> {
+    api_tokens::table
+        .filter(api_tokens::role.eq_any(["drafter", "admin"]))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(now)),
+        )
+        .order((api_tokens::name.asc(), api_tokens::id.asc()))
+        .load(conn)
+}

@@ -302,7 +302,7 @@ pub struct XlsxForm {
     rows: u32,
 }
 
-fn xlsx_error(e: XlsxError) -> std::io::Error {
+pub(super) fn xlsx_error(e: XlsxError) -> std::io::Error {
     std::io::Error::other(e)
 }
 
@@ -514,7 +514,7 @@ pub fn csv_cell(text: &str) -> String {
     }
 }
 
-fn csv_line<S: AsRef<str>>(out: &mut String, cells: &[S]) {
+pub(super) fn csv_line<S: AsRef<str>>(out: &mut String, cells: &[S]) {
     for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -562,7 +562,7 @@ fn fit(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-fn write_line<S: AsRef<str>>(
+pub(super) fn write_line<S: AsRef<str>>(
     sheet: &mut Worksheet,
     row: u32,
     cells: &[S],

@@ -7,6 +7,7 @@ use crate::domain::agency::Locale;
 use crate::domain::calendar::Basis;
 use crate::domain::claim::{ADDRESS_MARKER, CODE_MARKER};
 use crate::domain::decision::Outcome;
+use crate::domain::receipt::ReceiptKind;
 
 /// A rendered message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -387,6 +388,24 @@ mod tests {
                     reference: Some("杭发改函〔2027〕3-12号"),
                 },
             )));
+            for kind in [ReceiptKind::Submission, ReceiptKind::NoComments] {
+                all.push(whole(receipt(
+                    locale,
+                    &ReceiptNotice {
+                        agency_name: "西湖区",
+                        round_title: ROUND,
+                        number: "20270104-7K3M9-QXD2A",
+                        kind,
+                        issued_at: deadline,
+                        time_zone: zone,
+                        request_id: "r1",
+                        reply_revision: 2,
+                        signer: "王局长",
+                        clauses: &[(Some("9.".into()), 2), (None, 1)],
+                        files: &[("复函.pdf".into(), 48213, "9f86d081884c7d65".into())],
+                    },
+                )));
+            }
             all.push(whole(version_published(
                 locale,
                 "西湖区",
@@ -437,6 +456,108 @@ fn in_title_marks(title: &str) -> String {
         title.to_owned()
     } else {
         format!("《{title}》")
+    }
+}
+
+/// What a receipt (回执) says.
+pub struct ReceiptNotice<'a> {
+    pub agency_name: &'a str,
+    pub round_title: &'a str,
+    pub number: &'a str,
+    pub kind: ReceiptKind,
+    pub issued_at: DateTime<Utc>,
+    pub time_zone: Tz,
+    pub request_id: &'a str,
+    pub reply_revision: i32,
+    /// Who signed the reply.
+    pub signer: &'a str,
+    /// Comments by clause, as the draft prints the clause (`None`: general comments).
+    pub clauses: &'a [(Option<String>, i64)],
+    /// The files sent: name, bytes, SHA-256.
+    pub files: &'a [(String, i32, String)],
+}
+
+/// The receipt for a reply, "no comments" or withdrawal: its number, when it was taken, and what
+/// it holds, so that the agency can show what it sent.
+pub fn receipt(locale: Locale, message: &ReceiptNotice<'_>) -> Rendered {
+    let at = message.issued_at.with_timezone(&message.time_zone);
+    let total: i64 = message.clauses.iter().map(|(_, n)| n).sum();
+    match locale {
+        Locale::ZhCn => {
+            let what = match message.kind {
+                ReceiptKind::Submission => format!("反馈意见{total}条"),
+                ReceiptKind::NoComments => "\u{201c}无意见\u{201d}答复".to_owned(),
+                ReceiptKind::Withdrawal => "撤回已提交的答复".to_owned(),
+            };
+            let mut body = format!(
+                "{agency}：\n\n你单位于{at}就{title}{what}（第{revision}次答复，签发人：{signer}），已收到。\n\n\
+                 回执编号：{number}\n征求意见函编号：{request}\n",
+                agency = message.agency_name,
+                at = at.format("%Y年%m月%d日%H:%M:%S"),
+                title = in_title_marks(message.round_title),
+                revision = message.reply_revision,
+                signer = message.signer,
+                number = message.number,
+                request = message.request_id,
+            );
+            if message.kind == ReceiptKind::Submission {
+                body.push_str("\n意见分布：\n");
+                for (clause, count) in message.clauses {
+                    match clause {
+                        Some(number) => body.push_str(&format!("  条款{number}：{count}条\n")),
+                        None => body.push_str(&format!("  总体意见：{count}条\n")),
+                    }
+                }
+            }
+            if !message.files.is_empty() {
+                body.push_str("\n附件：\n");
+                for (name, size, sha256) in message.files {
+                    body.push_str(&format!("  {name}（{size}字节，SHA-256 {sha256}）\n"));
+                }
+            }
+            Rendered {
+                subject: format!("【回执】{}（{}）", message.round_title, message.number),
+                body_text: body,
+            }
+        }
+        Locale::En => {
+            let what = match message.kind {
+                ReceiptKind::Submission => format!("{total} comments"),
+                ReceiptKind::NoComments => "a \"no comments\" reply".to_owned(),
+                ReceiptKind::Withdrawal => "the withdrawal of your reply".to_owned(),
+            };
+            let mut body = format!(
+                "To {agency}:\n\nWe received {what} on \u{201c}{title}\u{201d} at {at} ({zone}), reply revision {revision}, signed by {signer}.\n\n\
+                 Receipt number: {number}\nRequest id: {request}\n",
+                agency = message.agency_name,
+                title = message.round_title,
+                at = at.format("%Y-%m-%d %H:%M:%S"),
+                zone = message.time_zone,
+                revision = message.reply_revision,
+                signer = message.signer,
+                number = message.number,
+                request = message.request_id,
+            );
+            if message.kind == ReceiptKind::Submission {
+                body.push_str("\nBy clause:\n");
+                for (clause, count) in message.clauses {
+                    match clause {
+                        Some(number) => body.push_str(&format!("  Clause {number}: {count}\n")),
+                        None => body.push_str(&format!("  General: {count}\n")),
+                    }
+                }
+            }
+            if !message.files.is_empty() {
+                body.push_str("\nFiles:\n");
+                for (name, size, sha256) in message.files {
+                    body.push_str(&format!("  {name} ({size} bytes, SHA-256 {sha256})\n"));
+                }
+            }
+            Rendered {
+                subject: format!("Receipt: {} ({})", message.round_title, message.number),
+                body_text: body,
+            }
+        }
     }
 }
 

@@ -10,11 +10,12 @@ use crate::db::DbConnection;
 use crate::db::agency::{self, AgencyRow};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::claim::{self, ClaimRow};
-use crate::db::outbox::{self, NewMessage};
+use crate::db::outbox;
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::db::token::{self, TokenRow};
 use crate::domain::claim::generate;
 use crate::domain::refusal::Refusal;
+use crate::email::notices::agency_message;
 use crate::email::templates::{self, ClaimNotice};
 use crate::service::error::ServiceError;
 use crate::service::round_facts::{effective_deadline, letter_reference};
@@ -98,18 +99,15 @@ pub fn reissue(
     let dedupe_key = format!("claim_code:{}:{}", request.id, row.id);
     outbox::enqueue(
         conn,
-        NewMessage {
-            dedupe_key: dedupe_key.clone(),
-            kind: "claim_code".to_owned(),
-            agency_id: Some(agency.id.clone()),
-            round_id: Some(round.id.clone()),
-            recipients: agency.email_list(),
-            body_html: Some(rendered.body_html()),
-            subject: rendered.subject,
-            body_text: rendered.body_text,
-            send_at: stamp,
-            secret: Some(code),
-        },
+        agency_message(
+            &agency,
+            &round.id,
+            "claim_code",
+            dedupe_key.clone(),
+            rendered,
+            now,
+            Some(code),
+        ),
         stamp,
     )?;
     let message = outbox::find_by_dedupe_key(conn, &dedupe_key)?

@@ -13,10 +13,12 @@ use crate::db::{DbConnection, agency, document};
 use crate::domain::comment::{CommentKind, Quote, QuoteProblem, locate};
 use crate::domain::draft::reference::{OutlineEntry, Resolved, printed_path, resolve};
 use crate::domain::draft::{Clause, normalize};
+use crate::domain::receipt::ReceiptKind;
 use crate::domain::refusal::Refusal;
 use crate::domain::round::ReplyKind;
 use crate::domain::text::trim_blank;
 use crate::service::error::{FieldError, ServiceError};
+use crate::service::receipts::{self, Receipt};
 use crate::service::replies::{self, ReplyDetails, check_open_for_replies};
 
 /// Most characters in a comment's body, proposed wording or rationale.
@@ -510,7 +512,7 @@ pub fn submit(
     request: &RequestRow,
     details: ReplyDetails,
     now: DateTime<Utc>,
-) -> Result<ReplyRow, ServiceError> {
+) -> Result<(ReplyRow, Receipt), ServiceError> {
     // The round's lock before the request's, as every change to a round's replies takes them:
     // the decisions this submission may make stale are the round's.
     let held = crate::db::round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
@@ -609,7 +611,8 @@ pub fn submit(
     }
     let ids: Vec<String> = frozen.iter().map(|row| row.comment_id.clone()).collect();
     crate::db::decision::refresh_decided(conn, &held, &ids)?;
-    Ok(reply)
+    let receipt = receipts::issue(conn, round, request, &reply, ReceiptKind::Submission, now)?;
+    Ok((reply, receipt))
 }
 
 /// The request locked for this transaction and read afresh, so that a cancellation, extension

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::db::outbox::{self, NewMessage};
+use crate::db::outbox;
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, claim, document};
+use crate::email::notices::agency_message;
 use crate::email::templates::{self, Access, CommentRequest, Notice};
 use crate::service::claims;
 use crate::service::error::ServiceError;
@@ -159,25 +160,23 @@ pub(super) fn issue(
         None => Access::Token,
     };
     let rendered = letter(round, head, &request, &agency, access, now);
+    // A request sent again after the agency was removed and invited back is a new letter.
+    let key = format!(
+        "comment_request:{}:{}",
+        request.id,
+        stamp.and_utc().timestamp_micros()
+    );
     outbox::enqueue(
         conn,
-        NewMessage {
-            // A request sent again after the agency was removed and invited back is a new letter.
-            dedupe_key: format!(
-                "comment_request:{}:{}",
-                request.id,
-                stamp.and_utc().timestamp_micros()
-            ),
-            kind: "comment_request".to_owned(),
-            agency_id: Some(agency.id.clone()),
-            round_id: Some(round.id.clone()),
-            recipients: agency.email_list(),
-            body_html: Some(rendered.body_html()),
-            subject: rendered.subject,
-            body_text: rendered.body_text,
-            send_at: stamp,
-            secret: code,
-        },
+        agency_message(
+            &agency,
+            &round.id,
+            "comment_request",
+            key,
+            rendered,
+            now,
+            code,
+        ),
         stamp,
     )?;
     Ok(request)

@@ -35,6 +35,7 @@ pub mod letters;
 pub mod outbox;
 pub mod publication;
 pub mod queue;
+pub mod receipts;
 pub mod reminding;
 pub mod replies;
 pub mod reporting;

@@ -8,9 +8,11 @@ use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
 use crate::db::{comment, outbox};
+use crate::domain::receipt::ReceiptKind;
 use crate::domain::refusal::Refusal;
 use crate::domain::round::{ReplyKind, ReplySource};
 use crate::service::error::ServiceError;
+use crate::service::receipts::{self, Receipt};
 use crate::service::round_facts::{current_reply, effective_deadline};
 
 /// Who answers and how to reach them.
@@ -100,14 +102,37 @@ pub fn reply(
     Ok(row)
 }
 
-/// Withdraws the standing reply before the deadline; the request is pending again.
+/// Answers "no comments" (无意见): a reply revision without comments, with its receipt.
+pub fn no_comments(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    round: &RoundRow,
+    request: &RequestRow,
+    details: ReplyDetails,
+    now: DateTime<Utc>,
+) -> Result<(ReplyRow, Receipt), ServiceError> {
+    let reply = reply(
+        conn,
+        actor,
+        round,
+        request,
+        ReplyKind::NoComments,
+        details,
+        now,
+    )?;
+    let receipt = receipts::issue(conn, round, request, &reply, ReceiptKind::NoComments, now)?;
+    Ok((reply, receipt))
+}
+
+/// Withdraws the standing reply before the deadline; the request is pending again. The
+/// withdrawal has a receipt of its own.
 pub fn withdraw(
     conn: &mut DbConnection,
     actor: &Actor,
     round: &RoundRow,
     request: &RequestRow,
     now: DateTime<Utc>,
-) -> Result<ReplyRow, ServiceError> {
+) -> Result<(ReplyRow, Receipt), ServiceError> {
     let round = &round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     let request = &locked(conn, &request.id, now)?;
     if check_open_for_replies(round, request, now)? {
@@ -134,7 +159,8 @@ pub fn withdraw(
             after: serde_json::to_value(ReplyAudit::from(&after)).ok(),
         },
     )?;
-    Ok(after)
+    let receipt = receipts::issue(conn, round, request, &after, ReceiptKind::Withdrawal, now)?;
+    Ok((after, receipt))
 }
 
 /// Whether a reply now would be late; refuses when the round takes no reply now.

@@ -60,27 +60,8 @@ fn request_id(ledger: &Value, code: &str) -> String {
 
 /// Sends what the outbox holds (the request letters) to a real SMTP receiver.
 fn deliver(app: &TestApp) -> usize {
-    use consult::email::delivery::{self, DeliveryPolicy, Mailer, Shift};
     let receiver = crate::support::smtp::Receiver::start();
-    let mailer = Mailer::from_url(
-        &receiver.url(),
-        "发改委 <consult@fgw.hangzhou.example>",
-        std::time::Duration::from_secs(5),
-    )
-    .expect("mailer");
-    let policy = DeliveryPolicy {
-        batch: 100,
-        ..DeliveryPolicy::default()
-    };
-    delivery::step(
-        app.db(),
-        &mailer,
-        app.clock.now(),
-        &policy,
-        &Shift::default(),
-    )
-    .expect("step")
-    .sent
+    crate::support::smtp::deliver(app, &receiver, None)
 }
 
 fn body_of(app: &TestApp, key: &str) -> String {

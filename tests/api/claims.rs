@@ -4,11 +4,10 @@
 use chrono::Duration;
 use consult::db::outbox::{self, OutboxFilter, OutboxRow};
 use consult::domain::role::Role;
-use consult::email::delivery::{self, DeliveryPolicy, Mailer, Shift};
 use consult::error::ApiError;
 use serde_json::{Value, json};
 
-use crate::support::smtp::{Received, Receiver};
+use crate::support::smtp::{Received, Receiver, deliver};
 use crate::support::{TestApp, engine_tests};
 
 engine_tests!(
@@ -109,29 +108,8 @@ async fn a_rounds_letters_carry_the_address_the_reference_and_a_code_that_works_
     .await;
 
     let receiver = Receiver::start();
-    let mailer = Mailer::from_url(
-        &receiver.url(),
-        "发改委 <consult@fgw.hangzhou.example>",
-        std::time::Duration::from_secs(5),
-    )
-    .expect("mailer")
-    .serving(&format!("{ADDRESS}/"));
-    let policy = DeliveryPolicy {
-        batch: 100,
-        ..DeliveryPolicy::default()
-    };
-    let sent = delivery::step(
-        app.db(),
-        &mailer,
-        app.clock.now(),
-        &policy,
-        &Shift::default(),
-    )
-    .expect("delivery");
-    assert_eq!(
-        sent.sent, 33,
-        "the demo round's 30 letters and this round's 3"
-    );
+    let sent = deliver(&app, &receiver, Some(&format!("{ADDRESS}/")));
+    assert_eq!(sent, 33, "the demo round's 30 letters and this round's 3");
     let messages = receiver.messages();
     let xihu = sent_to(&messages, "xihu", "〔2026〕99").text();
     assert!(

@@ -1773,7 +1773,10 @@ async fn each_agency_that_commented_is_mailed_its_decisions_over_smtp(app: TestA
         &consult::email::delivery::Shift::default(),
     )
     .expect("step");
-    assert_eq!(letters.sent, 30, "the comment requests");
+    assert_eq!(
+        letters.sent, 33,
+        "the comment requests, and the receipts of the three replies"
+    );
     let published = app
         .post(
             &format!("/api/v1/rounds/{round}/decisions/publish"),
@@ -1797,7 +1800,7 @@ async fn each_agency_that_commented_is_mailed_its_decisions_over_smtp(app: TestA
     .expect("step");
     assert_eq!(sent.sent, 2, "one to each agency that commented");
     let messages = receiver.messages();
-    let decisions: Vec<_> = messages[30..].iter().collect();
+    let decisions: Vec<_> = messages[33..].iter().collect();
     let shangwu = decisions
         .iter()
         .find(|m| m.recipients.iter().any(|r| r.contains("shangwu")))

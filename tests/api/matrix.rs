@@ -65,6 +65,8 @@ const MATRIX: &[(&str, &str, [Cell; 4])] = &[
     ("POST", "/api/v1/tokens", [Y, F, F, F]),
     ("POST", "/api/v1/tokens/{id}/revoke", [Y, F, F, F]),
     ("POST", "/api/v1/claims", [A, A, A, A]),
+    ("GET", "/api/v1/staff", [Y, Y, F, F]),
+    ("GET", "/api/v1/receipts/{number}", [Y, Y, Y, H]),
     ("GET", "/api/v1/agencies", [Y, Y, Y, Y]),
     ("POST", "/api/v1/agencies", [Y, Y, F, F]),
     ("GET", "/api/v1/agencies/{id}", [Y, Y, Y, H]),
@@ -149,6 +151,8 @@ struct Objects {
     outbox: String,
     /// A token made to be revoked.
     token: String,
+    /// The receipt of the agency's submission.
+    receipt: String,
 }
 
 impl Objects {
@@ -171,11 +175,14 @@ impl Objects {
             &self.group
         } else if path.starts_with("/api/v1/tokens/") {
             &self.token
+        } else if path.starts_with("/api/v1/receipts/") {
+            &self.receipt
         } else {
             &self.outbox
         };
         let uri = path
             .replace("{id}", id)
+            .replace("{number}", id)
             .replace("{n}", "1")
             .replace("{year}", "2026")
             .replace("{revision}", "1");
@@ -351,6 +358,17 @@ async fn every_route_answers_every_caller_as_the_matrix_says(app: TestApp) {
         .expect("a queued letter")
         .to_owned();
     let (own_agency, other_agency) = (app.agency_id("xihu").await, app.agency_id("jingxin").await);
+    let receipt_of = |request: &str| {
+        app.db()
+            .read_now(|conn| {
+                consult::db::receipt::of_request(conn, request)
+                    .map_err(consult::error::ApiError::from)
+            })
+            .expect("receipts")[0]
+            .number
+            .clone()
+    };
+    let (own_receipt, other_receipt) = (receipt_of(&own_request), receipt_of(&other_request));
     let objects = |mine: bool| Objects {
         agency: if mine { &own_agency } else { &other_agency }.clone(),
         document: if mine { &document } else { &other_document }.clone(),
@@ -372,6 +390,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says(app: TestApp) {
         group: group.clone(),
         outbox: outbox.clone(),
         token: spare.clone(),
+        receipt: if mine { &own_receipt } else { &other_receipt }.clone(),
     };
     let (mine, theirs) = (objects(true), objects(false));
     let drafters = Objects {

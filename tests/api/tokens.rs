@@ -11,7 +11,48 @@ engine_tests!(
     an_admin_makes_tokens_that_work_and_revokes_them,
     a_new_tokens_secret_is_sent_once_and_kept_nowhere,
     a_token_must_say_whom_it_answers_for,
+    drafters_list_the_staff_a_comment_can_be_given_to,
 );
+
+async fn drafters_list_the_staff_a_comment_can_be_given_to(app: TestApp) {
+    app.seed();
+    let admin = app.staff_token(Role::Admin);
+    let drafter = app.staff_token(Role::Drafter);
+    let clerk = app.agency_token("xihu");
+    let made = app
+        .post(
+            "/api/v1/tokens",
+            Some(&admin),
+            &json!({"name": "李四", "role": "drafter", "email": "li@fgw.example"}),
+        )
+        .await
+        .json();
+    let li = made["token"]["id"].as_str().expect("id").to_owned();
+    let staff = app.get("/api/v1/staff", Some(&drafter)).await;
+    assert_eq!(staff.status, 200, "{:?}", staff.body);
+    let staff = staff.json();
+    let members = staff.as_array().expect("a list");
+    assert_eq!(members.len(), 3, "{staff}");
+    assert!(members.contains(
+        &json!({"token_id": li, "name": "李四", "role": "drafter", "email": "li@fgw.example"})
+    ));
+    assert!(members.iter().all(|m| m["role"] != "agency"));
+    app.post(
+        &format!("/api/v1/tokens/{li}/revoke"),
+        Some(&admin),
+        &json!({}),
+    )
+    .await;
+    let after = app.get("/api/v1/staff", Some(&drafter)).await.json();
+    assert_eq!(
+        after.as_array().map(Vec::len),
+        Some(2),
+        "a revoked token is nobody's"
+    );
+    app.get("/api/v1/staff", Some(&clerk))
+        .await
+        .problem(403, "forbidden");
+}
 
 async fn an_admin_makes_tokens_that_work_and_revokes_them(app: TestApp) {
     app.seed();

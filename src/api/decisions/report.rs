@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::io::{Seek, SeekFrom};
 use std::time::Duration;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::api::extract::{Caller, parse_query};
 use crate::api::rounds::visible_round;
-use crate::api::streaming;
+use crate::api::streaming::{self, ExportFormat as ReportFormat};
 use crate::db::DbConnection;
 use crate::db::round::{self, RoundRow};
 use crate::domain::refusal::Refusal;
@@ -19,17 +19,6 @@ use crate::error::ApiError;
 use crate::service::error::ServiceError;
 use crate::service::reporting::{self, Reader};
 use crate::state::AppState;
-
-/// The forms of the table.
-#[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ReportFormat {
-    #[default]
-    Json,
-    /// UTF-8 with a byte-order mark, for spreadsheets.
-    Csv,
-    Xlsx,
-}
 
 /// Which form to send.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -2,11 +2,12 @@
 
 use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
+use crate::api::receipts::views::{Answered, ReceiptView};
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
-use crate::domain::round::ReplyKind;
 use crate::error::ApiError;
 use crate::service::replies;
+use crate::service::round_facts::zone;
 use crate::state::AppState;
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Path};
@@ -26,7 +27,7 @@ use actix_web::web::{Data, Path};
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
     ),
     responses(
-        (status = 201, description = "The request with its new reply", body = RequestView),
+        (status = 201, description = "The request with its new reply, and the reply's receipt (回执)", body = Answered),
         (status = 404, description = "No such request, or another agency's"),
         (status = 409, description = "`deadline_passed`, `round_closed`, `round_not_open` or `request_cancelled`"),
         (status = 422, description = "Invalid fields"),
@@ -49,17 +50,13 @@ pub async fn no_comments(
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
             let input: ReplyBody = body.parse()?;
             let details = input.details(&caller)?;
-            replies::reply(
-                conn,
-                &actor,
-                &round,
-                &entry.request,
-                ReplyKind::NoComments,
-                details,
-                now,
-            )?;
+            let (_, receipt) =
+                replies::no_comments(conn, &actor, &round, &entry.request, details, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
-            Ok(RequestView::new(&round, &entry, &replies, now))
+            Ok(Answered {
+                request: RequestView::new(&round, &entry, &replies, now),
+                receipt: ReceiptView::new(receipt, &zone(&round)),
+            })
         },
         move |view| Reply::created(&view),
     )

@@ -8,6 +8,7 @@ use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Listing, Order, Page, PageQuery, ordinal_position, page_of};
 use crate::api::rounds::views::ReplyView;
 use crate::error::ApiError;
+use crate::service::round_facts::zone;
 use crate::state::AppState;
 
 /// What this listing's cursors say they belong to.
@@ -34,11 +35,11 @@ pub async fn replies(
 ) -> Result<Json<Page<ReplyView>>, ApiError> {
     let page: PageQuery = parse_query(&request)?;
     let id = id.into_inner();
-    let revisions = state
+    let (zone, revisions) = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
-            let (_, _, replies) = visible_request(conn, &caller, &id)?;
-            Ok(replies)
+            let (round, _, replies) = visible_request(conn, &caller, &id)?;
+            Ok((zone(&round), replies))
         })
         .await?;
     Ok(Json(page_of(
@@ -47,6 +48,6 @@ pub async fn replies(
         &page,
         Order::Ascending,
         |reply| ordinal_position(reply.revision.into()),
-        |reply| ReplyView::from(&reply),
+        |reply| ReplyView::new(&reply, &zone),
     )?))
 }

@@ -5,10 +5,12 @@ use actix_web::web::{Data, Path};
 
 use super::{ReplyBody, visible_request};
 use crate::api::extract::{Caller, JsonBody};
+use crate::api::receipts::views::{Answered, ReceiptView};
 use crate::api::rounds::views::RequestView;
 use crate::api::unit::{Reply, Work};
 use crate::error::ApiError;
 use crate::service::commenting;
+use crate::service::round_facts::zone;
 use crate::state::AppState;
 
 /// Submits the agency's comments as its reply: a new reply revision that freezes the comments as
@@ -27,7 +29,7 @@ use crate::state::AppState;
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
     ),
     responses(
-        (status = 201, description = "The request with its new reply", body = RequestView),
+        (status = 201, description = "The request with its new reply, and the reply's receipt (回执)", body = Answered),
         (status = 404, description = "No such request, or another agency's"),
         (status = 409, description = "`no_comments_to_submit`, `deadline_passed`, `round_closed`, `round_not_open`, `request_cancelled`"),
         (status = 422, description = "Invalid fields"),
@@ -49,9 +51,13 @@ pub async fn submit(
             let (round, entry, _) = visible_request(conn, &caller, &id)?;
             let input: ReplyBody = body.parse()?;
             let details = input.details(&caller)?;
-            commenting::submit(conn, &actor, &round, &entry.request, details, now)?;
+            let (_, receipt) =
+                commenting::submit(conn, &actor, &round, &entry.request, details, now)?;
             let (round, entry, replies) = visible_request(conn, &caller, &id)?;
-            Ok(RequestView::new(&round, &entry, &replies, now))
+            Ok(Answered {
+                request: RequestView::new(&round, &entry, &replies, now),
+                receipt: ReceiptView::new(receipt, &zone(&round)),
+            })
         },
         move |view| Reply::created(&view),
     )

@@ -47,6 +47,8 @@ pub struct RoundView {
     pub share_report: bool,
     /// When the decisions on the round's comments were published.
     pub decisions_published_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub decisions_published_at_local: Option<DateTime<FixedOffset>>,
     /// The round whose changes this one consults on again.
     pub follows_round_id: Option<String>,
     /// The reference the letters go out under (文号).
@@ -55,7 +57,12 @@ pub struct RoundView {
     pub number_letters: bool,
     pub state: RoundState,
     pub opened_at: Option<DateTime<Utc>>,
+    /// `opened_at` in `time_zone`, with its offset; so every `…_local` field.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub opened_at_local: Option<DateTime<FixedOffset>>,
     pub closed_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at_local: Option<DateTime<FixedOffset>>,
     /// Why it was last closed early or reopened.
     pub state_reason: Option<String>,
     /// The `ETag` of the round.
@@ -90,12 +97,17 @@ impl RoundView {
             silence_is_no_comments: row.silence_is_no_comments,
             share_report: row.share_report,
             decisions_published_at: row.decisions_published_at.map(|t| t.and_utc()),
+            decisions_published_at_local: row
+                .decisions_published_at
+                .map(|t| local(t.and_utc(), &zone(row))),
             follows_round_id: row.follows_round_id.clone(),
             letter_reference: row.letter_reference.clone(),
             number_letters: row.number_letters,
             state: round_state_of(row, &rows, now),
             opened_at: row.opened_at.map(|t| t.and_utc()),
+            opened_at_local: row.opened_at.map(|t| local(t.and_utc(), &zone(row))),
             closed_at: row.closed_at.map(|t| t.and_utc()),
+            closed_at_local: row.closed_at.map(|t| local(t.and_utc(), &zone(row))),
             state_reason: row.state_reason.clone(),
             revision: row.revision,
             created_at: row.created_at.and_utc(),
@@ -163,14 +175,22 @@ pub struct ReplyView {
     /// The drafter who entered it, when it did not come through the API.
     pub entered_by: Option<String>,
     pub submitted_at: DateTime<Utc>,
+    /// The same instant in the round's time zone, with its offset.
+    #[schema(value_type = String, format = DateTime)]
+    pub submitted_at_local: DateTime<FixedOffset>,
     /// Submitted after the effective deadline, in a round that accepts late replies.
     pub late: bool,
     pub withdrawn_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub withdrawn_at_local: Option<DateTime<FixedOffset>>,
 }
 
-impl From<&ReplyRow> for ReplyView {
-    fn from(row: &ReplyRow) -> Self {
+impl ReplyView {
+    /// The view of `row`, with its times also in `zone`, the round's.
+    pub fn new(row: &ReplyRow, zone: &chrono_tz::Tz) -> Self {
         ReplyView {
+            submitted_at_local: local(row.submitted_at.and_utc(), zone),
+            withdrawn_at_local: row.withdrawn_at.map(|t| local(t.and_utc(), zone)),
             revision: row.revision,
             kind: row.kind,
             signer: row.signer.clone(),
@@ -205,10 +225,17 @@ pub struct RequestView {
     pub calendar: Option<Basis>,
     pub extension_reason: Option<String>,
     pub issued_at: Option<DateTime<Utc>>,
+    /// `issued_at` in the round's time zone, with its offset; so every `…_local` field.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub issued_at_local: Option<DateTime<FixedOffset>>,
     pub viewed_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub viewed_at_local: Option<DateTime<FixedOffset>>,
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
     pub last_activity_at: DateTime<Utc>,
+    #[schema(value_type = String, format = DateTime)]
+    pub last_activity_at_local: DateTime<FixedOffset>,
     /// The reply that stands, if any.
     pub reply: Option<ReplyView>,
     /// How many reply revisions there are, withdrawn ones included.
@@ -224,6 +251,7 @@ impl RequestView {
         now: DateTime<Utc>,
     ) -> Self {
         let request = &entry.request;
+        let zone = zone(round);
         RequestView {
             id: request.id.clone(),
             round_id: request.round_id.clone(),
@@ -235,16 +263,18 @@ impl RequestView {
             letter_reference: letter_reference(round, request),
             state: state_of(round, request, revisions, now),
             effective_deadline: effective_deadline(round, request),
-            effective_deadline_local: effective_deadline(round, request)
-                .map(|at| local(at, &zone(round))),
+            effective_deadline_local: effective_deadline(round, request).map(|at| local(at, &zone)),
             calendar: effective_calendar(round, request),
             extension_reason: request.extension_reason.clone(),
             issued_at: request.issued_at.map(|t| t.and_utc()),
+            issued_at_local: request.issued_at.map(|t| local(t.and_utc(), &zone)),
             viewed_at: request.viewed_at.map(|t| t.and_utc()),
+            viewed_at_local: request.viewed_at.map(|t| local(t.and_utc(), &zone)),
             cancelled_at: request.cancelled_at.map(|t| t.and_utc()),
             cancel_reason: request.cancel_reason.clone(),
             last_activity_at: request.last_activity_at.and_utc(),
-            reply: current_reply(revisions).map(ReplyView::from),
+            last_activity_at_local: local(request.last_activity_at.and_utc(), &zone),
+            reply: current_reply(revisions).map(|reply| ReplyView::new(reply, &zone)),
             revisions: revisions.len(),
         }
     }

@@ -5,4 +5,5 @@
 pub mod create;
 pub mod list;
 pub mod revoke;
+pub mod staff;
 pub mod views;

@@ -107,9 +107,8 @@ impl Fixture<'_> {
     pub fn no_comments(&self, round_id: &str, code: &str) {
         let now = self.app.clock.now();
         self.on_request(round_id, code, |conn, round, request| {
-            let kind = consult::domain::round::ReplyKind::NoComments;
             let actor = Actor::command_line();
-            replies::reply(conn, &actor, round, request, kind, reply_details(), now)?;
+            replies::no_comments(conn, &actor, round, request, reply_details(), now)?;
             Ok(())
         })
     }

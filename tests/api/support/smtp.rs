@@ -254,3 +254,31 @@ impl Drop for Stalled {
         self.stop.store(true, Ordering::Relaxed);
     }
 }
+
+/// Delivers everything the outbox holds that is due to `receiver`, in one worker step, with
+/// `address` as the service's address in the letters; returns how many went.
+pub fn deliver(app: &super::TestApp, receiver: &Receiver, address: Option<&str>) -> usize {
+    use consult::email::delivery::{self, DeliveryPolicy, Mailer, Shift};
+    let mut mailer = Mailer::from_url(
+        &receiver.url(),
+        "发改委 <consult@fgw.hangzhou.example>",
+        Duration::from_secs(5),
+    )
+    .expect("mailer");
+    if let Some(address) = address {
+        mailer = mailer.serving(address);
+    }
+    let policy = DeliveryPolicy {
+        batch: 500,
+        ..DeliveryPolicy::default()
+    };
+    delivery::step(
+        app.db(),
+        &mailer,
+        app.clock.now(),
+        &policy,
+        &Shift::default(),
+    )
+    .expect("delivery")
+    .sent
+}
