@@ -11,12 +11,12 @@ use crate::db::comment::{self, CommentRow, SubmittedRow};
 use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::comment::{CommentKind, Quote, QuoteProblem, locate};
-use crate::domain::draft::reference::{OutlineEntry, Resolved, printed_path, resolve};
 use crate::domain::draft::{Clause, normalize};
 use crate::domain::receipt::ReceiptKind;
 use crate::domain::refusal::Refusal;
 use crate::domain::round::ReplyKind;
 use crate::domain::text::trim_blank;
+use crate::service::drafting;
 use crate::service::error::{FieldError, ServiceError};
 use crate::service::receipts::{self, Receipt};
 use crate::service::replies::{self, ReplyDetails, check_open_for_replies};
@@ -330,15 +330,7 @@ fn clauses_for(
     if given.iter().all(|key| clauses.by_key.contains_key(key)) {
         return Ok((clauses, unclear));
     }
-    let outline: Vec<OutlineEntry> = document::clauses_of(conn, &round.version_id)?
-        .into_iter()
-        .map(|clause| OutlineEntry {
-            key: clause.key,
-            parent_key: clause.parent_key,
-            number: clause.number,
-            heading: clause.heading,
-        })
-        .collect();
+    let outline = drafting::outline_of(conn, &round.version_id)?;
     for (i, input) in inputs.iter_mut().enumerate() {
         let Some(reference) = input.clause_key.clone() else {
             continue;
@@ -346,38 +338,16 @@ fn clauses_for(
         if clauses.by_key.contains_key(&reference) {
             continue;
         }
-        match resolve(&reference, &outline) {
-            Resolved::Nothing => {}
-            Resolved::One(entry) => input.clause_key = Some(entry.key.clone()),
-            Resolved::Several(found) => {
-                let candidates: Vec<String> = found
-                    .iter()
-                    .map(|entry| {
-                        let heading = entry.heading.as_deref().unwrap_or_default();
-                        format!(
-                            "{} {heading} ({})",
-                            printed_path(entry, &outline),
-                            entry.key
-                        )
-                    })
-                    .collect();
-                let field = if batch {
-                    format!("items[{i}].clause_key")
-                } else {
-                    "clause_key".to_owned()
-                };
-                unclear.insert(
-                    i,
-                    FieldError::new(
-                        field,
-                        "ambiguous_clause",
-                        format!(
-                            "{reference} is printed by several clauses: {}; name one by its path, such as {}, or by its key",
-                            candidates.join("; "),
-                            printed_path(found[0], &outline)
-                        ),
-                    ),
-                );
+        let field = if batch {
+            format!("items[{i}].clause_key")
+        } else {
+            "clause_key".to_owned()
+        };
+        match drafting::key_of(&reference, &outline, &field) {
+            Ok(Some(key)) => input.clause_key = Some(key),
+            Ok(None) => {}
+            Err(error) => {
+                unclear.insert(i, error);
             }
         }
     }

@@ -17,6 +17,7 @@ use crate::domain::draft::diff::{VersionDiff, diff};
 use crate::domain::refusal::Refusal;
 use crate::domain::text::trim_blank;
 use crate::service::commenting::MAX_TEXT;
+use crate::service::drafting;
 use crate::service::error::{FieldError, ServiceError};
 
 /// What the office has done with a round's comments so far.
@@ -230,10 +231,32 @@ pub fn decide(
                             .into_iter()
                             .map(|c| c.key),
                     );
-                    for (i, key) in input.clause_keys.iter().enumerate() {
+                    // Keys, or the clauses as the next version prints them (renumbered).
+                    let mut outline = None;
+                    for (i, given) in input.clause_keys.iter().enumerate() {
+                        let field = format!("clause_keys[{i}]");
+                        let mut key = given.clone();
+                        if !known.contains(&key) {
+                            if outline.is_none() {
+                                outline = Some(drafting::outline_of(conn, &next.id)?);
+                            }
+                            match drafting::key_of(
+                                given,
+                                outline.as_deref().unwrap_or_default(),
+                                &field,
+                            ) {
+                                Ok(Some(found)) => key = found,
+                                Ok(None) => {}
+                                Err(error) => {
+                                    errors.push(error);
+                                    continue;
+                                }
+                            }
+                        }
+                        let key = &key;
                         if !known.contains(key) {
                             errors.push(FieldError::new(
-                                format!("clause_keys[{i}]"),
+                                field,
                                 "unknown_clause",
                                 "no clause with this key in the next version, nor a removed one of the version consulted on",
                             ));

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::db::DbConnection;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::document::{self, DocumentRow, VersionRow};
+use crate::domain::draft::reference::{OutlineEntry, Resolved, printed_path, resolve};
 use crate::domain::draft::{self, Built, Clause, Content, ContentIssue, VersionState};
 use crate::domain::refusal::Refusal;
 use crate::service::error::{FieldError, ServiceError};
@@ -367,4 +368,68 @@ fn announce(
         )?;
     }
     Ok(())
+}
+
+/// A version's clauses as an outline: what references to clauses as the draft prints them
+/// (`9.`, `第九条`, `二（三）`) resolve against.
+pub fn outline_of(
+    conn: &mut DbConnection,
+    version_id: &str,
+) -> Result<Vec<OutlineEntry>, ServiceError> {
+    Ok(document::clauses_of(conn, version_id)?
+        .into_iter()
+        .map(|clause| OutlineEntry {
+            key: clause.key,
+            parent_key: clause.parent_key,
+            number: clause.number,
+            heading: clause.heading,
+        })
+        .collect())
+}
+
+/// The key of the clause `reference` names in `outline`: the reference itself when it is a key,
+/// else the one clause that prints it so; `None` when none does. A reference several clauses
+/// print is an error on `field` that lists them.
+pub fn key_of(
+    reference: &str,
+    outline: &[OutlineEntry],
+    field: &str,
+) -> Result<Option<String>, FieldError> {
+    if outline.iter().any(|entry| entry.key == reference) {
+        return Ok(Some(reference.to_owned()));
+    }
+    match resolve(reference, outline) {
+        Resolved::Nothing => Ok(None),
+        Resolved::One(entry) => Ok(Some(entry.key.clone())),
+        Resolved::Several(found) => Err(ambiguous(field, reference, &found, outline)),
+    }
+}
+
+/// The error for a reference that several clauses print: each with its path and heading, and
+/// how to name one.
+pub fn ambiguous(
+    field: &str,
+    reference: &str,
+    found: &[&OutlineEntry],
+    outline: &[OutlineEntry],
+) -> FieldError {
+    let candidates: Vec<String> = found
+        .iter()
+        .map(|entry| {
+            let heading = entry.heading.as_deref().unwrap_or_default();
+            format!("{} {heading} ({})", printed_path(entry, outline), entry.key)
+        })
+        .collect();
+    let example = found
+        .first()
+        .map(|entry| printed_path(entry, outline))
+        .unwrap_or_default();
+    FieldError::new(
+        field,
+        "ambiguous_clause",
+        format!(
+            "{reference} is printed by several clauses: {}; name one by its path, such as {example}, or by its key",
+            candidates.join("; "),
+        ),
+    )
 }

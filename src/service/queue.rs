@@ -9,6 +9,7 @@ use crate::db::{DbConnection, agency, document, round};
 use crate::domain::comment::CommentKind;
 use crate::domain::draft::normalize;
 use crate::service::commenting::VersionClauses;
+use crate::service::drafting;
 use crate::service::error::ServiceError;
 
 /// What a drafter asks of the queue.
@@ -61,8 +62,23 @@ pub fn page(
     };
     let ordinals = match key {
         None => None,
-        Some((key, whole)) => {
-            let span = document::span_of(conn, &round_row.version_id, &key)?;
+        Some((reference, whole)) => {
+            let version = &round_row.version_id;
+            let mut span = document::span_of(conn, version, &reference)?;
+            // Not a key: the clause as the draft prints it (`9.`, `第九条`, `二、`).
+            if span.is_none() {
+                let field = if whole {
+                    "query.chapter"
+                } else {
+                    "query.clause"
+                };
+                let outline = drafting::outline_of(conn, version)?;
+                if let Some(key) = drafting::key_of(&reference, &outline, field)
+                    .map_err(|error| ServiceError::Invalid(vec![error]))?
+                {
+                    span = document::span_of(conn, version, &key)?;
+                }
+            }
             // A key the version does not have matches nothing.
             let span = if whole {
                 span

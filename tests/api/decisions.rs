@@ -176,7 +176,70 @@ engine_tests!(
     publishing_after_the_deadline_stops_late_replies,
     a_shared_table_shows_every_row_to_invited_agencies,
     a_stored_name_no_variant_knows_fails_instead_of_reading_as_a_default,
+    clauses_are_named_as_printed_in_the_queue_and_in_decisions,
 );
+
+/// The queue filters and a decision's linked clauses take a clause as the draft prints it: the
+/// queue by the version consulted on, a decision by the next version, which is renumbered.
+async fn clauses_are_named_as_printed_in_the_queue_and_in_decisions(app: TestApp) {
+    let demo = commented(&app).await;
+    let id = comment_ids(&app, &demo).await;
+    let (drafter, round) = (&demo.drafter, &demo.round);
+    let queue = |query: &str| format!("/api/v1/rounds/{round}/comments?{query}");
+    let count = |items: Value| items.as_array().map(Vec::len);
+    // 第九条 and 二、, percent-encoded as a URL carries them.
+    for query in [
+        "clause=9.",
+        "clause=9",
+        "clause=%E7%AC%AC%E4%B9%9D%E6%9D%A1",
+        "clause=m9",
+    ] {
+        let items = app.items(&queue(query), Some(drafter)).await;
+        assert_eq!(count(items.clone()), Some(2), "{query}: {items}");
+        assert!(
+            items
+                .as_array()
+                .is_some_and(|all| all.iter().all(|c| c["clause_key"] == "m9")),
+            "{query}: {items}"
+        );
+    }
+    let chapter = app
+        .items(&queue("chapter=%E4%BA%8C%E3%80%81"), Some(drafter))
+        .await;
+    assert_eq!(count(chapter), Some(3), "measures 9 (twice) and 12");
+    let nothing = app.items(&queue("clause=99."), Some(drafter)).await;
+    assert_eq!(count(nothing), Some(0));
+
+    // Version 2 drops measure 7, so measure 9 is printed 8. there.
+    let v2 = app
+        .post(
+            &format!("/api/v1/documents/{}/versions", demo.document),
+            Some(drafter),
+            &json!({"label": "送审稿", "text": second_draft()}),
+        )
+        .await;
+    assert_eq!(v2.status, 201, "{}", String::from_utf8_lossy(&v2.body));
+    let decided = decide(
+        &app,
+        drafter,
+        &format!("/api/v1/comments/{}/decision", id("建议增加海外仓")),
+        None,
+        json!({"outcome": "adopted", "clause_keys": ["8."]}),
+    )
+    .await;
+    assert_eq!(decided["clause_keys"], json!(["m9"]), "{decided}");
+    let unknown = app
+        .send(put(
+            &format!("/api/v1/comments/{}/decision", id("跨境电商部分")),
+            drafter,
+            None,
+            &json!({"outcome": "adopted", "clause_keys": ["99."]}),
+        ))
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(unknown["errors"][0]["field"], "clause_keys[0]");
+    assert_eq!(unknown["errors"][0]["code"], "unknown_clause");
+}
 
 async fn a_late_reply_racing_the_publication_waits_for_it_and_is_refused(app: TestApp) {
     let demo = commented(&app).await;
