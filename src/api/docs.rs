@@ -27,6 +27,7 @@ use super::{documents, outbox, streaming};
         crate::error::Problem,
         crate::error::FieldError,
         documents::diff::DiffFormat,
+        documents::show_version::VersionFormat,
         outbox::views::OutboxState,
         streaming::ExportFormat
     )),

@@ -37,6 +37,8 @@ pub struct QueuePage {
     pub rows: Vec<SubmittedRow>,
     /// The code and name of each agency on the page, by id.
     pub agencies: HashMap<String, (String, String)>,
+    /// The round's time zone, for the times on the page.
+    pub zone: chrono_tz::Tz,
 }
 
 /// Up to `limit` standing comments of round `round_id` after `after`, in clause order.
@@ -48,6 +50,7 @@ pub fn page(
     limit: i64,
 ) -> Result<QueuePage, ServiceError> {
     let round_row = round::find_round(conn, round_id)?.ok_or(ServiceError::NotFound)?;
+    let zone = crate::service::round_facts::zone(&round_row);
     let key = match (query.clause, query.chapter) {
         (Some(_), Some(_)) => {
             return Err(ServiceError::field(
@@ -124,7 +127,11 @@ pub fn page(
         .into_iter()
         .map(|(id, code, name)| (id, (code, name)))
         .collect();
-    Ok(QueuePage { rows, agencies })
+    Ok(QueuePage {
+        rows,
+        agencies,
+        zone,
+    })
 }
 
 /// What stands on one clause.

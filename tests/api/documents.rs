@@ -95,6 +95,7 @@ fn etag_of(response: &Response) -> String {
 }
 
 engine_tests!(
+    a_version_as_text_reads_back_as_the_same_clauses,
     the_demo_draft_is_version_one_published_for_comment,
     plain_text_and_json_give_the_same_tree,
     version_two_shows_exactly_the_four_changes,
@@ -105,6 +106,73 @@ engine_tests!(
     json_keys_are_kept_and_checked,
     agencies_read_the_published_versions_they_are_consulted_on,
 );
+
+/// The draft as text is what an office files, and what the service reads back as the same
+/// clauses: sent as the next version, it changes nothing.
+async fn a_version_as_text_reads_back_as_the_same_clauses(app: TestApp) {
+    app.seed();
+    let token = app.staff_token(Role::Drafter);
+    let id = app.get("/api/v1/documents", Some(&token)).await.json()["items"][0]["id"]
+        .as_str()
+        .expect("the demo document")
+        .to_owned();
+    let text = app
+        .get(
+            &format!("/api/v1/documents/{id}/versions/1?format=text"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(text.status, 200);
+    assert_eq!(
+        text.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(
+        text.header("content-disposition")
+            .is_some_and(|d| d.contains("draft-1.txt")),
+        "{:?}",
+        text.header("content-disposition")
+    );
+    let body = String::from_utf8(text.body.to_vec()).expect("UTF-8");
+    assert!(
+        body.starts_with("关于促进杭州市生产性服务业高质量发展的若干举措\n\n为深入贯彻"),
+        "{body}"
+    );
+    assert!(
+        body.contains(
+            "\n一、打造全球新兴产业科创中心\n到2027年，力争全社会研发与试验经费支出占GDP比重达**%"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("\n9.做优做强跨境电商。\n"), "{body}");
+    let again = app
+        .post(
+            &format!("/api/v1/documents/{id}/versions"),
+            Some(&token),
+            &json!({"label": "送审稿", "text": body}),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&again.body)
+    );
+    let diff = app
+        .get(
+            &format!("/api/v1/documents/{id}/diff?from=1&to=2"),
+            Some(&token),
+        )
+        .await
+        .json();
+    assert_eq!(diff["summary"]["unchanged"], 33, "{}", diff["summary"]);
+    app.get(
+        &format!("/api/v1/documents/{id}/versions/1?format=pdf"),
+        Some(&token),
+    )
+    .await
+    .problem(422, "validation_failed");
+}
 
 async fn the_demo_draft_is_version_one_published_for_comment(app: TestApp) {
     app.seed();

@@ -100,7 +100,7 @@ pub async fn queue(
         .read(move |conn| queue::page(conn, &id, asked, after, size as i64 + 1))
         .await
         .map_err(ApiError::from)?;
-    let agencies = page.agencies;
+    let (agencies, zone) = (page.agencies, page.zone);
     Ok(Json(paginate(
         LISTING,
         page.rows,
@@ -113,7 +113,7 @@ pub async fn queue(
                 code,
                 name,
             };
-            SubmittedView::new(&row, agency)
+            SubmittedView::new(&row, agency, &zone)
         },
     )))
 }

@@ -1,6 +1,6 @@
 //! What the API sends about comments.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -110,6 +110,9 @@ pub struct SubmittedView {
     pub rationale: Option<String>,
     pub entered_by: Option<String>,
     pub submitted_at: DateTime<Utc>,
+    /// The same instant in the round's time zone, with its offset.
+    #[schema(value_type = String, format = DateTime)]
+    pub submitted_at_local: DateTime<FixedOffset>,
     /// Submitted after the request's deadline.
     pub late: bool,
     /// The number of what the comment says (text, quote, clause, proposal): a resubmission
@@ -126,9 +129,10 @@ pub struct AgencyBrief {
 }
 
 impl SubmittedView {
-    /// The view of a submitted comment of `agency`.
-    pub fn new(row: &SubmittedRow, agency: AgencyBrief) -> Self {
+    /// The view of a submitted comment of `agency`, its time also in the round's `zone`.
+    pub fn new(row: &SubmittedRow, agency: AgencyBrief, zone: &chrono_tz::Tz) -> Self {
         SubmittedView {
+            submitted_at_local: crate::domain::round::local(row.submitted_at.and_utc(), zone),
             id: row.comment_id.clone(),
             reply_id: row.reply_id.clone(),
             request_id: row.request_id.clone(),

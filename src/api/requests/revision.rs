@@ -60,7 +60,8 @@ pub async fn revision_comments(
     let result = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
-            let (_, entry, replies) = visible_request(conn, &caller, &id)?;
+            let (round, entry, replies) = visible_request(conn, &caller, &id)?;
+            let zone = crate::service::round_facts::zone(&round);
             let reply = replies
                 .iter()
                 .find(|r| r.revision == revision)
@@ -123,7 +124,7 @@ pub async fn revision_comments(
             };
             let items = rows
                 .iter()
-                .map(|r| SubmittedView::new(r, agency.clone()))
+                .map(|r| SubmittedView::new(r, agency.clone(), &zone))
                 .collect();
             Ok(RevisionComments {
                 revision,

@@ -2,7 +2,33 @@
 
 use std::fmt::Write;
 
+use super::Clause;
 use super::diff::{ChangeKind, ClauseChange, ClauseSide, Segment, SegmentOp, VersionDiff};
+
+/// A version as plain text, in the layout drafts are written in and read back in: the title,
+/// then each clause in document order, its number as printed before its heading (its text on
+/// the next line) or before its text.
+pub fn draft_text(title: &str, clauses: &[Clause]) -> String {
+    let mut out = format!("{title}\n\n");
+    for clause in clauses {
+        out.push_str(&clause.number);
+        match &clause.heading {
+            Some(heading) => {
+                out.push_str(heading);
+                out.push('\n');
+                if !clause.text.is_empty() {
+                    out.push_str(&clause.text);
+                    out.push('\n');
+                }
+            }
+            None => {
+                out.push_str(&clause.text);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
 
 fn status_word(change: &ClauseChange) -> &'static str {
     match change.status {
