@@ -112,10 +112,7 @@ engine_tests!(
 async fn a_version_as_text_reads_back_as_the_same_clauses(app: TestApp) {
     app.seed();
     let token = app.staff_token(Role::Drafter);
-    let id = app.get("/api/v1/documents", Some(&token)).await.json()["items"][0]["id"]
-        .as_str()
-        .expect("the demo document")
-        .to_owned();
+    let id = demo_document(&app, &token).await;
     let text = app
         .get(
             &format!("/api/v1/documents/{id}/versions/1?format=text"),
