@@ -4,6 +4,7 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+use actix_web::http::header;
 use actix_web::web::Bytes;
 use futures_util::Stream;
 use tokio::sync::mpsc;
@@ -21,6 +22,22 @@ pub enum ExportFormat {
     /// UTF-8 with a byte-order mark, for spreadsheets.
     Csv,
     Xlsx,
+}
+
+/// The `Content-Disposition` of a download: `ascii` for clients that read only plain names,
+/// `name` (Chinese, say) as UTF-8 for the rest.
+pub fn attachment(ascii: &str, name: &str) -> header::ContentDisposition {
+    header::ContentDisposition {
+        disposition: header::DispositionType::Attachment,
+        parameters: vec![
+            header::DispositionParam::Filename(ascii.to_owned()),
+            header::DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            }),
+        ],
+    }
 }
 
 /// How much is sent at a time.

@@ -7,7 +7,15 @@ use sha2::{Digest, Sha256};
 use super::token::hex;
 
 /// Crockford's base 32: no I, L, O or U, so a code read aloud or retyped survives.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub(super) const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// One symbol of [`ALPHABET`] for each byte (its low five bits).
+pub(super) fn symbols(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(b & 31)]))
+        .collect()
+}
 /// Five groups of four: 100 bits, past guessing at any rate a server answers.
 const GROUPS: usize = 5;
 const GROUP: usize = 4;
@@ -27,13 +35,11 @@ pub struct NewCode {
 pub fn generate() -> Result<NewCode, getrandom::Error> {
     let mut bytes = [0u8; GROUPS * GROUP];
     getrandom::fill(&mut bytes)?;
-    let symbols: Vec<char> = bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(b & 31)]))
-        .collect();
+    let symbols = symbols(&bytes);
     let code = symbols
+        .as_bytes()
         .chunks(GROUP)
-        .map(|group| group.iter().collect::<String>())
+        .filter_map(|group| std::str::from_utf8(group).ok())
         .collect::<Vec<_>>()
         .join("-");
     let hash = hash(&code).unwrap_or_default();

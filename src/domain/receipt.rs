@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::claim::{ALPHABET, symbols};
+
 /// What a receipt acknowledges.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -22,16 +24,11 @@ stored_names!(ReceiptKind, "receipt kind" {
     Withdrawal => "withdrawal",
 });
 
-/// Crockford's base 32, as in claim codes: read aloud and retyped without confusion.
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
 /// A receipt number for `day` (`20261201`): `20261201-7K3M9-QXD2A`. Fifty random bits keep
 /// numbers apart among millions of replies a day; storage refuses a repeat outright.
 pub fn number(day: chrono::NaiveDate, random: [u8; 10]) -> String {
-    let symbols: String = random
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(b & 31)]))
-        .collect();
+    // Crockford's base 32, as in claim codes: read aloud and retyped without confusion.
+    let symbols = symbols(&random);
     format!(
         "{}-{}-{}",
         day.format("%Y%m%d"),

@@ -110,7 +110,7 @@ pub fn build(row: &OutboxRow, from: &Mailbox, address: &str) -> Result<Message, 
         serde_json::from_str(&row.recipients).map_err(|e| e.to_string())?;
     let mut builder = Message::builder()
         .from(from.clone())
-        .subject(fill(&row.subject))
+        .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()))
         .date(row.created_at.and_utc().into());
     for recipient in &recipients {

@@ -67,6 +67,18 @@ pub enum Access {
     ClaimCode,
 }
 
+impl Access {
+    /// A letter that carries a claim code lets the agency in with it; one without, with the
+    /// token the agency holds.
+    pub fn with_code(carries_code: bool) -> Access {
+        if carries_code {
+            Access::ClaimCode
+        } else {
+            Access::Token
+        }
+    }
+}
+
 /// The sentence that says a deadline may move, for a deadline counted on a provisional calendar.
 fn provisional_note(locale: Locale, calendar: Option<Basis>) -> &'static str {
     match (calendar, locale) {

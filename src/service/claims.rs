@@ -44,8 +44,10 @@ fn issue(
     now: DateTime<Utc>,
 ) -> Result<(ClaimRow, String), ServiceError> {
     let stamp = now.naive_utc();
-    claim::replace_outstanding(conn, &request.id, stamp)?;
-    outbox::forget_secrets(conn, &request.id)?;
+    // Only a replaced code has messages that carry it.
+    if claim::replace_outstanding(conn, &request.id, stamp)? > 0 {
+        outbox::forget_secrets(conn, &request.id)?;
+    }
     let made = generate().map_err(ServiceError::internal)?;
     let row = ClaimRow {
         id: Uuid::now_v7().to_string(),
@@ -207,7 +209,7 @@ pub struct Exchanged {
 /// `grace` after the request's effective deadline or after it was issued, whichever is later.
 pub fn exchange(
     conn: &mut DbConnection,
-    request_id_of_call: Option<String>,
+    call_id: Option<String>,
     code_hash: &str,
     token_hash: &str,
     grace: chrono::Duration,
@@ -255,7 +257,7 @@ pub fn exchange(
         token_id: None,
         name: format!("{}（领取码）", agency.name),
         role: "agency".to_owned(),
-        request_id: request_id_of_call,
+        request_id: call_id,
     };
     let made = tokens::create(
         conn,

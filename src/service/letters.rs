@@ -77,10 +77,7 @@ pub(super) fn rewrite_letter(
         return Ok(false);
     };
     // The code a waiting letter carries stays in its row; only the words around it change.
-    let access = match claim::outstanding(conn, &request.id)? {
-        Some(_) => Access::ClaimCode,
-        None => Access::Token,
-    };
+    let access = Access::with_code(claim::outstanding(conn, &request.id)?.is_some());
     let rendered = letter(round, head, request, &agency, access, now);
     let html = rendered.body_html();
     let texts = (
@@ -155,10 +152,7 @@ pub(super) fn issue(
     let agency = agency::find(conn, &request.agency_id)?
         .ok_or_else(|| ServiceError::internal("request for a missing agency"))?;
     let code = claims::for_letter(conn, &request, &agency, now)?;
-    let access = match code {
-        Some(_) => Access::ClaimCode,
-        None => Access::Token,
-    };
+    let access = Access::with_code(code.is_some());
     let rendered = letter(round, head, &request, &agency, access, now);
     // A request sent again after the agency was removed and invited back is a new letter.
     let key = format!(

@@ -41,11 +41,7 @@ pub fn issue(
     kind: ReceiptKind,
     now: DateTime<Utc>,
 ) -> Result<Receipt, ServiceError> {
-    let clauses = match kind {
-        ReceiptKind::Submission => clause_counts(conn, round, &reply.id)?,
-        ReceiptKind::NoComments | ReceiptKind::Withdrawal => Vec::new(),
-    };
-    let files = receipt::files_of(conn, &reply.id)?;
+    let (clauses, files) = acknowledged(conn, round, kind, &reply.id)?;
     let total: i64 = clauses.iter().map(|c| c.comments).sum();
     let day = now.with_timezone(&zone(round)).date_naive();
     let stamp = now.naive_utc();
@@ -88,16 +84,27 @@ pub fn find(conn: &mut DbConnection, number: &str) -> Result<Option<Receipt>, Se
     };
     let round = crate::db::round::find_round(conn, &row.round_id)?
         .ok_or_else(|| ServiceError::internal("a receipt of a missing round"))?;
-    let clauses = match row.kind {
-        ReceiptKind::Submission => clause_counts(conn, &round, &row.reply_id)?,
-        ReceiptKind::NoComments | ReceiptKind::Withdrawal => Vec::new(),
-    };
-    let files = receipt::files_of(conn, &row.reply_id)?;
+    let (clauses, files) = acknowledged(conn, &round, row.kind, &row.reply_id)?;
     Ok(Some(Receipt {
         row,
         clauses,
         files,
     }))
+}
+
+/// What a receipt of `kind` acknowledges of the reply: a submission's comments by clause, and
+/// the files sent with it.
+fn acknowledged(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    kind: ReceiptKind,
+    reply_id: &str,
+) -> Result<(Vec<ClauseCount>, Vec<SentFile>), ServiceError> {
+    let clauses = match kind {
+        ReceiptKind::Submission => clause_counts(conn, round, reply_id)?,
+        ReceiptKind::NoComments | ReceiptKind::Withdrawal => Vec::new(),
+    };
+    Ok((clauses, receipt::files_of(conn, reply_id)?))
 }
 
 /// The reply's comments by clause, with each clause's number as the round's version prints it.

@@ -1,6 +1,5 @@
 //! `GET /api/v1/rounds/{id}/report`
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -144,16 +143,9 @@ pub async fn report(
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![
-                DispositionParam::Filename(format!("adoption-table.{extension}")),
-                DispositionParam::FilenameExt(header::ExtendedValue {
-                    charset: header::Charset::Ext("UTF-8".into()),
-                    language_tag: None,
-                    value: format!("意见采纳情况表.{extension}").into_bytes(),
-                }),
-            ],
-        })
+        .insert_header(streaming::attachment(
+            &format!("adoption-table.{extension}"),
+            &format!("意见采纳情况表.{extension}"),
+        ))
         .streaming(body))
 }

@@ -1,6 +1,6 @@
 //! `GET /api/v1/documents/{id}/versions/{n}`
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::views::VersionView;
 use super::{readable, readable_version};
 use crate::api::extract::{Caller, etag, parse_query};
+use crate::api::streaming::attachment;
 use crate::db::document;
 use crate::domain::draft::render::draft_text;
 use crate::error::ApiError;
@@ -80,17 +81,10 @@ pub async fn show_version(
         VersionFormat::Json => response.json(VersionView::new(&row, &clauses)),
         VersionFormat::Text => response
             .content_type("text/plain; charset=utf-8")
-            .insert_header(ContentDisposition {
-                disposition: DispositionType::Attachment,
-                parameters: vec![
-                    DispositionParam::Filename(format!("draft-{}.txt", row.number)),
-                    DispositionParam::FilenameExt(header::ExtendedValue {
-                        charset: header::Charset::Ext("UTF-8".into()),
-                        language_tag: None,
-                        value: format!("{title}（{}）.txt", row.label).into_bytes(),
-                    }),
-                ],
-            })
+            .insert_header(attachment(
+                &format!("draft-{}.txt", row.number),
+                &format!("{title}（{}）.txt", row.label),
+            ))
             .body(draft_text(&title, &clauses)),
     })
 }

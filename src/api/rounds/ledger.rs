@@ -1,6 +1,7 @@
 //! `GET /api/v1/rounds/{id}/requests`
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use std::collections::HashMap;
+
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -9,12 +10,12 @@ use utoipa::IntoParams;
 use super::views::{Ledger, LedgerCounts, RequestView};
 use super::visible_round;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::streaming::ExportFormat as ReportFormat;
+use crate::api::streaming::{ExportFormat as ReportFormat, attachment};
 use crate::db::receipt;
 use crate::domain::ledger::{self, LedgerLine, LedgerReply};
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
-use crate::service::round_facts::{replies_by_request, zone};
+use crate::service::round_facts::{current_reply, replies_by_request, zone};
 use crate::state::AppState;
 
 /// Which form to send.
@@ -61,36 +62,36 @@ pub async fn ledger(
         .unwrap_or_default();
     let id = id.into_inner();
     let now = state.clock.now();
-    let (ledger, zone, counts) = state
+    let (ledger, zone, comments) = state
         .db
         .read(move |conn| -> Result<_, ApiError> {
             let (row, version, requests) = visible_round(conn, &caller, &id)?;
             let replies = replies_by_request(conn, &requests)?;
-            let counts = match format {
-                ReportFormat::Json => Default::default(),
-                ReportFormat::Csv | ReportFormat::Xlsx => receipt::comment_counts(conn, &row.id)?,
+            // The comments of each request's standing reply, as its receipt counted them.
+            let comments: HashMap<String, i64> = match format {
+                ReportFormat::Json => HashMap::new(),
+                ReportFormat::Csv | ReportFormat::Xlsx => {
+                    let by_reply = receipt::comment_counts(conn, &row.id)?;
+                    replies
+                        .iter()
+                        .filter_map(|(request, revisions)| {
+                            let count = by_reply.get(&current_reply(revisions)?.id)?;
+                            Some((request.clone(), i64::from(*count)))
+                        })
+                        .collect()
+                }
             };
             let ledger = Ledger::new(&row, version, &requests, &replies, now);
-            Ok((ledger, zone(&row), (counts, replies)))
+            Ok((ledger, zone(&row), comments))
         })
         .await?;
     let (content_type, extension, body) = match format {
         ReportFormat::Json => return Ok(HttpResponse::Ok().json(ledger)),
         ReportFormat::Csv | ReportFormat::Xlsx => {
-            let (comments, replies) = counts;
             let lines: Vec<LedgerLine> = ledger
                 .requests
                 .iter()
-                .map(|view| {
-                    // The standing reply's comments, from its receipt.
-                    let standing = replies.get(&view.id).and_then(|revisions| {
-                        crate::service::round_facts::current_reply(revisions)
-                    });
-                    let count = standing
-                        .and_then(|r| comments.get(&r.id))
-                        .map(|n| i64::from(*n));
-                    line(view, &zone, count)
-                })
+                .map(|view| line(view, &zone, comments.get(&view.id).copied()))
                 .collect();
             let title = &ledger.round.title;
             let summary = summary(&ledger.counts);
@@ -110,17 +111,10 @@ pub async fn ledger(
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![
-                DispositionParam::Filename(format!("ledger.{extension}")),
-                DispositionParam::FilenameExt(header::ExtendedValue {
-                    charset: header::Charset::Ext("UTF-8".into()),
-                    language_tag: None,
-                    value: format!("征求意见情况登记表.{extension}").into_bytes(),
-                }),
-            ],
-        })
+        .insert_header(attachment(
+            &format!("ledger.{extension}"),
+            &format!("征求意见情况登记表.{extension}"),
+        ))
         .body(body))
 }
 
