@@ -14,7 +14,7 @@ use crate::service::calendaring;
 use crate::service::claims;
 use crate::service::drafting;
 use crate::service::error::ServiceError;
-use crate::service::tokens;
+use crate::service::{people, tokens};
 
 /// A command that could not be carried out, in words for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +30,9 @@ pub enum CommandError {
 /// Who a new token is for.
 #[derive(Debug)]
 pub enum TokenHolder {
-    /// An administrator or drafter, with an optional address for digests.
+    /// An administrator or drafter, with an optional address for digests. With an address,
+    /// the person in the office who has it and the role gets one more token; otherwise a
+    /// new person, named as the token, holds it.
     Staff { role: Role, email: Option<String> },
     /// An agency, by its code.
     Agency { code: String },
@@ -46,17 +48,27 @@ pub fn create_token(
 ) -> Result<String, CommandError> {
     let expires_at = expires.map(parse_expiry).transpose()?;
     let secret = generate().map_err(|e| CommandError::Usage(format!("no randomness: {e}")))?;
-    let holder = match holder {
-        TokenHolder::Staff { role, email } => tokens::Holder::Staff { role, email },
-        TokenHolder::Agency { code } => tokens::Holder::Agency { agency: code },
-    };
-    let new = tokens::NewToken {
-        holder,
-        name: name.to_owned(),
-        expires_at,
-    };
     db.write_now(|conn| {
-        tokens::create(conn, &Actor::command_line(), new, &secret.hash, now).map_err(as_usage)
+        let actor = Actor::command_line();
+        let holder = match holder {
+            TokenHolder::Staff { role, email } => {
+                let new = people::NewPerson {
+                    name: name.to_owned(),
+                    email,
+                    role,
+                };
+                let found =
+                    people::find_or_create(conn, &actor, new, now.naive_utc()).map_err(as_usage)?;
+                tokens::Holder::Person { person: found.id }
+            }
+            TokenHolder::Agency { code } => tokens::Holder::Agency { agency: code },
+        };
+        let new = tokens::NewToken {
+            holder,
+            name: name.to_owned(),
+            expires_at,
+        };
+        tokens::create(conn, &actor, new, &secret.hash, now).map_err(as_usage)
     })?;
     Ok(secret.secret)
 }
@@ -100,7 +112,7 @@ pub fn list_tokens(db: &Db, now: DateTime<Utc>) -> Result<String, CommandError> 
         "{:<36}  {:<7}  {:<12}  {:<8}  {:<20}  {}\n",
         "ID", "ROLE", "AGENCY", "STATE", "EXPIRES (UTC)", "NAME <EMAIL>"
     );
-    for (row, agency_code) in rows {
+    for (row, agency_code, person_email) in rows {
         let state = if row.revoked_at.is_some() {
             "revoked"
         } else if row.expires_at.is_some_and(|at| at <= now) {
@@ -112,7 +124,7 @@ pub fn list_tokens(db: &Db, now: DateTime<Utc>) -> Result<String, CommandError> 
             || "never".to_owned(),
             |at| at.format("%Y-%m-%d %H:%M").to_string(),
         );
-        let email = row.email.map(|e| format!(" <{e}>")).unwrap_or_default();
+        let email = person_email.map(|e| format!(" <{e}>")).unwrap_or_default();
         out.push_str(&format!(
             "{:<36}  {:<7}  {:<12}  {:<8}  {:<20}  {}{}\n",
             row.id,

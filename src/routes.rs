@@ -8,7 +8,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::{
     agencies, audit, calendar, claims, comments, decisions, docs, documents, groups, health, me,
-    metrics, outbox, receipts, requests, rounds, tokens,
+    metrics, outbox, people, receipts, requests, rounds, tokens,
 };
 use crate::error::ApiError;
 
@@ -67,7 +67,15 @@ routes! {
     },
     "/api/v1/tokens/{id}/revoke" => { POST => tokens::revoke::revoke },
     "/api/v1/claims" => { POST => claims::exchange::exchange },
-    "/api/v1/staff" => { GET => tokens::staff::staff },
+    "/api/v1/people" => {
+        GET => people::list::list,
+        POST => people::create::create,
+    },
+    "/api/v1/people/{id}" => {
+        GET => people::show::show,
+        PATCH => people::update::update,
+    },
+    "/api/v1/people/{id}/retire" => { POST => people::retire::retire },
     "/api/v1/agencies" => {
         GET => agencies::list::list,
         POST => agencies::create::create,

@@ -114,7 +114,7 @@ pub fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                 standing: true,
                 late: false,
                 decided: false,
-                assignee_token_id: None,
+                assignee_person_id: None,
             });
             working.push(row);
         }

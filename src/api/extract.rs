@@ -49,6 +49,8 @@ pub struct Caller {
     pub role: Role,
     /// The agency an `agency` token answers for.
     pub agency_id: Option<String>,
+    /// The person a staff token belongs to.
+    pub person_id: Option<String>,
     request_id: Option<String>,
 }
 
@@ -110,17 +112,18 @@ impl Credentials {
             return Err(ApiError::Unauthenticated);
         };
         let now = state.clock.now().naive_utc();
-        let row = state
+        let (row, person_name) = state
             .db
             .read(move |conn| token::find_usable(conn, &hash, now).map_err(ApiError::from))
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        let role = row.role;
         Ok(Caller {
             token_id: row.id,
-            name: row.name,
-            role,
+            // What the office's record calls a person is their name, whichever token they use.
+            name: person_name.unwrap_or(row.name),
+            role: row.role,
             agency_id: row.agency_id,
+            person_id: row.person_id,
             request_id: self.request_id,
         })
     }

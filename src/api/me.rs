@@ -6,8 +6,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::Caller;
+use crate::api::people::views::PersonRef;
 use crate::api::rounds::views::AgencyRef;
-use crate::db::{agency, token};
+use crate::db::{agency, person, token};
 use crate::domain::role::Role;
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
@@ -18,19 +19,19 @@ use crate::state::AppState;
 pub struct Me {
     /// The token's id (the one `consult token revoke` takes), never its secret.
     pub token_id: String,
-    /// Who uses the token, as it was made.
+    /// Who or what uses the token, as it was named when made (a laptop, a script).
     pub name: String,
     pub role: Role,
     /// The agency an `agency` token answers for.
     pub agency: Option<AgencyRef>,
-    /// Where digests go, for staff tokens that have an address.
-    pub email: Option<String>,
+    /// The person in the office a staff token belongs to.
+    pub person: Option<PersonRef>,
     pub created_at: DateTime<Utc>,
     /// When the token stops working; absent if it does not expire.
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Who this token is: its name, role, agency and expiry. Any usable token may ask.
+/// Who this token is: its name, role, person or agency, and expiry. Any usable token may ask.
 #[utoipa::path(
     get,
     operation_id = "me_show",
@@ -53,12 +54,16 @@ pub async fn show(state: Data<AppState>, caller: Caller) -> Result<Json<Me>, Api
                 }),
                 None => None,
             };
+            let person = match &row.person_id {
+                Some(id) => person::find(conn, id)?.map(PersonRef::from),
+                None => None,
+            };
             Ok(Me {
                 token_id: row.id,
                 name: row.name,
                 role: row.role,
                 agency,
-                email: row.email,
+                person,
                 created_at: row.created_at.and_utc(),
                 expires_at: row.expires_at.map(|t| t.and_utc()),
             })

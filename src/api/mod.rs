@@ -19,6 +19,7 @@ pub mod me;
 pub mod metrics;
 pub mod outbox;
 pub mod pagination;
+pub mod people;
 pub mod receipts;
 pub mod request_log;
 pub mod requests;

@@ -79,7 +79,7 @@ pub struct SubmittedRow {
     pub decided: bool,
     /// The drafter the comment is assigned to: written to every copy by
     /// [`super::decision::set_assignee`], and taken by a new copy when it is frozen.
-    pub assignee_token_id: Option<String>,
+    pub assignee_person_id: Option<String>,
 }
 
 /// What the queue's text search matches for a comment: its body, proposed wording and
@@ -637,7 +637,7 @@ pub struct QueueFilter {
     pub text: Option<String>,
     /// Only comments with a decision (their own or their group's), or only those without.
     pub decided: Option<bool>,
-    /// Only comments given to this drafter's token.
+    /// Only comments given to this person.
     pub assignee: Option<String>,
 }
 
@@ -696,8 +696,8 @@ pub fn queue(
     if let Some(decided) = filter.decided {
         query = query.filter(s::decided.eq(decided));
     }
-    if let Some(token) = &filter.assignee {
-        query = query.filter(s::assignee_token_id.eq(token.clone()));
+    if let Some(person) = &filter.assignee {
+        query = query.filter(s::assignee_person_id.eq(person.clone()));
     }
     if let Some((ordinal, id)) = after {
         // A row-value comparison, which both engines read as the start of an index range; the

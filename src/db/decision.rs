@@ -29,7 +29,7 @@ pub struct GroupRow {
 pub struct TriageRow {
     pub comment_id: String,
     pub round_id: String,
-    pub assignee_token_id: Option<String>,
+    pub assignee_person_id: Option<String>,
     pub group_id: Option<String>,
     pub updated_at: NaiveDateTime,
 }
@@ -283,7 +283,7 @@ fn ensure_triage(
     let row = TriageRow {
         comment_id: comment_id.to_owned(),
         round_id: round_id.to_owned(),
-        assignee_token_id: None,
+        assignee_person_id: None,
         group_id: None,
         updated_at: now,
     };
@@ -308,25 +308,25 @@ pub fn set_group(
     refresh_decided(conn, round, comment_ids)
 }
 
-/// Gives a comment to a drafter, or to nobody (`None`): in its triage and on every submitted
+/// Gives a comment to a person, or to nobody (`None`): in its triage and on every submitted
 /// copy of it. Runs with the round held, so that a copy frozen at the same moment is frozen
 /// after it and takes the new assignee.
 pub fn set_assignee(
     conn: &mut DbConnection,
     round: &LockedRound,
     comment_id: &str,
-    token_id: Option<&str>,
+    person_id: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     ensure_triage(conn, comment_id, &round.id, now)?;
     diesel::update(triage::table.find(comment_id))
         .set((
-            triage::assignee_token_id.eq(token_id),
+            triage::assignee_person_id.eq(person_id),
             triage::updated_at.eq(now),
         ))
         .execute(conn)?;
     diesel::update(submitted_comments::table.filter(submitted_comments::comment_id.eq(comment_id)))
-        .set(submitted_comments::assignee_token_id.eq(token_id))
+        .set(submitted_comments::assignee_person_id.eq(person_id))
         .execute(conn)
         .map(|_| ())
 }

@@ -17,6 +17,7 @@ pub mod dialect;
 pub mod document;
 pub mod idempotency;
 pub mod outbox;
+pub mod person;
 pub mod receipt;
 pub mod round;
 pub mod schema;

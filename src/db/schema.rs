@@ -17,12 +17,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    people (id) {
+        id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        role -> Text,
+        revision -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Text,
         name -> Text,
         role -> Text,
         agency_id -> Nullable<Text>,
-        email -> Nullable<Text>,
+        person_id -> Nullable<Text>,
         token_hash -> Text,
         created_at -> Timestamp,
         expires_at -> Nullable<Timestamp>,
@@ -270,7 +283,7 @@ diesel::table! {
         standing -> Bool,
         late -> Bool,
         decided -> Bool,
-        assignee_token_id -> Nullable<Text>,
+        assignee_person_id -> Nullable<Text>,
     }
 }
 
@@ -302,7 +315,7 @@ diesel::table! {
     triage (comment_id) {
         comment_id -> Text,
         round_id -> Text,
-        assignee_token_id -> Nullable<Text>,
+        assignee_person_id -> Nullable<Text>,
         group_id -> Nullable<Text>,
         updated_at -> Timestamp,
     }
@@ -363,6 +376,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> agencies (agency_id));
+diesel::joinable!(api_tokens -> people (person_id));
 diesel::joinable!(claim_codes -> requests (request_id));
 diesel::joinable!(submitted_comments -> agencies (agency_id));
 diesel::joinable!(attachments -> requests (request_id));
@@ -379,6 +393,7 @@ diesel::joinable!(idempotency_keys -> api_tokens (token_id));
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     api_tokens,
+    people,
     audit_events,
     outbox_messages,
     idempotency_keys,

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{agencies, api_tokens};
+use super::schema::{agencies, api_tokens, people};
 use crate::domain::role::Role;
 
 /// A token as stored.
@@ -16,11 +16,22 @@ pub struct TokenRow {
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub role: Role,
     pub agency_id: Option<String>,
-    pub email: Option<String>,
+    /// The person a staff token belongs to; its role is theirs.
+    pub person_id: Option<String>,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
     pub expires_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// Whether a token works at `now`: not revoked, and not expired.
+#[diesel::dsl::auto_type]
+pub fn works_at(now: NaiveDateTime) -> _ {
+    api_tokens::revoked_at.is_null().and(
+        api_tokens::expires_at
+            .is_null()
+            .or(api_tokens::expires_at.gt(now)),
+    )
 }
 
 /// Adds a token.
@@ -31,20 +42,18 @@ pub fn insert(conn: &mut DbConnection, row: &TokenRow) -> QueryResult<()> {
         .map(drop)
 }
 
-/// The unrevoked token with this hash that has not expired at `now`.
+/// The unrevoked token with this hash that has not expired at `now`, with the name of the
+/// person it belongs to.
 pub fn find_usable(
     conn: &mut DbConnection,
     hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<TokenRow>> {
+) -> QueryResult<Option<(TokenRow, Option<String>)>> {
     api_tokens::table
+        .left_join(people::table)
         .filter(api_tokens::token_hash.eq(hash))
-        .filter(api_tokens::revoked_at.is_null())
-        .filter(
-            api_tokens::expires_at
-                .is_null()
-                .or(api_tokens::expires_at.gt(now)),
-        )
+        .filter(works_at(now))
+        .select((api_tokens::all_columns, people::name.nullable()))
         .first(conn)
         .optional()
 }
@@ -58,12 +67,7 @@ pub fn agency_has_usable(
     diesel::select(diesel::dsl::exists(
         api_tokens::table
             .filter(api_tokens::agency_id.eq(agency_id))
-            .filter(api_tokens::revoked_at.is_null())
-            .filter(
-                api_tokens::expires_at
-                    .is_null()
-                    .or(api_tokens::expires_at.gt(now)),
-            ),
+            .filter(works_at(now)),
     ))
     .get_result(conn)
 }
@@ -73,11 +77,19 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<TokenRow>> 
     api_tokens::table.find(id).first(conn).optional()
 }
 
-/// Every token, oldest first, with the code of its agency.
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<(TokenRow, Option<String>)>> {
+/// A token with whom it answers for: its agency's code, or its person's address.
+pub type Listed = (TokenRow, Option<String>, Option<String>);
+
+/// Every token, oldest first, with the code of its agency or the address of its person.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<Listed>> {
     api_tokens::table
         .left_join(agencies::table)
-        .select((api_tokens::all_columns, agencies::code.nullable()))
+        .left_join(people::table)
+        .select((
+            api_tokens::all_columns,
+            agencies::code.nullable(),
+            people::email.nullable(),
+        ))
         .order((api_tokens::created_at.asc(), api_tokens::id.asc()))
         .load(conn)
 }
@@ -92,39 +104,4 @@ pub fn revoke(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryRes
     .set(api_tokens::revoked_at.eq(now))
     .execute(conn)
     .map(|n| n == 1)
-}
-
-/// The distinct addresses on drafters' and admins' usable tokens, sorted: who gets the office's
-/// digests.
-pub fn staff_addresses(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<String>> {
-    let mut addresses: Vec<String> = api_tokens::table
-        .filter(api_tokens::role.eq_any(["drafter", "admin"]))
-        .filter(api_tokens::revoked_at.is_null())
-        .filter(
-            api_tokens::expires_at
-                .is_null()
-                .or(api_tokens::expires_at.gt(now)),
-        )
-        .select(api_tokens::email)
-        .load::<Option<String>>(conn)?
-        .into_iter()
-        .flatten()
-        .collect();
-    addresses.sort();
-    addresses.dedup();
-    Ok(addresses)
-}
-
-/// The drafters' and admins' tokens that work at `now`, by name: who a comment can be given to.
-pub fn usable_staff(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<TokenRow>> {
-    api_tokens::table
-        .filter(api_tokens::role.eq_any(["drafter", "admin"]))
-        .filter(api_tokens::revoked_at.is_null())
-        .filter(
-            api_tokens::expires_at
-                .is_null()
-                .or(api_tokens::expires_at.gt(now)),
-        )
-        .order((api_tokens::name.asc(), api_tokens::id.asc()))
-        .load(conn)
 }

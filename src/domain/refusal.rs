@@ -72,6 +72,7 @@ refusals! {
     NoReply => "no_reply", Conflict, "There is no reply to withdraw.";
     NotFailed => "not_failed", Conflict, "Only an email that was given up can be retried.";
     NothingChanged => "nothing_changed", Conflict, "No clause changed in the next version.";
+    PersonRetired => "person_retired", Conflict, "The person has left the office.";
     PlaceholdersRemain => "placeholders_remain", Conflict, "Unfilled figures remain; fill them or give a reason to publish anyway.";
     RequestCancelled => "request_cancelled", Conflict, "The request is cancelled.";
     RoundClosed => "round_closed", Conflict, "The round is closed.";

@@ -521,9 +521,9 @@ pub fn submit(
         .into_iter()
         .map(|c| SubmittedRow {
             // Every copy carries the comment's assignee: the last one says who it is.
-            assignee_token_id: before
+            assignee_person_id: before
                 .get(&c.id)
-                .and_then(|last| last.assignee_token_id.clone()),
+                .and_then(|last| last.assignee_person_id.clone()),
             reply_id: reply.id.clone(),
             clause_ordinal: clauses.ordinal(c.clause_key.as_deref()),
             comment_id: c.id,

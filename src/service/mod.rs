@@ -33,6 +33,7 @@ pub mod error;
 pub mod groups;
 pub mod letters;
 pub mod outbox;
+pub mod people;
 pub mod publication;
 pub mod queue;
 pub mod receipts;

@@ -27,7 +27,7 @@ pub struct QueueQuery {
     /// Text in the comment, its proposed wording or rationale.
     pub text: Option<String>,
     pub decided: Option<bool>,
-    /// A token id.
+    /// A person's id.
     pub assignee: Option<String>,
 }
 

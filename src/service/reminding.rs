@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::db::outbox::{self, NewMessage};
 use crate::db::round::{self, ReplyRow, RequestWithAgency, RoundRow};
-use crate::db::{DbConnection, agency, token};
+use crate::db::{DbConnection, agency, person};
 use crate::domain::calendar::Basis;
 use crate::domain::round::RequestState;
 use crate::email::notices;
@@ -144,7 +144,7 @@ fn digest(
     deadline: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, ServiceError> {
-    let recipients = token::staff_addresses(conn, now.naive_utc())?;
+    let recipients = person::addresses(conn)?;
     if recipients.is_empty() {
         return Ok(false);
     }

@@ -1,24 +1,24 @@
-//! API tokens: made for one of the office's staff (admin or drafter) or for an agency, revoked
-//! when no longer wanted. A token's secret is made by the caller, shown once, and stored here
+//! API tokens: made for one of the office's staff (a person, whose role the token carries) or
+//! for an agency, revoked when no longer wanted. A token's secret is made by the caller, shown once, and stored here
 //! only as its hash.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
-use validator::ValidateEmail;
 
 use crate::db::audit::{self, Actor, Change};
 use crate::db::token::{self, TokenRow};
-use crate::db::{DbConnection, agency};
+use crate::db::{DbConnection, agency, person};
 use crate::domain::refusal::Refusal;
 use crate::domain::role::Role;
 use crate::service::error::ServiceError;
+use crate::service::people;
 
 /// Whom a new token answers for.
 #[derive(Clone, Debug)]
 pub enum Holder {
-    /// An administrator or drafter, with an address for digests if given.
-    Staff { role: Role, email: Option<String> },
+    /// A person in the office, by id.
+    Person { person: String },
     /// An agency, by its id or code.
     Agency { agency: String },
 }
@@ -40,14 +40,7 @@ pub fn create(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<TokenRow, ServiceError> {
-    let name = new.name.trim();
-    if crate::domain::text::is_blank(name) || name.chars().count() > 100 {
-        return Err(ServiceError::field(
-            "name",
-            "invalid_name",
-            "must be 1 to 100 characters and not blank",
-        ));
-    }
+    let name = people::checked_name(&new.name)?;
     if new.expires_at.is_some_and(|at| at <= now) {
         return Err(ServiceError::field(
             "expires_at",
@@ -55,18 +48,23 @@ pub fn create(
             "must be in the future",
         ));
     }
-    let (role, agency_id, email) = match new.holder {
-        Holder::Staff { role, email } => {
-            if let Some(email) = &email
-                && !email.validate_email()
-            {
+    let (role, agency_id, person_id) = match new.holder {
+        Holder::Person { person } => {
+            let found = person::find(conn, &person)?.ok_or_else(|| {
+                ServiceError::field(
+                    "person",
+                    "unknown_person",
+                    "no one in the office has this id",
+                )
+            })?;
+            if found.retired_at.is_some() {
                 return Err(ServiceError::field(
-                    "email",
-                    "invalid_email",
-                    format!("{email:?} is not a valid address"),
+                    "person",
+                    "person_retired",
+                    "the person has left the office",
                 ));
             }
-            (role, None, email)
+            (found.role, None, Some(found.id))
         }
         Holder::Agency { agency } => {
             let found = agency::find_by_id_or_code(conn, &agency)?.ok_or_else(|| {
@@ -82,10 +80,10 @@ pub fn create(
     let stamp = now.naive_utc();
     let row = TokenRow {
         id: Uuid::now_v7().to_string(),
-        name: name.to_owned(),
+        name,
         role,
         agency_id,
-        email,
+        person_id,
         token_hash: hash.to_owned(),
         created_at: stamp,
         expires_at: new.expires_at.map(|at| at.naive_utc()),
@@ -146,7 +144,7 @@ fn audit_value(row: &TokenRow) -> serde_json::Value {
         "name": row.name,
         "role": row.role,
         "agency_id": row.agency_id,
-        "email": row.email,
+        "person_id": row.person_id,
         "created_at": row.created_at.and_utc(),
         "expires_at": row.expires_at.map(|t| t.and_utc()),
         "revoked_at": row.revoked_at.map(|t| t.and_utc()),

@@ -7,34 +7,24 @@ use uuid::Uuid;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::comment::SubmittedRow;
 use crate::db::decision::{self, NoteRow, TriageRow};
-use crate::db::{DbConnection, round, token};
+use crate::db::{DbConnection, round};
 use crate::service::error::ServiceError;
+use crate::service::people;
 
-/// Gives a comment to a drafter (a staff token that is still usable), or to nobody.
+/// Gives a comment to one of the office's people still there, or to nobody.
 pub fn assign(
     conn: &mut DbConnection,
     actor: &Actor,
     comment: &SubmittedRow,
-    token_id: Option<&str>,
+    person_id: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<TriageRow, ServiceError> {
-    if let Some(id) = token_id {
-        let usable = token::find(conn, id)?.is_some_and(|t| {
-            t.agency_id.is_none()
-                && t.revoked_at.is_none()
-                && t.expires_at.is_none_or(|at| at > now)
-        });
-        if !usable {
-            return Err(ServiceError::field(
-                "assignee_token_id",
-                "unknown_drafter",
-                "no usable drafter or admin token with this id",
-            ));
-        }
+    if let Some(id) = person_id {
+        people::assignable(conn, id)?;
     }
     let held = round::lock_round(conn, &comment.round_id)?.ok_or(ServiceError::NotFound)?;
     let before = decision::triage_of(conn, &comment.comment_id)?;
-    decision::set_assignee(conn, &held, &comment.comment_id, token_id, now)?;
+    decision::set_assignee(conn, &held, &comment.comment_id, person_id, now)?;
     audit::record(
         conn,
         actor,
@@ -43,8 +33,8 @@ pub fn assign(
             action: "comment.assign",
             entity_type: "comment",
             entity_id: &comment.comment_id,
-            before: before.map(|t| json!({"assignee_token_id": t.assignee_token_id})),
-            after: Some(json!({"assignee_token_id": token_id})),
+            before: before.map(|t| json!({"assignee_person_id": t.assignee_person_id})),
+            after: Some(json!({"assignee_person_id": person_id})),
         },
     )?;
     decision::triage_of(conn, &comment.comment_id)?.ok_or(ServiceError::NotFound)

@@ -95,7 +95,7 @@ async fn a_rounds_letters_carry_the_address_the_reference_and_a_code_that_works_
         .post(
             "/api/v1/tokens",
             Some(&admin),
-            &json!({"name": "司法局接口", "role": "agency", "agency": "sifa"}),
+            &json!({"name": "司法局接口", "agency": "sifa"}),
         )
         .await;
     assert_eq!(made.status, 201, "{:?}", made.body);

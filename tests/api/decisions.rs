@@ -163,6 +163,7 @@ engine_tests!(
     a_table_larger_than_a_read_keeps_each_group_in_one_row,
     the_stored_assignee_agrees_with_the_triage_after_every_change,
     the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them,
+    the_people_migration_makes_people_of_staff_tokens_and_keeps_each_assignment,
     the_stored_decided_flag_agrees_with_the_decisions_after_every_change,
     a_late_reply_racing_the_publication_waits_for_it_and_is_refused,
     published_decisions_keep_the_record_they_were_published_on,
@@ -833,16 +834,16 @@ async fn the_demo_round_goes_from_comments_to_a_published_adoption_table(app: Te
         String::from_utf8_lossy(&group.body)
     );
     let group_id = group.json()["id"].as_str().expect("group id").to_owned();
-    let drafter_id = app.token_id(drafter);
+    let drafter_id = app.person_id(drafter);
     let assigned = app
         .send(put(
             &format!("/api/v1/comments/{}/assignee", id("数字营商")),
             drafter,
             None,
-            &json!({"assignee_token_id": drafter_id}),
+            &json!({"person_id": drafter_id}),
         ))
         .await;
-    assert_eq!(assigned.json()["assignee_token_id"], json!(drafter_id));
+    assert_eq!(assigned.json()["assignee_person_id"], json!(drafter_id));
     let note = app
         .post(
             &format!("/api/v1/comments/{}/notes", id("数字营商")),
@@ -1647,7 +1648,7 @@ async fn agencies_never_reach_the_offices_work(app: TestApp) {
                 &format!("/api/v1/comments/{own}/assignee"),
                 agency,
                 None,
-                &json!({"assignee_token_id": null}),
+                &json!({"person_id": null}),
             ),
             403,
         ),
@@ -2266,7 +2267,7 @@ fn stored_flags(app: &TestApp) -> Vec<StoredFlags> {
                     s::standing,
                     s::late,
                     s::decided,
-                    s::assignee_token_id,
+                    s::assignee_person_id,
                 ))
                 .order((s::reply_id, s::comment_id))
                 .load(conn)?)
@@ -2299,7 +2300,7 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
             &format!("/api/v1/comments/{}/assignee", id("建议增加海外仓")),
             &demo.drafter,
             None,
-            &json!({"assignee_token_id": app.token_id(&demo.drafter)}),
+            &json!({"person_id": app.person_id(&demo.drafter)}),
         ))
         .await;
     assert_eq!(assigned.status, 200);
@@ -2325,21 +2326,19 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         "some are decided, some are not"
     );
 
-    // Cleared, then filled again by the migrations' own statements.
+    // Cleared, then filled again by the migrations' own statements (the assignees' were moved
+    // to people since, and are checked by the people migration's test).
     let engine = match app.engine() {
         consult::db::Engine::Sqlite => "sqlite",
         consult::db::Engine::Postgres => "postgres",
     };
     let mut statements = vec![
-        "UPDATE submitted_comments SET standing = FALSE, late = FALSE, decided = FALSE, \
-         assignee_token_id = NULL"
-            .to_owned(),
+        "UPDATE submitted_comments SET standing = FALSE, late = FALSE, decided = FALSE".to_owned(),
         "DELETE FROM clause_tallies".to_owned(),
     ];
     for migration in [
         "2026-12-01-000010_standing_comments",
         "2026-12-01-000011_decided_comments",
-        "2026-12-01-000013_assigned_comments",
     ] {
         let path = format!(
             "{}/migrations/{engine}/{migration}/up.sql",
@@ -2358,7 +2357,7 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
                 .map(str::to_owned),
         );
     }
-    assert_eq!(statements.len(), 6);
+    assert_eq!(statements.len(), 5);
     app.db()
         .write_now(
             |conn| -> Result<(), consult::service::error::ServiceError> {
@@ -2373,6 +2372,88 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         .expect("backfill");
     assert_eq!(stored_flags(&app), written);
     assert_eq!(stored_tallies(&app), tallied);
+}
+
+/// Staff tokens made before people existed become people (one for the tokens sharing an address
+/// and a role), and each comment given to a token is given to its person: the migration reverted
+/// and run again by the migration harness over a round in progress, with foreign keys on.
+async fn the_people_migration_makes_people_of_staff_tokens_and_keeps_each_assignment(app: TestApp) {
+    let demo = commented(&app).await;
+    let id = comment_ids(&app, &demo).await;
+    let (kept, moved) = (id("建议增加海外仓"), id("数字营商"));
+    for comment in [&kept, &moved] {
+        let assigned = app
+            .send(put(
+                &format!("/api/v1/comments/{comment}/assignee"),
+                &demo.drafter,
+                None,
+                &json!({"person_id": app.person_id(&demo.drafter)}),
+            ))
+            .await;
+        assert_eq!(assigned.status, 200, "{:?}", assigned.body);
+    }
+    // 李四's laptop and script, made when a token carried its holder's address; the second
+    // holds one of the comments.
+    let before_people = format!(
+        "INSERT INTO api_tokens (id, name, role, agency_id, email, token_hash, created_at) \
+         VALUES ('t-laptop', '李四的电脑', 'drafter', NULL, 'li@fgw.example', 'h-laptop', \
+                 '2026-11-30 09:00:00'), \
+                ('t-script', '李四的脚本', 'drafter', NULL, 'li@fgw.example', 'h-script', \
+                 '2026-11-30 10:00:00'); \
+         UPDATE triage SET assignee_token_id = 't-script' WHERE comment_id = '{moved}'; \
+         UPDATE submitted_comments SET assignee_token_id = 't-script' \
+         WHERE comment_id = '{moved}'"
+    );
+    crate::storage::back_to_before(&app, "20261202000020", &before_people);
+    let people = app
+        .items("/api/v1/people", Some(&demo.drafter))
+        .await
+        .as_array()
+        .cloned()
+        .expect("people");
+    let li: Vec<_> = people
+        .iter()
+        .filter(|p| p["email"] == "li@fgw.example")
+        .collect();
+    assert_eq!(li.len(), 1, "one person for the two tokens: {people:?}");
+    assert_eq!(
+        li[0]["id"], "t-laptop",
+        "named and dated by the first token"
+    );
+    assert_eq!(li[0]["name"], "李四的电脑");
+    assert_eq!(li[0]["role"], "drafter");
+    assert_eq!(li[0]["working_tokens"], 2);
+    let drafter = app.person_id(&demo.drafter);
+    assert_eq!(
+        drafter,
+        app.token_id(&demo.drafter),
+        "a token without an address is a person of its own"
+    );
+    let mine = |person: &str| {
+        let (app, demo) = (&app, &demo);
+        let url = format!(
+            "/api/v1/rounds/{}/comments?assignee={person}&limit=500",
+            demo.round
+        );
+        async move { app.every_id(&url, Some(&demo.drafter)).await }
+    };
+    assert_eq!(mine(&drafter).await, std::slice::from_ref(&kept));
+    assert_eq!(mine("t-laptop").await, std::slice::from_ref(&moved));
+    let triaged: Vec<(String, Option<String>)> = app
+        .db()
+        .read_now(|conn| -> Result<_, consult::service::error::ServiceError> {
+            use consult::db::schema::triage as t;
+            use diesel::prelude::*;
+            Ok(t::table
+                .filter(t::assignee_person_id.is_not_null())
+                .select((t::comment_id, t::assignee_person_id))
+                .order(t::comment_id)
+                .load(conn)?)
+        })
+        .expect("triage");
+    let mut expected = vec![(kept, Some(drafter)), (moved, Some("t-laptop".to_owned()))];
+    expected.sort();
+    assert_eq!(triaged, expected);
 }
 
 /// The table is read a thousand comments at a time: a group whose members are read far apart
@@ -2492,14 +2573,14 @@ async fn assigned_both_ways(app: &TestApp, demo: &Demo, token: &str) -> (Vec<Str
     let url = format!("/api/v1/rounds/{}/comments?limit=500", demo.round);
     let mine = ids(app.items(&format!("{url}&assignee=me"), Some(token)).await);
     let standing = ids(app.items(&url, Some(&demo.drafter)).await);
-    let token_id = app.token_id(token);
+    let person_id = app.person_id(token);
     let triaged: Vec<String> = app
         .db()
         .read_now(|conn| -> Result<_, consult::service::error::ServiceError> {
             use consult::db::schema::triage as t;
             use diesel::prelude::*;
             Ok(t::table
-                .filter(t::assignee_token_id.eq(&token_id))
+                .filter(t::assignee_person_id.eq(&person_id))
                 .select(t::comment_id)
                 .load(conn)?)
         })
@@ -2523,7 +2604,7 @@ async fn the_stored_assignee_agrees_with_the_triage_after_every_change(app: Test
                     &format!("/api/v1/comments/{comment}/assignee"),
                     &demo.drafter,
                     None,
-                    &json!({"assignee_token_id": to}),
+                    &json!({"person_id": to}),
                 ))
                 .await;
             assert_eq!(
@@ -2542,7 +2623,7 @@ async fn the_stored_assignee_agrees_with_the_triage_after_every_change(app: Test
             assert_eq!(mine.len(), expected);
         }
     };
-    let (me, them) = (app.token_id(&demo.drafter), app.token_id(&other));
+    let (me, them) = (app.person_id(&demo.drafter), app.person_id(&other));
     check(demo.drafter.clone(), 0).await;
     assign(id("建议增加海外仓"), Some(me.clone())).await;
     assign(id("数字营商"), Some(them.clone())).await;

@@ -25,6 +25,7 @@ mod ledger;
 mod matrix;
 mod openapi;
 mod outbox;
+mod people;
 mod receipts;
 mod resources;
 mod rounds;

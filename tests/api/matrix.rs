@@ -65,7 +65,11 @@ const MATRIX: &[(&str, &str, [Cell; 4])] = &[
     ("POST", "/api/v1/tokens", [Y, F, F, F]),
     ("POST", "/api/v1/tokens/{id}/revoke", [Y, F, F, F]),
     ("POST", "/api/v1/claims", [A, A, A, A]),
-    ("GET", "/api/v1/staff", [Y, Y, F, F]),
+    ("GET", "/api/v1/people", [Y, Y, F, F]),
+    ("POST", "/api/v1/people", [Y, F, F, F]),
+    ("GET", "/api/v1/people/{id}", [Y, Y, F, F]),
+    ("PATCH", "/api/v1/people/{id}", [Y, F, F, F]),
+    ("POST", "/api/v1/people/{id}/retire", [Y, F, F, F]),
     ("GET", "/api/v1/receipts/{number}", [Y, Y, Y, H]),
     ("GET", "/api/v1/agencies", [Y, Y, Y, Y]),
     ("POST", "/api/v1/agencies", [Y, Y, F, F]),
@@ -149,8 +153,9 @@ struct Objects {
     submitted: String,
     group: String,
     outbox: String,
-    /// A token made to be revoked.
+    /// A token made to be revoked, and a person to be retired.
     token: String,
+    person: String,
     /// The receipt of the agency's submission.
     receipt: String,
 }
@@ -175,6 +180,8 @@ impl Objects {
             &self.group
         } else if path.starts_with("/api/v1/tokens/") {
             &self.token
+        } else if path.starts_with("/api/v1/people/") {
+            &self.person
         } else if path.starts_with("/api/v1/receipts/") {
             &self.receipt
         } else {
@@ -251,6 +258,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says(app: TestApp) {
     .expect("token");
     let revoked = app.agency_token("xihu");
     let spare = app.token_id(&app.staff_token(Role::Drafter));
+    let leaving = app.person_id(&app.staff_token(Role::Drafter));
     cli::revoke_token(app.db(), &app.token_id(&revoked), now).expect("revoke");
 
     // The demo round consults both; a second document's round consults only the other.
@@ -390,6 +398,7 @@ async fn every_route_answers_every_caller_as_the_matrix_says(app: TestApp) {
         group: group.clone(),
         outbox: outbox.clone(),
         token: spare.clone(),
+        person: leaving.clone(),
         receipt: if mine { &own_receipt } else { &other_receipt }.clone(),
     };
     let (mine, theirs) = (objects(true), objects(false));

@@ -69,7 +69,8 @@ fn the_engine_comes_from_the_url_scheme() {
     assert!(!shown.contains("secret"), "{shown}");
 }
 
-/// The digest of one migration as it landed: its folder, then `up.sql`, then `down.sql`.
+/// The digest of one migration as it landed: its folder, then `up.sql`, then `down.sql`, then
+/// `metadata.toml` where it has one (how the harness runs it).
 fn migration_digest(engine: &str, name: &str) -> String {
     use sha2::{Digest, Sha256};
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -80,6 +81,10 @@ fn migration_digest(engine: &str, name: &str) -> String {
     for file in ["up.sql", "down.sql"] {
         digest.update(file.as_bytes());
         digest.update(std::fs::read(dir.join(file)).expect("migration file"));
+    }
+    if let Ok(metadata) = std::fs::read(dir.join("metadata.toml")) {
+        digest.update(b"metadata.toml");
+        digest.update(metadata);
     }
     consult::domain::token::hex(&digest.finalize())
 }
@@ -289,4 +294,52 @@ async fn a_batch_whose_transaction_ended_underneath_it_runs_no_further_write(app
     assert!(!landed.contains(&1), "{landed:?}");
     // The writer goes on with the next batch.
     db.write(insert(4)).await.expect("a later write");
+}
+
+const SQLITE_MIGRATIONS: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/postgres");
+
+/// Reverts the app's database to before the migration `version`, runs `sql` there (as a
+/// database of that time would hold it), and migrates it forward again, through the same
+/// harness as `consult migrate`, over a connection of its own with foreign keys enforced.
+pub fn back_to_before(app: &TestApp, version: &str, sql: &str) {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::MigrationHarness;
+
+    fn run<C: MigrationHarness<B> + SimpleConnection, B: diesel::backend::Backend>(
+        conn: &mut C,
+        migrations: fn() -> diesel_migrations::EmbeddedMigrations,
+        version: &str,
+        sql: &str,
+    ) {
+        loop {
+            let reverted = conn
+                .revert_last_migration(migrations())
+                .expect("the migration reverts")
+                .to_string();
+            if reverted == version {
+                break;
+            }
+        }
+        conn.batch_execute(sql).expect("the old rows");
+        conn.run_pending_migrations(migrations())
+            .expect("the migrations run again");
+    }
+
+    match app.engine() {
+        consult::db::Engine::Sqlite => {
+            let path = app.url.trim_start_matches("sqlite://");
+            let mut conn = diesel::SqliteConnection::establish(path).expect("connect");
+            conn.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                .expect("pragmas");
+            run(&mut conn, || SQLITE_MIGRATIONS, version, sql);
+        }
+        consult::db::Engine::Postgres => {
+            let mut conn = diesel::PgConnection::establish(&app.url).expect("connect");
+            run(&mut conn, || POSTGRES_MIGRATIONS, version, sql);
+        }
+    }
 }

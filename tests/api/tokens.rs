@@ -11,48 +11,7 @@ engine_tests!(
     an_admin_makes_tokens_that_work_and_revokes_them,
     a_new_tokens_secret_is_sent_once_and_kept_nowhere,
     a_token_must_say_whom_it_answers_for,
-    drafters_list_the_staff_a_comment_can_be_given_to,
 );
-
-async fn drafters_list_the_staff_a_comment_can_be_given_to(app: TestApp) {
-    app.seed();
-    let admin = app.staff_token(Role::Admin);
-    let drafter = app.staff_token(Role::Drafter);
-    let clerk = app.agency_token("xihu");
-    let made = app
-        .post(
-            "/api/v1/tokens",
-            Some(&admin),
-            &json!({"name": "李四", "role": "drafter", "email": "li@fgw.example"}),
-        )
-        .await
-        .json();
-    let li = made["token"]["id"].as_str().expect("id").to_owned();
-    let staff = app.get("/api/v1/staff", Some(&drafter)).await;
-    assert_eq!(staff.status, 200, "{:?}", staff.body);
-    let staff = staff.json();
-    let members = staff.as_array().expect("a list");
-    assert_eq!(members.len(), 3, "{staff}");
-    assert!(members.contains(
-        &json!({"token_id": li, "name": "李四", "role": "drafter", "email": "li@fgw.example"})
-    ));
-    assert!(members.iter().all(|m| m["role"] != "agency"));
-    app.post(
-        &format!("/api/v1/tokens/{li}/revoke"),
-        Some(&admin),
-        &json!({}),
-    )
-    .await;
-    let after = app.get("/api/v1/staff", Some(&drafter)).await.json();
-    assert_eq!(
-        after.as_array().map(Vec::len),
-        Some(2),
-        "a revoked token is nobody's"
-    );
-    app.get("/api/v1/staff", Some(&clerk))
-        .await
-        .problem(403, "forbidden");
-}
 
 async fn an_admin_makes_tokens_that_work_and_revokes_them(app: TestApp) {
     app.seed();
@@ -61,7 +20,7 @@ async fn an_admin_makes_tokens_that_work_and_revokes_them(app: TestApp) {
         .post(
             "/api/v1/tokens",
             Some(&admin),
-            &json!({"name": "西湖区发改局接口", "role": "agency", "agency": "xihu"}),
+            &json!({"name": "西湖区发改局接口", "agency": "xihu"}),
         )
         .await;
     assert_eq!(made.status, 201, "{:?}", made.body);
@@ -73,14 +32,24 @@ async fn an_admin_makes_tokens_that_work_and_revokes_them(app: TestApp) {
     assert_eq!(me["agency"]["code"], "xihu");
     assert_eq!(me["name"], "西湖区发改局接口");
 
+    let zhang = app
+        .post(
+            "/api/v1/people",
+            Some(&admin),
+            &json!({"name": "张三", "role": "drafter", "email": "zhang@fgw.example"}),
+        )
+        .await
+        .json();
     let drafter = app
         .post(
             "/api/v1/tokens",
             Some(&admin),
-            &json!({"name": "张三", "role": "drafter", "email": "zhang@fgw.example", "expires_at": "2026-12-31T18:00:00+08:00"}),
+            &json!({"name": "张三的电脑", "person": zhang["id"], "expires_at": "2026-12-31T18:00:00+08:00"}),
         )
         .await
         .json();
+    assert_eq!(drafter["token"]["role"], "drafter", "the person's role");
+    assert_eq!(drafter["token"]["person_id"], zhang["id"]);
     let secret = drafter["secret"].as_str().expect("secret").to_owned();
     assert_eq!(
         app.get("/api/v1/rounds", Some(&secret)).await.status,
@@ -134,7 +103,7 @@ async fn a_new_tokens_secret_is_sent_once_and_kept_nowhere(app: TestApp) {
             TestRequest::post()
                 .uri("/api/v1/tokens")
                 .insert_header(("Idempotency-Key", "make-clerk-1"))
-                .set_json(json!({"name": "经信局接口", "role": "agency", "agency": "jingxin"})),
+                .set_json(json!({"name": "经信局接口", "agency": "jingxin"})),
             Some(&admin),
         )
     };
@@ -186,33 +155,33 @@ async fn a_token_must_say_whom_it_answers_for(app: TestApp) {
             assert_eq!(answer["errors"][0]["field"], field, "{answer}");
         }
     };
-    refused(json!({"name": "x", "role": "agency"}), "agency").await;
+    let person = app.person_id(&admin);
+    refused(json!({"name": "x"}), "person").await;
     refused(
-        json!({"name": "x", "role": "drafter", "agency": "xihu"}),
+        json!({"name": "x", "person": person, "agency": "xihu"}),
         "agency",
     )
     .await;
+    refused(json!({"name": "x", "agency": "nowhere"}), "agency").await;
+    refused(json!({"name": "x", "person": "nobody"}), "person").await;
+    refused(json!({"name": " ", "person": person}), "name").await;
     refused(
-        json!({"name": "x", "role": "agency", "agency": "nowhere"}),
-        "agency",
-    )
-    .await;
-    refused(
-        json!({"name": "x", "role": "agency", "agency": "xihu", "email": "a@b.example"}),
-        "email",
-    )
-    .await;
-    refused(json!({"name": " ", "role": "drafter"}), "name").await;
-    refused(
-        json!({"name": "x", "role": "drafter", "email": "not an address"}),
-        "email",
-    )
-    .await;
-    refused(
-        json!({"name": "x", "role": "drafter", "expires_at": "2020-01-01T00:00:00+08:00"}),
+        json!({"name": "x", "person": person, "expires_at": "2020-01-01T00:00:00+08:00"}),
         "expires_at",
     )
     .await;
+    let unknown = app
+        .post(
+            "/api/v1/tokens",
+            Some(&admin),
+            &json!({"name": "x", "role": "drafter", "person": person}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(
+        unknown["errors"][0]["field"], "role",
+        "the role is the person's"
+    );
     let listed = app.get("/api/v1/tokens", Some(&admin)).await.json();
     assert_eq!(
         listed["items"].as_array().map(Vec::len),

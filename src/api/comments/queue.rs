@@ -38,7 +38,7 @@ pub struct QueueQuery {
     /// Only comments with a decision, their own or their group's (`true`), or only those still
     /// to decide (`false`).
     pub decided: Option<bool>,
-    /// Only comments given to this token (`me` for the caller's own).
+    /// Only comments given to this person, by id (`me` for the caller's own).
     pub assignee: Option<String>,
     /// Page size, 1 to 500; 100 unless given.
     pub limit: Option<u32>,
@@ -89,7 +89,7 @@ pub async fn queue(
         decided: query.decided,
         assignee: query.assignee.map(|a| {
             if a == "me" {
-                caller.token_id.clone()
+                caller.person_id.clone().unwrap_or_default()
             } else {
                 a
             }

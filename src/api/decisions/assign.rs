@@ -16,11 +16,12 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
-    /// A drafter's or admin's token id; `null` to give the comment back to the pool.
-    pub assignee_token_id: Option<String>,
+    /// The id of a person in the office (`GET /api/v1/people`); `null` to give the comment back
+    /// to the pool.
+    pub person_id: Option<String>,
 }
 
-/// Gives a submitted comment to a drafter (by token id), or back to nobody. Drafters and admins
+/// Gives a submitted comment to one of the office's people, or back to nobody. Drafters and admins
 /// only.
 #[utoipa::path(
     put,
@@ -33,7 +34,7 @@ pub struct AssignBody {
         (status = 200, description = "The comment's triage", body = TriageView),
         (status = 403, description = "Agency tokens do not triage"),
         (status = 404, description = "No such submitted comment"),
-        (status = 422, description = "Not a usable drafter or admin token"),
+        (status = 422, description = "No such person in the office (`unknown_person`), or one who has left (`person_retired`)"),
     ),
     security(("bearer" = []))
 )]
@@ -56,7 +57,7 @@ pub async fn assign(
                 conn,
                 &actor,
                 &comment,
-                input.assignee_token_id.as_deref(),
+                input.person_id.as_deref(),
                 now,
             )?)
         })

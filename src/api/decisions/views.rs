@@ -86,8 +86,8 @@ impl DecisionView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TriageView {
     pub comment_id: String,
-    /// The drafter's or admin's token.
-    pub assignee_token_id: Option<String>,
+    /// The person the comment is given to.
+    pub assignee_person_id: Option<String>,
     pub group_id: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
@@ -96,7 +96,7 @@ impl From<TriageRow> for TriageView {
     fn from(row: TriageRow) -> Self {
         TriageView {
             comment_id: row.comment_id,
-            assignee_token_id: row.assignee_token_id,
+            assignee_person_id: row.assignee_person_id,
             group_id: row.group_id,
             updated_at: row.updated_at.and_utc(),
         }

@@ -10,7 +10,6 @@ use validator::Validate;
 use super::views::{CreatedToken, TokenView};
 use crate::api::extract::{Caller, ClientTime, JsonBody};
 use crate::api::unit::{Reply, Work};
-use crate::domain::role::Role;
 use crate::domain::token::generate;
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
@@ -24,12 +23,11 @@ pub struct CreateToken {
     /// Who uses it: a person (张三) or a system (西湖区发改局接口).
     #[schema(example = "西湖区发改局接口")]
     pub name: String,
-    pub role: Role,
-    /// The agency an `agency` token answers for, by id or code.
+    /// The person in the office who holds it (`GET /api/v1/people`), whose role it carries.
+    pub person: Option<String>,
+    /// The agency it answers for, by id or code.
     #[schema(example = "xihu")]
     pub agency: Option<String>,
-    /// Where digests go, for an `admin` or `drafter` token.
-    pub email: Option<String>,
     /// When it stops working (RFC 3339 with an offset); it does not expire unless given.
     pub expires_at: Option<ClientTime>,
 }
@@ -48,7 +46,7 @@ pub struct CreateToken {
             headers(("Location" = String))),
         (status = 403, description = "Only admins make tokens"),
         (status = 409, description = "A retry of a request that made a token (`secret_issued_once`)"),
-        (status = 422, description = "Invalid fields: an agency token without its agency, an address on one, an expiry in the past"),
+        (status = 422, description = "Invalid fields: neither a person nor an agency, or both; an unknown or retired person; an expiry in the past"),
     ),
     security(("bearer" = []))
 )]
@@ -60,30 +58,22 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let input: CreateToken = body.parse()?;
-    let holder = match (input.role, input.agency, input.email) {
-        (Role::Agency, Some(agency), None) => Holder::Agency { agency },
-        (Role::Agency, None, _) => {
+    let holder = match (input.person, input.agency) {
+        (Some(person), None) => Holder::Person { person },
+        (None, Some(agency)) => Holder::Agency { agency },
+        (Some(_), Some(_)) => {
             return Err(ServiceError::field(
                 "agency",
+                "one_holder",
+                "a token is a person's or an agency's, not both",
+            )
+            .into());
+        }
+        (None, None) => {
+            return Err(ServiceError::field(
+                "person",
                 "required",
-                "an agency token names its agency",
-            )
-            .into());
-        }
-        (Role::Agency, Some(_), Some(_)) => {
-            return Err(ServiceError::field(
-                "email",
-                "not_for_agencies",
-                "an agency's addresses are the agency's own",
-            )
-            .into());
-        }
-        (role, None, email) => Holder::Staff { role, email },
-        (_, Some(_), _) => {
-            return Err(ServiceError::field(
-                "agency",
-                "not_for_staff",
-                "only an agency token names an agency",
+                "a token names the person or the agency that holds it",
             )
             .into());
         }

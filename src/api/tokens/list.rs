@@ -40,7 +40,7 @@ pub async fn list(
         .await?;
     Ok(Json(page_of(
         LISTING,
-        rows.into_iter().map(|(row, _)| row).collect(),
+        rows.into_iter().map(|(row, _, _)| row).collect(),
         &page,
         Order::Ascending,
         |row| time_position::format(row.created_at, &row.id),

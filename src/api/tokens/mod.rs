@@ -5,5 +5,4 @@
 pub mod create;
 pub mod list;
 pub mod revoke;
-pub mod staff;
 pub mod views;

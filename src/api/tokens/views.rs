@@ -25,8 +25,8 @@ pub struct TokenView {
     pub role: Role,
     /// The id of the agency an `agency` token answers for.
     pub agency_id: Option<String>,
-    /// Where digests go (staff tokens).
-    pub email: Option<String>,
+    /// The person a staff token belongs to.
+    pub person_id: Option<String>,
     pub state: TokenState,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
@@ -47,7 +47,7 @@ impl TokenView {
             name: row.name.clone(),
             role: row.role,
             agency_id: row.agency_id.clone(),
-            email: row.email.clone(),
+            person_id: row.person_id.clone(),
             state,
             created_at: row.created_at.and_utc(),
             expires_at: row.expires_at.map(|t| t.and_utc()),

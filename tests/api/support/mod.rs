@@ -75,6 +75,8 @@ pub const MAX_FILE_BYTES_PER_REQUEST: u64 = 3 * ATTACHMENT_LIMIT as u64;
 pub struct TestApp {
     pub state: AppState,
     pub clock: ManualClock,
+    /// The database's URL, for a test that connects on its own.
+    pub url: String,
     // Dropped last: removes the database once nothing uses it.
     _store: Store,
 }
@@ -135,6 +137,7 @@ impl TestApp {
         TestApp {
             state: AppState::new(db, Clock::Manual(clock.clone()), config),
             clock,
+            url: url.to_owned(),
             _store: store,
         }
     }
@@ -180,8 +183,8 @@ impl TestApp {
         .expect("agency token")
     }
 
-    /// The id of the token with this secret.
-    pub fn token_id(&self, secret: &str) -> String {
+    /// The token with this secret.
+    fn token(&self, secret: &str) -> consult::db::token::TokenRow {
         let hash = consult::domain::token::hash(secret);
         let now = self.clock.now().naive_utc();
         self.db()
@@ -191,7 +194,17 @@ impl TestApp {
             })
             .expect("token lookup")
             .expect("token exists")
-            .id
+            .0
+    }
+
+    /// The id of the token with this secret.
+    pub fn token_id(&self, secret: &str) -> String {
+        self.token(secret).id
+    }
+
+    /// The id of the person who holds the staff token with this secret.
+    pub fn person_id(&self, secret: &str) -> String {
+        self.token(secret).person_id.expect("a staff token")
     }
 
     /// Sends a request through the application.
