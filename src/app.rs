@@ -12,6 +12,7 @@ use actix_web::{App, HttpServer};
 
 use crate::api::{extract, headers, idempotency, limits, request_log};
 use crate::db::{Db, DbError};
+use crate::desk;
 use crate::email::delivery::{self, DeliveryPolicy, Mailer, Shift, StepReport};
 use crate::routes;
 use crate::service::reminding;
@@ -32,6 +33,7 @@ pub fn build(
     App::new()
         .app_data(Data::new(state))
         .configure(routes::configure)
+        .configure(desk::configure)
         .default_service(web::to(routes::no_such_route))
         .wrap(from_fn(idempotency::idempotent_post))
         .wrap(from_fn(extract::refuse_nul_in_path))

@@ -50,6 +50,8 @@ pub struct Config {
     /// `CONSULT_CLAIM_GRACE_DAYS`: how long after a request's deadline its claim code still
     /// works.
     pub claim_grace: chrono::Duration,
+    /// `CONSULT_DESK_SESSION_HOURS`: how long a sign-in to the desk lasts.
+    pub desk_session: chrono::Duration,
     /// `SMTP_URL` and `SMTP_FROM`: where and as whom email goes; without them messages stay in
     /// the outbox.
     pub smtp: Option<SmtpSettings>,
@@ -96,6 +98,7 @@ impl Config {
         Ok(Config {
             public_url: vars.public_url(&bind)?,
             claim_grace: chrono::Duration::days(vars.number("CONSULT_CLAIM_GRACE_DAYS", 7)?),
+            desk_session: vars.hours("CONSULT_DESK_SESSION_HOURS", 12)?,
             database_url: DatabaseUrl::parse(&database_url)?
                 .with_durability(vars.durability()?)
                 .with_connect_timeout(Duration::from_secs(vars.positive(
@@ -239,6 +242,18 @@ impl Vars<'_> {
     }
 
     /// A whole number of seconds above 0: a timeout of none would refuse everything.
+    /// A number of hours from 1 to a year's.
+    fn hours(&self, name: &'static str, default: u16) -> Result<chrono::Duration, ConfigError> {
+        match self.number(name, default)? {
+            hours @ 1..=8784 => Ok(chrono::Duration::hours(i64::from(hours))),
+            hours => Err(ConfigError::Invalid {
+                name,
+                expected: "a whole number of hours from 1 to 8784",
+                value: hours.to_string(),
+            }),
+        }
+    }
+
     fn positive(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
         match self.number(name, default)? {
             0 => Err(ConfigError::Invalid {

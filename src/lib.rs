@@ -3,6 +3,7 @@
 //! Module map (see docs/ARCHITECTURE.md for how a request flows):
 //! - [`routes`]: every URL, in one place.
 //! - [`api`]: HTTP handlers (one file per action), extractors, middleware, OpenAPI.
+//! - [`desk`]: the drafters' pages in the browser, beside the API over the same services.
 //! - [`domain`]: the rules, free of HTTP and storage.
 //! - [`db`]: the connection over SQLite or PostgreSQL, migrations, rows and their queries.
 //! - [`service`]: the workflow, one module per capability (see its own map).
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod desk;
 pub mod domain;
 pub mod email;
 pub mod error;

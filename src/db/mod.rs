@@ -21,6 +21,7 @@ pub mod person;
 pub mod receipt;
 pub mod round;
 pub mod schema;
+pub mod session;
 pub mod token;
 
 use std::fmt;

@@ -30,6 +30,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    desk_sessions (id_hash) {
+        id_hash -> Text,
+        person_id -> Text,
+        token_id -> Text,
+        csrf -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Text,
         name -> Text,
@@ -377,6 +389,8 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> agencies (agency_id));
 diesel::joinable!(api_tokens -> people (person_id));
+diesel::joinable!(desk_sessions -> people (person_id));
+diesel::joinable!(desk_sessions -> api_tokens (token_id));
 diesel::joinable!(claim_codes -> requests (request_id));
 diesel::joinable!(submitted_comments -> agencies (agency_id));
 diesel::joinable!(attachments -> requests (request_id));
@@ -394,6 +408,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     api_tokens,
     people,
+    desk_sessions,
     audit_events,
     outbox_messages,
     idempotency_keys,

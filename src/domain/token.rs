@@ -4,6 +4,8 @@ use sha2::{Digest, Sha256};
 
 /// Prefix that makes a leaked token recognisable to secret scanners.
 const PREFIX: &str = "cst_";
+/// Prefix of a desk session's secret, which lives in a cookie and is never a bearer token.
+const SESSION_PREFIX: &str = "cds_";
 /// 192 bits of randomness: far beyond guessing, so a plain SHA-256 is a safe stored form.
 const SECRET_BYTES: usize = 24;
 
@@ -15,11 +17,34 @@ pub struct NewSecret {
 
 /// Makes a new random token from the operating system's generator.
 pub fn generate() -> Result<NewSecret, getrandom::Error> {
+    prefixed(PREFIX)
+}
+
+/// Makes the secret of a new desk session.
+pub fn generate_session() -> Result<NewSecret, getrandom::Error> {
+    prefixed(SESSION_PREFIX)
+}
+
+/// 128 random bits in hexadecimal: what a form carries to show it came from the desk's own
+/// page.
+pub fn nonce() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex(&bytes))
+}
+
+fn prefixed(prefix: &str) -> Result<NewSecret, getrandom::Error> {
     let mut bytes = [0u8; SECRET_BYTES];
     getrandom::fill(&mut bytes)?;
-    let secret = format!("{PREFIX}{}", hex(&bytes));
+    let secret = format!("{prefix}{}", hex(&bytes));
     let hash = hash(&secret);
     Ok(NewSecret { secret, hash })
+}
+
+/// Whether two secrets are equal, in a time that does not depend on where they differ.
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The stored form of a presented token.
@@ -51,5 +76,17 @@ mod tests {
         assert_ne!(a.secret, b.secret);
         assert_eq!(hash(&a.secret), a.hash);
         assert_ne!(a.hash, a.secret);
+        let session = generate_session().expect("os random");
+        assert!(session.secret.starts_with(SESSION_PREFIX));
+        assert_eq!(hash(&session.secret), session.hash);
+    }
+
+    #[test]
+    fn nonces_differ_and_compare_in_full() {
+        let (a, b) = (nonce().expect("random"), nonce().expect("random"));
+        assert_eq!(a.len(), 32);
+        assert!(same(&a, &a.clone()));
+        assert!(!same(&a, &b));
+        assert!(!same(&a, &a[..31]));
     }
 }

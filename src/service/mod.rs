@@ -43,5 +43,6 @@ pub mod reporting;
 pub mod requests;
 pub mod round_facts;
 pub mod rounds;
+pub mod sessions;
 pub mod tokens;
 pub mod triage;

@@ -16,6 +16,7 @@ mod comments;
 mod contract;
 mod crash;
 mod decisions;
+mod desk;
 mod documents;
 mod email;
 mod errors;

@@ -1,0 +1,125 @@
+//! `POST /desk/comments/{id}/decision`: a decision recorded from the form beside a comment.
+//! The form carries the revision of the decision it was read with, so that a decision another
+//! drafter recorded meanwhile is reported, never overwritten.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::web::{Bytes, Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use maud::html;
+use serde::Deserialize;
+
+use super::error::DeskError;
+use super::layout;
+use super::session::AtDesk;
+use crate::db::decision;
+use crate::domain::decision::Outcome;
+use crate::domain::decision::SubjectKind;
+use crate::service::decisions::{self, DecisionInput};
+use crate::service::error::ServiceError;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+struct DecideForm {
+    csrf: String,
+    /// The revision of the decision the form was read with; 0 for none.
+    base: i32,
+    back: String,
+    outcome: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn decide(
+    state: Data<AppState>,
+    desk: AtDesk,
+    id: Path<String>,
+    request: HttpRequest,
+    body: Bytes,
+) -> Result<HttpResponse, DeskError> {
+    let form: DecideForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    desk.check(&form.csrf)?;
+    let outcome = Outcome::parse(&form.outcome).ok_or(DeskError::Forged)?;
+    // Back to the page the form was on, and nowhere else.
+    let back = if form.back.starts_with("/desk/") && !form.back.starts_with("/desk//") {
+        form.back
+    } else {
+        "/desk".to_owned()
+    };
+    let id = id.into_inner();
+    let comment = id.clone();
+    let now = state.clock.now();
+    let actor = desk.0.actor(
+        request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    );
+    let expected = (form.base > 0).then_some(form.base);
+    let reason = Some(form.reason).filter(|r| !r.trim().is_empty());
+    let recorded = state
+        .db
+        .write(move |conn| -> Result<_, ServiceError> {
+            let (_, round) = decisions::standing_comment(conn, &id)?;
+            // The clauses an adoption was linked to stay linked while it still changes text.
+            let clause_keys = match decision::history(conn, &id)?.last() {
+                Some(last) if outcome.changes_text() && last.outcome.changes_text() => last.keys(),
+                _ => Vec::new(),
+            };
+            let input = DecisionInput {
+                outcome,
+                reason,
+                clause_keys,
+            };
+            decisions::decide(
+                conn,
+                &actor,
+                &round,
+                &id,
+                SubjectKind::Comment,
+                expected,
+                input,
+                now,
+            )
+        })
+        .await;
+    match recorded {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{back}#c-{comment}")))
+            .finish()),
+        Err(
+            error @ (ServiceError::Stale | ServiceError::Invalid(_) | ServiceError::Refused { .. }),
+        ) => {
+            let conflict = matches!(error, ServiceError::Stale);
+            let message = match &error {
+                ServiceError::Stale => {
+                    "有人刚刚修改了这条意见的决定——请重新载入后再决定，以免覆盖别人的决定。"
+                        .to_owned()
+                }
+                ServiceError::Invalid(errors) => errors
+                    .iter()
+                    .map(|e| match e.field.as_str() {
+                        "reason" => "采纳以外的决定须写明理由。".to_owned(),
+                        _ => e.message.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                other => other.to_string(),
+            };
+            let status = if conflict {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok(layout::bare(
+                status,
+                "决定未记录",
+                html! {
+                    p.problem role="alert" { (message) }
+                    p { a href={ (back) "#c-" (comment) } { "重新载入并返回这条意见" } }
+                },
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}

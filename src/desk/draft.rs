@@ -1,0 +1,361 @@
+//! `GET /desk/rounds/{id}/draft`: the draft with its comments. Each clause on the page with its
+//! text and every standing comment beside it: the passage it quotes marked in the clause, the
+//! wording it proposes shown against the clause's as an inline difference, its decision and a
+//! form to decide it. The comments come a page at a time from the drafters' queue, so a page
+//! costs the same in a round of a hundred comments as in one of a million.
+
+use std::collections::HashMap;
+
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::error::DeskError;
+use super::layout::{self, local};
+use super::session::AtDesk;
+use crate::db::comment::SubmittedRow;
+use crate::db::decision::{self, DecisionRow};
+use crate::db::round::{self, RoundRow};
+use crate::domain::comment::CommentKind;
+use crate::domain::decision::Outcome;
+use crate::domain::draft::Clause;
+use crate::domain::draft::diff::{SegmentOp, inline};
+use crate::service::commenting::VersionClauses;
+use crate::service::error::ServiceError;
+use crate::service::queue::{self, QueueQuery};
+use crate::state::AppState;
+
+/// Comments on one page.
+const PAGE: usize = 50;
+
+/// The filters, as the form sends them; an empty field filters nothing.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    #[serde(default)]
+    clause: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    decided: String,
+    /// Where the page starts: after this clause place and comment (`ordinal.comment`).
+    #[serde(default)]
+    after: String,
+}
+
+impl Filters {
+    fn query(&self) -> Result<QueueQuery, DeskError> {
+        let given = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        Ok(QueueQuery {
+            clause: given(&self.clause),
+            agency: given(&self.agency),
+            kind: match given(&self.kind) {
+                Some(kind) => Some(CommentKind::parse(&kind).ok_or(DeskError::NotFound)?),
+                None => None,
+            },
+            decided: match self.decided.as_str() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            ..QueueQuery::default()
+        })
+    }
+
+    fn after(&self) -> Result<Option<(i32, String)>, DeskError> {
+        if self.after.is_empty() {
+            return Ok(None);
+        }
+        let (ordinal, id) = self.after.split_once('.').ok_or(DeskError::NotFound)?;
+        Ok(Some((
+            ordinal.parse().map_err(|_| DeskError::NotFound)?,
+            id.to_owned(),
+        )))
+    }
+
+    /// The query string of these filters, starting after `after`.
+    fn link(&self, after: Option<&str>) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("clause", &self.clause)
+            .append_pair("agency", &self.agency)
+            .append_pair("kind", &self.kind)
+            .append_pair("decided", &self.decided)
+            .append_pair("after", after.unwrap_or_default())
+            .finish()
+    }
+}
+
+/// What a page shows.
+struct Sheet {
+    round: RoundRow,
+    rows: Vec<SubmittedRow>,
+    more: bool,
+    agencies: HashMap<String, (String, String)>,
+    clauses: Vec<Clause>,
+    /// The decision that applies to each comment: its own, or its group's.
+    decisions: HashMap<String, DecisionRow>,
+    grouped: HashMap<String, String>,
+    zone: chrono_tz::Tz,
+}
+
+pub async fn show(
+    state: Data<AppState>,
+    desk: AtDesk,
+    id: Path<String>,
+    request: HttpRequest,
+) -> Result<HttpResponse, DeskError> {
+    let filters: Filters =
+        serde_urlencoded::from_str(request.query_string()).map_err(|_| DeskError::NotFound)?;
+    let (asked, after) = (filters.query()?, filters.after()?);
+    let id = id.into_inner();
+    let sheet = state
+        .db
+        .read(move |conn| -> Result<Sheet, ServiceError> {
+            let round = round::find_round(conn, &id)?.ok_or(ServiceError::NotFound)?;
+            let mut page = queue::page(conn, &id, asked, after, PAGE as i64 + 1)?;
+            let more = page.rows.len() > PAGE;
+            page.rows.truncate(PAGE);
+            let ids: Vec<String> = page.rows.iter().map(|r| r.comment_id.clone()).collect();
+            let grouped: HashMap<String, String> = decision::triage_among(conn, &ids)?
+                .into_iter()
+                .filter_map(|t| Some((t.comment_id, t.group_id?)))
+                .collect();
+            let mut subjects = ids.clone();
+            subjects.extend(grouped.values().cloned());
+            let current: HashMap<String, DecisionRow> = decision::current_among(conn, &subjects)?
+                .into_iter()
+                .map(|d| (d.subject_id.clone(), d))
+                .collect();
+            let decisions = ids
+                .iter()
+                .filter_map(|id| {
+                    let subject = grouped.get(id).unwrap_or(id);
+                    Some((id.clone(), current.get(subject)?.clone()))
+                })
+                .collect();
+            let clauses = VersionClauses::of(conn, &round)?
+                .in_order()
+                .into_iter()
+                .cloned()
+                .collect();
+            Ok(Sheet {
+                round,
+                rows: page.rows,
+                more,
+                agencies: page.agencies,
+                clauses,
+                decisions,
+                grouped,
+                zone: page.zone,
+            })
+        })
+        .await?;
+    let back = format!(
+        "/desk/rounds/{}/draft?{}",
+        sheet.round.id,
+        request.query_string()
+    );
+    Ok(layout::page(
+        &format!("{} · 逐条意见", sheet.round.title),
+        &desk.0,
+        render(&sheet, &filters, &desk.0.row.csrf, &back),
+    ))
+}
+
+fn kind_name(kind: CommentKind) -> &'static str {
+    match kind {
+        CommentKind::Amend => "修改",
+        CommentKind::Delete => "删除",
+        CommentKind::Add => "增加",
+        CommentKind::General => "总体意见",
+    }
+}
+
+fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
+    let by_key: HashMap<&str, &Clause> =
+        sheet.clauses.iter().map(|c| (c.key.as_str(), c)).collect();
+    // Consecutive comments on one clause share its heading and text.
+    let mut runs: Vec<(Option<&str>, Vec<&SubmittedRow>)> = Vec::new();
+    for row in &sheet.rows {
+        match runs.last_mut() {
+            Some((key, rows)) if *key == row.clause_key.as_deref() => rows.push(row),
+            _ => runs.push((row.clause_key.as_deref(), vec![row])),
+        }
+    }
+    html! {
+        h1 { (sheet.round.title) }
+        p { a href={ "/desk/rounds/" (sheet.round.id) } { "← 返回本轮概况" } }
+        form.filters method="get" role="search" {
+            label { "条文 "
+                select name="clause" {
+                    option value="" { "全部" }
+                    @for clause in &sheet.clauses {
+                        option value=(clause.key) selected[filters.clause == clause.key] {
+                            (clause.number) " " (clause.heading.clone().unwrap_or_default())
+                        }
+                    }
+                }
+            }
+            label { "单位代码 " input type="text" name="agency" value=(filters.agency) size="10"; }
+            label { "类型 "
+                select name="kind" {
+                    option value="" { "全部" }
+                    @for kind in [CommentKind::Amend, CommentKind::Delete, CommentKind::Add, CommentKind::General] {
+                        option value=(kind.as_str()) selected[filters.kind == kind.as_str()] { (kind_name(kind)) }
+                    }
+                }
+            }
+            label { "决定 "
+                select name="decided" {
+                    option value="" { "全部" }
+                    option value="false" selected[filters.decided == "false"] { "未决定" }
+                    option value="true" selected[filters.decided == "true"] { "已决定" }
+                }
+            }
+            button type="submit" { "筛选" }
+        }
+        p.keys { "快捷键：Alt+J 下一条未决定的意见，Alt+K 上一条，Alt+Enter 记录当前决定。" }
+        @if sheet.rows.is_empty() {
+            p.empty { "没有符合条件的意见。" }
+        }
+        @for (key, rows) in &runs {
+            @let clause = key.and_then(|k| by_key.get(k).copied());
+            section.clause {
+                @match clause {
+                    Some(clause) => {
+                        h2 { (clause.number) " " (clause.heading.clone().unwrap_or_default()) }
+                        @if !clause.text.is_empty() { p.text { (clause.text) } }
+                    }
+                    None => { h2 { "总体意见" } }
+                }
+                @for row in rows {
+                    (comment(sheet, row, clause, csrf, back))
+                }
+            }
+        }
+        @if sheet.more {
+            @if let Some(last) = sheet.rows.last() {
+                nav.paging {
+                    a rel="next" href={ "/desk/rounds/" (sheet.round.id) "/draft?"
+                        (filters.link(Some(&format!("{}.{}", last.clause_ordinal, last.comment_id)))) } { "下一页 →" }
+                }
+            }
+        }
+    }
+}
+
+fn comment(
+    sheet: &Sheet,
+    row: &SubmittedRow,
+    clause: Option<&Clause>,
+    csrf: &str,
+    back: &str,
+) -> Markup {
+    let (_, agency) = sheet
+        .agencies
+        .get(&row.agency_id)
+        .cloned()
+        .unwrap_or_default();
+    let decided = sheet.decisions.get(&row.comment_id);
+    let in_group = sheet.grouped.contains_key(&row.comment_id);
+    let undecided = decided.is_none() || decided.is_some_and(|d| d.stale);
+    html! {
+        article.comment id={ "c-" (row.comment_id) } data-undecided[undecided] tabindex="-1" {
+            header {
+                strong { (agency) }
+                " · " (kind_name(row.kind))
+                " · " (local(row.submitted_at, &sheet.zone))
+                @if row.late { " · " span.late { "逾期" } }
+            }
+            @if let (Some(exact), Some(clause)) = (&row.quote_exact, clause) {
+                (quoted(&clause.text, exact))
+            }
+            p.body { (row.body) }
+            @if let Some(proposed) = &row.proposed_text {
+                div.proposal {
+                    span.label { "建议改为：" }
+                    @match clause {
+                        Some(clause) => { (difference(&clause.text, proposed)) }
+                        None => { span { (proposed) } }
+                    }
+                }
+            }
+            @if let Some(rationale) = &row.rationale {
+                p.rationale { span.label { "理由：" } (rationale) }
+            }
+            @if let Some(decision) = decided {
+                p.decision {
+                    span.outcome { (decision.outcome.label_zh()) }
+                    @if let Some(reason) = &decision.reason { "：" (reason) }
+                    @if decision.stale {
+                        " " strong.stale { "意见已修改，原决定待复核" }
+                    }
+                }
+            }
+            @if in_group {
+                p.grouped { "本条已并入同类意见组，按组决定。" }
+            } @else {
+                (decide_form(row, decided, csrf, back))
+            }
+        }
+    }
+}
+
+fn decide_form(
+    row: &SubmittedRow,
+    decided: Option<&DecisionRow>,
+    csrf: &str,
+    back: &str,
+) -> Markup {
+    let current = decided.map(|d| d.outcome);
+    let field = |name: &str| format!("{name}-{}", row.comment_id);
+    html! {
+        form.decide method="post" action={ "/desk/comments/" (row.comment_id) "/decision" } {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="base" value=(decided.map_or(0, |d| d.revision));
+            input type="hidden" name="back" value=(back);
+            label for=(field("outcome")) { "决定" }
+            select id=(field("outcome")) name="outcome" {
+                @for outcome in Outcome::ALL {
+                    option value=(outcome.as_str()) selected[current == Some(outcome)] { (outcome.label_zh()) }
+                }
+            }
+            label for=(field("reason")) { "理由（采纳以外必填）" }
+            textarea id=(field("reason")) name="reason" rows="2" {
+                (decided.and_then(|d| d.reason.clone()).unwrap_or_default())
+            }
+            button type="submit" { "记录决定" }
+        }
+    }
+}
+
+/// The clause's text with the quoted passage marked; the quote alone if the text no longer
+/// holds it.
+fn quoted(text: &str, exact: &str) -> Markup {
+    match text.find(exact) {
+        Some(at) => html! {
+            blockquote.quote {
+                (&text[..at]) mark { (exact) } (&text[at + exact.len()..])
+            }
+        },
+        None => html! { blockquote.quote { mark { (exact) } } },
+    }
+}
+
+/// The proposed wording against the clause's: what it removes struck through, what it adds
+/// underlined.
+fn difference(old: &str, new: &str) -> Markup {
+    html! {
+        span.difference {
+            @for segment in inline(old, new) {
+                @match segment.op {
+                    SegmentOp::Equal => { (segment.text) }
+                    SegmentOp::Delete => { del { (segment.text) } }
+                    SegmentOp::Insert => { ins { (segment.text) } }
+                }
+            }
+        }
+    }
+}

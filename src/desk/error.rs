@@ -1,0 +1,75 @@
+//! What the desk answers when a page cannot be shown: a page, never a JSON problem.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use maud::html;
+
+use super::layout;
+use crate::service::error::ServiceError;
+
+/// Why a desk page or form failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// No live session: to the sign-in page.
+    #[error("sign in first")]
+    SignIn,
+    /// A form that did not come from the desk's own page (no or a wrong CSRF token).
+    #[error("the form is out of date or did not come from this page; reload it and try again")]
+    Forged,
+    #[error("no such page")]
+    NotFound,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl ResponseError for DeskError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            DeskError::SignIn => StatusCode::SEE_OTHER,
+            DeskError::Forged => StatusCode::FORBIDDEN,
+            DeskError::NotFound | DeskError::Service(ServiceError::NotFound) => {
+                StatusCode::NOT_FOUND
+            }
+            DeskError::Service(ServiceError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            DeskError::Service(ServiceError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            DeskError::Service(ServiceError::Stale | ServiceError::Refused { .. }) => {
+                StatusCode::CONFLICT
+            }
+            DeskError::Service(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let DeskError::SignIn = self {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/desk/sign-in"))
+                .finish();
+        }
+        if let DeskError::Service(ServiceError::Internal(cause)) = self {
+            tracing::error!(%cause, "a desk page failed");
+        }
+        let message = match self {
+            DeskError::Service(ServiceError::Invalid(errors)) => errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("；"),
+            DeskError::Service(ServiceError::Stale) => {
+                "有人刚刚修改了这里——请重新载入页面后再操作。".to_owned()
+            }
+            DeskError::NotFound | DeskError::Service(ServiceError::NotFound) => {
+                "没有这个页面。".to_owned()
+            }
+            DeskError::Forged => "表单已过期或并非来自本页，请重新载入后再试。".to_owned(),
+            other => other.to_string(),
+        };
+        layout::bare(
+            self.status_code(),
+            "无法完成",
+            html! {
+                p.problem role="alert" { (message) }
+                p { a href="/desk" { "返回轮次列表" } }
+            },
+        )
+    }
+}

@@ -1,0 +1,357 @@
+//! The drafters' desk through the real app: signing in with a staff token once and working in
+//! a session held by a cookie, the round at a glance, the draft with its comments, and a
+//! decision recorded in place.
+
+use actix_web::test::TestRequest;
+use consult::domain::comment::CommentKind::{Amend, General};
+use consult::domain::role::Role;
+
+use crate::support::fixture::Comment;
+use crate::support::{Response, TestApp, engine_tests};
+
+engine_tests!(
+    a_drafter_signs_in_once_and_signing_out_ends_the_session,
+    agencies_and_unknown_tokens_do_not_sign_in,
+    a_session_ends_with_its_token_and_when_it_expires,
+    the_draft_shows_each_comment_beside_its_clause_and_decides_in_place,
+);
+
+/// A browser at the desk: the session cookie and the page's CSRF token.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookie: String,
+    csrf: String,
+}
+
+/// The value of the first hidden `csrf` field of a page.
+fn csrf_of(page: &str) -> String {
+    let start = page
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a CSRF token")
+        + r#"name="csrf" value=""#.len();
+    page[start..]
+        .split('"')
+        .next()
+        .expect("the token")
+        .to_owned()
+}
+
+fn text(response: &Response) -> String {
+    String::from_utf8_lossy(&response.body).to_string()
+}
+
+/// `name=value` of the cookie the response sets, and the whole header.
+fn set_cookie(response: &Response, name: &str) -> Option<(String, String)> {
+    response
+        .headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| {
+            (
+                v.split(';').next().unwrap_or_default().to_owned(),
+                v.to_owned(),
+            )
+        })
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        out.append_pair(name, value);
+    }
+    out.finish()
+}
+
+/// Fills in and sends the sign-in form with `token`.
+async fn signing_in(app: &TestApp, token: &str) -> Response {
+    let page = app.send(TestRequest::get().uri("/desk/sign-in")).await;
+    assert_eq!(page.status, 200);
+    let (pairing, _) = set_cookie(&page, "consult_sign_in").expect("the form's cookie");
+    let csrf = csrf_of(&text(&page));
+    app.send(
+        TestRequest::post()
+            .uri("/desk/sign-in")
+            .insert_header(("Cookie", pairing))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(form(&[("token", token), ("csrf", &csrf)])),
+    )
+    .await
+}
+
+impl<'a> Browser<'a> {
+    async fn sign_in(app: &'a TestApp, token: &str) -> Browser<'a> {
+        let answer = signing_in(app, token).await;
+        assert_eq!(answer.status, 303, "{}", text(&answer));
+        assert_eq!(answer.header("location"), Some("/desk"));
+        let (cookie, whole) = set_cookie(&answer, "consult_session").expect("a session cookie");
+        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/desk", "Max-Age=43200"] {
+            assert!(whole.contains(attribute), "{whole}");
+        }
+        assert!(!whole.contains("Secure"), "not over plain HTTP: {whole}");
+        assert!(!cookie.contains(token), "the cookie is not the token");
+        let mut browser = Browser {
+            app,
+            cookie,
+            csrf: String::new(),
+        };
+        let home = browser.get("/desk").await;
+        assert_eq!(home.status, 200, "{}", text(&home));
+        browser.csrf = csrf_of(&text(&home));
+        browser
+    }
+
+    async fn get(&self, path: &str) -> Response {
+        self.app
+            .send(
+                TestRequest::get()
+                    .uri(path)
+                    .insert_header(("Cookie", self.cookie.clone())),
+            )
+            .await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.app
+            .send(
+                TestRequest::post()
+                    .uri(path)
+                    .insert_header(("Cookie", self.cookie.clone()))
+                    .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                    .set_payload(form(fields)),
+            )
+            .await
+    }
+}
+
+async fn a_drafter_signs_in_once_and_signing_out_ends_the_session(app: TestApp) {
+    app.seed();
+    app.fixture().demo_round();
+    let drafter = app.staff_token(Role::Drafter);
+    let browser = Browser::sign_in(&app, &drafter).await;
+    let home = browser.get("/desk").await;
+    let page = text(&home);
+    assert!(
+        page.contains("关于促进杭州市生产性服务业高质量发展的若干举措"),
+        "{page}"
+    );
+    assert!(page.contains("测试人员"), "the header names the person");
+    assert_eq!(home.header("cache-control"), Some("no-store"));
+    let policy = home.header("content-security-policy").expect("a policy");
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"),
+        "{policy}"
+    );
+    // The database holds the session's hash, never its secret.
+    let secret = browser
+        .cookie
+        .trim_start_matches("consult_session=")
+        .to_owned();
+    let stored: Vec<String> = app
+        .db()
+        .read_now(|conn| -> Result<_, consult::service::error::ServiceError> {
+            use consult::db::schema::desk_sessions as s;
+            use diesel::prelude::*;
+            Ok(s::table.select(s::id_hash).load(conn)?)
+        })
+        .expect("sessions");
+    assert_eq!(stored, [consult::domain::token::hash(&secret)]);
+    // The stylesheet may be kept; it is the same for everyone.
+    let style = app
+        .send(TestRequest::get().uri("/desk/static/desk.css"))
+        .await;
+    assert_eq!(style.status, 200);
+    assert!(
+        style
+            .header("cache-control")
+            .is_some_and(|c| c.contains("max-age"))
+    );
+
+    // Signing out needs the page's CSRF token, and then ends the session for good.
+    let forged = browser.post("/desk/sign-out", &[("csrf", "guessed")]).await;
+    assert_eq!(forged.status, 403);
+    let out = browser
+        .post("/desk/sign-out", &[("csrf", &browser.csrf)])
+        .await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.header("location"), Some("/desk/sign-in"));
+    let after = browser.get("/desk").await;
+    assert_eq!(after.status, 303, "the old cookie opens nothing");
+    assert_eq!(after.header("location"), Some("/desk/sign-in"));
+}
+
+async fn agencies_and_unknown_tokens_do_not_sign_in(app: TestApp) {
+    app.seed();
+    let clerk = app.agency_token("xihu");
+    let refused = signing_in(&app, &clerk).await;
+    assert_eq!(refused.status, 401);
+    assert!(text(&refused).contains("工作台只供本机关工作人员登录"));
+    assert!(set_cookie(&refused, "consult_session").is_none());
+    let unknown = signing_in(&app, "cst_not-a-token").await;
+    assert_eq!(unknown.status, 401);
+    assert!(text(&unknown).contains("令牌无效"));
+    // A form posted from elsewhere lacks the cookie its token pairs with.
+    let drafter = app.staff_token(Role::Drafter);
+    let forged = app
+        .send(
+            TestRequest::post()
+                .uri("/desk/sign-in")
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(form(&[("token", &drafter), ("csrf", "x")])),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    // Without a session every page sends the browser to sign in.
+    for path in ["/desk", "/desk/rounds/any", "/desk/rounds/any/draft"] {
+        let page = app.send(TestRequest::get().uri(path)).await;
+        assert_eq!(page.status, 303, "{path}");
+        assert_eq!(page.header("location"), Some("/desk/sign-in"));
+    }
+    let decided = app
+        .send(
+            TestRequest::post()
+                .uri("/desk/comments/any/decision")
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload("csrf=x"),
+        )
+        .await;
+    assert_eq!(decided.status, 303);
+}
+
+async fn a_session_ends_with_its_token_and_when_it_expires(app: TestApp) {
+    app.seed();
+    let drafter = app.staff_token(Role::Drafter);
+    let browser = Browser::sign_in(&app, &drafter).await;
+    consult::cli::revoke_token(app.db(), &app.token_id(&drafter), app.clock.now()).expect("revoke");
+    assert_eq!(
+        browser.get("/desk").await.status,
+        303,
+        "a revoked token's session"
+    );
+
+    let other = app.staff_token(Role::Admin);
+    let browser = Browser::sign_in(&app, &other).await;
+    app.clock.advance(chrono::Duration::hours(11));
+    assert_eq!(browser.get("/desk").await.status, 200);
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(
+        browser.get("/desk").await.status,
+        303,
+        "past its twelve hours"
+    );
+}
+
+async fn the_draft_shows_each_comment_beside_its_clause_and_decides_in_place(app: TestApp) {
+    app.seed();
+    let fixture = app.fixture();
+    let round = fixture.demo_round();
+    fixture.submitted(
+        &round,
+        "jingxin",
+        vec![
+            Comment::new(Amend, Some("m9"), "建议增加海外仓。")
+                .quoting("跨境电商")
+                .proposing("做优做强跨境电商，布局建设海外仓。"),
+            Comment::new(General, None, "建议各措施明确责任单位。"),
+        ],
+    );
+    fixture.submitted(
+        &round,
+        "shangwu",
+        vec![Comment::new(Amend, Some("ch1"), "目标值请核实。")],
+    );
+    let drafter = app.staff_token(Role::Drafter);
+    let browser = Browser::sign_in(&app, &drafter).await;
+
+    // The round at a glance: who answered, and the clauses with their comments.
+    let glance = text(&browser.get(&format!("/desk/rounds/{round}")).await);
+    assert!(
+        glance.contains("市经信局") && glance.contains("已提出意见"),
+        "{glance}"
+    );
+    assert!(
+        glance.contains("待查阅"),
+        "agencies that have not read the letter"
+    );
+    assert!(glance.contains(&format!("/desk/rounds/{round}/draft?clause=m9")));
+    assert!(glance.contains("1 条意见") && glance.contains("1 条修改建议"));
+
+    // One measure: its text, its comment with the quote marked and the proposal as a
+    // difference, and nothing of other clauses.
+    let page = browser
+        .get(&format!("/desk/rounds/{round}/draft?clause=m9"))
+        .await;
+    assert_eq!(page.status, 200, "{}", text(&page));
+    let page = text(&page);
+    assert!(page.contains("建议增加海外仓。"), "{page}");
+    assert!(page.contains("<mark>跨境电商</mark>"), "{page}");
+    assert!(
+        page.contains("<ins>"),
+        "the proposal as a difference: {page}"
+    );
+    assert!(!page.contains("目标值请核实。") && !page.contains("建议各措施明确责任单位。"));
+
+    // The submitted comment's id, as its form names it.
+    let action = page
+        .split(r#"action="/desk/comments/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a decision form")
+        .to_owned();
+    let back = format!("/desk/rounds/{round}/draft?clause=m9");
+    let decide = |outcome: &'static str, reason: &'static str, base: &'static str| {
+        let (browser, action, back) = (&browser, action.clone(), back.clone());
+        async move {
+            browser
+                .post(
+                    &format!("/desk/comments/{action}/decision"),
+                    &[
+                        ("csrf", &browser.csrf),
+                        ("base", base),
+                        ("back", &back),
+                        ("outcome", outcome),
+                        ("reason", reason),
+                    ],
+                )
+                .await
+        }
+    };
+    let no_reason = decide("not_adopted", "", "0").await;
+    assert_eq!(no_reason.status, 422);
+    assert!(text(&no_reason).contains("须写明理由"));
+    let decided = decide("adopted", "", "0").await;
+    assert_eq!(decided.status, 303, "{}", text(&decided));
+    assert_eq!(
+        decided.header("location"),
+        Some(format!("{back}#c-{action}").as_str())
+    );
+    let page = text(&browser.get(&back).await);
+    assert!(
+        page.contains(r#"<span class="outcome">采纳</span>"#),
+        "{page}"
+    );
+    // A form read before that decision does not overwrite it.
+    let stale = decide("noted", "已知悉", "0").await;
+    assert_eq!(stale.status, 409);
+    assert!(text(&stale).contains("有人刚刚修改"));
+    let forged = browser
+        .post(
+            &format!("/desk/comments/{action}/decision"),
+            &[
+                ("csrf", "x"),
+                ("base", "1"),
+                ("back", &back),
+                ("outcome", "noted"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    // Still to decide: the general comment and 商务局's, not the decided one.
+    let open = text(
+        &browser
+            .get(&format!("/desk/rounds/{round}/draft?decided=false"))
+            .await,
+    );
+    assert!(open.contains("建议各措施明确责任单位。") && open.contains("目标值请核实。"));
+    assert!(!open.contains("建议增加海外仓。"), "{open}");
+}
