@@ -38,7 +38,9 @@ pub async fn decide(
 ) -> Result<HttpResponse, DeskError> {
     let form: DecideForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
     desk.check(&form.csrf)?;
-    let outcome = Outcome::parse(&form.outcome).ok_or(DeskError::Forged)?;
+    let Some(outcome) = Outcome::parse(&form.outcome) else {
+        return Err(ServiceError::field("outcome", "required", "请选择决定。").into());
+    };
     // Back to the page the form was on, and nowhere else.
     let back = if form.back.starts_with("/desk/") && !form.back.starts_with("/desk//") {
         form.back

@@ -193,7 +193,7 @@ fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
                     option value="" { "全部" }
                     @for clause in &sheet.clauses {
                         option value=(clause.key) selected[filters.clause == clause.key] {
-                            (clause.number) " " (clause.heading.clone().unwrap_or_default())
+                            (layout::clause_label(&clause.number, clause.heading.as_deref(), &clause.text))
                         }
                     }
                 }
@@ -317,7 +317,8 @@ fn decide_form(
             input type="hidden" name="base" value=(decided.map_or(0, |d| d.revision));
             input type="hidden" name="back" value=(back);
             label for=(field("outcome")) { "决定" }
-            select id=(field("outcome")) name="outcome" {
+            select id=(field("outcome")) name="outcome" required {
+                @if current.is_none() { option value="" { "请选择" } }
                 @for outcome in Outcome::ALL {
                     option value=(outcome.as_str()) selected[current == Some(outcome)] { (outcome.label_zh()) }
                 }

@@ -63,3 +63,15 @@ pub fn local(at: NaiveDateTime, zone: &chrono_tz::Tz) -> String {
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
+
+/// A clause as a list names it: its number, and its heading or the start of its text.
+pub fn clause_label(number: &str, heading: Option<&str>, text: &str) -> String {
+    let words = match heading {
+        Some(heading) => heading.to_owned(),
+        None if text.chars().count() > 16 => {
+            format!("{}…", text.chars().take(16).collect::<String>())
+        }
+        None => text.to_owned(),
+    };
+    format!("{number} {words}")
+}

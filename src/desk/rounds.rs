@@ -143,7 +143,7 @@ pub async fn show(
                     @for clause in &heat {
                         li {
                             a href={ "/desk/rounds/" (row.id) "/draft?clause=" (clause.key) } {
-                                (clause.number) " " (clause.heading.clone().unwrap_or_default())
+                                (layout::clause_label(&clause.number, clause.heading.as_deref(), &clause.text))
                             }
                             @if clause.comments > 0 {
                                 " "

@@ -139,6 +139,7 @@ pub struct Heat {
     pub key: String,
     pub number: String,
     pub heading: Option<String>,
+    pub text: String,
     pub comments: usize,
     /// The codes of the agencies that commented, sorted.
     pub agencies: Vec<String>,
@@ -178,6 +179,7 @@ pub fn heat(conn: &mut DbConnection, round_id: &str) -> Result<Vec<Heat>, Servic
                 key: clause.key.clone(),
                 number: clause.number.clone(),
                 heading: clause.heading.clone(),
+                text: clause.text.clone(),
                 comments: usize::try_from(counted.comments).unwrap_or(0),
                 agencies,
                 proposals: usize::try_from(counted.proposals).unwrap_or(0),

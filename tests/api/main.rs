@@ -9,6 +9,7 @@ mod agencies;
 mod audit;
 mod auth;
 mod bad_input;
+mod browser;
 mod calendar;
 mod claims;
 mod cli;

@@ -2,6 +2,7 @@
 //! PostgreSQL database copied from a migrated template), a clock the test moves, and requests
 //! through the real actix application.
 
+pub mod browser;
 pub mod fixture;
 pub mod postgres;
 pub mod proxy;

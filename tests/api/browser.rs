@@ -1,0 +1,165 @@
+//! The desk in a real browser (headless Chromium over WebDriver) against the real server: a
+//! drafter signs in, opens the demo round, filters the draft to one measure, records a decision
+//! with the keyboard, and sees it flagged once the agency changes its comment. Each page's
+//! screenshot is written to `target/desk-screenshots/`, and to `docs/screenshots/` with
+//! `CONSULT_WRITE_DOCS=1`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::support::browser::{Browser, ENTER};
+use crate::support::served::{Request, Served, token};
+
+fn shoot(browser: &Browser, name: &str) {
+    let png = browser.screenshot();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut folders: Vec<PathBuf> = vec![root.join("target/desk-screenshots")];
+    if std::env::var("CONSULT_WRITE_DOCS").is_ok_and(|v| v == "1") {
+        folders.push(root.join("docs/screenshots"));
+    }
+    for folder in folders {
+        std::fs::create_dir_all(&folder).expect("a folder for screenshots");
+        std::fs::write(folder.join(format!("{name}.png")), &png).expect("the screenshot");
+    }
+}
+
+/// The agency with `token` comments in `round` and submits its reply.
+fn answers(served: &Served, token: &str, round: &str, items: serde_json::Value) -> String {
+    let path = format!("/api/v1/rounds/{round}/comments");
+    let made = served
+        .send(&Request::post(
+            &path,
+            Some(token),
+            &json!({ "items": items }),
+        ))
+        .expect("comments");
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    let (_, request) = served.first_request(token);
+    submit(served, token, &request);
+    made.json()["items"][0]["id"]
+        .as_str()
+        .expect("a comment")
+        .to_owned()
+}
+
+fn submit(served: &Served, token: &str, request: &str) {
+    let path = format!("/api/v1/requests/{request}/submit");
+    let body =
+        json!({"signer": "王局长", "contact_name": "李明", "contact_phone": "0571-85000000"});
+    let submitted = served
+        .send(&Request::post(&path, Some(token), &body))
+        .expect("submit");
+    assert!(
+        submitted.status == 200 || submitted.status == 201,
+        "{}",
+        String::from_utf8_lossy(&submitted.body)
+    );
+}
+
+#[test]
+fn a_drafter_decides_the_demo_round_in_a_browser() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}", dir.path().join("consult.db").display());
+    // The first start loads the demo data: the draft, its 30 agencies and the open round.
+    let served = Served::start(&url, &[]);
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let drafter = token(&url, &["--role", "drafter", "--email", "zhang@fgw.example"]);
+    let jingxin = token(&url, &["--agency", "jingxin"]);
+    let shangwu = token(&url, &["--agency", "shangwu"]);
+    let (round, _) = served.first_request(&jingxin);
+    let proposal = answers(
+        &served,
+        &jingxin,
+        &round,
+        json!([{"kind": "amend", "clause_key": "9.", "quote": {"exact": "跨境电商"},
+                "body": "建议增加海外仓。", "proposed_text": "做优做强跨境电商，布局建设海外仓。"},
+               {"kind": "general", "body": "建议各措施明确责任单位。"}]),
+    );
+    answers(
+        &served,
+        &shangwu,
+        &round,
+        json!([{"kind": "amend", "clause_key": "9.", "body": "跨境电商部分建议补充海外仓布局。",
+                "proposed_text": "大力发展跨境电商和海外仓。"}]),
+    );
+
+    // Signing in: any page leads there first.
+    browser.go(&format!("{base}/desk"));
+    assert!(
+        browser.url().ends_with("/desk/sign-in"),
+        "{}",
+        browser.url()
+    );
+    shoot(&browser, "sign-in");
+    let field = browser.find("#token");
+    browser.type_into(&field, &drafter);
+    browser.click(&browser.find("form.sign-in button"));
+    browser.wait_for("征求意见轮次");
+    shoot(&browser, "rounds");
+
+    // The round at a glance, then its draft with the comments.
+    browser.click(&browser.find("table.rounds a"));
+    browser.wait_for("征求意见情况");
+    assert!(browser.source().contains("已提出意见"));
+    shoot(&browser, "round");
+    browser.click(&browser.find("nav.actions a"));
+    browser.wait_for("逐条");
+
+    // Filtered to measure 9: both agencies' proposals, nothing else.
+    browser.click(&browser.find(r#"select[name="clause"] option[value="m9"]"#));
+    browser.click(&browser.find("form.filters button"));
+    browser.wait_for("clause=m9");
+    let page = browser.source();
+    assert!(page.contains("建议增加海外仓。") && page.contains("跨境电商部分建议补充海外仓布局。"));
+    assert!(
+        !page.contains("建议各措施明确责任单位。"),
+        "the general comment is filtered out"
+    );
+    assert!(page.contains("<mark>跨境电商</mark>"));
+    shoot(&browser, "draft");
+
+    // Alt+J reaches the first comment still to decide; Alt+Enter records its decision.
+    browser.alt("j");
+    let focused = browser.run("return document.activeElement.name;");
+    assert_eq!(
+        focused,
+        json!("outcome"),
+        "the decision's first field has the focus"
+    );
+    browser.run(
+        "var f = document.activeElement.form; f.outcome.value = 'partially_adopted'; \
+         f.reason.value = '海外仓布局另行研究'; return true;",
+    );
+    browser.alt(ENTER);
+    browser.wait_for(r#"<span class="outcome">部分采纳</span>"#);
+    assert!(
+        browser.url().contains("clause=m9"),
+        "back on the filtered page"
+    );
+
+    // The agency changes the decided comment and submits again: the decision is flagged.
+    let comment = format!("/api/v1/comments/{proposal}");
+    let mut patch = Request::post(
+        &comment,
+        Some(&jingxin),
+        &json!({"body": "建议增加海外仓，并明确布局城市。"}),
+    );
+    patch.method = "PATCH";
+    let edited = served.send(&patch).expect("edit");
+    assert_eq!(
+        edited.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&edited.body)
+    );
+    let (_, request) = served.first_request(&jingxin);
+    submit(&served, &jingxin, &request);
+    browser.go(&format!("{base}/desk/rounds/{round}/draft?clause=m9"));
+    browser.wait_for("意见已修改，原决定待复核");
+    shoot(&browser, "stale");
+}
