@@ -13,6 +13,7 @@
 //!   settings, time, and the one error type.
 //! - [`metrics`]: what the service counts about itself, for `/metrics`.
 //! - [`limits`]: the rate limits per client address and per token.
+//! - [`streaming`]: response bodies written piece by piece on a blocking thread.
 
 pub mod api;
 pub mod app;
@@ -30,3 +31,4 @@ pub mod routes;
 pub mod seed;
 pub mod service;
 pub mod state;
+pub mod streaming;

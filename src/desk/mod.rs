@@ -7,9 +7,11 @@ mod decide;
 mod draft;
 mod error;
 mod layout;
+mod publish;
 mod rounds;
 mod session;
 mod sign_in;
+mod table;
 
 use actix_web::http::header;
 use actix_web::web::{self, ServiceConfig};
@@ -35,6 +37,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .route("/sign-out", web::post().to(sign_in::sign_out))
             .route("/rounds/{id}", web::get().to(rounds::show))
             .route("/rounds/{id}/draft", web::get().to(draft::show))
+            .route("/rounds/{id}/check", web::get().to(publish::check))
+            .route("/rounds/{id}/close", web::post().to(publish::close))
+            .route("/rounds/{id}/publish", web::post().to(publish::publish))
+            .route("/rounds/{id}/table", web::get().to(table::page))
+            .route("/rounds/{id}/table.csv", web::get().to(table::csv))
+            .route("/rounds/{id}/table.xlsx", web::get().to(table::xlsx))
             .route("/comments/{id}/decision", web::post().to(decide::decide))
             .route("/static/desk.css", web::get().to(style))
             .route("/static/desk.js", web::get().to(script)),

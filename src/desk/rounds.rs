@@ -110,6 +110,10 @@ pub async fn show(
                 a href={ "/desk/rounds/" (row.id) "/draft" } { "逐条查看意见" }
                 " "
                 a href={ "/desk/rounds/" (row.id) "/draft?decided=false" } { "只看未决定的意见" }
+                " "
+                a href={ "/desk/rounds/" (row.id) "/check" } { "发布前检查" }
+                " "
+                a href={ "/desk/rounds/" (row.id) "/table" } { "意见采纳情况表" }
             }
             section.ledger aria-labelledby="ledger" {
                 h2 #ledger { "征求意见情况" }

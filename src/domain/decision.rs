@@ -141,6 +141,21 @@ pub enum FindingCode {
     UnexplainedChange,
 }
 
+impl FindingCode {
+    /// What the finding is called on the office's pages.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FindingCode::Undecided => "尚未决定",
+            FindingCode::DecisionStale => "意见已修改，决定待复核",
+            FindingCode::ReasonMissing => "缺少理由",
+            FindingCode::NoNextVersion => "没有下一版草案",
+            FindingCode::ClauseUnchanged => "已采纳但条文未改",
+            FindingCode::NoLinkedClause => "已采纳的总体意见未关联条文",
+            FindingCode::UnexplainedChange => "条文修改没有对应意见或说明",
+        }
+    }
+}
+
 /// One problem the check found.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Finding {

@@ -184,6 +184,37 @@ pub struct AdoptionTable {
     pub tail: TableTail,
 }
 
+/// The forms the table is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableFormat {
+    Json,
+    /// UTF-8 with a byte-order mark, for spreadsheets.
+    Csv,
+    Xlsx,
+}
+
+impl TableFormat {
+    /// The media type a download of the form is sent as.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            TableFormat::Json => "application/json",
+            TableFormat::Csv => "text/csv; charset=utf-8",
+            TableFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
+
+    /// The end of a downloaded file's name.
+    pub fn extension(self) -> &'static str {
+        match self {
+            TableFormat::Json => "json",
+            TableFormat::Csv => "csv",
+            TableFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
 /// Takes a table in document order, head, rows, tail, so that a form is written as the rows
 /// are read instead of after the whole table is in memory.
 pub trait TableSink {

@@ -3,6 +3,7 @@
 //! sink as it is made: memory holds a chunk, the version and the agencies, not the round.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{Seek, SeekFrom, Write};
 
 use chrono::{DateTime, Utc};
 
@@ -15,8 +16,9 @@ use crate::domain::decision::Outcome;
 use crate::domain::draft::Clause;
 use crate::domain::draft::diff::diff;
 use crate::domain::report::{
-    AgencyTotal, ClauseFate, LinkedClause, OutcomeTotal, TableAgency, TableComment, TableGroup,
-    TableHead, TableRow, TableSink, TableTail, Totals,
+    AgencyTotal, ClauseFate, CsvForm, JsonForm, LinkedClause, OutcomeTotal, TableAgency,
+    TableComment, TableFormat, TableGroup, TableHead, TableRow, TableSink, TableTail, Totals,
+    XlsxForm,
 };
 use crate::domain::round::RequestState;
 use crate::service::decisions;
@@ -176,6 +178,32 @@ impl Counting {
                 .entry(comment.agency.code.clone())
                 .or_insert_with(|| AgencyTotal::new(comment.agency.clone()))
                 .count(row.outcome);
+        }
+    }
+}
+
+/// The table of `round` for `reader` in `format`, written to `out` as it is read; a workbook,
+/// a zip whose directory comes last, is put together in a temporary file first.
+pub fn write_form(
+    conn: &mut DbConnection,
+    round: &RoundRow,
+    reader: Reader<'_>,
+    now: DateTime<Utc>,
+    format: TableFormat,
+    out: &mut dyn Write,
+) -> Result<(), ServiceError> {
+    match format {
+        TableFormat::Json => write_table(conn, round, reader, now, &mut JsonForm::new(out)),
+        TableFormat::Csv => write_table(conn, round, reader, now, &mut CsvForm::new(out)),
+        TableFormat::Xlsx => {
+            let mut form = XlsxForm::new();
+            write_table(conn, round, reader, now, &mut form)?;
+            let mut file = tempfile::tempfile().map_err(ServiceError::internal)?;
+            form.finish(&mut file).map_err(ServiceError::internal)?;
+            file.seek(SeekFrom::Start(0))
+                .map_err(ServiceError::internal)?;
+            std::io::copy(&mut file, out).map_err(ServiceError::internal)?;
+            Ok(())
         }
     }
 }

@@ -162,4 +162,94 @@ fn a_drafter_decides_the_demo_round_in_a_browser() {
     browser.go(&format!("{base}/desk/rounds/{round}/draft?clause=m9"));
     browser.wait_for("意见已修改，原决定待复核");
     shoot(&browser, "stale");
+    // Confirmed as it stands, with the keyboard again.
+    browser.alt("j");
+    browser.alt(ENTER);
+    browser.wait_for("clause=m9");
+    assert!(!browser.source().contains("意见已修改，原决定待复核"));
+
+    // Version 2 takes up part of the proposal; the decisions are checked against it and
+    // published with the reason why the comments still undecided do not hold them up.
+    next_version(&served, &drafter, &round);
+    browser.go(&format!("{base}/desk/rounds/{round}/check"));
+    browser.wait_for("对照第2版");
+    browser.type_into(&browser.find("#reason"), "意见已汇总");
+    browser.click(&browser.find("form.close button"));
+    browser.wait_for("发布决定");
+    shoot(&browser, "check");
+    browser.type_into(&browser.find("#override"), "其余意见另行研究答复");
+    browser.click(&browser.find(r#"input[name="confirm"]"#));
+    browser.click(&browser.find("form.publish button"));
+    browser.wait_for("已发布");
+    assert!(browser.source().contains("部分采纳"));
+    shoot(&browser, "table");
+
+    // The CSV the office files, downloaded in the same session.
+    browser.click(&browser.find(r#"a[href$="table.csv"]"#));
+    let csv = browser.downloaded("意见采纳情况表.csv");
+    let text = String::from_utf8(csv).expect("UTF-8");
+    assert!(
+        text.starts_with('\u{feff}'),
+        "a byte-order mark for spreadsheets: {text}"
+    );
+    let rows: Vec<&str> = text.lines().collect();
+    let adopted = rows
+        .iter()
+        .find(|row| row.contains("建议增加海外仓，并明确布局城市。"))
+        .unwrap_or_else(|| panic!("the decided comment's row: {text}"));
+    assert!(adopted.contains("部分采纳") && adopted.contains("海外仓布局另行研究"));
+    assert!(
+        rows.iter()
+            .any(|row| row.contains("建议各措施明确责任单位。"))
+    );
+}
+
+/// Version 2 of the round's document as a drafter writes it: measure 9 takes up the
+/// warehouse, and it is published.
+fn next_version(served: &Served, drafter: &str, round: &str) {
+    let shown = served
+        .send(&Request::get(
+            &format!("/api/v1/rounds/{round}"),
+            Some(drafter),
+        ))
+        .expect("the round")
+        .json();
+    let document = shown["document_id"]
+        .as_str()
+        .expect("a document")
+        .to_owned();
+    let text = served
+        .send(&Request::get(
+            &format!("/api/v1/documents/{document}/versions/1?format=text"),
+            Some(drafter),
+        ))
+        .expect("the text");
+    let text = String::from_utf8_lossy(&text.body)
+        .replace("做优做强跨境电商。", "做优做强跨境电商，布局建设海外仓。");
+    let path = format!("/api/v1/documents/{document}/versions");
+    let made = served
+        .send(&Request::post(
+            &path,
+            Some(drafter),
+            &json!({"label": "送审稿", "text": text}),
+        ))
+        .expect("version 2");
+    assert_eq!(made.status, 201, "{}", String::from_utf8_lossy(&made.body));
+    let path = format!("/api/v1/documents/{document}/versions/2/publish");
+    let published = served
+        .send(
+            &Request::post(
+                &path,
+                Some(drafter),
+                &json!({"placeholder_override": "其余数值待各单位核定"}),
+            )
+            .header("If-Match", "\"1\""),
+        )
+        .expect("published");
+    assert_eq!(
+        published.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&published.body)
+    );
 }

@@ -14,6 +14,7 @@ engine_tests!(
     agencies_and_unknown_tokens_do_not_sign_in,
     a_session_ends_with_its_token_and_when_it_expires,
     the_draft_shows_each_comment_beside_its_clause_and_decides_in_place,
+    publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloads,
 );
 
 /// A browser at the desk: the session cookie and the page's CSRF token.
@@ -354,4 +355,134 @@ async fn the_draft_shows_each_comment_beside_its_clause_and_decides_in_place(app
     );
     assert!(open.contains("建议各措施明确责任单位。") && open.contains("目标值请核实。"));
     assert!(!open.contains("建议增加海外仓。"), "{open}");
+}
+
+async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloads(app: TestApp) {
+    app.seed();
+    let fixture = app.fixture();
+    let round = fixture.demo_round();
+    fixture.submitted(
+        &round,
+        "jingxin",
+        vec![Comment::new(General, None, "建议各措施明确责任单位。")],
+    );
+    let drafter = app.staff_token(Role::Drafter);
+    let browser = Browser::sign_in(&app, &drafter).await;
+    let check = format!("/desk/rounds/{round}/check");
+    let page = text(&browser.get(&check).await);
+    assert!(page.contains("还没有下一版草案"), "{page}");
+
+    // Version 2, published.
+    let document = app.items("/api/v1/rounds", Some(&drafter)).await[0]["document_id"]
+        .as_str()
+        .expect("a document")
+        .to_owned();
+    let text_of_v1 = app
+        .get(
+            &format!("/api/v1/documents/{document}/versions/1?format=text"),
+            Some(&drafter),
+        )
+        .await;
+    let made = app
+        .post(
+            &format!("/api/v1/documents/{document}/versions"),
+            Some(&drafter),
+            &serde_json::json!({"label": "送审稿", "text": text(&text_of_v1)}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", text(&made));
+    let published = app
+        .send(crate::support::with_token(
+            TestRequest::post()
+                .uri(&format!("/api/v1/documents/{document}/versions/2/publish"))
+                .insert_header(("If-Match", "\"1\""))
+                .set_json(serde_json::json!({"placeholder_override": "待核定"})),
+            Some(&drafter),
+        ))
+        .await;
+    assert_eq!(published.status, 200, "{}", text(&published));
+
+    // Closed first, then published only when confirmed, and with a reason for what is open.
+    let page = text(&browser.get(&check).await);
+    assert!(
+        page.contains("对照第2版") && page.contains("征求尚未截止"),
+        "{page}"
+    );
+    let base = |page: &str| {
+        let start = page.find(r#"name="base" value=""#).expect("a base") + 19;
+        page[start..]
+            .split('"')
+            .next()
+            .expect("a revision")
+            .to_owned()
+    };
+    let closed = browser
+        .post(
+            &format!("/desk/rounds/{round}/close"),
+            &[
+                ("csrf", &browser.csrf),
+                ("base", &base(&page)),
+                ("reason", "汇总完毕"),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, 303, "{}", text(&closed));
+    let page = text(&browser.get(&check).await);
+    assert!(page.contains("发布决定"), "{page}");
+    let publish = format!("/desk/rounds/{round}/publish");
+    let revision = base(&page);
+    let unconfirmed = browser
+        .post(&publish, &[("csrf", &browser.csrf), ("base", &revision)])
+        .await;
+    assert_eq!(unconfirmed.status, 422);
+    let forged = browser
+        .post(
+            &publish,
+            &[("csrf", "x"), ("base", &revision), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let done = browser
+        .post(
+            &publish,
+            &[
+                ("csrf", &browser.csrf),
+                ("base", &revision),
+                ("confirm", "yes"),
+                ("override_reason", "其余意见另行研究"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", text(&done));
+    assert_eq!(
+        done.header("location"),
+        Some(format!("/desk/rounds/{round}/table").as_str())
+    );
+    let table = browser.get(&format!("/desk/rounds/{round}/table")).await;
+    assert_eq!(table.status, 200);
+    let table = text(&table);
+    assert!(
+        table.contains("已发布") && table.contains("建议各措施明确责任单位。"),
+        "{table}"
+    );
+    assert!(table.trim_end().ends_with("</html>"), "the page is whole");
+    let csv = browser
+        .get(&format!("/desk/rounds/{round}/table.csv"))
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.header("content-disposition")
+            .is_some_and(|d| d.contains("adoption-table.csv"))
+    );
+    assert!(text(&csv).contains("建议各措施明确责任单位。"));
+    let xlsx = browser
+        .get(&format!("/desk/rounds/{round}/table.xlsx"))
+        .await;
+    assert_eq!(xlsx.status, 200);
+    assert!(xlsx.body.starts_with(b"PK"), "a workbook");
+    // Without a session, no download.
+    let anonymous = app
+        .send(TestRequest::get().uri(&format!("/desk/rounds/{round}/table.csv")))
+        .await;
+    assert_eq!(anonymous.status, 303);
 }

@@ -9,13 +9,13 @@ use utoipa::ToSchema;
 
 use super::report::readable_table;
 use crate::api::extract::Caller;
-use crate::api::streaming;
 use crate::domain::carry::CarriedQuote;
 use crate::domain::decision::Outcome;
 use crate::domain::report::{ClauseFate, TableAgency, TableHead, TableRow, TableSink, TableTail};
 use crate::error::ApiError;
 use crate::service::reporting::{self, Reader};
 use crate::state::AppState;
+use crate::streaming;
 
 /// A comment carried to the next version.
 #[derive(Debug, Serialize, ToSchema)]

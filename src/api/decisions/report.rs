@@ -3,21 +3,21 @@
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
-use std::io::{Seek, SeekFrom};
 use std::time::Duration;
 use utoipa::IntoParams;
 
 use crate::api::extract::{Caller, parse_query};
 use crate::api::rounds::visible_round;
-use crate::api::streaming::{self, ExportFormat as ReportFormat};
+use crate::api::streaming::ExportFormat as ReportFormat;
 use crate::db::DbConnection;
 use crate::db::round::{self, RoundRow};
 use crate::domain::refusal::Refusal;
-use crate::domain::report::{AdoptionTable, CsvForm, JsonForm, XlsxForm};
+use crate::domain::report::{AdoptionTable, TableFormat};
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
 use crate::service::reporting::{self, Reader};
 use crate::state::AppState;
+use crate::streaming;
 
 /// Which form to send.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -107,42 +107,18 @@ pub async fn report(
                 agency_id: agency.as_deref(),
                 internals,
             };
-            match format {
-                ReportFormat::Json => {
-                    reporting::write_table(conn, &row, reader, now, &mut JsonForm::new(pieces))
-                }
-                ReportFormat::Csv => {
-                    reporting::write_table(conn, &row, reader, now, &mut CsvForm::new(pieces))
-                }
-                ReportFormat::Xlsx => {
-                    // A workbook is a zip whose directory comes last: it is put together in a
-                    // temporary file, then sent.
-                    let mut form = XlsxForm::new();
-                    reporting::write_table(conn, &row, reader, now, &mut form)?;
-                    let mut file = tempfile::tempfile().map_err(ServiceError::internal)?;
-                    form.finish(&mut file).map_err(ServiceError::internal)?;
-                    file.seek(SeekFrom::Start(0))
-                        .map_err(ServiceError::internal)?;
-                    std::io::copy(&mut file, pieces).map_err(ServiceError::internal)?;
-                    Ok(())
-                }
-            }
+            reporting::write_form(conn, &row, reader, now, format.into(), pieces)
         },
     );
-    let (content_type, extension) = match format {
-        ReportFormat::Json => {
-            return Ok(HttpResponse::Ok()
-                .content_type("application/json")
-                .streaming(body));
-        }
-        ReportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
-        ReportFormat::Xlsx => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
-    };
+    let form = TableFormat::from(format);
+    if form == TableFormat::Json {
+        return Ok(HttpResponse::Ok()
+            .content_type(form.content_type())
+            .streaming(body));
+    }
+    let extension = form.extension();
     Ok(HttpResponse::Ok()
-        .content_type(content_type)
+        .content_type(form.content_type())
         .insert_header(streaming::attachment(
             &format!("adoption-table.{extension}"),
             &format!("意见采纳情况表.{extension}"),

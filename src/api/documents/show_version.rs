@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::views::VersionView;
 use super::{readable, readable_version};
 use crate::api::extract::{Caller, etag, parse_query};
-use crate::api::streaming::attachment;
 use crate::db::document;
 use crate::domain::draft::render::draft_text;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::streaming::attachment;
 
 /// The forms of a version.
 #[derive(Clone, Copy, Debug, Default, Deserialize, ToSchema)]

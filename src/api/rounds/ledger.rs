@@ -10,13 +10,14 @@ use utoipa::IntoParams;
 use super::views::{Ledger, LedgerCounts, RequestView};
 use super::visible_round;
 use crate::api::extract::{Caller, parse_query};
-use crate::api::streaming::{ExportFormat as ReportFormat, attachment};
+use crate::api::streaming::ExportFormat as ReportFormat;
 use crate::db::receipt;
 use crate::domain::ledger::{self, LedgerLine, LedgerReply};
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
 use crate::service::round_facts::{current_reply, replies_by_request, zone};
 use crate::state::AppState;
+use crate::streaming::attachment;
 
 /// Which form to send.
 #[derive(Debug, Deserialize, IntoParams)]

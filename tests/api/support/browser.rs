@@ -91,6 +91,8 @@ pub struct Browser {
     port: u16,
     session: String,
     _profile: tempfile::TempDir,
+    /// Where the browser saves what it downloads.
+    downloads: tempfile::TempDir,
 }
 
 impl Browser {
@@ -116,6 +118,7 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(50));
         }
         let profile = tempfile::tempdir().expect("a profile folder");
+        let downloads = tempfile::tempdir().expect("a downloads folder");
         let binary =
             std::env::var("CONSULT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
         // Without the background-networking flags Chromium keeps calling out of a machine
@@ -138,13 +141,18 @@ impl Browser {
             port,
             session: String::new(),
             _profile: profile,
+            downloads,
         };
+        let prefs = json!({
+            "download.default_directory": browser.downloads.path().display().to_string(),
+            "download.prompt_for_download": false,
+        });
         let made = browser.call(
             "POST",
             "/session",
             json!({"capabilities": {"alwaysMatch": {
                 "browserName": "chrome",
-                "goog:chromeOptions": {"binary": binary, "args": args},
+                "goog:chromeOptions": {"binary": binary, "args": args, "prefs": prefs},
             }}}),
         );
         browser.session = made["value"]["sessionId"]
@@ -253,6 +261,22 @@ impl Browser {
             assert!(
                 started.elapsed() < start_timeout(),
                 "the page never showed {text:?}: {source}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for the download the page started to land, and reads it.
+    pub fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.downloads.path().join(name);
+        let started = Instant::now();
+        loop {
+            if let Ok(bytes) = std::fs::read(&path) {
+                return bytes;
+            }
+            assert!(
+                started.elapsed() < start_timeout(),
+                "nothing was downloaded as {name}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
