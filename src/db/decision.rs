@@ -339,6 +339,20 @@ pub fn insert_note(conn: &mut DbConnection, row: &NoteRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// The notes of the comments `ids`, by comment, each comment's oldest first.
+pub fn notes_among(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<NoteRow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(500) {
+        rows.extend(
+            comment_notes::table
+                .filter(comment_notes::comment_id.eq_any(chunk))
+                .order((comment_notes::comment_id.asc(), comment_notes::id.asc()))
+                .load::<NoteRow>(conn)?,
+        );
+    }
+    Ok(rows)
+}
+
 /// A comment's notes, oldest first.
 pub fn notes_of(conn: &mut DbConnection, comment_id: &str) -> QueryResult<Vec<NoteRow>> {
     comment_notes::table

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::error::DeskError;
 use super::layout;
 use super::session::AtDesk;
+use super::triage::back_to;
 use crate::db::decision;
 use crate::domain::decision::Outcome;
 use crate::domain::decision::SubjectKind;
@@ -41,14 +42,8 @@ pub async fn decide(
     let Some(outcome) = Outcome::parse(&form.outcome) else {
         return Err(ServiceError::field("outcome", "required", "请选择决定。").into());
     };
-    // Back to the page the form was on, and nowhere else.
-    let back = if form.back.starts_with("/desk/") && !form.back.starts_with("/desk//") {
-        form.back
-    } else {
-        "/desk".to_owned()
-    };
     let id = id.into_inner();
-    let comment = id.clone();
+    let back = back_to(&form.back, &id);
     let now = state.clock.now();
     let actor = desk.0.actor(
         request
@@ -87,7 +82,7 @@ pub async fn decide(
         .await;
     match recorded {
         Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("{back}#c-{comment}")))
+            .insert_header((header::LOCATION, back))
             .finish()),
         Err(
             error @ (ServiceError::Stale | ServiceError::Invalid(_) | ServiceError::Refused { .. }),
@@ -118,7 +113,7 @@ pub async fn decide(
                 "决定未记录",
                 html! {
                     p.problem role="alert" { (message) }
-                    p { a href={ (back) "#c-" (comment) } { "重新载入并返回这条意见" } }
+                    p { a href=(back) { "重新载入并返回这条意见" } }
                 },
             ))
         }

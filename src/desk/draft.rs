@@ -15,7 +15,8 @@ use super::error::DeskError;
 use super::layout::{self, local};
 use super::session::AtDesk;
 use crate::db::comment::SubmittedRow;
-use crate::db::decision::{self, DecisionRow};
+use crate::db::decision::{self, DecisionRow, NoteRow};
+use crate::db::person::{self, PersonRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::comment::CommentKind;
 use crate::domain::decision::Outcome;
@@ -97,6 +98,12 @@ struct Sheet {
     /// The decision that applies to each comment: its own, or its group's.
     decisions: HashMap<String, DecisionRow>,
     grouped: HashMap<String, String>,
+    /// The office's notes on each comment, oldest first.
+    notes: HashMap<String, Vec<NoteRow>>,
+    /// Whom a comment can be given to: the people still in the office, by name.
+    people: Vec<PersonRow>,
+    /// The clauses on which agencies propose different wordings.
+    conflicts: std::collections::HashSet<String>,
     zone: chrono_tz::Tz,
 }
 
@@ -110,6 +117,7 @@ pub async fn show(
         serde_urlencoded::from_str(request.query_string()).map_err(|_| DeskError::NotFound)?;
     let (asked, after) = (filters.query()?, filters.after()?);
     let id = id.into_inner();
+    let now = state.clock.now();
     let sheet = state
         .db
         .read(move |conn| -> Result<Sheet, ServiceError> {
@@ -135,6 +143,20 @@ pub async fn show(
                     Some((id.clone(), current.get(subject)?.clone()))
                 })
                 .collect();
+            let mut notes: HashMap<String, Vec<NoteRow>> = HashMap::new();
+            for note in decision::notes_among(conn, &ids)? {
+                notes.entry(note.comment_id.clone()).or_default().push(note);
+            }
+            let people = person::list(conn, now.naive_utc())?
+                .into_iter()
+                .map(|(p, _)| p)
+                .filter(|p| p.retired_at.is_none())
+                .collect();
+            let conflicts = queue::heat(conn, &round.id)?
+                .into_iter()
+                .filter(|h| h.conflicting_proposals)
+                .map(|h| h.key)
+                .collect();
             let clauses = VersionClauses::of(conn, &round)?
                 .in_order()
                 .into_iter()
@@ -148,6 +170,9 @@ pub async fn show(
                 clauses,
                 decisions,
                 grouped,
+                notes,
+                people,
+                conflicts,
                 zone: page.zone,
             })
         })
@@ -225,7 +250,12 @@ fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
             section.clause {
                 @match clause {
                     Some(clause) => {
-                        h2 { (clause.number) " " (clause.heading.clone().unwrap_or_default()) }
+                        h2 {
+                            (clause.number) " " (clause.heading.clone().unwrap_or_default())
+                            @if sheet.conflicts.contains(&clause.key) {
+                                " " span.conflict { "各单位的修改建议互相冲突" }
+                            }
+                        }
                         @if !clause.text.is_empty() { p.text { (clause.text) } }
                     }
                     None => { h2 { "总体意见" } }
@@ -299,6 +329,7 @@ fn comment(
             } @else {
                 (decide_form(row, decided, csrf, back))
             }
+            (triage_forms(sheet, row, csrf, back))
         }
     }
 }
@@ -332,6 +363,48 @@ fn decide_form(
     }
 }
 
+/// Who works on the comment, and the office's notes on it (agencies never see either).
+fn triage_forms(sheet: &Sheet, row: &SubmittedRow, csrf: &str, back: &str) -> Markup {
+    let field = |name: &str| format!("{name}-{}", row.comment_id);
+    let notes = sheet
+        .notes
+        .get(&row.comment_id)
+        .map_or(&[][..], Vec::as_slice);
+    html! {
+        details.triage open[!notes.is_empty()] {
+            summary { "分配与备注" @if !notes.is_empty() { "（" (notes.len()) "条备注）" } }
+            form.assign method="post" action={ "/desk/comments/" (row.comment_id) "/assignee" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(back);
+                label for=(field("person")) { "承办人" }
+                select id=(field("person")) name="person_id" {
+                    option value="" { "未分配" }
+                    @for person in &sheet.people {
+                        option value=(person.id) selected[row.assignee_person_id.as_deref() == Some(person.id.as_str())] {
+                            (person.name)
+                        }
+                    }
+                }
+                button type="submit" { "分配" }
+            }
+            @if !notes.is_empty() {
+                ul.notes {
+                    @for note in notes {
+                        li { (note.body) span.count { " — " (note.author) " " (local(note.created_at, &sheet.zone)) } }
+                    }
+                }
+            }
+            form.note method="post" action={ "/desk/comments/" (row.comment_id) "/notes" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(back);
+                label for=(field("note")) { "内部备注（各单位看不到）" }
+                textarea id=(field("note")) name="body" rows="2" required {}
+                button type="submit" { "添加备注" }
+            }
+        }
+    }
+}
+
 /// The clause's text with the quoted passage marked; the quote alone if the text no longer
 /// holds it.
 fn quoted(text: &str, exact: &str) -> Markup {
@@ -348,6 +421,12 @@ fn quoted(text: &str, exact: &str) -> Markup {
 /// The proposed wording against the clause's: what it removes struck through, what it adds
 /// underlined.
 fn difference(old: &str, new: &str) -> Markup {
+    difference_of(old, new)
+}
+
+/// `new` against `old`, character by character: what it removes struck through, what it adds
+/// underlined.
+pub(super) fn difference_of(old: &str, new: &str) -> Markup {
     html! {
         span.difference {
             @for segment in inline(old, new) {

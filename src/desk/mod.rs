@@ -12,6 +12,8 @@ mod rounds;
 mod session;
 mod sign_in;
 mod table;
+mod triage;
+mod versions;
 
 use actix_web::http::header;
 use actix_web::web::{self, ServiceConfig};
@@ -37,6 +39,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .route("/sign-out", web::post().to(sign_in::sign_out))
             .route("/rounds/{id}", web::get().to(rounds::show))
             .route("/rounds/{id}/draft", web::get().to(draft::show))
+            .route("/rounds/{id}/next", web::get().to(versions::show))
+            .route("/rounds/{id}/next", web::post().to(versions::create))
+            .route(
+                "/rounds/{id}/next/publish",
+                web::post().to(versions::publish),
+            )
             .route("/rounds/{id}/check", web::get().to(publish::check))
             .route("/rounds/{id}/close", web::post().to(publish::close))
             .route("/rounds/{id}/publish", web::post().to(publish::publish))
@@ -44,6 +52,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .route("/rounds/{id}/table.csv", web::get().to(table::csv))
             .route("/rounds/{id}/table.xlsx", web::get().to(table::xlsx))
             .route("/comments/{id}/decision", web::post().to(decide::decide))
+            .route("/comments/{id}/assignee", web::post().to(triage::assign))
+            .route("/comments/{id}/notes", web::post().to(triage::note))
             .route("/static/desk.css", web::get().to(style))
             .route("/static/desk.js", web::get().to(script)),
     );

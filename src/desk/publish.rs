@@ -39,7 +39,11 @@ pub async fn check(
             p { a href={ "/desk/rounds/" (row.id) } { "← 返回本轮概况" } }
             @match &checked.next {
                 Some(next) => p { "对照第" (next.number) "版（" (next.label) "）检查每条决定。" },
-                None => p.problem { "还没有下一版草案：先起草下一版，再对照检查。" },
+                None => p.problem {
+                    "还没有下一版草案："
+                    a href={ "/desk/rounds/" (row.id) "/next" } { "先起草下一版" }
+                    "，再对照检查。"
+                },
             }
             @if checked.findings.is_empty() {
                 p.ok { "没有发现问题。" }

@@ -111,6 +111,8 @@ pub async fn show(
                 " "
                 a href={ "/desk/rounds/" (row.id) "/draft?decided=false" } { "只看未决定的意见" }
                 " "
+                a href={ "/desk/rounds/" (row.id) "/next" } { "下一版草案" }
+                " "
                 a href={ "/desk/rounds/" (row.id) "/check" } { "发布前检查" }
                 " "
                 a href={ "/desk/rounds/" (row.id) "/table" } { "意见采纳情况表" }

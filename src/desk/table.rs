@@ -6,40 +6,59 @@ use std::io::Write;
 use std::time::Duration;
 
 use actix_web::HttpResponse;
-use actix_web::web::{Data, Path};
+use actix_web::web::{Data, Path, Query};
 use maud::html;
+use serde::Deserialize;
 
 use super::error::DeskError;
 use super::layout;
 use super::session::AtDesk;
+use crate::db::round::{self, RoundRow};
 use crate::domain::report::{TableFormat, TableHead, TableRow, TableSink, TableTail};
 use crate::service::error::ServiceError;
 use crate::service::reporting::{self, Reader};
 use crate::state::AppState;
 use crate::streaming;
 
-/// The office's own reading: every comment and its internal details.
-const OFFICE: Reader<'static> = Reader {
-    agency_id: None,
-    internals: true,
-};
+/// One agency's part of the table, when asked for.
+#[derive(Default, Deserialize)]
+pub struct Part {
+    #[serde(default)]
+    agency: String,
+}
 
 pub async fn page(
     state: Data<AppState>,
     desk: AtDesk,
     id: Path<String>,
+    part: Query<Part>,
 ) -> Result<HttpResponse, DeskError> {
-    let round = found(&state, id.into_inner()).await?;
+    let (round, agencies, agency) = found(&state, id.into_inner(), part.into_inner()).await?;
+    let query = agency
+        .as_ref()
+        .map(|a| format!("?agency={a}"))
+        .unwrap_or_default();
     let (top, bottom) = layout::split_page(
         "意见采纳情况表",
         &desk.0,
         html! {
             h1 { "意见采纳情况表" }
             p { a href={ "/desk/rounds/" (round.id) } { "← 返回本轮概况" } }
+            form.filters method="get" {
+                label { "单位 "
+                    select name="agency" {
+                        option value="" { "全部单位" }
+                        @for (id, name) in &agencies {
+                            option value=(id) selected[agency.as_deref() == Some(id.as_str())] { (name) }
+                        }
+                    }
+                }
+                button type="submit" { "查看" }
+            }
             p.downloads {
-                a href={ "/desk/rounds/" (round.id) "/table.csv" } { "下载 CSV" }
+                a href={ "/desk/rounds/" (round.id) "/table.csv" (query) } { "下载 CSV" }
                 " "
-                a href={ "/desk/rounds/" (round.id) "/table.xlsx" } { "下载 Excel" }
+                a href={ "/desk/rounds/" (round.id) "/table.xlsx" (query) } { "下载 Excel" }
             }
         },
     );
@@ -52,7 +71,8 @@ pub async fn page(
         move |conn, out| {
             out.write_all(top.as_bytes())
                 .map_err(ServiceError::internal)?;
-            reporting::write_table(conn, &round, OFFICE, now, &mut HtmlForm { out })?;
+            let reader = office(agency.as_deref());
+            reporting::write_table(conn, &round, reader, now, &mut HtmlForm { out })?;
             out.write_all(bottom.as_bytes())
                 .map_err(ServiceError::internal)
         },
@@ -66,29 +86,32 @@ pub async fn csv(
     state: Data<AppState>,
     desk: AtDesk,
     id: Path<String>,
+    part: Query<Part>,
 ) -> Result<HttpResponse, DeskError> {
-    download(state, desk, id, TableFormat::Csv).await
+    download(state, desk, id, part, TableFormat::Csv).await
 }
 
 pub async fn xlsx(
     state: Data<AppState>,
     desk: AtDesk,
     id: Path<String>,
+    part: Query<Part>,
 ) -> Result<HttpResponse, DeskError> {
-    download(state, desk, id, TableFormat::Xlsx).await
+    download(state, desk, id, part, TableFormat::Xlsx).await
 }
 
 async fn download(
     state: Data<AppState>,
     _desk: AtDesk,
     id: Path<String>,
+    part: Query<Part>,
     format: TableFormat,
 ) -> Result<HttpResponse, DeskError> {
-    let round = found(&state, id.into_inner()).await?;
+    let (round, _, agency) = found(&state, id.into_inner(), part.into_inner()).await?;
     let now = state.clock.now();
     let stall = Duration::from_secs(state.config.stream_stall_seconds);
     let body = streaming::written(&state.db, stall, "the adoption table", move |conn, out| {
-        reporting::write_form(conn, &round, OFFICE, now, format, out)
+        reporting::write_form(conn, &round, office(agency.as_deref()), now, format, out)
     });
     let extension = format.extension();
     Ok(HttpResponse::Ok()
@@ -100,13 +123,43 @@ async fn download(
         .streaming(body))
 }
 
-async fn found(state: &AppState, id: String) -> Result<crate::db::round::RoundRow, DeskError> {
+/// The round, its agencies (id and name), and the agency of the part asked for, if it is one
+/// of them.
+async fn found(
+    state: &AppState,
+    id: String,
+    part: Part,
+) -> Result<(RoundRow, Vec<(String, String)>, Option<String>), DeskError> {
     Ok(state
         .db
         .read(move |conn| -> Result<_, ServiceError> {
-            crate::db::round::find_round(conn, &id)?.ok_or(ServiceError::NotFound)
+            let row = round::find_round(conn, &id)?.ok_or(ServiceError::NotFound)?;
+            let agencies: Vec<(String, String)> =
+                round::requests_of_rounds(conn, std::slice::from_ref(&row.id))?
+                    .into_iter()
+                    .map(|r| (r.request.agency_id, r.agency_name))
+                    .collect();
+            let agency = match part.agency.as_str() {
+                "" => None,
+                asked => Some(
+                    agencies
+                        .iter()
+                        .find(|(id, _)| id == asked)
+                        .map(|(id, _)| id.clone())
+                        .ok_or(ServiceError::NotFound)?,
+                ),
+            };
+            Ok((row, agencies, agency))
         })
         .await?)
+}
+
+/// The office's own reading, of the whole table or of one agency's part.
+fn office(agency_id: Option<&str>) -> Reader<'_> {
+    Reader {
+        agency_id,
+        internals: true,
+    }
 }
 
 /// The table as the rows of an HTML table.

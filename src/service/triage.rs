@@ -40,6 +40,9 @@ pub fn assign(
     decision::triage_of(conn, &comment.comment_id)?.ok_or(ServiceError::NotFound)
 }
 
+/// The longest note, in characters.
+const MAX_NOTE: usize = 10_000;
+
 /// Adds an internal note to a comment.
 pub fn add_note(
     conn: &mut DbConnection,
@@ -48,6 +51,13 @@ pub fn add_note(
     body: &str,
     now: NaiveDateTime,
 ) -> Result<NoteRow, ServiceError> {
+    if crate::domain::text::is_blank(body) || body.chars().count() > MAX_NOTE {
+        return Err(ServiceError::field(
+            "body",
+            "invalid_note",
+            format!("a note is 1 to {MAX_NOTE} characters and not blank"),
+        ));
+    }
     let row = NoteRow {
         id: Uuid::now_v7().to_string(),
         comment_id: comment.comment_id.clone(),

@@ -347,6 +347,47 @@ async fn the_draft_shows_each_comment_beside_its_clause_and_decides_in_place(app
         )
         .await;
     assert_eq!(forged.status, 403);
+    // Given to the drafter, with a note the agencies never see.
+    let me = app.person_id(&drafter);
+    let assigned = browser
+        .post(
+            &format!("/desk/comments/{action}/assignee"),
+            &[("csrf", &browser.csrf), ("back", &back), ("person_id", &me)],
+        )
+        .await;
+    assert_eq!(assigned.status, 303, "{}", text(&assigned));
+    let noted = browser
+        .post(
+            &format!("/desk/comments/{action}/notes"),
+            &[
+                ("csrf", &browser.csrf),
+                ("back", &back),
+                ("body", "与商务局核对口径"),
+            ],
+        )
+        .await;
+    assert_eq!(noted.status, 303, "{}", text(&noted));
+    let blank = browser
+        .post(
+            &format!("/desk/comments/{action}/notes"),
+            &[("csrf", &browser.csrf), ("back", &back), ("body", "  ")],
+        )
+        .await;
+    assert_eq!(blank.status, 422);
+    let page = text(&browser.get(&back).await);
+    assert!(page.contains("与商务局核对口径"), "{page}");
+    assert!(
+        page.contains(&format!(r#"<option value="{me}" selected>"#)),
+        "{page}"
+    );
+    let mine = app
+        .items(
+            &format!("/api/v1/rounds/{round}/comments?assignee=me"),
+            Some(&drafter),
+        )
+        .await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(1), "the queue agrees");
+
     // Still to decide: the general comment and 商务局's, not the decided one.
     let open = text(
         &browser
@@ -372,35 +413,66 @@ async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloa
     let page = text(&browser.get(&check).await);
     assert!(page.contains("还没有下一版草案"), "{page}");
 
-    // Version 2, published.
-    let document = app.items("/api/v1/rounds", Some(&drafter)).await[0]["document_id"]
-        .as_str()
-        .expect("a document")
-        .to_owned();
-    let text_of_v1 = app
-        .get(
-            &format!("/api/v1/documents/{document}/versions/1?format=text"),
-            Some(&drafter),
-        )
-        .await;
-    let made = app
+    // Version 2, written from the consulted text and published at the desk.
+    let next = format!("/desk/rounds/{round}/next");
+    let page = text(&browser.get(&next).await);
+    let marker = r#"name="text" rows="24" required>"#;
+    let start = page.find(marker).expect("the text") + marker.len();
+    let consulted = page[start..].split("</textarea>").next().expect("the text");
+    let consulted = consulted
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"");
+    assert!(consulted.contains("做优做强跨境电商。"), "{consulted}");
+    let written = consulted.replace("做优做强跨境电商。", "做优做强跨境电商，布局建设海外仓。");
+    let saved = browser
         .post(
-            &format!("/api/v1/documents/{document}/versions"),
-            Some(&drafter),
-            &serde_json::json!({"label": "送审稿", "text": text(&text_of_v1)}),
+            &next,
+            &[
+                ("csrf", &browser.csrf),
+                ("label", "送审稿"),
+                ("text", &written.replace('\n', "\r\n")),
+            ],
         )
         .await;
-    assert_eq!(made.status, 201, "{}", text(&made));
-    let published = app
-        .send(crate::support::with_token(
-            TestRequest::post()
-                .uri(&format!("/api/v1/documents/{document}/versions/2/publish"))
-                .insert_header(("If-Match", "\"1\""))
-                .set_json(serde_json::json!({"placeholder_override": "待核定"})),
-            Some(&drafter),
-        ))
+    assert_eq!(saved.status, 303, "{}", text(&saved));
+    let page = text(&browser.get(&next).await);
+    assert!(
+        page.contains("发布这一版") && page.contains("<ins>，布局建设海外仓</ins>"),
+        "{page}"
+    );
+    let stale = browser
+        .post(
+            &format!("{next}/publish"),
+            &[
+                ("csrf", &browser.csrf),
+                ("base", "99"),
+                ("placeholder_override", "待核定"),
+            ],
+        )
         .await;
-    assert_eq!(published.status, 200, "{}", text(&published));
+    assert_eq!(stale.status, 409, "a form read before a change");
+    let revision = {
+        let start = page.find(r#"name="base" value=""#).expect("a base") + 19;
+        page[start..]
+            .split('"')
+            .next()
+            .expect("a revision")
+            .to_owned()
+    };
+    let published = browser
+        .post(
+            &format!("{next}/publish"),
+            &[
+                ("csrf", &browser.csrf),
+                ("base", &revision),
+                ("placeholder_override", "待核定"),
+            ],
+        )
+        .await;
+    assert_eq!(published.status, 303, "{}", text(&published));
+    assert!(text(&browser.get(&next).await).contains("已发布"));
 
     // Closed first, then published only when confirmed, and with a reason for what is open.
     let page = text(&browser.get(&check).await);

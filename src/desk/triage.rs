@@ -1,0 +1,91 @@
+//! `POST /desk/comments/{id}/assignee` and `POST /desk/comments/{id}/notes`: giving a comment
+//! to one of the office's people, and leaving a note on it, from beside the comment.
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{Bytes, Data, Path};
+use serde::Deserialize;
+
+use super::error::DeskError;
+use super::session::AtDesk;
+use crate::service::decisions;
+use crate::service::error::ServiceError;
+use crate::service::triage;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+struct AssignForm {
+    csrf: String,
+    back: String,
+    /// Empty for nobody.
+    #[serde(default)]
+    person_id: String,
+}
+
+#[derive(Deserialize)]
+struct NoteForm {
+    csrf: String,
+    back: String,
+    body: String,
+}
+
+/// Where a form goes back to: the desk page it was on, and nowhere else.
+pub fn back_to(back: &str, comment: &str) -> String {
+    let page = if back.starts_with("/desk/") && !back.starts_with("/desk//") {
+        back
+    } else {
+        "/desk"
+    };
+    format!("{page}#c-{comment}")
+}
+
+fn see_other(location: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+pub async fn assign(
+    state: Data<AppState>,
+    desk: AtDesk,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, DeskError> {
+    let form: AssignForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    desk.check(&form.csrf)?;
+    let id = id.into_inner();
+    let location = back_to(&form.back, &id);
+    let now = state.clock.now().naive_utc();
+    let actor = desk.0.actor(None);
+    let person = Some(form.person_id).filter(|p| !p.is_empty());
+    state
+        .db
+        .write(move |conn| -> Result<_, ServiceError> {
+            let (comment, _) = decisions::standing_comment(conn, &id)?;
+            triage::assign(conn, &actor, &comment, person.as_deref(), now)
+        })
+        .await?;
+    Ok(see_other(location))
+}
+
+pub async fn note(
+    state: Data<AppState>,
+    desk: AtDesk,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, DeskError> {
+    let form: NoteForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    desk.check(&form.csrf)?;
+    let id = id.into_inner();
+    let location = back_to(&form.back, &id);
+    let now = state.clock.now().naive_utc();
+    let actor = desk.0.actor(None);
+    state
+        .db
+        .write(move |conn| -> Result<_, ServiceError> {
+            let (comment, _) = decisions::standing_comment(conn, &id)?;
+            triage::add_note(conn, &actor, &comment, form.body.trim(), now)
+        })
+        .await?;
+    Ok(see_other(location))
+}
