@@ -151,6 +151,13 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
         now,
     )
     .expect("token");
+    // A drafter signed in to the desk: its pages are read with the session's cookie.
+    let session = db
+        .write_now(|conn| {
+            consult::service::sessions::start(conn, &drafter, chrono::Duration::hours(12), now)
+        })
+        .expect("a desk session")
+        .secret;
     let config = Config {
         database_url,
         ..Config::from_vars(|name| match name {
@@ -328,6 +335,18 @@ fn run_engine(engine: &str, url: &str, options: &Options) {
             c.request("GET", "/page", None, None, None);
         }),
     ));
+    scenarios.push((
+        "desk: the draft with its comments, one agency",
+        address,
+        pagers,
+        {
+            let path = format!("/desk/rounds/{round}/draft?agency=xihu");
+            let session = session.clone();
+            Box::new(move |c, _| {
+                c.request("GET", &path, Some(&session), None, None);
+            })
+        },
+    ));
     scenarios.push(("GET /api/v1/rounds/{id}/clauses (heat)", address, reads, {
         let (token, path) = (drafter.clone(), format!("/api/v1/rounds/{round}/clauses"));
         Box::new(move |c, _| {
@@ -438,7 +457,12 @@ impl Client {
     ) -> String {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n");
         if let Some(token) = token {
-            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+            // A desk session's secret goes in its cookie; anything else is a bearer token.
+            if token.starts_with("cds_") {
+                head.push_str(&format!("Cookie: consult_session={token}\r\n"));
+            } else {
+                head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+            }
         }
         if let Some(key) = key {
             head.push_str(&format!("Idempotency-Key: {key}\r\n"));

@@ -2,9 +2,9 @@
 //! The form carries the revision of the decision it was read with, so that a decision another
 //! drafter recorded meanwhile is reported, never overwritten.
 
+use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::{Bytes, Data, Path};
-use actix_web::{HttpRequest, HttpResponse};
 use maud::html;
 use serde::Deserialize;
 
@@ -34,10 +34,9 @@ pub async fn decide(
     state: Data<AppState>,
     desk: AtDesk,
     id: Path<String>,
-    request: HttpRequest,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let form: DecideForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    let form: DecideForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     desk.check(&form.csrf)?;
     let Some(outcome) = Outcome::parse(&form.outcome) else {
         return Err(ServiceError::field("outcome", "required", "请选择决定。").into());
@@ -45,13 +44,7 @@ pub async fn decide(
     let id = id.into_inner();
     let back = back_to(&form.back, &id);
     let now = state.clock.now();
-    let actor = desk.0.actor(
-        request
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    );
+    let actor = desk.0.actor(None);
     let expected = (form.base > 0).then_some(form.base);
     let reason = Some(form.reason).filter(|r| !r.trim().is_empty());
     let recorded = state
@@ -87,7 +80,6 @@ pub async fn decide(
         Err(
             error @ (ServiceError::Stale | ServiceError::Invalid(_) | ServiceError::Refused { .. }),
         ) => {
-            let conflict = matches!(error, ServiceError::Stale);
             let message = match &error {
                 ServiceError::Stale => {
                     "有人刚刚修改了这条意见的决定——请重新载入后再决定，以免覆盖别人的决定。"
@@ -103,10 +95,9 @@ pub async fn decide(
                     .join("；"),
                 other => other.to_string(),
             };
-            let status = if conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+            let status = match &error {
+                ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                other => DeskError::status_of(other),
             };
             Ok(layout::bare(
                 status,

@@ -31,7 +31,7 @@ use crate::state::AppState;
 const PAGE: usize = 50;
 
 /// The filters, as the form sends them; an empty field filters nothing.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Deserialize)]
 pub struct Filters {
     #[serde(default)]
     clause: String,
@@ -307,7 +307,7 @@ fn comment(
                 div.proposal {
                     span.label { "建议改为：" }
                     @match clause {
-                        Some(clause) => { (difference(&clause.text, proposed)) }
+                        Some(clause) => { (difference_of(&clause.text, proposed)) }
                         None => { span { (proposed) } }
                     }
                 }
@@ -416,12 +416,6 @@ fn quoted(text: &str, exact: &str) -> Markup {
         },
         None => html! { blockquote.quote { mark { (exact) } } },
     }
-}
-
-/// The proposed wording against the clause's: what it removes struck through, what it adds
-/// underlined.
-fn difference(old: &str, new: &str) -> Markup {
-    difference_of(old, new)
 }
 
 /// `new` against `old`, character by character: what it removes struck through, what it adds

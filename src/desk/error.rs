@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use maud::html;
 
 use super::layout;
+use crate::domain::refusal::Answer;
 use crate::service::error::ServiceError;
 
 /// Why a desk page or form failed.
@@ -16,10 +17,30 @@ pub enum DeskError {
     /// A form that did not come from the desk's own page (no or a wrong CSRF token).
     #[error("the form is out of date or did not come from this page; reload it and try again")]
     Forged,
+    /// A form whose fields are not the page's.
+    #[error("the form is incomplete; reload the page and try again")]
+    BadForm,
     #[error("no such page")]
     NotFound,
     #[error(transparent)]
     Service(#[from] ServiceError),
+}
+
+impl DeskError {
+    /// The status a failure of the workflow is answered with, as the API answers it.
+    pub fn status_of(error: &ServiceError) -> StatusCode {
+        match error {
+            ServiceError::NotFound => StatusCode::NOT_FOUND,
+            ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ServiceError::Stale => StatusCode::CONFLICT,
+            ServiceError::Refused { refusal, .. } => match refusal.answer() {
+                Answer::Conflict => StatusCode::CONFLICT,
+                Answer::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
 }
 
 impl ResponseError for DeskError {
@@ -27,15 +48,9 @@ impl ResponseError for DeskError {
         match self {
             DeskError::SignIn => StatusCode::SEE_OTHER,
             DeskError::Forged => StatusCode::FORBIDDEN,
-            DeskError::NotFound | DeskError::Service(ServiceError::NotFound) => {
-                StatusCode::NOT_FOUND
-            }
-            DeskError::Service(ServiceError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            DeskError::Service(ServiceError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-            DeskError::Service(ServiceError::Stale | ServiceError::Refused { .. }) => {
-                StatusCode::CONFLICT
-            }
-            DeskError::Service(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            DeskError::BadForm => StatusCode::BAD_REQUEST,
+            DeskError::NotFound => StatusCode::NOT_FOUND,
+            DeskError::Service(error) => DeskError::status_of(error),
         }
     }
 
@@ -61,6 +76,7 @@ impl ResponseError for DeskError {
                 "没有这个页面。".to_owned()
             }
             DeskError::Forged => "表单已过期或并非来自本页，请重新载入后再试。".to_owned(),
+            DeskError::BadForm => "表单不完整，请重新载入页面后再试。".to_owned(),
             other => other.to_string(),
         };
         layout::bare(

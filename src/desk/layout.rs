@@ -15,10 +15,11 @@ pub fn page(title: &str, session: &Session, body: Markup) -> HttpResponse {
 /// A page for a signed-in member of staff, cut where its body goes on after `before`: the
 /// start and the end of a page whose middle is written as it is read.
 pub fn split_page(title: &str, session: &Session, before: Markup) -> (String, String) {
-    // A private-use character: no text of the page holds it.
+    // A private-use character; only the frame's own markup follows it, so its last place is
+    // the cut whatever the text before it holds.
     const CUT: &str = "\u{E000}";
     let whole = frame(title, html! { (before) (PreEscaped(CUT)) }, Some(session));
-    match whole.split_once(CUT) {
+    match whole.rsplit_once(CUT) {
         Some((top, bottom)) => (top.to_owned(), bottom.to_owned()),
         None => (whole, String::new()),
     }

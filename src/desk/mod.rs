@@ -19,8 +19,6 @@ use actix_web::http::header;
 use actix_web::web::{self, ServiceConfig};
 use actix_web::{HttpResponse, Responder};
 
-pub use session::SESSION_COOKIE;
-
 /// Where the desk is served.
 pub const PATH: &str = "/desk";
 

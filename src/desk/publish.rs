@@ -12,7 +12,9 @@ use super::error::DeskError;
 use super::layout;
 use super::session::AtDesk;
 use crate::db::round;
+use crate::domain::round::RoundState;
 use crate::service::error::ServiceError;
+use crate::service::round_facts::round_state_of;
 use crate::service::{publication, rounds};
 use crate::state::AppState;
 
@@ -22,12 +24,19 @@ pub async fn check(
     id: Path<String>,
 ) -> Result<HttpResponse, DeskError> {
     let id = id.into_inner();
-    let (row, checked) = state
+    let now = state.clock.now();
+    let (row, checked, open) = state
         .db
         .read(move |conn| -> Result<_, ServiceError> {
             let row = round::find_round(conn, &id)?.ok_or(ServiceError::NotFound)?;
             let checked = publication::check(conn, &row)?;
-            Ok((row, checked))
+            let requests: Vec<_> = round::requests_of_rounds(conn, std::slice::from_ref(&row.id))?
+                .into_iter()
+                .map(|r| r.request)
+                .collect();
+            // Past its last deadline a round is closed, whether or not anyone closed it.
+            let open = round_state_of(&row, &requests, now) == RoundState::Open;
+            Ok((row, checked, open))
         })
         .await?;
     let draft = format!("/desk/rounds/{}/draft", row.id);
@@ -62,7 +71,7 @@ pub async fn check(
                     }
                 }
             }
-            @if row.closed_at.is_none() {
+            @if open {
                 form.close method="post" action={ "/desk/rounds/" (row.id) "/close" } {
                     input type="hidden" name="csrf" value=(desk.0.row.csrf);
                     input type="hidden" name="base" value=(row.revision);
@@ -103,7 +112,7 @@ pub async fn close(
     id: Path<String>,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let form: CloseForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    let form: CloseForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     desk.check(&form.csrf)?;
     let id = id.into_inner();
     let now = state.clock.now();
@@ -139,7 +148,7 @@ pub async fn publish(
     id: Path<String>,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let form: PublishForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    let form: PublishForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     desk.check(&form.csrf)?;
     if form.confirm != "yes" {
         return Err(ServiceError::field("confirm", "required", "请勾选确认后再发布。").into());

@@ -70,7 +70,7 @@ pub async fn sign_in(
     request: HttpRequest,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let input: SignIn = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    let input: SignIn = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     let paired = cookie(&request, SIGN_IN_COOKIE).is_some_and(|c| same(&c, &input.csrf));
     if !paired {
         return Err(DeskError::Forged);
@@ -131,7 +131,7 @@ pub async fn sign_out(
     desk: AtDesk,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let input: SignOut = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    let input: SignOut = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     desk.check(&input.csrf)?;
     let now = state.clock.now();
     let session = desk.0;

@@ -21,7 +21,7 @@ use crate::state::AppState;
 use crate::streaming;
 
 /// One agency's part of the table, when asked for.
-#[derive(Default, Deserialize)]
+#[derive(Deserialize)]
 pub struct Part {
     #[serde(default)]
     agency: String,

@@ -29,9 +29,13 @@ struct NoteForm {
     body: String,
 }
 
-/// Where a form goes back to: the desk page it was on, and nowhere else.
+/// Where a form goes back to: the desk page it was on, and nowhere else (not another host,
+/// nor anything that cannot stand in a `Location` header).
 pub fn back_to(back: &str, comment: &str) -> String {
-    let page = if back.starts_with("/desk/") && !back.starts_with("/desk//") {
+    let page = if back.starts_with("/desk/")
+        && !back.starts_with("/desk//")
+        && back.chars().all(|c| c.is_ascii_graphic())
+    {
         back
     } else {
         "/desk"
@@ -51,7 +55,7 @@ pub async fn assign(
     id: Path<String>,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let form: AssignForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    let form: AssignForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     desk.check(&form.csrf)?;
     let id = id.into_inner();
     let location = back_to(&form.back, &id);
@@ -74,7 +78,7 @@ pub async fn note(
     id: Path<String>,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let form: NoteForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    let form: NoteForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     desk.check(&form.csrf)?;
     let id = id.into_inner();
     let location = back_to(&form.back, &id);

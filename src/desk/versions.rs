@@ -222,7 +222,7 @@ pub async fn create(
     id: Path<String>,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let form: NewVersion = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+    let form: NewVersion = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     desk.check(&form.csrf)?;
     let id = id.into_inner();
     let now = state.clock.now().naive_utc();
@@ -232,6 +232,11 @@ pub async fn create(
         .db
         .write(move |conn| -> Result<_, ServiceError> {
             let round = round::find_round(conn, &id)?.ok_or(ServiceError::NotFound)?;
+            // The form was read when there was no next version; one written since is not
+            // followed by another made from the old text.
+            if decisions::next_version(conn, &round)?.is_some() {
+                return Err(ServiceError::Stale);
+            }
             // Browsers send a textarea's lines ending in CR LF.
             let text = form.text.replace("\r\n", "\n");
             drafting::add_version(
@@ -264,7 +269,7 @@ pub async fn publish(
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
     let form: PublishVersion =
-        serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::Forged)?;
+        serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
     desk.check(&form.csrf)?;
     let id = id.into_inner();
     let now = state.clock.now().naive_utc();

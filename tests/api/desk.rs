@@ -367,6 +367,26 @@ async fn the_draft_shows_each_comment_beside_its_clause_and_decides_in_place(app
         )
         .await;
     assert_eq!(noted.status, 303, "{}", text(&noted));
+    // A form sends the browser back to the desk page it came from, and nowhere else.
+    for hostile in [
+        "https://evil.example/",
+        "//evil.example/desk/",
+        "/desk//evil.example",
+        "/desk/x\r\nSet-Cookie: a=b",
+    ] {
+        let sent = browser
+            .post(
+                &format!("/desk/comments/{action}/notes"),
+                &[("csrf", &browser.csrf), ("back", hostile), ("body", "核对")],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{hostile:?}");
+        assert_eq!(
+            sent.header("location"),
+            Some(format!("/desk#c-{action}").as_str()),
+            "{hostile:?}"
+        );
+    }
     let blank = browser
         .post(
             &format!("/desk/comments/{action}/notes"),
@@ -473,6 +493,18 @@ async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloa
         .await;
     assert_eq!(published.status, 303, "{}", text(&published));
     assert!(text(&browser.get(&next).await).contains("已发布"));
+    // A form read before version 2 was written does not make a version 3 from the old text.
+    let late = browser
+        .post(
+            &next,
+            &[
+                ("csrf", &browser.csrf),
+                ("label", "送审稿"),
+                ("text", &written),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, 409);
 
     // Closed first, then published only when confirmed, and with a reason for what is open.
     let page = text(&browser.get(&check).await);
