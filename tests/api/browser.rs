@@ -1,6 +1,8 @@
 //! The desk in a real browser (headless Chromium over WebDriver) against the real server: a
 //! drafter signs in, opens the demo round, filters the draft to one measure, records a decision
-//! with the keyboard, and sees it flagged once the agency changes its comment. Each page's
+//! with the keyboard, sees it flagged once the agency changes its comment, decides every other
+//! comment, writes and publishes version 2, checks the decisions against it, publishes them and
+//! downloads the adoption table. Each page's
 //! screenshot is written to `target/desk-screenshots/`, and to `docs/screenshots/` with
 //! `CONSULT_WRITE_DOCS=1`.
 
@@ -168,9 +170,37 @@ fn a_drafter_decides_the_demo_round_in_a_browser() {
     browser.wait_for("clause=m9");
     assert!(!browser.source().contains("意见已修改，原决定待复核"));
 
+    // Every other comment, decided from the list of those still to decide.
+    browser.go(&format!("{base}/desk/rounds/{round}/draft?decided=false"));
+    let undecided = || {
+        browser
+            .run("return document.querySelectorAll('article.comment[data-undecided]').length;")
+            .as_u64()
+            .unwrap_or_default()
+    };
+    let mut left = undecided();
+    assert_eq!(left, 2, "商务局's proposal and 经信局's general comment");
+    while left > 0 {
+        browser.alt("j");
+        browser.run(
+            "var f = document.activeElement.form; f.outcome.value = 'noted'; \
+             f.reason.value = '已知悉，在实施细则中研究'; return true;",
+        );
+        browser.alt(ENTER);
+        let started = std::time::Instant::now();
+        while undecided() >= left {
+            assert!(
+                started.elapsed() < crate::support::served::start_timeout(),
+                "not decided"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        left = undecided();
+    }
+    assert!(browser.source().contains("没有符合条件的意见"));
+
     // Version 2, written at the desk from the consulted text, takes up part of the proposal;
-    // the decisions are checked against it and published with the reason why the comments
-    // still undecided do not hold them up.
+    // the decisions are checked against it and published.
     browser.go(&format!("{base}/desk/rounds/{round}/next"));
     browser.wait_for("保存为草稿");
     browser.run(
@@ -192,12 +222,22 @@ fn a_drafter_decides_the_demo_round_in_a_browser() {
     browser.type_into(&browser.find("#reason"), "意见已汇总");
     browser.click(&browser.find("form.close button"));
     browser.wait_for("发布决定");
+    assert!(
+        browser.source().contains("没有发现问题"),
+        "{}",
+        browser.source()
+    );
     shoot(&browser, "check");
-    browser.type_into(&browser.find("#override"), "其余意见另行研究答复");
     browser.click(&browser.find(r#"input[name="confirm"]"#));
     browser.click(&browser.find("form.publish button"));
     browser.wait_for("已发布");
-    assert!(browser.source().contains("部分采纳"));
+    let table = browser.source();
+    assert!(table.contains("部分采纳"));
+    // The totals' last line: nothing left undecided.
+    assert!(
+        table.contains(r#"<td>未决定</td><td class="number">0</td>"#),
+        "every comment decided: {table}"
+    );
     shoot(&browser, "table");
 
     // The CSV the office files, downloaded in the same session.
