@@ -1,4 +1,4 @@
-//! `POST /desk/comments/{id}/decision`: a decision recorded from the form beside a comment.
+//! A decision recorded from the form beside a comment, on the comment or on its group.
 //! The form carries the revision of the decision it was read with, so that a decision another
 //! drafter recorded meanwhile is reported, never overwritten.
 
@@ -12,7 +12,7 @@ use super::error::DeskError;
 use super::layout;
 use super::session::AtDesk;
 use super::triage::back_to;
-use crate::db::decision;
+use crate::db::{decision, round};
 use crate::domain::decision::Outcome;
 use crate::domain::decision::SubjectKind;
 use crate::service::decisions::{self, DecisionInput};
@@ -28,12 +28,36 @@ struct DecideForm {
     outcome: String,
     #[serde(default)]
     reason: String,
+    /// The comment whose card holds the form, when it decides the comment's group.
+    #[serde(default)]
+    at: String,
 }
 
+/// `POST /desk/comments/{id}/decision`
 pub async fn decide(
     state: Data<AppState>,
     desk: AtDesk,
     id: Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, DeskError> {
+    record(state, desk, SubjectKind::Comment, id.into_inner(), body).await
+}
+
+/// `POST /desk/groups/{id}/decision`: one decision for every comment of a group.
+pub async fn decide_group(
+    state: Data<AppState>,
+    desk: AtDesk,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, DeskError> {
+    record(state, desk, SubjectKind::Group, id.into_inner(), body).await
+}
+
+async fn record(
+    state: Data<AppState>,
+    desk: AtDesk,
+    kind: SubjectKind,
+    id: String,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
     let form: DecideForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
@@ -41,8 +65,8 @@ pub async fn decide(
     let Some(outcome) = Outcome::parse(&form.outcome) else {
         return Err(ServiceError::field("outcome", "required", "请选择决定。").into());
     };
-    let id = id.into_inner();
-    let back = back_to(&form.back, &id);
+    let card = if form.at.is_empty() { &id } else { &form.at };
+    let back = back_to(&form.back, card);
     let now = state.clock.now();
     let actor = desk.0.actor(None);
     let expected = (form.base > 0).then_some(form.base);
@@ -50,7 +74,13 @@ pub async fn decide(
     let recorded = state
         .db
         .write(move |conn| -> Result<_, ServiceError> {
-            let (_, round) = decisions::standing_comment(conn, &id)?;
+            let round = match kind {
+                SubjectKind::Comment => decisions::standing_comment(conn, &id)?.1,
+                SubjectKind::Group => {
+                    let group = decision::find_group(conn, &id)?.ok_or(ServiceError::NotFound)?;
+                    round::find_round(conn, &group.round_id)?.ok_or(ServiceError::NotFound)?
+                }
+            };
             // The clauses an adoption was linked to stay linked while it still changes text.
             let clause_keys = match decision::history(conn, &id)?.last() {
                 Some(last) if outcome.changes_text() && last.outcome.changes_text() => last.keys(),
@@ -61,16 +91,7 @@ pub async fn decide(
                 reason,
                 clause_keys,
             };
-            decisions::decide(
-                conn,
-                &actor,
-                &round,
-                &id,
-                SubjectKind::Comment,
-                expected,
-                input,
-                now,
-            )
+            decisions::decide(conn, &actor, &round, &id, kind, expected, input, now)
         })
         .await;
     match recorded {

@@ -15,7 +15,7 @@ use super::error::DeskError;
 use super::layout::{self, local};
 use super::session::AtDesk;
 use crate::db::comment::SubmittedRow;
-use crate::db::decision::{self, DecisionRow, NoteRow};
+use crate::db::decision::{self, DecisionRow, GroupRow, NoteRow};
 use crate::db::person::{self, PersonRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::comment::CommentKind;
@@ -98,6 +98,8 @@ struct Sheet {
     /// The decision that applies to each comment: its own, or its group's.
     decisions: HashMap<String, DecisionRow>,
     grouped: HashMap<String, String>,
+    /// The groups of the comments on the page, by id.
+    groups: HashMap<String, GroupRow>,
     /// The office's notes on each comment, oldest first.
     notes: HashMap<String, Vec<NoteRow>>,
     /// Whom a comment can be given to: the people still in the office, by name.
@@ -130,8 +132,13 @@ pub async fn show(
                 .into_iter()
                 .filter_map(|t| Some((t.comment_id, t.group_id?)))
                 .collect();
+            let group_ids: Vec<String> = grouped.values().cloned().collect();
+            let groups = decision::groups_among(conn, &group_ids)?
+                .into_iter()
+                .map(|g| (g.id.clone(), g))
+                .collect();
             let mut subjects = ids.clone();
-            subjects.extend(grouped.values().cloned());
+            subjects.extend(group_ids);
             let current: HashMap<String, DecisionRow> = decision::current_among(conn, &subjects)?
                 .into_iter()
                 .map(|d| (d.subject_id.clone(), d))
@@ -170,6 +177,7 @@ pub async fn show(
                 clauses,
                 decisions,
                 grouped,
+                groups,
                 notes,
                 people,
                 conflicts,
@@ -242,6 +250,13 @@ fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
             button type="submit" { "筛选" }
         }
         p.keys { "快捷键：Alt+J 下一条未决定的意见，Alt+K 上一条，Alt+Enter 记录当前决定。" }
+        form.group #group-form method="post" action={ "/desk/rounds/" (sheet.round.id) "/groups" } {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="back" value=(back);
+            label for="group-title" { "把勾选的意见合并为同类意见组（按组决定一次）" }
+            input #group-title type="text" name="title" placeholder="组名，如：明确责任单位" required;
+            button type="submit" { "合并" }
+        }
         @if sheet.rows.is_empty() {
             p.empty { "没有符合条件的意见。" }
         }
@@ -289,7 +304,6 @@ fn comment(
         .cloned()
         .unwrap_or_default();
     let decided = sheet.decisions.get(&row.comment_id);
-    let in_group = sheet.grouped.contains_key(&row.comment_id);
     let undecided = decided.is_none() || decided.is_some_and(|d| d.stale);
     html! {
         article.comment id={ "c-" (row.comment_id) } data-undecided[undecided] tabindex="-1" {
@@ -324,29 +338,54 @@ fn comment(
                     }
                 }
             }
-            @if in_group {
-                p.grouped { "本条已并入同类意见组，按组决定。" }
-            } @else {
-                (decide_form(row, decided, csrf, back))
+            @match sheet.grouped.get(&row.comment_id) {
+                Some(group_id) => {
+                    p.grouped {
+                        "同类意见组："
+                        strong { (sheet.groups.get(group_id).map_or("", |g| g.title.as_str())) }
+                        "（按组决定）"
+                    }
+                    (decide_form(&Subject::Group { id: group_id, card: &row.comment_id }, decided, csrf, back))
+                }
+                None => {
+                    @if decided.is_none() {
+                        label.pick {
+                            input type="checkbox" name="comment_ids" value=(row.comment_id) form="group-form";
+                            " 选入同类意见组"
+                        }
+                    }
+                    (decide_form(&Subject::Comment(&row.comment_id), decided, csrf, back))
+                }
             }
             (triage_forms(sheet, row, csrf, back))
         }
     }
 }
 
+/// What a decision form decides: a comment, or the group a comment's card shows.
+enum Subject<'a> {
+    Comment(&'a str),
+    Group { id: &'a str, card: &'a str },
+}
+
 fn decide_form(
-    row: &SubmittedRow,
+    subject: &Subject<'_>,
     decided: Option<&DecisionRow>,
     csrf: &str,
     back: &str,
 ) -> Markup {
     let current = decided.map(|d| d.outcome);
-    let field = |name: &str| format!("{name}-{}", row.comment_id);
+    let (action, card) = match subject {
+        Subject::Comment(id) => (format!("/desk/comments/{id}/decision"), *id),
+        Subject::Group { id, card } => (format!("/desk/groups/{id}/decision"), *card),
+    };
+    let field = |name: &str| format!("{name}-{card}");
     html! {
-        form.decide method="post" action={ "/desk/comments/" (row.comment_id) "/decision" } {
+        form.decide method="post" action=(action) {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="base" value=(decided.map_or(0, |d| d.revision));
             input type="hidden" name="back" value=(back);
+            input type="hidden" name="at" value=(card);
             label for=(field("outcome")) { "决定" }
             select id=(field("outcome")) name="outcome" required {
                 @if current.is_none() { option value="" { "请选择" } }

@@ -52,6 +52,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .route("/comments/{id}/decision", web::post().to(decide::decide))
             .route("/comments/{id}/assignee", web::post().to(triage::assign))
             .route("/comments/{id}/notes", web::post().to(triage::note))
+            .route("/rounds/{id}/groups", web::post().to(triage::group))
+            .route(
+                "/groups/{id}/decision",
+                web::post().to(decide::decide_group),
+            )
             .route("/static/desk.css", web::get().to(style))
             .route("/static/desk.js", web::get().to(script)),
     );

@@ -8,9 +8,10 @@ use serde::Deserialize;
 
 use super::error::DeskError;
 use super::session::AtDesk;
+use crate::db::round;
 use crate::service::decisions;
 use crate::service::error::ServiceError;
-use crate::service::triage;
+use crate::service::{groups, triage};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -67,6 +68,44 @@ pub async fn assign(
         .write(move |conn| -> Result<_, ServiceError> {
             let (comment, _) = decisions::standing_comment(conn, &id)?;
             triage::assign(conn, &actor, &comment, person.as_deref(), now)
+        })
+        .await?;
+    Ok(see_other(location))
+}
+
+/// `POST /desk/rounds/{id}/groups`: the comments ticked on the page, made one group of like
+/// comments (同类意见) to be decided once.
+pub async fn group(
+    state: Data<AppState>,
+    desk: AtDesk,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, DeskError> {
+    let (mut csrf, mut back, mut title, mut ids) = (None, None, None, Vec::new());
+    // Each ticked comment sends its own `comment_ids` field.
+    for (name, value) in form_urlencoded::parse(&body) {
+        match name.as_ref() {
+            "csrf" => csrf = Some(value.into_owned()),
+            "back" => back = Some(value.into_owned()),
+            "title" => title = Some(value.into_owned()),
+            "comment_ids" => ids.push(value.into_owned()),
+            _ => return Err(DeskError::BadForm),
+        }
+    }
+    let (Some(csrf), Some(back), Some(title)) = (csrf, back, title) else {
+        return Err(DeskError::BadForm);
+    };
+    desk.check(&csrf)?;
+    let first = ids.first().cloned().unwrap_or_default();
+    let location = back_to(&back, &first);
+    let now = state.clock.now().naive_utc();
+    let actor = desk.0.actor(None);
+    let id = id.into_inner();
+    state
+        .db
+        .write(move |conn| -> Result<_, ServiceError> {
+            let round = round::find_round(conn, &id)?.ok_or(ServiceError::NotFound)?;
+            groups::create_group(conn, &actor, &round, title.trim(), &ids, now)
         })
         .await?;
     Ok(see_other(location))

@@ -416,6 +416,58 @@ async fn the_draft_shows_each_comment_beside_its_clause_and_decides_in_place(app
     );
     assert!(open.contains("建议各措施明确责任单位。") && open.contains("目标值请核实。"));
     assert!(!open.contains("建议增加海外仓。"), "{open}");
+
+    // The two still to decide, ticked and made one group of like comments, decided once.
+    let ticked: Vec<String> = open
+        .split(r#"name="comment_ids" value=""#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect();
+    assert_eq!(ticked.len(), 2, "{open}");
+    let undecided = format!("/desk/rounds/{round}/draft?decided=false");
+    let grouped = browser
+        .post(
+            &format!("/desk/rounds/{round}/groups"),
+            &[
+                ("csrf", &browser.csrf),
+                ("back", &undecided),
+                ("title", "明确口径与责任"),
+                ("comment_ids", &ticked[0]),
+                ("comment_ids", &ticked[1]),
+            ],
+        )
+        .await;
+    assert_eq!(grouped.status, 303, "{}", text(&grouped));
+    let open = text(&browser.get(&undecided).await);
+    assert!(
+        open.contains("同类意见组：<strong>明确口径与责任</strong>"),
+        "{open}"
+    );
+    let group = open
+        .split(r#"action="/desk/groups/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the group's decision form")
+        .to_owned();
+    let decided = browser
+        .post(
+            &format!("/desk/groups/{group}/decision"),
+            &[
+                ("csrf", &browser.csrf),
+                ("base", "0"),
+                ("back", &undecided),
+                ("at", &ticked[0]),
+                ("outcome", "noted"),
+                ("reason", "在实施细则中明确"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", text(&decided));
+    assert_eq!(
+        decided.header("location"),
+        Some(format!("{undecided}#c-{}", ticked[0]).as_str())
+    );
+    assert!(text(&browser.get(&undecided).await).contains("没有符合条件的意见"));
 }
 
 async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloads(app: TestApp) {
