@@ -3,13 +3,11 @@
 //! drafter recorded meanwhile is reported, never overwritten.
 
 use actix_web::HttpResponse;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::web::{Bytes, Data, Path};
-use maud::html;
 use serde::Deserialize;
 
 use super::error::DeskError;
-use super::layout;
 use super::session::AtDesk;
 use super::triage::back_to;
 use crate::db::{decision, round};
@@ -101,33 +99,23 @@ async fn record(
         Err(
             error @ (ServiceError::Stale | ServiceError::Invalid(_) | ServiceError::Refused { .. }),
         ) => {
-            let message = match &error {
-                ServiceError::Stale => {
+            let failed = DeskError::Service(error);
+            let message = match &failed {
+                DeskError::Service(ServiceError::Stale) => {
                     "有人刚刚修改了这条意见的决定——请重新载入后再决定，以免覆盖别人的决定。"
                         .to_owned()
                 }
-                ServiceError::Invalid(errors) => errors
+                DeskError::Service(ServiceError::Invalid(errors)) => errors
                     .iter()
-                    .map(|e| match e.field.as_str() {
-                        "reason" => "采纳以外的决定须写明理由。".to_owned(),
+                    .map(|e| match (e.field.as_str(), e.code.as_str()) {
+                        ("reason", "required") => "采纳以外的决定须写明理由。".to_owned(),
                         _ => e.message.clone(),
                     })
                     .collect::<Vec<_>>()
                     .join("；"),
-                other => other.to_string(),
+                other => other.explained(),
             };
-            let status = match &error {
-                ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                other => DeskError::status_of(other),
-            };
-            Ok(layout::bare(
-                status,
-                "决定未记录",
-                html! {
-                    p.problem role="alert" { (message) }
-                    p { a href=(back) { "重新载入并返回这条意见" } }
-                },
-            ))
+            Ok(failed.page("决定未记录", &message, (&back, "重新载入并返回这条意见")))
         }
         Err(other) => Err(other.into()),
     }

@@ -20,11 +20,9 @@ use crate::db::person::{self, PersonRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::comment::CommentKind;
 use crate::domain::decision::Outcome;
-use crate::domain::draft::Clause;
 use crate::domain::draft::diff::{SegmentOp, inline};
-use crate::service::commenting::VersionClauses;
 use crate::service::error::ServiceError;
-use crate::service::queue::{self, QueueQuery};
+use crate::service::queue::{self, Heat, QueueQuery};
 use crate::state::AppState;
 
 /// Comments on one page.
@@ -94,7 +92,8 @@ struct Sheet {
     rows: Vec<SubmittedRow>,
     more: bool,
     agencies: HashMap<String, (String, String)>,
-    clauses: Vec<Clause>,
+    /// The version's clauses in document order, with what stands on each.
+    clauses: Vec<Heat>,
     /// The decision that applies to each comment: its own, or its group's.
     decisions: HashMap<String, DecisionRow>,
     grouped: HashMap<String, String>,
@@ -104,8 +103,6 @@ struct Sheet {
     notes: HashMap<String, Vec<NoteRow>>,
     /// Whom a comment can be given to: the people still in the office, by name.
     people: Vec<PersonRow>,
-    /// The clauses on which agencies propose different wordings.
-    conflicts: std::collections::HashSet<String>,
     zone: chrono_tz::Tz,
 }
 
@@ -159,16 +156,7 @@ pub async fn show(
                 .map(|(p, _)| p)
                 .filter(|p| p.retired_at.is_none())
                 .collect();
-            let conflicts = queue::heat(conn, &round.id)?
-                .into_iter()
-                .filter(|h| h.conflicting_proposals)
-                .map(|h| h.key)
-                .collect();
-            let clauses = VersionClauses::of(conn, &round)?
-                .in_order()
-                .into_iter()
-                .cloned()
-                .collect();
+            let clauses = queue::heat(conn, &round.id)?;
             Ok(Sheet {
                 round,
                 rows: page.rows,
@@ -180,7 +168,6 @@ pub async fn show(
                 groups,
                 notes,
                 people,
-                conflicts,
                 zone: page.zone,
             })
         })
@@ -207,8 +194,7 @@ fn kind_name(kind: CommentKind) -> &'static str {
 }
 
 fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
-    let by_key: HashMap<&str, &Clause> =
-        sheet.clauses.iter().map(|c| (c.key.as_str(), c)).collect();
+    let by_key: HashMap<&str, &Heat> = sheet.clauses.iter().map(|c| (c.key.as_str(), c)).collect();
     // Consecutive comments on one clause share its heading and text.
     let mut runs: Vec<(Option<&str>, Vec<&SubmittedRow>)> = Vec::new();
     for row in &sheet.rows {
@@ -267,7 +253,7 @@ fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
                     Some(clause) => {
                         h2 {
                             (clause.number) " " (clause.heading.clone().unwrap_or_default())
-                            @if sheet.conflicts.contains(&clause.key) {
+                            @if clause.conflicting_proposals {
                                 " " span.conflict { "各单位的修改建议互相冲突" }
                             }
                         }
@@ -294,7 +280,7 @@ fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
 fn comment(
     sheet: &Sheet,
     row: &SubmittedRow,
-    clause: Option<&Clause>,
+    clause: Option<&Heat>,
     csrf: &str,
     back: &str,
 ) -> Markup {

@@ -43,6 +43,40 @@ impl DeskError {
     }
 }
 
+impl DeskError {
+    /// What went wrong, in the words of the page.
+    pub fn explained(&self) -> String {
+        match self {
+            DeskError::Service(ServiceError::Invalid(errors)) => errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("；"),
+            DeskError::Service(ServiceError::Stale) => {
+                "有人刚刚修改了这里——请重新载入页面后再操作。".to_owned()
+            }
+            DeskError::NotFound | DeskError::Service(ServiceError::NotFound) => {
+                "没有这个页面。".to_owned()
+            }
+            DeskError::Forged => "表单已过期或并非来自本页，请重新载入后再试。".to_owned(),
+            DeskError::BadForm => "表单不完整，请重新载入页面后再试。".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The page that says `message`, with the failure's status and a link on: `(href, words)`.
+    pub fn page(&self, title: &str, message: &str, (href, words): (&str, &str)) -> HttpResponse {
+        layout::bare(
+            self.status_code(),
+            title,
+            html! {
+                p.problem role="alert" { (message) }
+                p { a href=(href) { (words) } }
+            },
+        )
+    }
+}
+
 impl ResponseError for DeskError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -63,29 +97,6 @@ impl ResponseError for DeskError {
         if let DeskError::Service(ServiceError::Internal(cause)) = self {
             tracing::error!(%cause, "a desk page failed");
         }
-        let message = match self {
-            DeskError::Service(ServiceError::Invalid(errors)) => errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("；"),
-            DeskError::Service(ServiceError::Stale) => {
-                "有人刚刚修改了这里——请重新载入页面后再操作。".to_owned()
-            }
-            DeskError::NotFound | DeskError::Service(ServiceError::NotFound) => {
-                "没有这个页面。".to_owned()
-            }
-            DeskError::Forged => "表单已过期或并非来自本页，请重新载入后再试。".to_owned(),
-            DeskError::BadForm => "表单不完整，请重新载入页面后再试。".to_owned(),
-            other => other.to_string(),
-        };
-        layout::bare(
-            self.status_code(),
-            "无法完成",
-            html! {
-                p.problem role="alert" { (message) }
-                p { a href="/desk" { "返回轮次列表" } }
-            },
-        )
+        self.page("无法完成", &self.explained(), ("/desk", "返回轮次列表"))
     }
 }

@@ -1,6 +1,8 @@
 //! `GET /desk` (the rounds) and `GET /desk/rounds/{id}` (one round at a glance: its ledger and
 //! its draft's clauses with what stands on each).
 
+use std::collections::HashMap;
+
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Path};
 use maud::html;
@@ -8,6 +10,7 @@ use maud::html;
 use super::error::DeskError;
 use super::layout::{self, local};
 use super::session::AtDesk;
+use crate::db::round::RequestRow;
 use crate::db::{document, round};
 use crate::domain::ledger::state_name;
 use crate::domain::round::RoundState;
@@ -34,17 +37,20 @@ pub async fn list(state: Data<AppState>, desk: AtDesk) -> Result<HttpResponse, D
         .read(move |conn| -> Result<_, ServiceError> {
             let rows = round::list_rounds(conn, None)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let requests = round::requests_of_rounds(conn, &ids)?;
+            let mut requests: HashMap<String, Vec<RequestRow>> = HashMap::new();
+            for entry in round::requests_of_rounds(conn, &ids)? {
+                requests
+                    .entry(entry.request.round_id.clone())
+                    .or_default()
+                    .push(entry.request);
+            }
             Ok(rows
                 .into_iter()
                 .map(|row| {
-                    let mine: Vec<_> = requests
-                        .iter()
-                        .filter(|r| r.request.round_id == row.id)
-                        .map(|r| r.request.clone())
-                        .collect();
-                    let state = round_state_of(&row, &mine, now);
-                    (row, state, mine.len())
+                    let mine = requests.get(&row.id).map_or(&[][..], Vec::as_slice);
+                    let state = round_state_of(&row, mine, now);
+                    let asked = mine.len();
+                    (row, state, asked)
                 })
                 .collect::<Vec<_>>())
         })

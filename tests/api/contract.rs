@@ -6,29 +6,13 @@
 use std::process::Command;
 
 use crate::support::postgres::TestDatabase;
+use crate::support::required_tool;
 use crate::support::served::{Served, consult, token};
 
 /// The schemathesis command: `CONSULT_SCHEMATHESIS`, else `st` on the path. Required when
 /// `CI=true`; skipped with a notice otherwise.
 fn schemathesis() -> Option<String> {
-    let command = std::env::var("CONSULT_SCHEMATHESIS").unwrap_or_else(|_| "st".to_owned());
-    let found = Command::new(&command)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
-        return Some(command);
-    }
-    assert!(
-        !std::env::var("CI").is_ok_and(|v| v == "true"),
-        "CI=true but schemathesis ({command}) is not installed: .ci/run installs it"
-    );
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "note: schemathesis is not installed; the contract test is skipped"
-    );
-    None
+    required_tool("CONSULT_SCHEMATHESIS", "st", "the contract test is")
 }
 
 /// Seconds of generated requests per role (`CONSULT_SCHEMATHESIS_SECONDS`, 20 unless set).

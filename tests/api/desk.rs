@@ -24,17 +24,23 @@ struct Browser<'a> {
     csrf: String,
 }
 
-/// The value of the first hidden `csrf` field of a page.
-fn csrf_of(page: &str) -> String {
+/// The value of the first field `name` of a page's forms.
+fn field_of(page: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
     let start = page
-        .find(r#"name="csrf" value=""#)
-        .expect("a form with a CSRF token")
-        + r#"name="csrf" value=""#.len();
+        .find(&marker)
+        .unwrap_or_else(|| panic!("a form with {name}"))
+        + marker.len();
     page[start..]
         .split('"')
         .next()
-        .expect("the token")
+        .expect("its value")
         .to_owned()
+}
+
+/// The CSRF token of a page's forms.
+fn csrf_of(page: &str) -> String {
+    field_of(page, "csrf")
 }
 
 fn text(response: &Response) -> String {
@@ -525,14 +531,7 @@ async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloa
         )
         .await;
     assert_eq!(stale.status, 409, "a form read before a change");
-    let revision = {
-        let start = page.find(r#"name="base" value=""#).expect("a base") + 19;
-        page[start..]
-            .split('"')
-            .next()
-            .expect("a revision")
-            .to_owned()
-    };
+    let revision = field_of(&page, "base");
     let published = browser
         .post(
             &format!("{next}/publish"),
@@ -564,20 +563,12 @@ async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloa
         page.contains("对照第2版") && page.contains("征求尚未截止"),
         "{page}"
     );
-    let base = |page: &str| {
-        let start = page.find(r#"name="base" value=""#).expect("a base") + 19;
-        page[start..]
-            .split('"')
-            .next()
-            .expect("a revision")
-            .to_owned()
-    };
     let closed = browser
         .post(
             &format!("/desk/rounds/{round}/close"),
             &[
                 ("csrf", &browser.csrf),
-                ("base", &base(&page)),
+                ("base", &field_of(&page, "base")),
                 ("reason", "汇总完毕"),
             ],
         )
@@ -586,7 +577,7 @@ async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloa
     let page = text(&browser.get(&check).await);
     assert!(page.contains("发布决定"), "{page}");
     let publish = format!("/desk/rounds/{round}/publish");
-    let revision = base(&page);
+    let revision = field_of(&page, "base");
     let unconfirmed = browser
         .post(&publish, &[("csrf", &browser.csrf), ("base", &revision)])
         .await;

@@ -61,28 +61,14 @@ pub const ALT: &str = "\u{E00A}";
 /// WebDriver's code for Enter.
 pub const ENTER: &str = "\u{E007}";
 
-/// `chromedriver`, `CONSULT_CHROMEDRIVER` or on the path. Required when `CI=true`; the browser
-/// tests are skipped with a notice otherwise.
+/// `CONSULT_CHROMEDRIVER`, else `chromedriver` on the path. Required when `CI=true`; the
+/// browser tests are skipped with a notice otherwise.
 fn chromedriver() -> Option<String> {
-    let command =
-        std::env::var("CONSULT_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".to_owned());
-    let found = Command::new(&command)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
-        return Some(command);
-    }
-    assert!(
-        !std::env::var("CI").is_ok_and(|v| v == "true"),
-        "CI=true but chromedriver ({command}) is not installed: .ci/run installs it"
-    );
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "note: chromedriver is not installed; the browser tests are skipped"
-    );
-    None
+    super::required_tool(
+        "CONSULT_CHROMEDRIVER",
+        "chromedriver",
+        "the browser tests are",
+    )
 }
 
 /// A running chromedriver with one browser session; both end when dropped.

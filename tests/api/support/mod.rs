@@ -72,6 +72,30 @@ pub const ATTACHMENT_LIMIT: usize = 256 * 1024;
 pub const MAX_FILES_PER_REQUEST: u32 = 4;
 pub const MAX_FILE_BYTES_PER_REQUEST: u64 = 3 * ATTACHMENT_LIMIT as u64;
 
+/// The command `$variable` names, else `default` on the path, if it runs. A tool a test needs
+/// is required when `CI=true` (`.ci/run` installs it); elsewhere the test is skipped with a
+/// notice naming it.
+pub fn required_tool(variable: &str, default: &str, tests: &str) -> Option<String> {
+    let command = std::env::var(variable).unwrap_or_else(|_| default.to_owned());
+    let found = std::process::Command::new(&command)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some(command);
+    }
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "CI=true but {command} is not installed: .ci/run installs it"
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: {command} is not installed; {tests} skipped"
+    );
+    None
+}
+
 /// A running application over its own database.
 pub struct TestApp {
     pub state: AppState,
