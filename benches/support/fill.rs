@@ -8,7 +8,7 @@ use consult::db::decision::{self, DecisionRow, GroupRow};
 use consult::db::round::{self, ReplyRow};
 use consult::db::{DbConnection, document};
 use consult::domain::comment::CommentKind;
-use consult::domain::decision::{Outcome, SubjectKind};
+use consult::domain::decision::{DecisionState, Outcome, SubjectKind};
 use consult::domain::draft::Content;
 use consult::domain::round::{ReplyKind, ReplySource};
 use consult::error::ApiError;
@@ -115,6 +115,7 @@ pub fn fill(conn: &mut DbConnection, count: usize) -> Result<String, ApiError> {
                 late: false,
                 decided: false,
                 assignee_person_id: None,
+                decision_state: DecisionState::Undecided,
             });
             working.push(row);
         }

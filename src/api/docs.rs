@@ -26,6 +26,7 @@ use super::{documents, outbox, streaming};
     components(schemas(
         crate::error::Problem,
         crate::error::FieldError,
+        crate::domain::decision::DecisionState,
         documents::diff::DiffFormat,
         documents::show_version::VersionFormat,
         outbox::views::OutboxState,

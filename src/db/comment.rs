@@ -10,6 +10,7 @@ use super::dialect::{contains_pattern, execute_on_engine};
 use super::round::{LockedRound, RequestRow};
 use super::schema::{clause_tallies, comments, submitted_comments, triage};
 use crate::domain::comment::CommentKind;
+use crate::domain::decision::DecisionState;
 
 /// A working comment as stored.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -80,6 +81,9 @@ pub struct SubmittedRow {
     /// The drafter the comment is assigned to: written to every copy by
     /// [`super::decision::set_assignee`], and taken by a new copy when it is frozen.
     pub assignee_person_id: Option<String>,
+    /// Where its decision stands, kept with `decided`.
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub decision_state: DecisionState,
 }
 
 /// What the queue's text search matches for a comment: its body, proposed wording and
@@ -415,11 +419,21 @@ pub struct TallyRow {
     pub several_wordings: bool,
     /// The digest of the one wording it proposes, when it proposes one.
     pub wording_digest: Option<String>,
+    /// Of `comments`, those decided: kept with every change to their decisions by
+    /// [`super::decision::refresh_decided`].
+    pub decided: i64,
 }
 
 /// One clause's count as the database aggregates it: key, comments, proposals, least and
-/// greatest wording.
-type Counted = (Option<String>, i64, i64, Option<String>, Option<String>);
+/// greatest wording, decided.
+type Counted = (
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    i64,
+);
 
 /// Counts again what stands from agency `agency_id` in round `round_id`, clause by clause. The
 /// count reads one agency's standing comments through its queue index; the others' tallies
@@ -498,11 +512,15 @@ fn count_into_tallies(conn: &mut DbConnection, round_id: &str, agency_id: &str) 
             count(s::proposed_text),
             min(s::proposed_text),
             max(s::proposed_text),
+            // Counts the rows the expression is not null for: the decided ones.
+            diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "COUNT(CASE WHEN submitted_comments.decided THEN 1 END)",
+            ),
         ))
         .load(conn)?;
     let rows: Vec<TallyRow> = counted
         .into_iter()
-        .filter_map(|(key, comments, proposals, least, greatest)| {
+        .filter_map(|(key, comments, proposals, least, greatest, decided)| {
             // The least and greatest wording differ exactly when there are two.
             let several_wordings = least != greatest;
             Some(TallyRow {
@@ -513,6 +531,7 @@ fn count_into_tallies(conn: &mut DbConnection, round_id: &str, agency_id: &str) 
                 proposals,
                 several_wordings,
                 wording_digest: least.filter(|_| !several_wordings).map(|w| digest(&w)),
+                decided,
             })
         })
         .collect();
@@ -537,6 +556,8 @@ pub struct ClauseCounts {
     pub proposers: i64,
     /// Every agency with a standing comment on it.
     pub agency_ids: Vec<String>,
+    /// Of `comments`, those with a decision that is not stale.
+    pub decided: i64,
     /// The digest of the one wording proposed, while no other has been seen.
     wording: Option<String>,
 }
@@ -545,6 +566,7 @@ impl ClauseCounts {
     fn add(&mut self, tally: TallyRow) {
         self.comments += tally.comments;
         self.proposals += tally.proposals;
+        self.decided += tally.decided;
         if tally.proposals > 0 {
             self.proposers += 1;
         }
@@ -637,6 +659,8 @@ pub struct QueueFilter {
     pub text: Option<String>,
     /// Only comments with a decision (their own or their group's), or only those without.
     pub decided: Option<bool>,
+    /// Only comments whose decision stands so.
+    pub decision: Option<DecisionState>,
     /// Only comments given to this person.
     pub assignee: Option<String>,
 }
@@ -695,6 +719,9 @@ pub fn queue(
     }
     if let Some(decided) = filter.decided {
         query = query.filter(s::decided.eq(decided));
+    }
+    if let Some(state) = filter.decision {
+        query = query.filter(s::decision_state.eq(state.as_str()));
     }
     if let Some(person) = &filter.assignee {
         query = query.filter(s::assignee_person_id.eq(person.clone()));

@@ -8,7 +8,7 @@ use super::DbConnection;
 use super::dialect::{execute_on_engine, insert_or_ignore};
 use super::round::LockedRound;
 use super::schema::{comment_groups, comment_notes, decisions, submitted_comments, triage};
-use crate::domain::decision::{Outcome, SubjectKind};
+use crate::domain::decision::{DecisionState, Outcome, SubjectKind};
 
 /// A group of comments decided together.
 #[derive(Clone, Debug, PartialEq, Queryable, Insertable, AsChangeset)]
@@ -125,59 +125,98 @@ fn decided_by(conn: &mut DbConnection, subject_ids: &[String]) -> QueryResult<Ve
     Ok(ids)
 }
 
-/// Writes again whether each of `comment_ids` is decided (its own decision or its group's,
-/// not stale) on its submitted copies, which the queue filters by. Every change to decisions or
-/// to groups' members calls it for the comments it touches, in the same transaction.
+/// Writes again where the decision of each of `comment_ids` stands (its group's when grouped,
+/// else its own: undecided, stale, or its outcome, with `decided`) on its submitted copies,
+/// which the queue filters by, and moves each standing copy that became decided or undecided
+/// in its clause's tally. Every change to decisions or to groups' members calls it for the
+/// comments it touches, in the same transaction.
 pub fn refresh_decided(
     conn: &mut DbConnection,
-    _held: &LockedRound,
+    held: &LockedRound,
     comment_ids: &[String],
 ) -> QueryResult<()> {
-    use std::collections::HashSet;
-    // Keyed reads only: the comments' own decisions, their groups, and those groups' decisions.
-    let standing_among =
-        |conn: &mut DbConnection, ids: &[String]| -> QueryResult<HashSet<String>> {
-            Ok(decisions::table
-                .filter(decisions::subject_id.eq_any(ids))
-                .filter(decisions::stale.eq(false))
-                .select(decisions::subject_id)
-                .load::<String>(conn)?
-                .into_iter()
-                .collect())
-        };
+    use std::collections::HashMap;
+    use submitted_comments as s;
+    // A copy: comment, agency, clause, standing, state as stored.
+    type Copy = (String, String, Option<String>, bool, String);
     for chunk in comment_ids.chunks(500) {
-        let mut decided = standing_among(conn, chunk)?;
-        let grouped: Vec<(String, Option<String>)> = triage::table
+        // Keyed reads only: the comments' groups, then the newest decisions of those subjects.
+        let group_of: HashMap<String, String> = triage::table
             .filter(triage::comment_id.eq_any(chunk))
             .filter(triage::group_id.is_not_null())
             .select((triage::comment_id, triage::group_id))
+            .load::<(String, Option<String>)>(conn)?
+            .into_iter()
+            .filter_map(|(c, g)| Some((c, g?)))
+            .collect();
+        let subject_of = |id: &String| group_of.get(id).unwrap_or(id).clone();
+        let mut subjects: Vec<String> = chunk.iter().map(subject_of).collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        // Only what the state needs: a group's decision carries every member's revision.
+        let mut newest: HashMap<String, (Outcome, bool)> = HashMap::new();
+        for (subject, outcome, stale) in decisions::table
+            .filter(decisions::subject_id.eq_any(&subjects))
+            .order((decisions::subject_id.asc(), decisions::revision.asc()))
+            .select((decisions::subject_id, decisions::outcome, decisions::stale))
+            .load::<(String, String, bool)>(conn)?
+        {
+            if let Some(outcome) = Outcome::parse(&outcome) {
+                newest.insert(subject, (outcome, stale));
+            }
+        }
+        let state_of = |id: &String| DecisionState::of(newest.get(&subject_of(id)).copied());
+        let copies: Vec<Copy> = s::table
+            .filter(s::comment_id.eq_any(chunk))
+            .select((
+                s::comment_id,
+                s::agency_id,
+                s::clause_key,
+                s::standing,
+                s::decision_state,
+            ))
             .load(conn)?;
-        let mut groups: Vec<String> = grouped.iter().filter_map(|(_, g)| g.clone()).collect();
-        groups.sort_unstable();
-        groups.dedup();
-        let decided_groups = standing_among(conn, &groups)?;
-        decided.extend(
-            grouped
-                .into_iter()
-                .filter(|(_, g)| g.as_ref().is_some_and(|g| decided_groups.contains(g)))
-                .map(|(c, _)| c),
-        );
-        let (yes, no): (Vec<&String>, Vec<&String>) =
-            chunk.iter().partition(|id| decided.contains(*id));
-        diesel::update(
-            submitted_comments::table
-                .filter(submitted_comments::comment_id.eq_any(yes))
-                .filter(submitted_comments::decided.eq(false)),
-        )
-        .set(submitted_comments::decided.eq(true))
-        .execute(conn)?;
-        diesel::update(
-            submitted_comments::table
-                .filter(submitted_comments::comment_id.eq_any(no))
-                .filter(submitted_comments::decided.eq(true)),
-        )
-        .set(submitted_comments::decided.eq(false))
-        .execute(conn)?;
+        let mut moved: HashMap<(String, String), i64> = HashMap::new();
+        let mut by_state: HashMap<DecisionState, Vec<String>> = HashMap::new();
+        for (id, agency, clause, standing, stored) in copies {
+            let state = state_of(&id);
+            if stored == state.as_str() {
+                continue;
+            }
+            let was_decided = DecisionState::parse(&stored).is_some_and(DecisionState::is_decided);
+            if let (true, Some(clause)) = (standing, clause) {
+                if was_decided != state.is_decided() {
+                    *moved.entry((agency, clause)).or_default() +=
+                        if state.is_decided() { 1 } else { -1 };
+                }
+            }
+            by_state.entry(state).or_default().push(id);
+        }
+        for (state, mut ids) in by_state {
+            ids.sort_unstable();
+            ids.dedup();
+            diesel::update(
+                s::table
+                    .filter(s::comment_id.eq_any(ids))
+                    .filter(s::decision_state.ne(state.as_str())),
+            )
+            .set((
+                s::decision_state.eq(state.as_str()),
+                s::decided.eq(state.is_decided()),
+            ))
+            .execute(conn)?;
+        }
+        for ((agency, clause), by) in moved.into_iter().filter(|(_, by)| *by != 0) {
+            use super::schema::clause_tallies as t;
+            diesel::update(
+                t::table
+                    .filter(t::round_id.eq(&held.id))
+                    .filter(t::agency_id.eq(agency))
+                    .filter(t::clause_key.eq(clause)),
+            )
+            .set(t::decided.eq(t::decided + by))
+            .execute(conn)?;
+        }
     }
     Ok(())
 }

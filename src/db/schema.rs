@@ -296,6 +296,7 @@ diesel::table! {
         late -> Bool,
         decided -> Bool,
         assignee_person_id -> Nullable<Text>,
+        decision_state -> Text,
     }
 }
 
@@ -308,6 +309,7 @@ diesel::table! {
         proposals -> BigInt,
         several_wordings -> Bool,
         wording_digest -> Nullable<Text>,
+        decided -> BigInt,
     }
 }
 

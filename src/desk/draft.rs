@@ -19,7 +19,7 @@ use crate::db::decision::{self, DecisionRow, GroupRow, NoteRow};
 use crate::db::person::{self, PersonRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::comment::CommentKind;
-use crate::domain::decision::Outcome;
+use crate::domain::decision::{DecisionState, Outcome};
 use crate::domain::draft::diff::{SegmentOp, inline};
 use crate::service::error::ServiceError;
 use crate::service::queue::{self, Heat, QueueQuery};
@@ -58,6 +58,10 @@ impl Filters {
                 "true" => Some(true),
                 "false" => Some(false),
                 _ => None,
+            },
+            decision: match self.decided.as_str() {
+                "" | "true" | "false" => None,
+                state => Some(DecisionState::parse(state).ok_or(DeskError::NotFound)?),
             },
             ..QueueQuery::default()
         })
@@ -229,8 +233,15 @@ fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
             label { "决定 "
                 select name="decided" {
                     option value="" { "全部" }
-                    option value="false" selected[filters.decided == "false"] { "未决定" }
+                    option value="false" selected[filters.decided == "false"] { "未决定（含待复核）" }
+                    option value="stale" selected[filters.decided == "stale"] { "待复核：决定后意见有修改" }
                     option value="true" selected[filters.decided == "true"] { "已决定" }
+                    @for outcome in Outcome::ALL {
+                        @let state = DecisionState::of(Some((outcome, false)));
+                        option value=(state.as_str()) selected[filters.decided == state.as_str()] {
+                            "已决定：" (outcome.label_zh())
+                        }
+                    }
                 }
             }
             button type="submit" { "筛选" }

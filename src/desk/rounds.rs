@@ -160,6 +160,12 @@ pub async fn show(
                             @if clause.comments > 0 {
                                 " "
                                 span.count { (clause.comments) " 条意见" }
+                                @if clause.undecided > 0 {
+                                    " "
+                                    a.count.undecided href={ "/desk/rounds/" (row.id) "/draft?clause=" (clause.key) "&decided=false" } {
+                                        (clause.undecided) " 条未决定"
+                                    }
+                                }
                                 @if clause.proposals > 0 {
                                     " "
                                     span.count { (clause.proposals) " 条修改建议" }

@@ -71,6 +71,50 @@ stored_names!(Outcome, "outcome" {
     Noted => "noted",
 });
 
+/// Where a comment's decision stands: the decision that applies to it (its group's when it is
+/// grouped, else its own), as of its newest revision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionState {
+    /// No decision yet.
+    Undecided,
+    /// Decided, but the comment changed since: the decision is to be looked at again.
+    Stale,
+    Adopted,
+    PartiallyAdopted,
+    NotAdopted,
+    Noted,
+}
+
+impl DecisionState {
+    /// The state of a comment whose applicable decision's newest revision has `outcome` and
+    /// is `stale` or not; `None` when it has none.
+    pub fn of(newest: Option<(Outcome, bool)>) -> Self {
+        match newest {
+            None => DecisionState::Undecided,
+            Some((_, true)) => DecisionState::Stale,
+            Some((Outcome::Adopted, false)) => DecisionState::Adopted,
+            Some((Outcome::PartiallyAdopted, false)) => DecisionState::PartiallyAdopted,
+            Some((Outcome::NotAdopted, false)) => DecisionState::NotAdopted,
+            Some((Outcome::Noted, false)) => DecisionState::Noted,
+        }
+    }
+
+    /// Whether it counts as decided: a decision that is not stale.
+    pub fn is_decided(self) -> bool {
+        !matches!(self, DecisionState::Undecided | DecisionState::Stale)
+    }
+}
+
+stored_names!(DecisionState, "decision state" {
+    Undecided => "undecided",
+    Stale => "stale",
+    Adopted => "adopted",
+    PartiallyAdopted => "partially_adopted",
+    NotAdopted => "not_adopted",
+    Noted => "noted",
+});
+
 /// What a decision is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -306,6 +350,22 @@ mod tests {
     use super::*;
     use crate::domain::draft::diff::diff;
     use crate::domain::draft::{Clause, ClauseKind};
+
+    #[test]
+    fn a_decided_state_is_stored_under_its_outcomes_name() {
+        // The migration that first wrote the states copied each decision's stored outcome.
+        for outcome in Outcome::ALL {
+            let state = DecisionState::of(Some((outcome, false)));
+            assert_eq!(state.as_str(), outcome.as_str());
+            assert!(state.is_decided());
+        }
+        assert_eq!(
+            DecisionState::of(Some((Outcome::Adopted, true))),
+            DecisionState::Stale
+        );
+        assert!(!DecisionState::Stale.is_decided());
+        assert!(!DecisionState::of(None).is_decided());
+    }
 
     fn clause(key: &str, text: &str, note: Option<&str>) -> Clause {
         Clause {

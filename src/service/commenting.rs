@@ -11,6 +11,7 @@ use crate::db::comment::{self, CommentRow, SubmittedRow};
 use crate::db::round::{self, ReplyRow, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, document};
 use crate::domain::comment::{CommentKind, Quote, QuoteProblem, locate};
+use crate::domain::decision::DecisionState;
 use crate::domain::draft::{Clause, normalize};
 use crate::domain::receipt::ReceiptKind;
 use crate::domain::refusal::Refusal;
@@ -549,6 +550,7 @@ pub fn submit(
             late: reply.late,
             // Written just below, from the decisions as they stand after this submission.
             decided: false,
+            decision_state: DecisionState::Undecided,
         })
         .collect();
     // A comment that says something else than when it was last submitted has a new content

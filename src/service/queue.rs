@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::db::comment::{self, QueueFilter, QueuePosition, SubmittedRow};
 use crate::db::{DbConnection, agency, document, round};
 use crate::domain::comment::CommentKind;
+use crate::domain::decision::DecisionState;
 use crate::domain::draft::normalize;
 use crate::service::commenting::VersionClauses;
 use crate::service::drafting;
@@ -27,6 +28,8 @@ pub struct QueueQuery {
     /// Text in the comment, its proposed wording or rationale.
     pub text: Option<String>,
     pub decided: Option<bool>,
+    /// Where the decision stands: undecided, stale, or an outcome.
+    pub decision: Option<DecisionState>,
     /// A person's id.
     pub assignee: Option<String>,
 }
@@ -117,6 +120,7 @@ pub fn page(
             .map(|q| normalize(q.trim()))
             .filter(|q| !q.is_empty()),
         decided: query.decided,
+        decision: query.decision,
         assignee: query.assignee,
     };
     let rows = comment::queue(conn, &filter, after, limit)?;
@@ -144,6 +148,8 @@ pub struct Heat {
     /// The codes of the agencies that commented, sorted.
     pub agencies: Vec<String>,
     pub proposals: usize,
+    /// Of `comments`, those still to decide (undecided, or decided before the comment changed).
+    pub undecided: usize,
     /// Different agencies propose different wordings (one agency's several proposals are its
     /// own business).
     pub conflicting_proposals: bool,
@@ -183,6 +189,7 @@ pub fn heat(conn: &mut DbConnection, round_id: &str) -> Result<Vec<Heat>, Servic
                 comments: usize::try_from(counted.comments).unwrap_or(0),
                 agencies,
                 proposals: usize::try_from(counted.proposals).unwrap_or(0),
+                undecided: usize::try_from(counted.comments - counted.decided).unwrap_or(0),
                 conflicting_proposals: counted.several_wordings && counted.proposers > 1,
             }
         })

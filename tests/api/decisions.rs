@@ -2231,6 +2231,7 @@ async fn the_stored_decided_flag_agrees_with_the_decisions_after_every_change(ap
             let (decided, worked_out) = decided_both_ways(app, demo).await;
             assert_eq!(decided, worked_out);
             assert_eq!(decided.len(), expected);
+            the_states_and_tallies_agree_with_the_queue(app, demo).await;
         }
     };
     check(0).await;
@@ -2246,13 +2247,84 @@ async fn the_stored_decided_flag_agrees_with_the_decisions_after_every_change(ap
     // A member's new text makes the group's decision stale: neither member is decided now.
     reworded_and_resubmitted(&app, &demo, &id("建议增加海外仓")).await;
     check(1).await;
+    let stale = app
+        .items(
+            &format!(
+                "/api/v1/rounds/{}/comments?decision=stale&limit=500",
+                demo.round
+            ),
+            Some(&demo.drafter),
+        )
+        .await;
+    assert_eq!(
+        stale.as_array().map(Vec::len),
+        Some(2),
+        "both members wait to be looked at again"
+    );
     // Confirmed again: both are decided once more.
     app.fixture().decided_group(&group, Outcome::Noted);
     check(3).await;
 }
 
-/// A submitted copy's key and what is stored with it: standing, late, decided, assignee.
-type StoredFlags = (String, String, bool, bool, bool, Option<String>);
+/// The queue by decision state splits the round's comments as `decided` does, and the clause
+/// list counts on each clause the comments the queue lists as still to decide.
+async fn the_states_and_tallies_agree_with_the_queue(app: &TestApp, demo: &Demo) {
+    let listed = |filter: String| {
+        let path = format!("/api/v1/rounds/{}/comments?{filter}&limit=500", demo.round);
+        async move {
+            let mut ids: Vec<(String, String)> = app
+                .items(&path, Some(&demo.drafter))
+                .await
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|c| {
+                    (
+                        c["clause_key"].as_str().unwrap_or("").to_owned(),
+                        c["id"].as_str().expect("id").to_owned(),
+                    )
+                })
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let undecided = listed("decided=false".into()).await;
+    let decided = listed("decided=true".into()).await;
+    let mut by_state: Vec<(String, String)> = Vec::new();
+    for state in ["undecided", "stale"] {
+        by_state.extend(listed(format!("decision={state}")).await);
+    }
+    by_state.sort();
+    assert_eq!(
+        by_state, undecided,
+        "undecided and stale are what is still to decide"
+    );
+    let mut by_outcome: Vec<(String, String)> = Vec::new();
+    for outcome in ["adopted", "partially_adopted", "not_adopted", "noted"] {
+        by_outcome.extend(listed(format!("decision={outcome}")).await);
+    }
+    by_outcome.sort();
+    assert_eq!(by_outcome, decided, "the outcomes are what is decided");
+    let clauses = app
+        .items(
+            &format!("/api/v1/rounds/{}/clauses?limit=500", demo.round),
+            Some(&demo.drafter),
+        )
+        .await;
+    for clause in clauses.as_array().expect("clauses") {
+        let key = clause["key"].as_str().expect("key");
+        let expected = undecided.iter().filter(|(k, _)| k == key).count();
+        assert_eq!(
+            clause["undecided_count"], expected,
+            "still to decide on {key}"
+        );
+    }
+}
+
+/// A submitted copy's key and what is stored with it: standing, late, decided, assignee,
+/// decision state.
+type StoredFlags = (String, String, bool, bool, bool, Option<String>, String);
 
 /// Every submitted copy's stored flags, in a stable order.
 fn stored_flags(app: &TestApp) -> Vec<StoredFlags> {
@@ -2268,6 +2340,7 @@ fn stored_flags(app: &TestApp) -> Vec<StoredFlags> {
                     s::late,
                     s::decided,
                     s::assignee_person_id,
+                    s::decision_state,
                 ))
                 .order((s::reply_id, s::comment_id))
                 .load(conn)?)
@@ -2325,6 +2398,14 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         written.iter().any(|f| f.4) && written.iter().any(|f| !f.4),
         "some are decided, some are not"
     );
+    let mut states: Vec<&str> = written.iter().map(|f| f.6.as_str()).collect();
+    states.sort_unstable();
+    states.dedup();
+    assert_eq!(states, ["not_adopted", "stale", "undecided"]);
+    assert!(
+        tallied.iter().any(|t| t.decided > 0),
+        "some clauses have decided comments"
+    );
 
     // Cleared, then filled again by the migrations' own statements (the assignees' were moved
     // to people since, and are checked by the people migration's test).
@@ -2333,12 +2414,15 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
         consult::db::Engine::Postgres => "postgres",
     };
     let mut statements = vec![
-        "UPDATE submitted_comments SET standing = FALSE, late = FALSE, decided = FALSE".to_owned(),
+        "UPDATE submitted_comments SET standing = FALSE, late = FALSE, decided = FALSE, \
+         decision_state = 'nothing'"
+            .to_owned(),
         "DELETE FROM clause_tallies".to_owned(),
     ];
     for migration in [
         "2026-12-01-000010_standing_comments",
         "2026-12-01-000011_decided_comments",
+        "2026-12-02-000022_decision_states",
     ] {
         let path = format!(
             "{}/migrations/{engine}/{migration}/up.sql",
@@ -2357,15 +2441,26 @@ async fn the_migrations_backfill_the_stored_flags_as_the_workflow_writes_them(ap
                 .map(str::to_owned),
         );
     }
-    assert_eq!(statements.len(), 5);
+    assert_eq!(statements.len(), 7);
+    // The tallies are counted by the program after their migration, and their decided counts
+    // by the migration that added them, from those counts.
+    let (tallied_later, before_tallies): (Vec<String>, Vec<String>) = statements
+        .into_iter()
+        .partition(|s| s.starts_with("UPDATE clause_tallies"));
     app.db()
         .write_now(
             |conn| -> Result<(), consult::service::error::ServiceError> {
-                for statement in &statements {
+                for statement in &before_tallies {
                     diesel::RunQueryDsl::execute(diesel::sql_query(statement), conn)?;
                 }
-                // The tallies are counted by the program after their migration.
                 consult::db::comment::tally_everything(conn)?;
+                diesel::RunQueryDsl::execute(
+                    diesel::sql_query("UPDATE clause_tallies SET decided = 0"),
+                    conn,
+                )?;
+                for statement in &tallied_later {
+                    diesel::RunQueryDsl::execute(diesel::sql_query(statement), conn)?;
+                }
                 Ok(())
             },
         )

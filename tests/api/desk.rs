@@ -282,6 +282,11 @@ async fn the_draft_shows_each_comment_beside_its_clause_and_decides_in_place(app
     );
     assert!(glance.contains(&format!("/desk/rounds/{round}/draft?clause=m9")));
     assert!(glance.contains("1 条意见") && glance.contains("1 条修改建议"));
+    let m9_open = format!("/desk/rounds/{round}/draft?clause=m9&amp;decided=false");
+    assert!(
+        glance.contains(&format!(r#"href="{m9_open}">1 条未决定"#)),
+        "{glance}"
+    );
 
     // One measure: its text, its comment with the quote marked and the proposal as a
     // difference, and nothing of other clauses.
@@ -337,6 +342,23 @@ async fn the_draft_shows_each_comment_beside_its_clause_and_decides_in_place(app
         page.contains(r#"<span class="outcome">采纳</span>"#),
         "{page}"
     );
+    let glance = text(&browser.get(&format!("/desk/rounds/{round}")).await);
+    assert!(!glance.contains(&m9_open), "nothing left to decide on m9");
+    assert!(glance.contains("1 条未决定"), "商务局's on chapter one");
+    // Found by its outcome, and not among the stale ones.
+    let adopted = text(
+        &browser
+            .get(&format!("/desk/rounds/{round}/draft?decided=adopted"))
+            .await,
+    );
+    assert!(adopted.contains("建议增加海外仓。"), "{adopted}");
+    assert!(!adopted.contains("目标值请核实。"), "{adopted}");
+    let stale = text(
+        &browser
+            .get(&format!("/desk/rounds/{round}/draft?decided=stale"))
+            .await,
+    );
+    assert!(!stale.contains("建议增加海外仓。"), "{stale}");
     // A form read before that decision does not overwrite it.
     let stale = decide("noted", "已知悉", "0").await;
     assert_eq!(stale.status, 409);

@@ -13,8 +13,8 @@ use crate::state::AppState;
 /// What this listing's cursors say they belong to.
 const LISTING: Listing = Listing("clauses");
 
-/// Every clause of the round's version with the comments on it: how many, from which agencies,
-/// and whether agencies propose different wordings for it. Drafters and admins only.
+/// Every clause of the round's version with the comments on it: how many, how many are still
+/// to decide, from which agencies, and whether agencies propose different wordings for it. Drafters and admins only.
 #[utoipa::path(
     get,
     operation_id = "comments_clauses",

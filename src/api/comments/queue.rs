@@ -9,6 +9,7 @@ use super::views::{AgencyBrief, SubmittedView};
 use crate::api::extract::{Caller, parse_query};
 use crate::api::pagination::{Listing, Page, decode, page_size, paginate};
 use crate::domain::comment::CommentKind;
+use crate::domain::decision::DecisionState;
 use crate::error::ApiError;
 use crate::service::error::ServiceError;
 use crate::service::queue;
@@ -38,6 +39,9 @@ pub struct QueueQuery {
     /// Only comments with a decision, their own or their group's (`true`), or only those still
     /// to decide (`false`).
     pub decided: Option<bool>,
+    /// Only comments whose decision stands so: `undecided` (none yet), `stale` (made before
+    /// the comment changed), or an outcome.
+    pub decision: Option<DecisionState>,
     /// Only comments given to this person, by id (`me` for the caller's own).
     pub assignee: Option<String>,
     /// Page size, 1 to 500; 100 unless given.
@@ -87,6 +91,7 @@ pub async fn queue(
         late: query.late,
         text: query.q,
         decided: query.decided,
+        decision: query.decision,
         assignee: query.assignee.map(|a| {
             if a == "me" {
                 caller.person_id.clone().unwrap_or_default()

@@ -168,6 +168,8 @@ pub struct ClauseHeat {
     pub agencies: Vec<String>,
     /// Comments proposing wording.
     pub proposals: usize,
+    /// Comments still to decide: with no decision, or one made before the comment changed.
+    pub undecided_count: usize,
     /// Two or more agencies propose different wordings for this clause.
     pub conflicting_proposals: bool,
 }
@@ -181,6 +183,7 @@ impl From<Heat> for ClauseHeat {
             comment_count: heat.comments,
             agencies: heat.agencies,
             proposals: heat.proposals,
+            undecided_count: heat.undecided,
             conflicting_proposals: heat.conflicting_proposals,
         }
     }
