@@ -347,6 +347,33 @@ pub fn skip_pending_reminders(
     .execute(conn)
 }
 
+/// Messages of one kind to one agency in one state, counted: agency, kind, state, how many,
+/// and when the last of them went out.
+pub type Counted = (Option<String>, String, String, i64, Option<NaiveDateTime>);
+
+/// What of `kinds` was written to each agency of round `round_id`, counted. Through the index that leads with the round, so
+/// the answer costs what the round's own messages do.
+pub fn of_round_by_agency(
+    conn: &mut DbConnection,
+    round_id: &str,
+    kinds: &[&str],
+) -> QueryResult<Vec<Counted>> {
+    use diesel::dsl::{count_star, max};
+    use outbox_messages as o;
+    o::table
+        .filter(o::round_id.eq(round_id))
+        .filter(o::kind.eq_any(kinds))
+        .group_by((o::agency_id, o::kind, o::state))
+        .select((
+            o::agency_id,
+            o::kind,
+            o::state,
+            count_star(),
+            max(o::sent_at),
+        ))
+        .load(conn)
+}
+
 /// How many messages are in each state: one count per state, through the index that leads
 /// with it.
 pub fn depth(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {

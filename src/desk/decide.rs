@@ -5,7 +5,6 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 use actix_web::web::{Bytes, Data, Path};
-use serde::Deserialize;
 
 use super::error::DeskError;
 use super::session::AtDesk;
@@ -17,18 +16,52 @@ use crate::service::decisions::{self, DecisionInput};
 use crate::service::error::ServiceError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+/// The decision form, as sent.
+#[derive(Default)]
 struct DecideForm {
     csrf: String,
     /// The revision of the decision the form was read with; 0 for none.
     base: i32,
     back: String,
     outcome: String,
-    #[serde(default)]
     reason: String,
     /// The comment whose card holds the form, when it decides the comment's group.
-    #[serde(default)]
     at: String,
+    /// The form lists the next version's clauses: `clause_keys` are the ones to link, none
+    /// when none is chosen. Without it, an adoption keeps the clauses it was linked to.
+    linking: bool,
+    clause_keys: Vec<String>,
+}
+
+impl DecideForm {
+    /// Reads the form; each chosen clause comes as a `clause_keys` field of its own.
+    fn parse(body: &[u8]) -> Result<Self, DeskError> {
+        let mut form = DecideForm::default();
+        let (mut csrf, mut base, mut back) = (None, None, None);
+        for (name, value) in form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match name.as_ref() {
+                "csrf" => csrf = Some(value),
+                "base" => base = Some(value.parse().map_err(|_| DeskError::BadForm)?),
+                "back" => back = Some(value),
+                "outcome" => form.outcome = value,
+                "reason" => form.reason = value,
+                "at" => form.at = value,
+                "linking" => form.linking = true,
+                "clause_keys" => form.clause_keys.push(value),
+                _ => return Err(DeskError::BadForm),
+            }
+        }
+        match (csrf, base, back) {
+            (Some(csrf), Some(base), Some(back)) => Ok(DecideForm {
+                csrf,
+                base,
+                back,
+                ..form
+            }),
+            _ => Err(DeskError::BadForm),
+        }
+    }
 }
 
 /// `POST /desk/comments/{id}/decision`
@@ -58,7 +91,7 @@ async fn record(
     id: String,
     body: Bytes,
 ) -> Result<HttpResponse, DeskError> {
-    let form: DecideForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
+    let form = DecideForm::parse(&body)?;
     desk.check(&form.csrf)?;
     let Some(outcome) = Outcome::parse(&form.outcome) else {
         return Err(ServiceError::field("outcome", "required", "请选择决定。").into());
@@ -69,6 +102,7 @@ async fn record(
     let actor = desk.0.actor(None);
     let expected = (form.base > 0).then_some(form.base);
     let reason = Some(form.reason).filter(|r| !r.trim().is_empty());
+    let (linking, chosen) = (form.linking, form.clause_keys);
     let recorded = state
         .db
         .write(move |conn| -> Result<_, ServiceError> {
@@ -79,10 +113,17 @@ async fn record(
                     round::find_round(conn, &group.round_id)?.ok_or(ServiceError::NotFound)?
                 }
             };
-            // The clauses an adoption was linked to stay linked while it still changes text.
-            let clause_keys = match decision::history(conn, &id)?.last() {
-                Some(last) if outcome.changes_text() && last.outcome.changes_text() => last.keys(),
-                _ => Vec::new(),
+            // Only an adoption is linked to clauses; one decided without the list of them
+            // keeps those it was linked to while it still changes text.
+            let clause_keys = if !outcome.changes_text() {
+                Vec::new()
+            } else if linking {
+                chosen
+            } else {
+                match decision::history(conn, &id)?.last() {
+                    Some(last) if last.outcome.changes_text() => last.keys(),
+                    _ => Vec::new(),
+                }
             };
             let input = DecisionInput {
                 outcome,

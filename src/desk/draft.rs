@@ -16,11 +16,14 @@ use super::layout::{self, local};
 use super::session::AtDesk;
 use crate::db::comment::SubmittedRow;
 use crate::db::decision::{self, DecisionRow, GroupRow, NoteRow};
+use crate::db::document;
 use crate::db::person::{self, PersonRow};
 use crate::db::round::{self, RoundRow};
 use crate::domain::comment::CommentKind;
 use crate::domain::decision::{DecisionState, Outcome};
+use crate::domain::draft::Clause;
 use crate::domain::draft::diff::{SegmentOp, inline};
+use crate::service::decisions;
 use crate::service::error::ServiceError;
 use crate::service::queue::{self, Heat, QueueQuery};
 use crate::state::AppState;
@@ -107,6 +110,8 @@ struct Sheet {
     notes: HashMap<String, Vec<NoteRow>>,
     /// Whom a comment can be given to: the people still in the office, by name.
     people: Vec<PersonRow>,
+    /// The next version's clauses, once there is one: what an adoption is linked to.
+    next_clauses: Option<Vec<Clause>>,
     zone: chrono_tz::Tz,
 }
 
@@ -161,6 +166,10 @@ pub async fn show(
                 .filter(|p| p.retired_at.is_none())
                 .collect();
             let clauses = queue::heat(conn, &round.id)?;
+            let next_clauses = match decisions::next_version(conn, &round)? {
+                Some(next) => Some(document::clauses_of(conn, &next.id)?),
+                None => None,
+            };
             Ok(Sheet {
                 round,
                 rows: page.rows,
@@ -172,6 +181,7 @@ pub async fn show(
                 groups,
                 notes,
                 people,
+                next_clauses,
                 zone: page.zone,
             })
         })
@@ -246,7 +256,15 @@ fn render(sheet: &Sheet, filters: &Filters, csrf: &str, back: &str) -> Markup {
             }
             button type="submit" { "筛选" }
         }
-        p.keys { "快捷键：Alt+J 下一条未决定的意见，Alt+K 上一条，Alt+Enter 记录当前决定。" }
+        div.keys {
+            p { "快捷键：Alt+J 下一条未决定的意见，Alt+K 上一条，Alt+Enter 记录当前决定。" }
+            p {
+                input #single-keys type="checkbox" aria-describedby="single-keys-help";
+                label for="single-keys" { " 启用单键快捷键" }
+                " "
+                span #single-keys-help { "（J/K 上下移动，1–4 选择决定，R 填写理由，Enter 记录；使用读屏软件时请保持关闭）" }
+            }
+        }
         form.group #group-form method="post" action={ "/desk/rounds/" (sheet.round.id) "/groups" } {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="back" value=(back);
@@ -342,7 +360,10 @@ fn comment(
                         strong { (sheet.groups.get(group_id).map_or("", |g| g.title.as_str())) }
                         "（按组决定）"
                     }
-                    (decide_form(&Subject::Group { id: group_id, card: &row.comment_id }, decided, csrf, back))
+                    (decide_form(&Subject::Group { id: group_id, card: &row.comment_id }, decided, sheet.next_clauses.as_deref(), csrf, back))
+                    @if let Some(group) = sheet.groups.get(group_id) {
+                        (group_forms(group, &row.comment_id, decided.is_none(), csrf, back))
+                    }
                 }
                 None => {
                     @if decided.is_none() {
@@ -351,10 +372,47 @@ fn comment(
                             " 选入同类意见组"
                         }
                     }
-                    (decide_form(&Subject::Comment(&row.comment_id), decided, csrf, back))
+                    (decide_form(&Subject::Comment(&row.comment_id), decided, sheet.next_clauses.as_deref(), csrf, back))
                 }
             }
             (triage_forms(sheet, row, csrf, back))
+        }
+    }
+}
+
+/// Renaming the group a card shows, taking the card's comment out of it, and dissolving it
+/// while it has no decision. Each form carries the group's revision.
+fn group_forms(group: &GroupRow, card: &str, undecided: bool, csrf: &str, back: &str) -> Markup {
+    let action = format!("/desk/groups/{}", group.id);
+    let hidden = html! {
+        input type="hidden" name="csrf" value=(csrf);
+        input type="hidden" name="back" value=(back);
+        input type="hidden" name="at" value=(card);
+        input type="hidden" name="base" value=(group.revision);
+    };
+    html! {
+        details.group-manage {
+            summary { "管理同类意见组" }
+            form.rename method="post" action=(action) {
+                (hidden)
+                input type="hidden" name="action" value="rename";
+                label for={ "title-" (card) } { "组名" }
+                input id={ "title-" (card) } type="text" name="title" value=(group.title) required maxlength="200";
+                button type="submit" { "改名" }
+            }
+            form.remove method="post" action=(action) {
+                (hidden)
+                input type="hidden" name="action" value="remove";
+                input type="hidden" name="comment_id" value=(card);
+                button type="submit" { "把这条意见移出本组" }
+            }
+            @if undecided {
+                form.dissolve method="post" action=(action) {
+                    (hidden)
+                    input type="hidden" name="action" value="dissolve";
+                    button type="submit" { "解散本组（各条意见重新逐条决定）" }
+                }
+            }
         }
     }
 }
@@ -368,9 +426,11 @@ enum Subject<'a> {
 fn decide_form(
     subject: &Subject<'_>,
     decided: Option<&DecisionRow>,
+    next: Option<&[Clause]>,
     csrf: &str,
     back: &str,
 ) -> Markup {
+    let linked = decided.map(DecisionRow::keys).unwrap_or_default();
     let current = decided.map(|d| d.outcome);
     let (action, card) = match subject {
         Subject::Comment(id) => (format!("/desk/comments/{id}/decision"), *id),
@@ -393,6 +453,18 @@ fn decide_form(
             label for=(field("reason")) { "理由（采纳以外必填）" }
             textarea id=(field("reason")) name="reason" rows="2" {
                 (decided.and_then(|d| d.reason.clone()).unwrap_or_default())
+            }
+            @if let Some(clauses) = next {
+                // Says that the form links clauses, so that none ticked unlinks them.
+                input type="hidden" name="linking" value="1";
+                label for=(field("links")) { "落实在下一版的条文（采纳或部分采纳时选择，可多选）" }
+                select id=(field("links")) name="clause_keys" multiple size="4" {
+                    @for clause in clauses {
+                        option value=(clause.key) selected[linked.contains(&clause.key)] {
+                            (layout::clause_label(&clause.number, clause.heading.as_deref(), &clause.text))
+                        }
+                    }
+                }
             }
             button type="submit" { "记录决定" }
         }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use maud::html;
 
 use super::layout;
-use crate::domain::refusal::Answer;
+use crate::domain::refusal::{Answer, Refusal};
 use crate::service::error::ServiceError;
 
 /// Why a desk page or form failed.
@@ -58,6 +58,11 @@ impl DeskError {
             DeskError::NotFound | DeskError::Service(ServiceError::NotFound) => {
                 "没有这个页面。".to_owned()
             }
+            DeskError::Service(ServiceError::Refused { refusal, .. }) => match refusal_zh(*refusal)
+            {
+                Some(words) => words.to_owned(),
+                None => refusal.meaning().to_owned(),
+            },
             DeskError::Forged => "表单已过期或并非来自本页，请重新载入后再试。".to_owned(),
             DeskError::BadForm => "表单不完整，请重新载入页面后再试。".to_owned(),
             other => other.to_string(),
@@ -99,4 +104,21 @@ impl ResponseError for DeskError {
         }
         self.page("无法完成", &self.explained(), ("/desk", "返回轮次列表"))
     }
+}
+
+/// The refusals a drafter meets at the desk, in the desk's words.
+fn refusal_zh(refusal: Refusal) -> Option<&'static str> {
+    Some(match refusal {
+        Refusal::CommentDecided => "这条意见已有自己的决定，不能再并入同类意见组。",
+        Refusal::CommentGrouped => "这条意见已在一个同类意见组中：按组决定，或先移出该组。",
+        Refusal::GroupDecided => "这个组已有决定：请修改决定，而不是解散这个组。",
+        Refusal::DecisionsPublished => "决定已经发布，本轮记录已封存。",
+        Refusal::CheckFailed => "检查仍有问题：请先处理，或写明理由后发布。",
+        Refusal::NextVersionUnpublished => "下一版草案尚未定稿：请先定稿，再发布据此作出的决定。",
+        Refusal::PlaceholdersRemain => "仍有未填写的数字（**%）：请填写，或写明理由后定稿。",
+        Refusal::RoundNotClosed => "本轮征求意见尚未截止。",
+        Refusal::RoundClosed => "本轮征求意见已截止。",
+        Refusal::DraftExists => "下一版草案已经存在。",
+        _ => return None,
+    })
 }

@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .route("/comments/{id}/assignee", web::post().to(triage::assign))
             .route("/comments/{id}/notes", web::post().to(triage::note))
             .route("/rounds/{id}/groups", web::post().to(triage::group))
+            .route("/groups/{id}", web::post().to(triage::change_group))
             .route(
                 "/groups/{id}/decision",
                 web::post().to(decide::decide_group),

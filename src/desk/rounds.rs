@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::HttpResponse;
 use actix_web::web::{Data, Path};
-use maud::html;
+use maud::{Markup, html};
 
 use super::error::DeskError;
 use super::layout::{self, local};
@@ -15,6 +15,7 @@ use crate::db::{document, round};
 use crate::domain::ledger::state_name;
 use crate::domain::round::RoundState;
 use crate::service::error::ServiceError;
+use crate::service::letters::{self, Messages};
 use crate::service::queue;
 use crate::service::round_facts::{
     effective_deadline, letter_reference, replies_by_request, round_state_of, state_of, zone,
@@ -85,7 +86,7 @@ pub async fn show(
 ) -> Result<HttpResponse, DeskError> {
     let id = id.into_inner();
     let now = state.clock.now();
-    let (row, label, requests, replies, heat) = state
+    let (row, label, requests, replies, heat, written) = state
         .db
         .read(move |conn| -> Result<_, ServiceError> {
             let row = round::find_round(conn, &id)?.ok_or(ServiceError::NotFound)?;
@@ -95,7 +96,8 @@ pub async fn show(
             let requests = round::requests_of_rounds(conn, std::slice::from_ref(&row.id))?;
             let replies = replies_by_request(conn, &requests)?;
             let heat = queue::heat(conn, &row.id)?;
-            Ok((row, version, requests, replies, heat))
+            let written = letters::correspondence(conn, &row.id)?;
+            Ok((row, version, requests, replies, heat, written))
         })
         .await?;
     let zone = zone(&row);
@@ -128,7 +130,7 @@ pub async fn show(
                 table {
                     thead { tr {
                         th { "单位" } th { "函号" } th { "状态" } th { "截止时间" }
-                        th { "延期" } th { "最近动态" }
+                        th { "延期" } th { "函件" } th { "催办" } th { "最近动态" }
                     } }
                     tbody {
                         @for entry in &requests {
@@ -143,6 +145,14 @@ pub async fn show(
                                     (local(at.naive_utc(), &zone))
                                 } }
                                 td { (request.extension_reason.clone().unwrap_or_default()) }
+                                @let mail = written.get(&request.agency_id).cloned().unwrap_or_default();
+                                td.mail { (messages(&mail.letters, "已发", &zone)) }
+                                td.mail {
+                                    (messages(&mail.reminders, "已催办", &zone))
+                                    @if mail.overdue_notices.sent > 0 {
+                                        " " span { "已发逾期通知" }
+                                    }
+                                }
                                 td { (local(request.last_activity_at, &zone)) }
                             }
                         }
@@ -181,4 +191,20 @@ pub async fn show(
             }
         },
     ))
+}
+
+/// How the messages of one kind to an agency stand: how many went out and when the last did,
+/// and any still to go out or given up (which the office follows up by other means).
+fn messages(mail: &Messages, sent: &str, zone: &chrono_tz::Tz) -> Markup {
+    html! {
+        @if mail.sent > 0 {
+            span {
+                (sent)
+                @if mail.sent > 1 { " " (mail.sent) " 次" }
+                @if let Some(at) = mail.last_sent_at { "，" (local(at, zone)) }
+            }
+        }
+        @if mail.waiting > 0 { " " span { "待发送" } }
+        @if mail.failed > 0 { " " span.failed { "发送失败 " (mail.failed) " 封" } }
+    }
 }

@@ -1,5 +1,7 @@
 //! `POST /desk/comments/{id}/assignee` and `POST /desk/comments/{id}/notes`: giving a comment
-//! to one of the office's people, and leaving a note on it, from beside the comment.
+//! to one of the office's people, and leaving a note on it, from beside the comment; and the
+//! groups of like comments: made from the comments ticked on a page, renamed, a comment put in
+//! or taken out, dissolved.
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -8,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::DeskError;
 use super::session::AtDesk;
-use crate::db::round;
+use crate::db::{decision, round};
 use crate::service::decisions;
 use crate::service::error::ServiceError;
 use crate::service::{groups, triage};
@@ -109,6 +111,107 @@ pub async fn group(
         })
         .await?;
     Ok(see_other(location))
+}
+
+/// What a group's form does.
+enum GroupChange {
+    Rename(String),
+    Add(String),
+    Remove(String),
+    Dissolve,
+}
+
+#[derive(Deserialize)]
+struct GroupForm {
+    csrf: String,
+    back: String,
+    /// The comment whose card holds the form.
+    at: String,
+    /// The group's revision the form was read with.
+    base: i32,
+    action: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    comment_id: String,
+}
+
+/// `POST /desk/groups/{id}`: a group renamed, a comment put in or taken out, or the group
+/// dissolved. The form carries the group's revision, so that a change someone made meanwhile
+/// is reported, never overwritten.
+pub async fn change_group(
+    state: Data<AppState>,
+    desk: AtDesk,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<HttpResponse, DeskError> {
+    let form: GroupForm = serde_urlencoded::from_bytes(&body).map_err(|_| DeskError::BadForm)?;
+    desk.check(&form.csrf)?;
+    let change = match form.action.as_str() {
+        "rename" => GroupChange::Rename(form.title),
+        "add" => GroupChange::Add(form.comment_id),
+        "remove" => GroupChange::Remove(form.comment_id),
+        "dissolve" => GroupChange::Dissolve,
+        _ => return Err(DeskError::BadForm),
+    };
+    let back = back_to(&form.back, &form.at);
+    let now = state.clock.now().naive_utc();
+    let actor = desk.0.actor(None);
+    let (id, base) = (id.into_inner(), form.base);
+    let changed = state
+        .db
+        .write(move |conn| -> Result<_, ServiceError> {
+            let group = decision::find_group(conn, &id)?.ok_or(ServiceError::NotFound)?;
+            let round = round::find_round(conn, &group.round_id)?.ok_or(ServiceError::NotFound)?;
+            if group.revision != base {
+                return Err(ServiceError::Stale);
+            }
+            let one = |id: String| vec![id];
+            match change {
+                GroupChange::Rename(title) => {
+                    groups::change_group(conn, &actor, &round, &group, Some(title), &[], &[], now)
+                }
+                GroupChange::Add(comment) => groups::change_group(
+                    conn,
+                    &actor,
+                    &round,
+                    &group,
+                    None,
+                    &one(comment),
+                    &[],
+                    now,
+                ),
+                GroupChange::Remove(comment) => groups::change_group(
+                    conn,
+                    &actor,
+                    &round,
+                    &group,
+                    None,
+                    &[],
+                    &one(comment),
+                    now,
+                ),
+                GroupChange::Dissolve => {
+                    groups::delete_group(conn, &actor, &round, &group.id, Some(base), now)
+                        .map(|()| group)
+                }
+            }
+        })
+        .await;
+    match changed {
+        Ok(_) => Ok(see_other(back)),
+        Err(
+            error @ (ServiceError::Stale | ServiceError::Invalid(_) | ServiceError::Refused { .. }),
+        ) => {
+            let failed = DeskError::Service(error);
+            Ok(failed.page(
+                "同类意见组未修改",
+                &failed.explained(),
+                (&back, "重新载入并返回这条意见"),
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub async fn note(

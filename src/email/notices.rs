@@ -54,7 +54,7 @@ pub fn request_message(
 }
 
 /// The outbox kind of a notice.
-fn kind(notice: Notice) -> &'static str {
+pub fn kind(notice: Notice) -> &'static str {
     match notice {
         Notice::Reminder => "reminder",
         Notice::Overdue => "overdue_notice",

@@ -63,6 +63,18 @@ fn groupable(
     Ok(ids)
 }
 
+/// A group's title, whoever gives it: the API's body and the desk's form alike.
+fn checked_title(title: &str) -> Result<String, ServiceError> {
+    crate::domain::draft::validate_title(title).map_err(|error| {
+        ServiceError::field(
+            "title",
+            "invalid_title",
+            error.message.map(|m| m.into_owned()).unwrap_or_default(),
+        )
+    })?;
+    Ok(title.trim().to_owned())
+}
+
 /// Starts a group of comments that say the same thing.
 pub fn create_group(
     conn: &mut DbConnection,
@@ -72,6 +84,7 @@ pub fn create_group(
     comment_ids: &[String],
     now: NaiveDateTime,
 ) -> Result<GroupRow, ServiceError> {
+    let title = checked_title(title)?;
     let round = round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     check_open_for_decisions(&round)?;
     let ids = groupable(conn, &round, comment_ids, "comment_ids", None)?;
@@ -85,7 +98,7 @@ pub fn create_group(
     let row = GroupRow {
         id: Uuid::now_v7().to_string(),
         round_id: round.id.clone(),
-        title: title.trim().to_owned(),
+        title,
         revision: 1,
         created_by: actor.name.clone(),
         created_at: now,
@@ -120,6 +133,7 @@ pub fn change_group(
     remove: &[String],
     now: NaiveDateTime,
 ) -> Result<GroupRow, ServiceError> {
+    let title = title.as_deref().map(checked_title).transpose()?;
     let round = round::lock_round(conn, &round.id)?.ok_or(ServiceError::NotFound)?;
     check_open_for_decisions(&round)?;
     let members_before = decision::members(conn, &before.id)?;
@@ -157,7 +171,7 @@ pub fn change_group(
     }
     let mut after = before.clone();
     if let Some(title) = title {
-        after.title = title.trim().to_owned();
+        after.title = title;
     }
     after.revision = before.revision + 1;
     after.updated_at = now;

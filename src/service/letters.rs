@@ -4,16 +4,20 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::db::outbox;
 use crate::db::round::{self, RequestRow, RoundRow};
 use crate::db::{DbConnection, agency, claim, document};
-use crate::email::notices::agency_message;
+use crate::domain::outbox::OutboxState;
+use crate::email::notices::{self, agency_message};
 use crate::email::templates::{self, Access, CommentRequest, Notice};
 use crate::service::claims;
 use crate::service::error::ServiceError;
 use crate::service::round_facts::{effective_calendar, effective_deadline, letter_reference, zone};
+
+/// The outbox kind of a request letter.
+const LETTER_KIND: &str = "comment_request";
 
 /// What every letter of a round names: the document and the version consulted on, read once
 /// for all the round's letters.
@@ -162,16 +166,70 @@ pub(super) fn issue(
     );
     outbox::enqueue(
         conn,
-        agency_message(
-            &agency,
-            &round.id,
-            "comment_request",
-            key,
-            rendered,
-            now,
-            code,
-        ),
+        agency_message(&agency, &round.id, LETTER_KIND, key, rendered, now, code),
         stamp,
     )?;
     Ok(request)
+}
+
+/// How the messages of one kind to one agency stand.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Messages {
+    pub sent: i64,
+    /// When the last of those sent went out.
+    pub last_sent_at: Option<NaiveDateTime>,
+    /// Still to go out, or to be tried again.
+    pub waiting: i64,
+    /// Given up after repeated failures.
+    pub failed: i64,
+}
+
+/// What the office wrote to one agency in a round: its letter, the reminders before the
+/// deadline, and the notices that it is overdue (or deemed to have no comments).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Correspondence {
+    pub letters: Messages,
+    pub reminders: Messages,
+    pub overdue_notices: Messages,
+}
+
+/// What the office wrote to each agency of round `round_id`, by agency id: as large as the
+/// round's messages, counted by the database.
+pub fn correspondence(
+    conn: &mut DbConnection,
+    round_id: &str,
+) -> Result<HashMap<String, Correspondence>, ServiceError> {
+    let reminder = notices::kind(Notice::Reminder);
+    let overdue = [
+        notices::kind(Notice::Overdue),
+        notices::kind(Notice::DeemedNoComments),
+    ];
+    let counted = outbox::of_round_by_agency(
+        conn,
+        round_id,
+        &[LETTER_KIND, reminder, overdue[0], overdue[1]],
+    )?;
+    let mut by_agency: HashMap<String, Correspondence> = HashMap::new();
+    for (agency_id, kind, state, count, last_sent_at) in counted {
+        let Some(agency_id) = agency_id else { continue };
+        let entry = by_agency.entry(agency_id).or_default();
+        let messages = if kind == LETTER_KIND {
+            &mut entry.letters
+        } else if kind == reminder {
+            &mut entry.reminders
+        } else {
+            &mut entry.overdue_notices
+        };
+        match OutboxState::parse(&state) {
+            Some(OutboxState::Sent) => {
+                messages.sent += count;
+                messages.last_sent_at = messages.last_sent_at.max(last_sent_at);
+            }
+            Some(OutboxState::Pending) => messages.waiting += count,
+            Some(OutboxState::Failed) => messages.failed += count,
+            // Overtaken before it went out: nothing was written to the agency.
+            Some(OutboxState::Skipped) | None => {}
+        }
+    }
+    Ok(by_agency)
 }

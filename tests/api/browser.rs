@@ -180,6 +180,31 @@ fn a_drafter_decides_the_demo_round_in_a_browser() {
     };
     let mut left = undecided();
     assert_eq!(left, 2, "商务局's proposal and 经信局's general comment");
+    // The first with single keys, once they are turned on: J to it, 4 for 已知悉, R to the
+    // reason, and Alt+Enter from there, where Enter alone is a new line.
+    browser.click(&browser.find("#single-keys"));
+    browser.press("j4r");
+    assert_eq!(
+        browser.run("return document.activeElement.name;"),
+        json!("reason")
+    );
+    browser.type_into(&browser.find(":focus"), "已知悉，在实施细则中研究");
+    browser.alt(ENTER);
+    let started = std::time::Instant::now();
+    while undecided() != 1 {
+        assert!(
+            started.elapsed() < crate::support::served::start_timeout(),
+            "not decided with single keys"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    left = 1;
+    // Kept on in this browser until turned off again, which the rest of the list needs.
+    assert_eq!(
+        browser.run("return document.getElementById('single-keys').checked;"),
+        json!(true)
+    );
+    browser.click(&browser.find("#single-keys"));
     while left > 0 {
         browser.alt("j");
         browser.run(

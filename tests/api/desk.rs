@@ -12,8 +12,11 @@ use crate::support::{Response, TestApp, engine_tests};
 engine_tests!(
     a_drafter_signs_in_once_and_signing_out_ends_the_session,
     agencies_and_unknown_tokens_do_not_sign_in,
+    wrong_tokens_at_the_sign_in_are_limited_per_address,
     a_session_ends_with_its_token_and_when_it_expires,
     the_draft_shows_each_comment_beside_its_clause_and_decides_in_place,
+    the_ledger_shows_the_letters_reminders_and_notices_that_went_out,
+    a_group_is_renamed_emptied_and_dissolved_at_the_desk,
     publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloads,
 );
 
@@ -72,12 +75,21 @@ fn form(fields: &[(&str, &str)]) -> String {
 
 /// Fills in and sends the sign-in form with `token`.
 async fn signing_in(app: &TestApp, token: &str) -> Response {
-    let page = app.send(TestRequest::get().uri("/desk/sign-in")).await;
+    signing_in_from(app, token, None).await
+}
+
+/// Fills in and sends the sign-in form with `token`, from `address` when given.
+async fn signing_in_from(app: &TestApp, token: &str, address: Option<&str>) -> Response {
+    let at = |request: TestRequest| match address {
+        Some(address) => request.peer_addr(address.parse().expect("an address")),
+        None => request,
+    };
+    let page = app.send(at(TestRequest::get().uri("/desk/sign-in"))).await;
     assert_eq!(page.status, 200);
     let (pairing, _) = set_cookie(&page, "consult_sign_in").expect("the form's cookie");
     let csrf = csrf_of(&text(&page));
     app.send(
-        TestRequest::post()
+        at(TestRequest::post())
             .uri("/desk/sign-in")
             .insert_header(("Cookie", pairing))
             .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
@@ -223,6 +235,44 @@ async fn agencies_and_unknown_tokens_do_not_sign_in(app: TestApp) {
         )
         .await;
     assert_eq!(decided.status, 303);
+}
+
+async fn wrong_tokens_at_the_sign_in_are_limited_per_address(mut app: TestApp) {
+    use consult::limits::{RateLimits, RatePolicy};
+    use std::num::NonZeroU32;
+
+    app.state.limits = std::sync::Arc::new(RateLimits::new(RatePolicy {
+        per_address: None,
+        per_token: None,
+        failed_authentication: NonZeroU32::new(3),
+    }));
+    let guessed = "cst_000000000000000000000000000000000000000000";
+    for _ in 0..3 {
+        let answer = signing_in_from(&app, guessed, Some("10.0.0.5:1")).await;
+        assert_eq!(answer.status, 401, "{}", text(&answer));
+    }
+    let limited = signing_in_from(&app, guessed, Some("10.0.0.5:1")).await;
+    assert_eq!(limited.status, 429);
+    assert!(
+        text(&limited).contains("尝试次数过多"),
+        "{}",
+        text(&limited)
+    );
+    assert_eq!(
+        signing_in_from(&app, guessed, Some("10.0.0.6:1"))
+            .await
+            .status,
+        401,
+        "another address is not held back"
+    );
+    // As at the API, the limit slows down guessing, and a person's own token still works.
+    let drafter = app.staff_token(Role::Drafter);
+    assert_eq!(
+        signing_in_from(&app, &drafter, Some("10.0.0.5:1"))
+            .await
+            .status,
+        303
+    );
 }
 
 async fn a_session_ends_with_its_token_and_when_it_expires(app: TestApp) {
@@ -498,7 +548,8 @@ async fn the_draft_shows_each_comment_beside_its_clause_and_decides_in_place(app
     assert!(text(&browser.get(&undecided).await).contains("没有符合条件的意见"));
 }
 
-async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloads(app: TestApp) {
+/// The demo round with 经信局's one general comment submitted, and a drafter's token.
+fn demo_with_a_general_comment(app: &TestApp) -> (String, String) {
     app.seed();
     let fixture = app.fixture();
     let round = fixture.demo_round();
@@ -507,7 +558,253 @@ async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloa
         "jingxin",
         vec![Comment::new(General, None, "建议各措施明确责任单位。")],
     );
+    (round, app.staff_token(Role::Drafter))
+}
+
+/// The ledger's line for the agency named `name` on the round's page.
+fn ledger_line(page: &str, name: &str) -> String {
+    page.split("<tr>")
+        .find(|row| row.contains(name))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn the_ledger_shows_the_letters_reminders_and_notices_that_went_out(app: TestApp) {
+    use crate::support::smtp::{Receiver, deliver};
+    use consult::service::reminding;
+
+    let (round, drafter) = demo_with_a_general_comment(&app);
+    let browser = Browser::sign_in(&app, &drafter).await;
+    let glance = || async { text(&browser.get(&format!("/desk/rounds/{round}")).await) };
+
+    let before = glance().await;
+    assert!(
+        ledger_line(&before, "市商务局").contains("待发送"),
+        "{before}"
+    );
+    let receiver = Receiver::start();
+    assert_eq!(
+        deliver(&app, &receiver, None),
+        31,
+        "the demo round's 30 letters and 经信局's receipt"
+    );
+    let sent = ledger_line(&glance().await, "市商务局");
+    assert!(sent.contains("已发，20"), "{sent}");
+    assert!(
+        !sent.contains("待发送") && !sent.contains("已催办"),
+        "{sent}"
+    );
+
+    // A reminder before the deadline and a notice after it, to those who have not answered.
+    let deadline = app
+        .db()
+        .read_now({
+            let round = round.clone();
+            move |conn| -> Result<_, consult::service::error::ServiceError> {
+                Ok(consult::db::round::find_round(conn, &round)?
+                    .and_then(|r| r.deadline)
+                    .expect("a deadline"))
+            }
+        })
+        .expect("the round")
+        .and_utc();
+    for at in [
+        deadline - chrono::Duration::hours(1),
+        deadline + chrono::Duration::hours(1),
+    ] {
+        app.db()
+            .write_now(|conn| reminding::tick(conn, at))
+            .expect("tick");
+        app.clock.set(at);
+        assert!(deliver(&app, &receiver, None) > 0);
+    }
+    // Days later: the morning's session has lapsed.
+    let browser = Browser::sign_in(&app, &drafter).await;
+    let after = text(&browser.get(&format!("/desk/rounds/{round}")).await);
+    let waiting = ledger_line(&after, "市商务局");
+    assert!(
+        waiting.contains("已催办") && waiting.contains("已发逾期通知"),
+        "{waiting}"
+    );
+    let answered = ledger_line(&after, "市经信局");
+    assert!(
+        !answered.contains("已催办") && !answered.contains("逾期通知"),
+        "an agency that answered is not chased: {answered}"
+    );
+}
+
+async fn a_group_is_renamed_emptied_and_dissolved_at_the_desk(app: TestApp) {
+    app.seed();
+    let fixture = app.fixture();
+    let round = fixture.demo_round();
+    let mut ids = fixture.submitted(
+        &round,
+        "jingxin",
+        vec![
+            Comment::new(General, None, "建议各措施明确责任单位。"),
+            Comment::new(General, None, "建议明确牵头部门。"),
+        ],
+    );
+    ids.extend(fixture.submitted(
+        &round,
+        "shangwu",
+        vec![Comment::new(General, None, "各项任务宜落实到单位。")],
+    ));
     let drafter = app.staff_token(Role::Drafter);
+    let browser = Browser::sign_in(&app, &drafter).await;
+    let page = format!("/desk/rounds/{round}/draft");
+    let made = browser
+        .post(
+            &format!("/desk/rounds/{round}/groups"),
+            &[
+                ("csrf", &browser.csrf),
+                ("back", &page),
+                ("title", "明确责任单位"),
+                ("comment_ids", &ids[0]),
+                ("comment_ids", &ids[1]),
+                ("comment_ids", &ids[2]),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", text(&made));
+    let shown = text(&browser.get(&page).await);
+    let group = shown
+        .split(r#"action="/desk/groups/"#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|action| !action.ends_with("/decision"))
+        .expect("the group's forms")
+        .to_owned();
+    assert!(shown.contains("管理同类意见组"), "{shown}");
+    // Each form is on the card of the comment it names, else of the first comment.
+    let change = |fields: Vec<(&'static str, String)>| {
+        let (browser, group, page) = (&browser, group.clone(), page.clone());
+        let at = fields
+            .iter()
+            .find(|(name, _)| *name == "comment_id")
+            .map_or(ids[0].clone(), |(_, id)| id.clone());
+        async move {
+            let mut form: Vec<(&str, String)> =
+                vec![("csrf", browser.csrf.clone()), ("back", page), ("at", at)];
+            form.extend(fields);
+            let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser
+                .post(&format!("/desk/groups/{group}"), &borrowed)
+                .await
+        }
+    };
+    let members = || async {
+        app.get(&format!("/api/v1/groups/{group}"), Some(&drafter))
+            .await
+    };
+
+    // Renamed; a form read before that is refused, and a blank title is not taken.
+    let renamed = change(vec![
+        ("base", "1".into()),
+        ("action", "rename".into()),
+        ("title", "明确牵头和责任单位".into()),
+    ])
+    .await;
+    assert_eq!(renamed.status, 303, "{}", text(&renamed));
+    assert_eq!(members().await.json()["title"], "明确牵头和责任单位");
+    let late = change(vec![
+        ("base", "1".into()),
+        ("action", "rename".into()),
+        ("title", "别的组名".into()),
+    ])
+    .await;
+    assert_eq!(late.status, 409);
+    assert!(text(&late).contains("有人刚刚修改"), "{}", text(&late));
+    let blank = change(vec![
+        ("base", "2".into()),
+        ("action", "rename".into()),
+        ("title", "  ".into()),
+    ])
+    .await;
+    assert_eq!(blank.status, 422);
+    assert_eq!(members().await.json()["revision"], 2);
+
+    // One comment out: it is decided on its own again; the last two stay together.
+    let out = change(vec![
+        ("base", "2".into()),
+        ("action", "remove".into()),
+        ("comment_id", ids[2].clone()),
+    ])
+    .await;
+    assert_eq!(out.status, 303, "{}", text(&out));
+    assert_eq!(
+        out.header("location"),
+        Some(format!("{page}#c-{}", ids[2]).as_str())
+    );
+    let view = members().await.json();
+    assert_eq!(view["comment_ids"].as_array().map(Vec::len), Some(2));
+    let alone = text(&browser.get(&page).await);
+    assert!(
+        alone.contains(&format!(r#"name="comment_ids" value="{}""#, ids[2])),
+        "it can be ticked into a group again: {alone}"
+    );
+    let too_few = change(vec![
+        ("base", "3".into()),
+        ("action", "remove".into()),
+        ("comment_id", ids[1].clone()),
+    ])
+    .await;
+    assert_eq!(too_few.status, 422);
+
+    // Dissolved while undecided; a decided group is not.
+    let dissolved = change(vec![("base", "3".into()), ("action", "dissolve".into())]).await;
+    assert_eq!(dissolved.status, 303, "{}", text(&dissolved));
+    assert_eq!(members().await.status, 404);
+    let again = fixture.grouped(&round, &[ids[0].clone(), ids[1].clone()]);
+    fixture.decided_group(&again, consult::domain::decision::Outcome::Noted);
+    let decided = browser
+        .post(
+            &format!("/desk/groups/{again}"),
+            &[
+                ("csrf", &browser.csrf),
+                ("back", &page),
+                ("at", &ids[0]),
+                ("base", "1"),
+                ("action", "dissolve"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 409);
+    assert!(
+        text(&decided).contains("这个组已有决定"),
+        "{}",
+        text(&decided)
+    );
+    let forged = browser
+        .post(
+            &format!("/desk/groups/{again}"),
+            &[
+                ("csrf", "x"),
+                ("back", &page),
+                ("at", &ids[0]),
+                ("base", "1"),
+                ("action", "dissolve"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let unknown = browser
+        .post(
+            &format!("/desk/groups/{again}"),
+            &[
+                ("csrf", &browser.csrf),
+                ("back", &page),
+                ("at", &ids[0]),
+                ("base", "1"),
+                ("action", "merge"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, 400);
+}
+
+async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloads(app: TestApp) {
+    let (round, drafter) = demo_with_a_general_comment(&app);
     let browser = Browser::sign_in(&app, &drafter).await;
     let check = format!("/desk/rounds/{round}/check");
     let page = text(&browser.get(&check).await);
@@ -566,6 +863,66 @@ async fn publishing_at_the_desk_is_confirmed_and_gives_the_table_and_its_downloa
         .await;
     assert_eq!(published.status, 303, "{}", text(&published));
     assert!(text(&browser.get(&next).await).contains("已发布"));
+
+    // The general comment, adopted at the desk and linked to clauses of version 2 that carry it.
+    let draft = format!("/desk/rounds/{round}/draft");
+    let page = text(&browser.get(&draft).await);
+    assert!(page.contains("落实在下一版的条文"), "{page}");
+    let comment = page
+        .split(r#"action="/desk/comments/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the decision form")
+        .to_owned();
+    let offered: Vec<String> = page
+        .split(r#"name="clause_keys""#)
+        .nth(1)
+        .expect("the next version's clauses")
+        .split("</select>")
+        .next()
+        .unwrap_or_default()
+        .split(r#"<option value=""#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect();
+    assert!(offered.len() > 2, "{offered:?}");
+    let link = |base: &'static str, keys: Vec<String>| {
+        let (browser, comment, draft) = (&browser, comment.clone(), draft.clone());
+        async move {
+            let mut form: Vec<(&str, String)> = vec![
+                ("csrf", browser.csrf.clone()),
+                ("base", base.into()),
+                ("back", draft),
+                ("outcome", "adopted".into()),
+                ("reason", String::new()),
+                ("linking", "1".into()),
+            ];
+            form.extend(keys.into_iter().map(|k| ("clause_keys", k)));
+            let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser
+                .post(&format!("/desk/comments/{comment}/decision"), &borrowed)
+                .await
+        }
+    };
+    let decision = format!("/api/v1/comments/{comment}/decision");
+    let linked = link("0", offered[1..3].to_vec()).await;
+    assert_eq!(linked.status, 303, "{}", text(&linked));
+    assert_eq!(
+        app.get(&decision, Some(&drafter)).await.json()["clause_keys"],
+        serde_json::json!(offered[1..3])
+    );
+    let page = text(&browser.get(&draft).await);
+    assert!(
+        page.contains(&format!(r#"<option value="{}" selected>"#, offered[2])),
+        "{page}"
+    );
+    let relinked = link("1", vec![offered[1].clone()]).await;
+    assert_eq!(relinked.status, 303, "{}", text(&relinked));
+    assert_eq!(
+        app.get(&decision, Some(&drafter)).await.json()["clause_keys"],
+        serde_json::json!([offered[1]])
+    );
+
     // A form read before version 2 was written does not make a version 3 from the old text.
     let late = browser
         .post(

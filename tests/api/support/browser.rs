@@ -227,6 +227,26 @@ impl Browser {
         self.session("DELETE", "/actions", Value::Null);
     }
 
+    /// Presses each of `keys` in turn, with no modifier, wherever the focus is.
+    pub fn press(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|key| {
+                let key = key.to_string();
+                [
+                    json!({"type": "keyDown", "value": key}),
+                    json!({"type": "keyUp", "value": key}),
+                ]
+            })
+            .collect();
+        self.session(
+            "POST",
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
+        self.session("DELETE", "/actions", Value::Null);
+    }
+
     /// What `script` returns in the page.
     pub fn run(&self, script: &str) -> Value {
         self.session(
