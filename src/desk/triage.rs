@@ -1,7 +1,7 @@
 //! `POST /desk/comments/{id}/assignee` and `POST /desk/comments/{id}/notes`: giving a comment
 //! to one of the office's people, and leaving a note on it, from beside the comment; and the
 //! groups of like comments: made from the comments ticked on a page, renamed, a comment put in
-//! or taken out, dissolved.
+//! taken out, dissolved.
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -116,7 +116,6 @@ pub async fn group(
 /// What a group's form does.
 enum GroupChange {
     Rename(String),
-    Add(String),
     Remove(String),
     Dissolve,
 }
@@ -136,7 +135,7 @@ struct GroupForm {
     comment_id: String,
 }
 
-/// `POST /desk/groups/{id}`: a group renamed, a comment put in or taken out, or the group
+/// `POST /desk/groups/{id}`: a group renamed, a comment taken out, or the group
 /// dissolved. The form carries the group's revision, so that a change someone made meanwhile
 /// is reported, never overwritten.
 pub async fn change_group(
@@ -149,7 +148,6 @@ pub async fn change_group(
     desk.check(&form.csrf)?;
     let change = match form.action.as_str() {
         "rename" => GroupChange::Rename(form.title),
-        "add" => GroupChange::Add(form.comment_id),
         "remove" => GroupChange::Remove(form.comment_id),
         "dissolve" => GroupChange::Dissolve,
         _ => return Err(DeskError::BadForm),
@@ -171,16 +169,6 @@ pub async fn change_group(
                 GroupChange::Rename(title) => {
                     groups::change_group(conn, &actor, &round, &group, Some(title), &[], &[], now)
                 }
-                GroupChange::Add(comment) => groups::change_group(
-                    conn,
-                    &actor,
-                    &round,
-                    &group,
-                    None,
-                    &one(comment),
-                    &[],
-                    now,
-                ),
                 GroupChange::Remove(comment) => groups::change_group(
                     conn,
                     &actor,

@@ -757,49 +757,33 @@ async fn a_group_is_renamed_emptied_and_dissolved_at_the_desk(app: TestApp) {
     assert_eq!(members().await.status, 404);
     let again = fixture.grouped(&round, &[ids[0].clone(), ids[1].clone()]);
     fixture.decided_group(&again, consult::domain::decision::Outcome::Noted);
-    let decided = browser
-        .post(
-            &format!("/desk/groups/{again}"),
-            &[
-                ("csrf", &browser.csrf),
-                ("back", &page),
-                ("at", &ids[0]),
-                ("base", "1"),
-                ("action", "dissolve"),
-            ],
-        )
-        .await;
+    let on_again = |csrf: String, action: &'static str| {
+        let (browser, again, page, at) = (&browser, again.clone(), page.clone(), ids[0].clone());
+        async move {
+            browser
+                .post(
+                    &format!("/desk/groups/{again}"),
+                    &[
+                        ("csrf", &csrf),
+                        ("back", &page),
+                        ("at", &at),
+                        ("base", "1"),
+                        ("action", action),
+                    ],
+                )
+                .await
+        }
+    };
+    let decided = on_again(browser.csrf.clone(), "dissolve").await;
     assert_eq!(decided.status, 409);
     assert!(
         text(&decided).contains("这个组已有决定"),
         "{}",
         text(&decided)
     );
-    let forged = browser
-        .post(
-            &format!("/desk/groups/{again}"),
-            &[
-                ("csrf", "x"),
-                ("back", &page),
-                ("at", &ids[0]),
-                ("base", "1"),
-                ("action", "dissolve"),
-            ],
-        )
-        .await;
+    let forged = on_again("x".into(), "dissolve").await;
     assert_eq!(forged.status, 403);
-    let unknown = browser
-        .post(
-            &format!("/desk/groups/{again}"),
-            &[
-                ("csrf", &browser.csrf),
-                ("back", &page),
-                ("at", &ids[0]),
-                ("base", "1"),
-                ("action", "merge"),
-            ],
-        )
-        .await;
+    let unknown = on_again(browser.csrf.clone(), "merge").await;
     assert_eq!(unknown.status, 400);
 }
 
